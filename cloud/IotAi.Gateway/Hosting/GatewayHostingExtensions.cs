@@ -1,0 +1,89 @@
+using System.Net;
+using IotAi.Gateway.Mqtt;
+using IotAi.Gateway.Storage;
+using IotAi.Grains;
+using IotAi.Inference;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Orleans.Runtime.Hosting;
+using Orleans.Serialization;
+
+namespace IotAi.Gateway.Hosting;
+
+public static class GatewayHostingExtensions
+{
+    /// <summary>
+    /// Makes this host one IotAi silo: localhost clustering, file grain state and the default models under
+    /// the data directory, the model host and the embedded MQTT broker.
+    /// </summary>
+    public static IHostApplicationBuilder AddIotAiSilo(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var gateway = Bind<GatewayOptions>(builder, GatewayOptions.SectionName);
+        var cluster = Bind<ClusterOptions>(builder, ClusterOptions.SectionName);
+
+        builder.Services.AddOptions<ModelHostOptions>()
+            .Configure<IOptions<GatewayOptions>>((models, data) =>
+            {
+                if (string.IsNullOrEmpty(models.Directory))
+                {
+                    models.Directory = data.Value.ModelsDirectory;
+                }
+            });
+
+        // Hosted services start in this order: models are on disk, then loaded, then the silo, then MQTT.
+        builder.Services.AddHostedService<DefaultModelInstaller>();
+        builder.Services.AddModelHost();
+        builder.Services.AddGatewayServices();
+        builder.UseOrleans(silo =>
+        {
+            var primary = cluster.PrimarySiloPort is int port ? new IPEndPoint(IPAddress.Loopback, port) : null;
+            silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, primary, cluster.ServiceId, cluster.ClusterId);
+            silo.Services.AddFileGrainStorage(DeviceGrain.StorageName, gateway);
+        });
+        builder.Services.AddMqttIngress();
+        return builder;
+    }
+
+    /// <summary>The parts of a silo that do not depend on how it is clustered; tests use these with a test cluster.</summary>
+    public static IServiceCollection AddGatewayServices(this IServiceCollection services)
+    {
+        services.AddMetrics();
+        services.TryAddSingleton<DeviceTelemetry>();
+        services.TryAddSingleton<GatewayTelemetry>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IIngressPolicy, DeviceTopicPolicy>();
+        return services;
+    }
+
+    public static IServiceCollection AddMqttIngress(this IServiceCollection services)
+    {
+        services.AddOptions<MqttIngressOptions>()
+            .BindConfiguration(MqttIngressOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton<MqttIngress>();
+        services.AddHostedService(sp => sp.GetRequiredService<MqttIngress>());
+        return services;
+    }
+
+    public static IServiceCollection AddFileGrainStorage(this IServiceCollection services, string name, GatewayOptions gateway)
+    {
+        ArgumentNullException.ThrowIfNull(gateway);
+        var options = new FileGrainStorageOptions { Directory = gateway.StateDirectory, Fsync = gateway.FsyncState };
+        return services.AddGrainStorage(name, (sp, _) => new FileGrainStorage(options, sp.GetRequiredService<Serializer>()));
+    }
+
+    /// <summary>Binds and validates options now, because clustering and storage are chosen while the host is built.</summary>
+    private static T Bind<T>(IHostApplicationBuilder builder, string section)
+        where T : class, new()
+    {
+        builder.Services.AddOptions<T>().BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();
+        var value = new T();
+        builder.Configuration.GetSection(section).Bind(value);
+        return value;
+    }
+}

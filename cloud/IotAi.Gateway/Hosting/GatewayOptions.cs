@@ -1,0 +1,20 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace IotAi.Gateway.Hosting;
+
+/// <summary>Where a silo keeps what must survive a restart. Bound from <c>Gateway</c>.</summary>
+public sealed class GatewayOptions
+{
+    public const string SectionName = "Gateway";
+
+    /// <summary>Holds <c>models/</c> and <c>state/</c>; relative paths start at the working directory.</summary>
+    [Required]
+    public string DataDirectory { get; set; } = ".iotai";
+
+    /// <summary>Flush grain state to disk on every write (survives power loss, costs an fsync per message).</summary>
+    public bool FsyncState { get; set; }
+
+    public string ModelsDirectory => Path.GetFullPath(Path.Combine(DataDirectory, "models"));
+
+    public string StateDirectory => Path.GetFullPath(Path.Combine(DataDirectory, "state"));
+}

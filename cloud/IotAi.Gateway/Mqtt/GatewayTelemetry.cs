@@ -1,0 +1,44 @@
+using System.Diagnostics.Metrics;
+using IotAi.Grains;
+using IotAi.Protocol;
+
+namespace IotAi.Gateway.Mqtt;
+
+/// <summary>The MQTT ingress's meters; tags are kinds and reasons, never device ids.</summary>
+public sealed class GatewayTelemetry : IDisposable
+{
+    public const string MeterName = "IotAi.Gateway";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _messagesIn;
+    private readonly Counter<long> _messagesOut;
+    private readonly Counter<long> _refusals;
+    private readonly UpDownCounter<long> _connections;
+    private readonly Histogram<double> _uplinkDuration;
+
+    public GatewayTelemetry(IMeterFactory meterFactory)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        _meter = meterFactory.Create(MeterName);
+        _messagesIn = _meter.CreateCounter<long>("iotai.mqtt.messages.in", "{message}", "Device uplinks received");
+        _messagesOut = _meter.CreateCounter<long>("iotai.mqtt.messages.out", "{message}", "Downlinks published to devices");
+        _refusals = _meter.CreateCounter<long>("iotai.mqtt.refusals", "{message}", "Connects, publishes and subscribes refused");
+        _connections = _meter.CreateUpDownCounter<long>("iotai.mqtt.connections", "{connection}", "Open MQTT connections");
+        _uplinkDuration = _meter.CreateHistogram<double>("iotai.mqtt.uplink.duration", "s", "From an uplink's arrival to its answer");
+    }
+
+    public void Received(PayloadKind kind) => _messagesIn.Add(1, new KeyValuePair<string, object?>("iotai.payload.kind", kind));
+
+    public void Sent(DownlinkKind kind) => _messagesOut.Add(1, new KeyValuePair<string, object?>("iotai.downlink.kind", kind));
+
+    public void Refused(string reason) => _refusals.Add(1, new KeyValuePair<string, object?>("iotai.reason", reason));
+
+    public void Connected() => _connections.Add(1);
+
+    public void Disconnected() => _connections.Add(-1);
+
+    public void Answered(PayloadKind kind, TimeSpan elapsed) =>
+        _uplinkDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("iotai.payload.kind", kind));
+
+    public void Dispose() => _meter.Dispose();
+}

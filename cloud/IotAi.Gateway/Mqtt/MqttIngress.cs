@@ -1,0 +1,264 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using IotAi.Grains;
+using IotAi.Protocol;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MQTTnet;
+using MQTTnet.Packets;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+
+namespace IotAi.Gateway.Mqtt;
+
+/// <summary>
+/// The silo's MQTT front door: an embedded MQTTnet broker whose publish interceptor hands each device
+/// uplink to the device's grain and publishes the grain's answer on the device's downlink topic. The
+/// PUBACK of a QoS 1 uplink leaves only after the grain has answered (and so persisted), and carries an
+/// MQTT 5 reason code for refusals; every refusal also goes to the device's error topic for 3.1.1 clients.
+/// </summary>
+public sealed partial class MqttIngress(
+    IOptions<MqttIngressOptions> options,
+    IGrainFactory grains,
+    IIngressPolicy policy,
+    GatewayTelemetry telemetry,
+    ILogger<MqttIngress> logger) : IHostedService, IDisposable
+{
+    /// <summary>The sender id of everything the gateway publishes itself.</summary>
+    public const string GatewayClientId = "$iotai-gateway";
+
+    private readonly MqttIngressOptions _options = options.Value;
+    private MqttServer? _server;
+    private MqttDownlink? _downlink;
+    private IDeviceDownlink? _downlinkReference;
+
+    /// <summary>The port the broker listens on, once started.</summary>
+    public int Port => _options.Port;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var serverOptions = new MqttServerOptionsBuilder()
+            .WithDefaultEndpoint()
+            .WithDefaultEndpointBoundIPAddress(IPAddress.Parse(_options.BindAddress))
+            .WithDefaultEndpointBoundIPV6Address(IPAddress.None)
+            .WithDefaultEndpointPort(_options.Port)
+            .WithMaxPendingMessagesPerClient(_options.MaxPendingMessagesPerClient)
+            .WithPersistentSessions()
+            .Build();
+        _server = new MqttServerFactory().CreateMqttServer(serverOptions);
+        _downlink = new MqttDownlink(PublishAsync);
+        _downlinkReference = grains.CreateObjectReference<IDeviceDownlink>(_downlink);
+        _server.ValidatingConnectionAsync += OnValidatingConnectionAsync;
+        _server.ClientConnectedAsync += OnClientConnectedAsync;
+        _server.ClientDisconnectedAsync += OnClientDisconnectedAsync;
+        _server.InterceptingPublishAsync += OnPublishAsync;
+        _server.InterceptingSubscriptionAsync += OnSubscribeAsync;
+        await _server.StartAsync();
+        LogListening(_options.BindAddress, _options.Port);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_server is not null)
+        {
+            await _server.StopAsync();
+        }
+
+        if (_downlink is not null)
+        {
+            grains.DeleteObjectReference<IDeviceDownlink>(_downlink);
+        }
+    }
+
+    public void Dispose() => _server?.Dispose();
+
+    private async Task OnValidatingConnectionAsync(ValidatingConnectionEventArgs e)
+    {
+        var refusal = await policy.AuthorizeConnectAsync(new ConnectRequest(e.ClientId, e.UserName, e.RawPassword, e.RemoteEndPoint?.ToString()));
+        if (refusal is not null)
+        {
+            e.ReasonCode = ReasonCodes.ForConnect(refusal.Kind);
+            e.ReasonString = refusal.Reason;
+            telemetry.Refused("connect");
+            LogConnectRefused(e.ClientId, refusal.Reason);
+        }
+    }
+
+    private async Task OnClientConnectedAsync(ClientConnectedEventArgs e)
+    {
+        telemetry.Connected();
+        if (DeviceTopics.IsValidDeviceId(e.ClientId))
+        {
+            // The device's grain learns which silo holds it, so pushes from anywhere reach it here.
+            await grains.GetGrain<IDeviceGrain>(e.ClientId).ConnectedAsync(_downlinkReference!);
+        }
+    }
+
+    private async Task OnClientDisconnectedAsync(ClientDisconnectedEventArgs e)
+    {
+        telemetry.Disconnected();
+        // A takeover means the same device is connected again already; its grain keeps the new connection.
+        if (e.DisconnectType != MqttClientDisconnectType.Takeover && DeviceTopics.IsValidDeviceId(e.ClientId))
+        {
+            try
+            {
+                await grains.GetGrain<IDeviceGrain>(e.ClientId).DisconnectedAsync(_downlinkReference!);
+            }
+#pragma warning disable CA1031 // During shutdown the grain may be gone already; nothing else depends on this call.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                LogDisconnectNotRecorded(ex, e.ClientId);
+            }
+        }
+    }
+
+    private Task OnSubscribeAsync(InterceptingSubscriptionEventArgs e)
+    {
+        var refusal = policy.AuthorizeSubscribe(e.ClientId, e.TopicFilter.Topic);
+        if (refusal is not null)
+        {
+            e.ProcessSubscription = false;
+            e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
+            e.Response.ReasonString = refusal.Reason;
+            telemetry.Refused("subscribe");
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private async Task OnPublishAsync(InterceptingPublishEventArgs e)
+    {
+        if (e.ClientId == GatewayClientId)
+        {
+            return;
+        }
+
+        var message = e.ApplicationMessage;
+        var refusal = policy.AuthorizePublish(e.ClientId, message.Topic);
+        if (refusal is not null)
+        {
+            Refuse(e, ReasonCodes.ForPublish(refusal.Kind), refusal.Reason, "publish");
+            return;
+        }
+
+        var topic = DeviceTopics.ParseUplink(message.Topic);
+        if (topic.Status == UplinkTopicStatus.NotUplink)
+        {
+            return;
+        }
+
+        // Uplinks are answered by the gateway, not fanned out to subscribers.
+        e.ProcessPublish = false;
+        switch (topic.Status)
+        {
+            case UplinkTopicStatus.InvalidDeviceId:
+                Refuse(e, MqttPubAckReasonCode.TopicNameInvalid, "the device id in the topic is not valid", "device_id");
+                return;
+            case UplinkTopicStatus.UnknownKind:
+                Refuse(e, MqttPubAckReasonCode.TopicNameInvalid, "unknown payload kind", "unknown_kind");
+                await PublishAsync(topic.DeviceId!, Replies.Error(null, ErrorCodes.UnknownKind, $"the topic {message.Topic} names no payload kind the gateway knows", message.Topic));
+                return;
+        }
+
+        if (!TryReadSeq(message, topic, out var seq))
+        {
+            Refuse(e, MqttPubAckReasonCode.PayloadFormatInvalid, "the seq user property must be a positive integer", "seq");
+            await PublishAsync(topic.DeviceId!, Replies.Error(null, ErrorCodes.PayloadInvalid, "the seq user property must be a positive integer", message.Topic));
+            return;
+        }
+
+        await HandleUplinkAsync(e, topic.DeviceId!, new Uplink(topic.Kind, message.Payload.ToArray(), seq, message.Topic));
+    }
+
+    private async Task HandleUplinkAsync(InterceptingPublishEventArgs e, string deviceId, Uplink uplink)
+    {
+        var started = Stopwatch.GetTimestamp();
+        telemetry.Received(uplink.Kind);
+        UplinkReply reply;
+        try
+        {
+            reply = await grains.GetGrain<IDeviceGrain>(deviceId).HandleUplinkAsync(uplink).WaitAsync(_options.UplinkTimeout, e.CancellationToken);
+        }
+#pragma warning disable CA1031 // A failed grain call must still answer the device.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogUplinkFailed(ex, deviceId, uplink.Topic);
+            Refuse(e, MqttPubAckReasonCode.UnspecifiedError, "the gateway could not handle the message", "unavailable");
+            await PublishAsync(deviceId, Replies.Error(uplink.Seq, ErrorCodes.Unavailable, "the gateway could not handle the message; send it again", uplink.Topic));
+            return;
+        }
+
+        e.Response.ReasonCode = ReasonCodes.ForOutcome(reply.Outcome);
+        if (reply.Reply is not null)
+        {
+            await PublishAsync(deviceId, reply.Reply);
+        }
+
+        telemetry.Answered(uplink.Kind, Stopwatch.GetElapsedTime(started));
+    }
+
+    private void Refuse(InterceptingPublishEventArgs e, MqttPubAckReasonCode code, string reason, string metricReason)
+    {
+        e.ProcessPublish = false;
+        e.Response.ReasonCode = code;
+        e.Response.ReasonString = reason;
+        telemetry.Refused(metricReason);
+        LogPublishRefused(e.ClientId, e.ApplicationMessage.Topic, reason);
+    }
+
+    private static bool TryReadSeq(MqttApplicationMessage message, UplinkTopicParse topic, out long? seq)
+    {
+        seq = topic.Seq;
+        if (message.UserProperties is not { } properties)
+        {
+            return true;
+        }
+
+        foreach (var property in properties)
+        {
+            if (property.Name == UserProperties.Seq)
+            {
+                if (!long.TryParse(property.ReadValueAsString(), NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value <= 0)
+                {
+                    return false;
+                }
+
+                seq = value;
+            }
+        }
+
+        return true;
+    }
+
+    private async Task PublishAsync(string deviceId, DownlinkMessage downlink)
+    {
+        var message = new MqttApplicationMessageBuilder()
+            .WithTopic(DownlinkTopics.For(deviceId, downlink.Kind))
+            .WithPayload(downlink.Payload)
+            .WithContentType(ContentTypes.Json)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build();
+        await _server!.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = GatewayClientId });
+        telemetry.Sent(downlink.Kind);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "MQTT ingress listening on {Address}:{Port}")]
+    private partial void LogListening(string address, int port);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refused a connection from {ClientId}: {Reason}")]
+    private partial void LogConnectRefused(string clientId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Refused a publish from {ClientId} on {Topic}: {Reason}")]
+    private partial void LogPublishRefused(string clientId, string topic, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "An uplink from {DeviceId} on {Topic} failed")]
+    private partial void LogUplinkFailed(Exception exception, string deviceId, string topic);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Could not record that {DeviceId} disconnected")]
+    private partial void LogDisconnectNotRecorded(Exception exception, string deviceId);
+}

@@ -1,0 +1,24 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace IotAi.Gateway.Mqtt;
+
+/// <summary>The embedded MQTT broker every silo runs. Bound from <c>Mqtt</c>.</summary>
+public sealed class MqttIngressOptions
+{
+    public const string SectionName = "Mqtt";
+
+    /// <summary>The plain MQTT port devices connect to.</summary>
+    [Range(1, 65535)]
+    public int Port { get; set; } = 1883;
+
+    /// <summary>The IPv4 address to listen on; <c>0.0.0.0</c> for every interface.</summary>
+    [Required]
+    public string BindAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>How many messages may wait for a slow subscriber before the oldest are dropped.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxPendingMessagesPerClient { get; set; } = 1000;
+
+    /// <summary>How long a device uplink may take end to end before the device gets an <c>unavailable</c> error.</summary>
+    public TimeSpan UplinkTimeout { get; set; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,28 @@
+using IotAi.Grains;
+using MQTTnet.Protocol;
+
+namespace IotAi.Gateway.Mqtt;
+
+/// <summary>How refusals and outcomes map onto MQTT 5 reason codes; docs/protocol.md lists the same table.</summary>
+internal static class ReasonCodes
+{
+    public static MqttPubAckReasonCode ForOutcome(UplinkOutcome outcome) => outcome switch
+    {
+        UplinkOutcome.Accepted or UplinkOutcome.Duplicate => MqttPubAckReasonCode.Success,
+        UplinkOutcome.PayloadInvalid => MqttPubAckReasonCode.PayloadFormatInvalid,
+        UplinkOutcome.NoModel => MqttPubAckReasonCode.ImplementationSpecificError,
+        _ => MqttPubAckReasonCode.UnspecifiedError,
+    };
+
+    public static MqttConnectReasonCode ForConnect(IngressRefusalKind kind) => kind switch
+    {
+        IngressRefusalKind.BadCredentials => MqttConnectReasonCode.BadUserNameOrPassword,
+        IngressRefusalKind.ClientIdInvalid => MqttConnectReasonCode.ClientIdentifierNotValid,
+        IngressRefusalKind.QuotaExceeded => MqttConnectReasonCode.QuotaExceeded,
+        _ => MqttConnectReasonCode.NotAuthorized,
+    };
+
+    public static MqttPubAckReasonCode ForPublish(IngressRefusalKind kind) => kind == IngressRefusalKind.QuotaExceeded
+        ? MqttPubAckReasonCode.QuotaExceeded
+        : MqttPubAckReasonCode.NotAuthorized;
+}

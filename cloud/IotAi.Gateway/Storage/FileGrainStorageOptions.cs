@@ -1,0 +1,13 @@
+namespace IotAi.Gateway.Storage;
+
+public sealed class FileGrainStorageOptions
+{
+    /// <summary>Where grain state files live.</summary>
+    public string Directory { get; set; } = "";
+
+    /// <summary>
+    /// Flush every write to the disk before it is acknowledged. Off, a write survives the process being killed
+    /// (it is in the page cache) but not a power loss; on, it survives both at the cost of an fsync per write.
+    /// </summary>
+    public bool Fsync { get; set; }
+}

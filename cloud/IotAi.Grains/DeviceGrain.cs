@@ -1,0 +1,224 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Text.Json;
+using IotAi.Inference;
+using IotAi.Protocol;
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
+
+namespace IotAi.Grains;
+
+/// <summary>
+/// The twin of one device. It routes each uplink to the model for its kind on this silo's model host,
+/// drops repeats by sequence number, keeps counters, and answers; its state is written before the answer
+/// leaves, so an acknowledged uplink is never forgotten by a restart.
+/// </summary>
+public sealed partial class DeviceGrain(
+    [PersistentState("device", DeviceGrain.StorageName)] IPersistentState<DeviceState> twin,
+    IModelHost models,
+    DeviceTelemetry telemetry,
+    TimeProvider clock,
+    ILogger<DeviceGrain> logger) : Grain, IDeviceGrain
+{
+    public const string StorageName = "devices";
+
+    private string DeviceId => this.GetPrimaryKeyString();
+
+    private DeviceState State => twin.State;
+
+    public async Task<UplinkReply> HandleUplinkAsync(Uplink uplink)
+    {
+        ArgumentNullException.ThrowIfNull(uplink);
+        var now = clock.GetUtcNow();
+        State.FirstSeen ??= now;
+        State.LastSeen = now;
+        var reply = await ProcessAsync(uplink);
+        telemetry.Uplink(uplink.Kind, reply.Outcome);
+        await twin.WriteStateAsync();
+        return reply;
+    }
+
+    public async Task ConnectedAsync(IDeviceDownlink downlink)
+    {
+        State.Downlink = downlink;
+        await twin.WriteStateAsync();
+        if (State.DesiredVersion > 0)
+        {
+            // A device that was away catches up on what operators set meanwhile.
+            await PushAsync(DesiredMessage());
+        }
+    }
+
+    public async Task DisconnectedAsync(IDeviceDownlink downlink)
+    {
+        if (Equals(State.Downlink, downlink))
+        {
+            State.Downlink = null;
+            await twin.WriteStateAsync();
+        }
+    }
+
+    public async Task SetDesiredAsync(IReadOnlyDictionary<string, string> desired)
+    {
+        ArgumentNullException.ThrowIfNull(desired);
+        foreach (var (key, value) in desired)
+        {
+            State.Desired[key] = value;
+        }
+
+        State.DesiredVersion++;
+        await twin.WriteStateAsync();
+        await PushAsync(DesiredMessage());
+    }
+
+    public Task<DeviceTwin> GetTwinAsync() => Task.FromResult(new DeviceTwin(
+        DeviceId,
+        State.FirstSeen,
+        State.LastSeen,
+        State.Counters.Clone(),
+        State.Sequence.Highest,
+        new Dictionary<string, string>(State.Reported),
+        new Dictionary<string, string>(State.Desired),
+        State.DesiredVersion,
+        new Dictionary<string, string>(State.ModelVersions),
+        State.Downlink is not null));
+
+    private async Task<UplinkReply> ProcessAsync(Uplink uplink)
+    {
+        var model = models.ForKind(uplink.Kind);
+        if (model is null)
+        {
+            return Reject(uplink, uplink.Seq, UplinkOutcome.NoModel, ErrorCodes.NoModel, $"no model serves {KindName(uplink.Kind)} payloads");
+        }
+
+        var length = model.Manifest.InputLength;
+        var features = ArrayPool<float>.Shared.Rent(length);
+        try
+        {
+            var (seq, error) = Read(uplink, model, features.AsSpan(0, length));
+            if (error is not null)
+            {
+                return Reject(uplink, seq, UplinkOutcome.PayloadInvalid, ErrorCodes.PayloadInvalid, error);
+            }
+
+            if (seq is long s && !State.Sequence.IsNew(s))
+            {
+                State.Counters.Duplicates++;
+                return new UplinkReply(UplinkOutcome.Duplicate, null);
+            }
+
+            var started = Stopwatch.GetTimestamp();
+            Prediction prediction;
+            try
+            {
+                prediction = await model.InferAsync(features.AsMemory(0, length));
+            }
+#pragma warning disable CA1031 // The device gets an error reply whatever broke; the cause goes to the log.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                LogInferenceFailed(ex, DeviceId, model.Manifest.Name);
+                return Reject(uplink, seq, UplinkOutcome.Failed, ErrorCodes.InferenceFailed, "the model failed on this input");
+            }
+
+            if (seq is long accepted)
+            {
+                State.Sequence = Accept(State.Sequence, accepted);
+            }
+
+            Count(uplink.Kind);
+            State.Counters.Results++;
+            State.ModelVersions[KindName(uplink.Kind)] = $"{model.Manifest.Name}:{model.Manifest.Version}";
+            var result = ToResult(uplink.Kind, seq, model.Manifest, prediction, Stopwatch.GetElapsedTime(started));
+            return new UplinkReply(UplinkOutcome.Accepted, new DownlinkMessage(DownlinkKind.Result, JsonSerializer.SerializeToUtf8Bytes(result, ProtocolJson.Wire.InferenceResult)));
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(features);
+        }
+    }
+
+    private static (long? Seq, string? Error) Read(Uplink uplink, LoadedModel model, Span<float> features)
+    {
+        if (uplink.Kind == PayloadKind.Telemetry)
+        {
+            var read = model.Telemetry!.Read(uplink.Payload, features);
+            return (read.Seq ?? uplink.Seq, read.Error);
+        }
+
+        return (uplink.Seq, ImagePreprocessor.TryPreprocess(uplink.Payload, model.Manifest.Image!, features));
+    }
+
+    private static SequenceWindow Accept(SequenceWindow window, long seq)
+    {
+        window.Accept(seq);
+        return window;
+    }
+
+    private void Count(PayloadKind kind)
+    {
+        if (kind == PayloadKind.Image)
+        {
+            State.Counters.Images++;
+        }
+        else
+        {
+            State.Counters.Telemetry++;
+        }
+    }
+
+    private UplinkReply Reject(Uplink uplink, long? seq, UplinkOutcome outcome, string code, string message)
+    {
+        State.Counters.Rejected++;
+        LogRejected(DeviceId, uplink.Topic, code, message);
+        return new UplinkReply(outcome, Replies.Error(seq, code, message, uplink.Topic));
+    }
+
+    private static InferenceResult ToResult(PayloadKind kind, long? seq, ModelManifest manifest, Prediction prediction, TimeSpan elapsed)
+    {
+        var scores = new Dictionary<string, float>(manifest.Labels.Count);
+        for (var i = 0; i < manifest.Labels.Count; i++)
+        {
+            scores[manifest.Labels[i]] = prediction.Scores[i];
+        }
+
+        return new InferenceResult(seq, KindName(kind), manifest.Name, manifest.Version, manifest.Labels[prediction.LabelIndex],
+            prediction.Confidence, scores, Math.Round(elapsed.TotalMilliseconds, 3));
+    }
+
+    private DownlinkMessage DesiredMessage() => new(
+        DownlinkKind.Desired,
+        JsonSerializer.SerializeToUtf8Bytes(new DesiredProperties(State.DesiredVersion, State.Desired), ProtocolJson.Wire.DesiredProperties));
+
+    private async Task PushAsync(DownlinkMessage message)
+    {
+        if (State.Downlink is not { } downlink)
+        {
+            return;
+        }
+
+        try
+        {
+            await downlink.DeliverAsync(DeviceId, message);
+        }
+#pragma warning disable CA1031 // A silo that went away takes the connection with it; the device catches up when it reconnects.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogDownlinkLost(ex, DeviceId);
+            State.Downlink = null;
+            await twin.WriteStateAsync();
+        }
+    }
+
+    private static string KindName(PayloadKind kind) => kind == PayloadKind.Image ? "image" : "telemetry";
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Refused an uplink from {DeviceId} on {Topic}: {Code} ({Reason})")]
+    private partial void LogRejected(string deviceId, string topic, string code, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Model {Model} failed on an uplink from {DeviceId}")]
+    private partial void LogInferenceFailed(Exception exception, string deviceId, string model);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The downlink to {DeviceId} is gone; it gets its desired properties when it reconnects")]
+    private partial void LogDownlinkLost(Exception exception, string deviceId);
+}

@@ -1,0 +1,26 @@
+namespace IotAi.Grains;
+
+/// <summary>The persisted twin of one device.</summary>
+[GenerateSerializer, Alias("IotAi.DeviceState")]
+public sealed class DeviceState
+{
+    [Id(0)] public DateTimeOffset? FirstSeen { get; set; }
+
+    [Id(1)] public DateTimeOffset? LastSeen { get; set; }
+
+    [Id(2)] public DeviceCounters Counters { get; set; } = new();
+
+    [Id(3)] public SequenceWindow Sequence { get; set; }
+
+    [Id(4)] public Dictionary<string, string> Reported { get; set; } = [];
+
+    [Id(5)] public Dictionary<string, string> Desired { get; set; } = [];
+
+    [Id(6)] public long DesiredVersion { get; set; }
+
+    /// <summary>The model version that last answered each payload kind, e.g. <c>telemetry → sensor-anomaly:1</c>.</summary>
+    [Id(7)] public Dictionary<string, string> ModelVersions { get; set; } = [];
+
+    /// <summary>The downlink of the silo that holds the connection; kept so a reactivated grain can still reach the device.</summary>
+    [Id(8)] public IDeviceDownlink? Downlink { get; set; }
+}

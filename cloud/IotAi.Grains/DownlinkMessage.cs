@@ -1,0 +1,17 @@
+namespace IotAi.Grains;
+
+/// <summary>Where on <c>devices/{id}/down/</c> a downlink message goes.</summary>
+public enum DownlinkKind
+{
+    Result,
+    Error,
+    Desired,
+}
+
+/// <summary>A message for a device; <see cref="Payload"/> is UTF-8 JSON.</summary>
+[GenerateSerializer, Immutable, Alias("IotAi.DownlinkMessage")]
+public sealed record DownlinkMessage(DownlinkKind Kind, byte[] Payload);
+
+/// <summary>The grain's answer to an uplink: the outcome, and the reply to publish to the device, if any.</summary>
+[GenerateSerializer, Immutable, Alias("IotAi.UplinkReply")]
+public sealed record UplinkReply(UplinkOutcome Outcome, DownlinkMessage? Reply);

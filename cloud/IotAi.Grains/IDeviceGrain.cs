@@ -1,0 +1,20 @@
+namespace IotAi.Grains;
+
+/// <summary>A device's digital twin: one activation per device id, wherever in the cluster it lives.</summary>
+[Alias("IotAi.IDeviceGrain")]
+public interface IDeviceGrain : IGrainWithStringKey
+{
+    /// <summary>Deduplicates, infers and answers one uplink.</summary>
+    Task<UplinkReply> HandleUplinkAsync(Uplink uplink);
+
+    /// <summary>Called by the silo that accepted the device's MQTT connection.</summary>
+    Task ConnectedAsync(IDeviceDownlink downlink);
+
+    /// <summary>Called when that connection closes; ignored if another silo holds a newer one.</summary>
+    Task DisconnectedAsync(IDeviceDownlink downlink);
+
+    /// <summary>Merges desired properties into the twin and pushes the whole desired set to the device.</summary>
+    Task SetDesiredAsync(IReadOnlyDictionary<string, string> desired);
+
+    Task<DeviceTwin> GetTwinAsync();
+}

@@ -1,0 +1,11 @@
+using IotAi.Protocol;
+
+namespace IotAi.Grains;
+
+/// <summary>One device message as the ingress hands it to the device's grain.</summary>
+/// <param name="Kind">Which model family it goes to.</param>
+/// <param name="Payload">The MQTT payload, untouched.</param>
+/// <param name="Seq">The sequence number carried outside the payload (image user property or topic), if any.</param>
+/// <param name="Topic">The topic it came on, echoed in error replies.</param>
+[GenerateSerializer, Immutable, Alias("IotAi.Uplink")]
+public sealed record Uplink(PayloadKind Kind, byte[] Payload, long? Seq, string Topic);

@@ -1,0 +1,35 @@
+using System.Diagnostics.Metrics;
+
+namespace IotAi.Inference;
+
+/// <summary>The model host's meters. Tags name models, never devices.</summary>
+public sealed class InferenceTelemetry : IDisposable
+{
+    public const string MeterName = "IotAi.Inference";
+
+    private readonly Meter _meter;
+    private readonly Histogram<int> _batchSize;
+    private readonly Histogram<double> _batchDuration;
+
+    public InferenceTelemetry(IMeterFactory meterFactory)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        _meter = meterFactory.Create(MeterName);
+        _batchSize = _meter.CreateHistogram<int>("iotai.inference.batch.size", "{sample}", "Samples per ONNX Runtime call");
+        _batchDuration = _meter.CreateHistogram<double>("iotai.inference.batch.duration", "s", "Time one ONNX Runtime call took");
+    }
+
+    /// <summary>Records every batch a model runs.</summary>
+    public void Observe(LoadedModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var tag = new KeyValuePair<string, object?>("iotai.model", model.Manifest.Name);
+        model.Batcher.BatchCompleted += (size, duration) =>
+        {
+            _batchSize.Record(size, tag);
+            _batchDuration.Record(duration.TotalSeconds, tag);
+        };
+    }
+
+    public void Dispose() => _meter.Dispose();
+}

@@ -1,0 +1,109 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using IotAi.Protocol;
+
+namespace IotAi.Inference;
+
+/// <summary>
+/// What the model host must know to feed a model and read its answer: the payload kind it serves, its
+/// input (named features for telemetry, a preprocessing recipe for images), its labels and which output
+/// holds the scores. It travels beside the ONNX file as <c>manifest.json</c>.
+/// </summary>
+public sealed record ModelManifest
+{
+    public const string FileName = "manifest.json";
+    public const string OnnxFileName = "model.onnx";
+
+    public required string Name { get; init; }
+
+    public required string Version { get; init; }
+
+    public required PayloadKind Kind { get; init; }
+
+    /// <summary>The ONNX input that takes the <c>[batch, features]</c> float tensor.</summary>
+    public required string Input { get; init; }
+
+    /// <summary>Telemetry value names, in input order; empty for images.</summary>
+    public IReadOnlyList<string> Features { get; init; } = [];
+
+    /// <summary>How an image becomes the input vector; null for telemetry.</summary>
+    public ImagePreprocessing? Image { get; init; }
+
+    public required IReadOnlyList<string> Labels { get; init; }
+
+    /// <summary>The ONNX output that holds the scores.</summary>
+    public required string ScoresOutput { get; init; }
+
+    /// <summary>How to read <see cref="ScoresOutput"/>.</summary>
+    public required ScoreForm ScoreForm { get; init; }
+
+    /// <summary>SHA-256 of the ONNX bytes, hex; the host refuses a file that does not match.</summary>
+    public string? Sha256 { get; init; }
+
+    /// <summary>Held-out figures measured when the model was made, such as accuracy.</summary>
+    public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>The number of floats one sample feeds the model.</summary>
+    [JsonIgnore]
+    public int InputLength => Kind == PayloadKind.Image
+        ? (Image ?? throw new InvalidOperationException($"Model {Name} serves images but has no preprocessing.")).InputLength
+        : Features.Count;
+
+    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    public static ModelManifest Load(string path)
+    {
+        using var stream = File.OpenRead(path);
+        var manifest = JsonSerializer.Deserialize<ModelManifest>(stream, JsonOptions)
+            ?? throw new InvalidDataException($"{path} is empty.");
+        manifest.Validate(path);
+        return manifest;
+    }
+
+    public void Save(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, JsonOptions));
+
+    public void Validate(string source)
+    {
+        if (Labels.Count < 2)
+        {
+            throw new InvalidDataException($"{source}: a model needs at least two labels.");
+        }
+
+        if (Kind == PayloadKind.Telemetry && Features.Count is 0 or > 64)
+        {
+            throw new InvalidDataException($"{source}: a telemetry model needs 1 to 64 features.");
+        }
+
+        if (Kind == PayloadKind.Image && Image is null)
+        {
+            throw new InvalidDataException($"{source}: an image model needs its preprocessing.");
+        }
+
+        if (ScoreForm == ScoreForm.BinaryProbability && Labels.Count != 2)
+        {
+            throw new InvalidDataException($"{source}: a binary probability output needs exactly two labels.");
+        }
+    }
+}
+
+/// <summary>How a model's scores output is laid out.</summary>
+public enum ScoreForm
+{
+    /// <summary>One probability per label, per sample.</summary>
+    Probabilities,
+
+    /// <summary>One probability per sample: that of the second label (binary classifiers).</summary>
+    BinaryProbability,
+}
+
+/// <summary>Decode, resize to <see cref="Width"/> × <see cref="Height"/>, and scale each channel to [0, 1].</summary>
+public sealed record ImagePreprocessing(int Width, int Height, bool Grayscale)
+{
+    [JsonIgnore]
+    public int InputLength => Width * Height * (Grayscale ? 1 : 3);
+}

@@ -1,0 +1,94 @@
+using System.Buffers;
+using System.Globalization;
+
+namespace IotAi.Protocol;
+
+/// <summary>
+/// The topic scheme. A device publishes only under <c>devices/{id}/up/</c> and subscribes only under
+/// <c>devices/{id}/down/</c>, so one prefix per direction is all an ACL needs to check.
+/// </summary>
+public static class DeviceTopics
+{
+    public const string Root = "devices";
+    public const string TelemetrySuffix = "up/telemetry";
+    public const string ImageSuffix = "up/image";
+    public const string ResultSuffix = "down/result";
+    public const string ErrorSuffix = "down/error";
+    public const string DesiredSuffix = "down/twin/desired";
+
+    /// <summary>The longest device id the gateway accepts.</summary>
+    public const int MaxDeviceIdLength = 128;
+
+    private static readonly SearchValues<char> DeviceIdChars =
+        SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:");
+
+    public static string Telemetry(string deviceId) => $"{Root}/{deviceId}/{TelemetrySuffix}";
+
+    public static string Image(string deviceId) => $"{Root}/{deviceId}/{ImageSuffix}";
+
+    public static string Result(string deviceId) => $"{Root}/{deviceId}/{ResultSuffix}";
+
+    public static string Error(string deviceId) => $"{Root}/{deviceId}/{ErrorSuffix}";
+
+    public static string Desired(string deviceId) => $"{Root}/{deviceId}/{DesiredSuffix}";
+
+    /// <summary>The filter a device subscribes to for everything addressed to it.</summary>
+    public static string DownlinkFilter(string deviceId) => $"{Root}/{deviceId}/down/#";
+
+    /// <summary>A device id is 1 to 128 characters of letters, digits and <c>- _ . :</c>.</summary>
+    public static bool IsValidDeviceId(ReadOnlySpan<char> deviceId) =>
+        deviceId.Length is > 0 and <= MaxDeviceIdLength && !deviceId.ContainsAnyExcept(DeviceIdChars);
+
+    /// <summary>
+    /// Parses <c>devices/{id}/up/telemetry</c>, <c>devices/{id}/up/image</c> and
+    /// <c>devices/{id}/up/image/{seq}</c> (the last for MQTT 3.1.1 clients that have no user properties).
+    /// </summary>
+    public static UplinkTopicParse ParseUplink(string topic)
+    {
+        ArgumentNullException.ThrowIfNull(topic);
+        var span = topic.AsSpan();
+        if (!span.StartsWith(Root + "/", StringComparison.Ordinal))
+        {
+            return UplinkTopicParse.NotUplink;
+        }
+
+        var rest = span[(Root.Length + 1)..];
+        var slash = rest.IndexOf('/');
+        if (slash <= 0)
+        {
+            return UplinkTopicParse.NotUplink;
+        }
+
+        var deviceId = rest[..slash];
+        var path = rest[(slash + 1)..];
+        if (!path.StartsWith("up/", StringComparison.Ordinal))
+        {
+            return UplinkTopicParse.NotUplink;
+        }
+
+        if (!IsValidDeviceId(deviceId))
+        {
+            return new UplinkTopicParse(UplinkTopicStatus.InvalidDeviceId, deviceId.ToString(), default, null);
+        }
+
+        var id = deviceId.ToString();
+        if (path.SequenceEqual(TelemetrySuffix))
+        {
+            return new UplinkTopicParse(UplinkTopicStatus.Ok, id, PayloadKind.Telemetry, null);
+        }
+
+        if (path.SequenceEqual(ImageSuffix))
+        {
+            return new UplinkTopicParse(UplinkTopicStatus.Ok, id, PayloadKind.Image, null);
+        }
+
+        if (path.StartsWith(ImageSuffix + "/", StringComparison.Ordinal)
+            && long.TryParse(path[(ImageSuffix.Length + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var seq)
+            && seq > 0)
+        {
+            return new UplinkTopicParse(UplinkTopicStatus.Ok, id, PayloadKind.Image, seq);
+        }
+
+        return new UplinkTopicParse(UplinkTopicStatus.UnknownKind, id, default, null);
+    }
+}

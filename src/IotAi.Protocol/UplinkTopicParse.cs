@@ -1,0 +1,16 @@
+namespace IotAi.Protocol;
+
+public enum UplinkTopicStatus
+{
+    /// <summary>Not under <c>devices/{id}/up/</c>: not a device uplink at all.</summary>
+    NotUplink,
+    Ok,
+    InvalidDeviceId,
+    UnknownKind,
+}
+
+/// <summary>The result of <see cref="DeviceTopics.ParseUplink"/>; <see cref="Seq"/> is set only by the image topic's suffix.</summary>
+public readonly record struct UplinkTopicParse(UplinkTopicStatus Status, string? DeviceId, PayloadKind Kind, long? Seq)
+{
+    public static UplinkTopicParse NotUplink { get; } = new(UplinkTopicStatus.NotUplink, null, default, null);
+}

@@ -1,0 +1,11 @@
+namespace IotAi.Protocol;
+
+/// <summary>Names of the MQTT 5 user properties the protocol reads.</summary>
+public static class UserProperties
+{
+    /// <summary>The per-device sequence number of an image (telemetry carries it in its JSON).</summary>
+    public const string Seq = "seq";
+
+    /// <summary>When the device took the sample, ISO 8601.</summary>
+    public const string Timestamp = "ts";
+}

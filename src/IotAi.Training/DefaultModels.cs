@@ -1,0 +1,151 @@
+using System.Security.Cryptography;
+using IotAi.Inference;
+using IotAi.Protocol;
+using IotAi.Synthetic;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Trainers.FastTree;
+using Microsoft.ML.Trainers.LightGbm;
+
+namespace IotAi.Training;
+
+/// <summary>
+/// Trains the two models the gateway ships with, from the same seeded generators the simulator uses, so
+/// the truth behind every simulated sample is known and accuracy can be measured end to end.
+/// The same seed gives the same model.
+/// </summary>
+public static class DefaultModels
+{
+    public const string SensorModelName = "sensor-anomaly";
+    public const string ImageModelName = "shape-classifier";
+    public const string Version = "1";
+    public const int DefaultSeed = 20261128;
+
+    /// <summary>The image model reads 32 × 32 grey pixels.</summary>
+    public static ImagePreprocessing ImageRecipe { get; } = new(32, 32, Grayscale: true);
+
+    public static TrainedModel TrainSensorModel(int seed = DefaultSeed, int samples = 20_000)
+    {
+        var ml = new MLContext(seed);
+        var (train, holdout) = Split(SensorRows(seed, samples));
+        var trainer = ml.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
+        {
+            NumberOfLeaves = 16,
+            NumberOfTrees = 80,
+            MinimumExampleCountPerLeaf = 10,
+            NumberOfThreads = 1,
+        });
+        var model = trainer.Fit(ml.Data.LoadFromEnumerable(train));
+        var metrics = ml.BinaryClassification.Evaluate(model.Transform(ml.Data.LoadFromEnumerable(holdout)));
+        var onnx = Export(ml, model, train[0].Features.Length);
+        var manifest = new ModelManifest
+        {
+            Name = SensorModelName,
+            Version = Version,
+            Kind = PayloadKind.Telemetry,
+            Input = "Features",
+            Features = SensorSample.FeatureNames,
+            Labels = [SensorSample.NormalLabel, SensorSample.AnomalyLabel],
+            ScoresOutput = "Probability.output",
+            ScoreForm = ScoreForm.BinaryProbability,
+            Sha256 = Convert.ToHexStringLower(SHA256.HashData(onnx)),
+            Metrics = new Dictionary<string, double> { ["accuracy"] = metrics.Accuracy, ["auc"] = metrics.AreaUnderRocCurve },
+        };
+        return new TrainedModel(manifest, onnx);
+    }
+
+    public static TrainedModel TrainImageModel(int seed = DefaultSeed, int samples = 4_000)
+    {
+        var ml = new MLContext(seed);
+        var (train, holdout) = Split(ImageRows(seed, samples));
+        var trainer = ml.MulticlassClassification.Trainers.LightGbm(new LightGbmMulticlassTrainer.Options
+        {
+            NumberOfLeaves = 16,
+            NumberOfIterations = 120,
+            MinimumExampleCountPerLeaf = 5,
+            NumberOfThreads = 1,
+            Seed = seed,
+            Silent = true,
+        });
+        // Class indices become keys in value order, so score i is class i; only the trainer is exported,
+        // which leaves Features as the graph's one input.
+        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByValue)
+            .Append(trainer);
+        var model = pipeline.Fit(ml.Data.LoadFromEnumerable(train));
+        var metrics = ml.MulticlassClassification.Evaluate(model.Transform(ml.Data.LoadFromEnumerable(holdout)));
+        var onnx = Export(ml, model.LastTransformer, train[0].Features.Length);
+        var manifest = new ModelManifest
+        {
+            Name = ImageModelName,
+            Version = Version,
+            Kind = PayloadKind.Image,
+            Input = "Features",
+            Image = ImageRecipe,
+            Labels = ImageShapes.Labels,
+            ScoresOutput = "Score.output",
+            ScoreForm = ScoreForm.Probabilities,
+            Sha256 = Convert.ToHexStringLower(SHA256.HashData(onnx)),
+            Metrics = new Dictionary<string, double> { ["accuracy"] = metrics.MicroAccuracy },
+        };
+        return new TrainedModel(manifest, onnx);
+    }
+
+    private static IEnumerable<SensorRow> SensorRows(int seed, int samples)
+    {
+        // Several machines, each with its own phase and noise, one reading every ten seconds.
+        const int machines = 20;
+        var signals = Enumerable.Range(0, machines).Select(i => new SensorSignal(seed + i)).ToArray();
+        var start = DateTimeOffset.UnixEpoch.AddYears(56);
+        for (var i = 0; i < samples; i++)
+        {
+            var sample = signals[i % machines].Next(start.AddSeconds(10 * (i / machines)));
+            yield return new SensorRow { Features = sample.ToFeatures(), Label = sample.IsAnomaly };
+        }
+    }
+
+    private static IEnumerable<ImageRow> ImageRows(int seed, int samples)
+    {
+        var camera = new SyntheticCamera(seed);
+        for (var i = 0; i < samples; i++)
+        {
+            // Through the encoder and the same preprocessing the gateway runs, artefacts included.
+            var frame = camera.Next();
+            var features = new float[ImageRecipe.InputLength];
+            var error = ImagePreprocessor.TryPreprocess(frame.Encoded, ImageRecipe, features);
+            if (error is not null)
+            {
+                throw new InvalidOperationException($"The synthetic camera made an unreadable frame: {error}");
+            }
+
+            yield return new ImageRow { Features = features, Label = (uint)frame.Shape };
+        }
+    }
+
+    /// <summary>Every fifth row is held out; the split depends only on position, so it is stable.</summary>
+    private static (List<T> Train, List<T> Holdout) Split<T>(IEnumerable<T> rows)
+    {
+        var train = new List<T>();
+        var holdout = new List<T>();
+        var i = 0;
+        foreach (var row in rows)
+        {
+            (i++ % 5 == 0 ? holdout : train).Add(row);
+        }
+
+        return (train, holdout);
+    }
+
+    /// <summary>
+    /// Exports with <c>Features</c> as the only input: the sample view has no label column, so the graph
+    /// needs nothing but what a device sends.
+    /// </summary>
+    private static byte[] Export(MLContext ml, ITransformer model, int featureCount)
+    {
+        var schema = SchemaDefinition.Create(typeof(FeatureRow));
+        schema[nameof(FeatureRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, featureCount);
+        var sample = ml.Data.LoadFromEnumerable([new FeatureRow { Features = new float[featureCount] }], schema);
+        using var stream = new MemoryStream();
+        ml.Model.ConvertToOnnx(model, sample, stream);
+        return stream.ToArray();
+    }
+}

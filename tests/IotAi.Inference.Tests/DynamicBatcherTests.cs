@@ -1,0 +1,74 @@
+using IotAi.Synthetic;
+
+namespace IotAi.Inference.Tests;
+
+public sealed class DynamicBatcherTests
+{
+    [Fact]
+    public async Task Batched_sensor_results_equal_one_by_one_results()
+    {
+        using var model = ShippedModels.Load("sensor-anomaly");
+        var signal = new SensorSignal(seed: 4242, anomalyRate: 0.3);
+        var inputs = Enumerable.Range(0, 200)
+            .Select(i => signal.Next(DateTimeOffset.UnixEpoch.AddSeconds(i)).ToFeatures())
+            .ToArray();
+
+        await AssertBatchedEqualsSingleAsync(model, inputs);
+    }
+
+    [Fact]
+    public async Task Batched_image_results_equal_one_by_one_results()
+    {
+        using var model = ShippedModels.Load("shape-classifier");
+        var camera = new SyntheticCamera(seed: 99);
+        var recipe = model.Manifest.Image!;
+        var inputs = Enumerable.Range(0, 64).Select(_ =>
+        {
+            var features = new float[recipe.InputLength];
+            Assert.Null(ImagePreprocessor.TryPreprocess(camera.Next().Encoded, recipe, features));
+            return features;
+        }).ToArray();
+
+        await AssertBatchedEqualsSingleAsync(model, inputs);
+    }
+
+    [Fact]
+    public async Task A_wrong_input_length_is_refused_before_it_is_queued()
+    {
+        using var model = ShippedModels.Load("sensor-anomaly");
+        await using var batcher = new DynamicBatcher(model, new BatchingOptions());
+
+        await Assert.ThrowsAsync<ArgumentException>(() => batcher.InferAsync(new float[5]).AsTask());
+    }
+
+    private static async Task AssertBatchedEqualsSingleAsync(OnnxModel model, float[][] inputs)
+    {
+        var labels = model.Manifest.Labels.Count;
+        var expected = inputs.Select(input =>
+        {
+            var scores = new float[labels];
+            model.Run(input.ToArray(), 1, scores);
+            return scores;
+        }).ToArray();
+
+        var largestBatch = 0;
+        await using var batcher = new DynamicBatcher(model, new BatchingOptions { MaxBatchSize = 16, MaxQueueDelay = TimeSpan.FromMilliseconds(20) });
+        batcher.BatchCompleted += (size, _) => InterlockedMax(ref largestBatch, size);
+        var predictions = await Task.WhenAll(inputs.Select(input => batcher.InferAsync(input).AsTask()));
+
+        Assert.True(largestBatch > 1, "the batcher never formed a batch, so nothing was compared");
+        Assert.True(largestBatch <= 16);
+        for (var i = 0; i < inputs.Length; i++)
+        {
+            Assert.Equal(expected[i], predictions[i].Scores);
+        }
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int current;
+        while (value > (current = Volatile.Read(ref target)) && Interlocked.CompareExchange(ref target, value, current) != current)
+        {
+        }
+    }
+}
