@@ -32,6 +32,7 @@ public sealed partial class MqttIngress(
 
     private readonly MqttIngressOptions _options = options.Value;
     private MqttServer? _server;
+    // Orleans holds observers weakly: this field is what keeps the downlink alive while the reference is handed out.
     private MqttDownlink? _downlink;
     private IDeviceDownlink? _downlinkReference;
 
@@ -67,9 +68,9 @@ public sealed partial class MqttIngress(
             await _server.StopAsync();
         }
 
-        if (_downlink is not null)
+        if (_downlinkReference is not null)
         {
-            grains.DeleteObjectReference<IDeviceDownlink>(_downlink);
+            grains.DeleteObjectReference<IDeviceDownlink>(_downlinkReference);
         }
     }
 

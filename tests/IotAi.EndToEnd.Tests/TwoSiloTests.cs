@@ -1,0 +1,78 @@
+using IotAi.Gateway.Hosting;
+using IotAi.Gateway.Mqtt;
+using IotAi.Grains;
+using IotAi.Inference;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
+using Orleans.Runtime.Placement;
+using Orleans.TestingHost;
+
+namespace IotAi.EndToEnd.Tests;
+
+/// <summary>
+/// Two silos, each with its own MQTT broker. The device connects to one while its grain lives on the other:
+/// answers come back over the silo that holds the connection, and pushes find it through the downlink observer.
+/// </summary>
+public sealed class TwoSiloTests : IAsyncLifetime
+{
+    private readonly DirectoryInfo _data = Directory.CreateTempSubdirectory("iotai-two-silos-");
+    private InProcessTestCluster _cluster = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(2);
+        builder.ConfigureSiloHost((_, host) => host.Logging.SetMinimumLevel(LogLevel.Warning));
+        builder.ConfigureSilo((_, silo) =>
+        {
+            var port = FreePort.Next();
+            silo.Services.AddGatewayServices();
+            silo.Services.AddModelHost();
+            silo.Services.Configure<ModelHostOptions>(o => o.Directory = Path.Combine(AppContext.BaseDirectory, "ShippedModels"));
+            silo.Services.AddFileGrainStorage(DeviceGrain.StorageName, new GatewayOptions { DataDirectory = _data.FullName });
+            silo.Services.AddMqttIngress();
+            silo.Services.Configure<MqttIngressOptions>(o =>
+            {
+                o.Port = port;
+                o.BindAddress = "127.0.0.1";
+            });
+        });
+        _cluster = builder.Build();
+        await _cluster.DeployAsync();
+    }
+
+    [Fact]
+    public async Task A_device_on_one_silo_is_answered_and_reached_by_its_grain_on_the_other()
+    {
+        var (grainSilo, connectionSilo) = (_cluster.Silos[0], _cluster.Silos[1]);
+        var deviceId = $"two-silo-{Guid.NewGuid():N}";
+        var grain = _cluster.Client.GetGrain<IDeviceGrain>(deviceId);
+        RequestContext.Set(IPlacementDirector.PlacementHintKey, grainSilo.SiloAddress);
+        await grain.GetTwinAsync();
+        RequestContext.Remove(IPlacementDirector.PlacementHintKey);
+
+        await using var device = await TestDevice.ConnectAsync(MqttPortOf(connectionSilo), deviceId);
+        await device.SendTelemetryAsync(seq: 1, temperature: 90);
+        var result = await device.NextResultAsync();
+
+        Assert.Equal((1L, "anomaly"), (result.Seq, result.Label));
+        Assert.True((await grain.GetTwinAsync()).Connected);
+        Assert.Equal(grainSilo.SiloAddress, await ActivationSiloAsync(grain));
+
+        // Pushed from the grain's silo, delivered by the connection's silo.
+        await grain.SetDesiredAsync(new Dictionary<string, string> { ["samplingMs"] = "250" });
+        var desired = await device.NextDesiredAsync();
+        Assert.Equal(("250", 1L), (desired.Desired["samplingMs"], desired.Version));
+    }
+
+    private static int MqttPortOf(InProcessSiloHandle silo) => silo.ServiceProvider.GetRequiredService<MqttIngress>().Port;
+
+    private async Task<SiloAddress?> ActivationSiloAsync(IDeviceGrain grain) =>
+        await _cluster.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(grain);
+
+    public async Task DisposeAsync()
+    {
+        await _cluster.DisposeAsync();
+        _data.Delete(recursive: true);
+    }
+}

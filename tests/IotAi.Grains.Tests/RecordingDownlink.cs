@@ -1,0 +1,24 @@
+using System.Threading.Channels;
+
+namespace IotAi.Grains.Tests;
+
+/// <summary>A downlink that keeps what it is asked to deliver, so a test can await it.</summary>
+internal sealed class RecordingDownlink : IDeviceDownlink
+{
+    private readonly Channel<(string DeviceId, DownlinkMessage Message)> _delivered = Channel.CreateUnbounded<(string, DownlinkMessage)>();
+
+    public Task DeliverAsync(string deviceId, DownlinkMessage message)
+    {
+        _delivered.Writer.TryWrite((deviceId, message));
+        return Task.CompletedTask;
+    }
+
+    public async Task<(string DeviceId, DownlinkMessage Message)> NextAsync() =>
+        await _delivered.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+}
+
+/// <summary>A downlink whose silo is gone: every delivery fails.</summary>
+internal sealed class VanishedDownlink : IDeviceDownlink
+{
+    public Task DeliverAsync(string deviceId, DownlinkMessage message) => throw new InvalidOperationException("the silo holding this connection is gone");
+}
