@@ -1,0 +1,98 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using IotAi.Protocol;
+using Microsoft.Extensions.Logging;
+using MQTTnet;
+
+namespace IotAi.Edge;
+
+/// <summary>
+/// Reads what arrives under <c>devices/{id}/down/</c> and hands it to the agent's events and the result sink.
+/// Nothing a downlink contains may break the MQTT client, so every failure here is logged and dropped.
+/// </summary>
+internal sealed partial class DownlinkDispatcher(
+    EdgeAgent agent,
+    string deviceId,
+    InFlightTracker inFlight,
+    IResultSink sink,
+    TimeProvider timeProvider,
+    ILogger logger)
+{
+    private readonly string _resultTopic = DeviceTopics.Result(deviceId);
+    private readonly string _errorTopic = DeviceTopics.Error(deviceId);
+    private readonly string _desiredTopic = DeviceTopics.Desired(deviceId);
+
+    public async Task HandleAsync(MqttApplicationMessageReceivedEventArgs e)
+    {
+        var topic = e.ApplicationMessage.Topic;
+        var payload = e.ApplicationMessage.Payload;
+        try
+        {
+            if (topic == _resultTopic && Read(payload, ProtocolJson.Wire.InferenceResult, topic) is { } result)
+            {
+                await OnResultAsync(result);
+            }
+            else if (topic == _errorTopic && Read(payload, ProtocolJson.Wire.ErrorReply, topic) is { } error)
+            {
+                if (error.Seq is long seq)
+                {
+                    inFlight.TryTake(seq, out _, out _);
+                }
+
+                LogErrorReply(logger, deviceId, error.Seq, error.Code, error.Message);
+                agent.OnErrorReceived(new ErrorReceivedEventArgs(error));
+            }
+            else if (topic == _desiredTopic && Read(payload, ProtocolJson.Wire.DesiredProperties, topic) is { } desired)
+            {
+                LogDesired(logger, deviceId, desired.Version);
+                agent.OnDesiredPropertiesReceived(new DesiredPropertiesReceivedEventArgs(desired));
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogHandlerFailed(logger, deviceId, topic, ex);
+        }
+    }
+
+    private async Task OnResultAsync(InferenceResult result)
+    {
+        TimeSpan? latency = null;
+        string? truth = null;
+        if (result.Seq is long seq && inFlight.TryTake(seq, out var sentAt, out truth))
+        {
+            latency = timeProvider.GetElapsedTime(sentAt);
+        }
+
+        var edgeResult = new EdgeResult(result, latency, truth);
+        agent.OnResultReceived(edgeResult);
+        await sink.WriteAsync(edgeResult, CancellationToken.None);
+    }
+
+    private T? Read<T>(ReadOnlySequence<byte> payload, JsonTypeInfo<T> typeInfo, string topic)
+        where T : class
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(payload);
+            return JsonSerializer.Deserialize(ref reader, typeInfo);
+        }
+        catch (JsonException ex)
+        {
+            LogMalformed(logger, deviceId, topic, ex.Message);
+            return null;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Device {DeviceId} got a malformed downlink on {Topic}: {Error}")]
+    private static partial void LogMalformed(ILogger logger, string deviceId, string topic, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The cloud refused uplink {Seq} of device {DeviceId}: {Code} {Message}")]
+    private static partial void LogErrorReply(ILogger logger, string deviceId, long? seq, string code, string message);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Device {DeviceId} got desired properties version {Version}")]
+    private static partial void LogDesired(ILogger logger, string deviceId, long version);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Device {DeviceId} failed to handle a downlink on {Topic}")]
+    private static partial void LogHandlerFailed(ILogger logger, string deviceId, string topic, Exception exception);
+}

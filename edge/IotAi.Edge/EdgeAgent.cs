@@ -1,0 +1,122 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace IotAi.Edge;
+
+/// <summary>
+/// The edge device: runs its sources into the <see cref="IOutbox"/>, publishes what they produce over one
+/// MQTT connection that it keeps alive, and reports the cloud's answers through its events and the
+/// <see cref="IResultSink"/>. Sources → bounded outbox → one publisher loop → broker; downlinks → dispatcher.
+/// </summary>
+public sealed partial class EdgeAgent(
+    IOptions<EdgeAgentOptions> options,
+    IEnumerable<ISampleSource> sources,
+    IOutbox outbox,
+    SequenceCounter counter,
+    IResultSink sink,
+    TimeProvider timeProvider,
+    ILogger<EdgeAgent> logger) : BackgroundService
+{
+    /// <summary>A result arrived on <c>down/result</c>. Raised on the MQTT receive path; handlers should be quick.</summary>
+    public event EventHandler<EdgeResult>? ResultReceived;
+
+    /// <summary>An error reply arrived on <c>down/error</c>.</summary>
+    public event EventHandler<ErrorReceivedEventArgs>? ErrorReceived;
+
+    /// <summary>New desired properties arrived on <c>down/twin/desired</c>.</summary>
+    public event EventHandler<DesiredPropertiesReceivedEventArgs>? DesiredPropertiesReceived;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        var active = SelectSources(settings);
+        var inFlight = new InFlightTracker(settings.InFlightCapacity);
+        var downlink = new DownlinkDispatcher(this, settings.DeviceId, inFlight, sink, timeProvider, logger);
+        using var connection = new EdgeConnection(
+            settings, ConnectionPipeline.Create(settings, timeProvider, logger), downlink.HandleAsync, logger);
+        var publisher = new UplinkPublisher(settings.DeviceId, outbox, counter, inFlight, connection, timeProvider, logger);
+        var names = string.Join(',', active.Select(s => s.Name));
+        LogStarting(logger, settings.DeviceId, settings.Host, settings.Port, names);
+
+        // Task.Run: a source may block before its first await (a file or console read), which must not hold up the agent.
+        var pumps = active.Select(source => Task.Run(() => PumpAsync(source, stoppingToken), CancellationToken.None)).ToArray();
+        try
+        {
+            await Task.WhenAll(connection.RunAsync(stoppingToken), publisher.RunAsync(stoppingToken));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutdown: the loops end by cancellation, which is not worth a log line.
+        }
+        finally
+        {
+            await Task.WhenAll(pumps);
+            await connection.DisconnectAsync();
+        }
+    }
+
+    internal void OnResultReceived(EdgeResult result) => Raise(ResultReceived, result);
+
+    internal void OnErrorReceived(ErrorReceivedEventArgs error) => Raise(ErrorReceived, error);
+
+    internal void OnDesiredPropertiesReceived(DesiredPropertiesReceivedEventArgs desired) => Raise(DesiredPropertiesReceived, desired);
+
+    private void Raise<T>(EventHandler<T>? handler, T args)
+    {
+        try
+        {
+            handler?.Invoke(this, args);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A subscriber's bug must not take the MQTT receive loop down with it.
+            LogSubscriberFailed(logger, typeof(T).Name, ex);
+        }
+    }
+
+    private List<ISampleSource> SelectSources(EdgeAgentOptions settings)
+    {
+        var byName = sources.ToDictionary(s => s.Name, StringComparer.OrdinalIgnoreCase);
+        var unknown = settings.ActiveSources.Where(n => !byName.ContainsKey(n)).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"Edge:Sources names {string.Join(", ", unknown)}, which no registered source has; known: {string.Join(", ", byName.Keys)}.");
+        }
+
+        return [.. settings.ActiveSources.Distinct(StringComparer.OrdinalIgnoreCase).Select(n => byName[n])];
+    }
+
+    private async Task PumpAsync(ISampleSource source, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var sample in source.ReadAsync(cancellationToken))
+            {
+                await outbox.EnqueueAsync(sample, cancellationToken);
+            }
+
+            LogSourceEnded(logger, source.Name);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogSourceFailed(logger, source.Name, ex);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Edge agent {DeviceId} starting: broker {Host}:{Port}, sources {Sources}")]
+    private static partial void LogStarting(ILogger logger, string deviceId, string host, int port, string sources);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Source {Source} has no more samples")]
+    private static partial void LogSourceEnded(ILogger logger, string source);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Source {Source} failed and stopped; the other sources carry on")]
+    private static partial void LogSourceFailed(ILogger logger, string source, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A {EventArgs} subscriber threw")]
+    private static partial void LogSubscriberFailed(ILogger logger, string eventArgs, Exception exception);
+}

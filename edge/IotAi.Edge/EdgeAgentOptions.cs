@@ -1,0 +1,83 @@
+using System.ComponentModel.DataAnnotations;
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
+
+namespace IotAi.Edge;
+
+/// <summary>The edge agent: who it is, where the gateway is and what it sends. Bound from <c>Edge</c>.</summary>
+public sealed class EdgeAgentOptions
+{
+    public const string SectionName = "Edge";
+
+    /// <summary>The name of <see cref="JsonLinesSource"/>; it joins the default sources when <see cref="JsonLinesPath"/> is set.</summary>
+    public const string JsonLinesSourceName = "jsonl";
+
+    /// <summary>The sources that run when <see cref="Sources"/> is not configured.</summary>
+    public static IReadOnlyList<string> DefaultSources { get; } = ["sensor", "camera"];
+
+    /// <summary>The device id: the MQTT client id and the <c>{id}</c> of every topic.</summary>
+    [Required]
+    public string DeviceId { get; set; } = "";
+
+    [Required]
+    public string Host { get; set; } = "localhost";
+
+    [Range(1, 65535)]
+    public int Port { get; set; } = 1883;
+
+    /// <summary>
+    /// The names of the sources to run (<c>sensor</c>, <c>camera</c>, <c>jsonl</c>); unset means
+    /// <see cref="DefaultSources"/>, plus <c>jsonl</c> when <see cref="JsonLinesPath"/> is set. It is unset
+    /// rather than pre-filled because the configuration binder appends to a pre-filled list instead of replacing it.
+    /// </summary>
+    [SuppressMessage("Usage", "CA2227:Collection properties should be read only", Justification = "Bound from configuration.")]
+    public IList<string>? Sources { get; set; }
+
+    public TimeSpan SensorInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan CameraInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>A file of telemetry JSON, one object per line, to send; <c>-</c> reads standard input.</summary>
+    public string? JsonLinesPath { get; set; }
+
+    /// <summary>Seeds the synthetic sources; unset derives it from <see cref="DeviceId"/>, so a device replays the same world.</summary>
+    public int? Seed { get; set; }
+
+    public TimeSpan KeepAlive { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>The limit on one connection attempt, subscription included.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The first delay between reconnection attempts; it doubles, with jitter, up to <see cref="MaxReconnectDelay"/>.</summary>
+    public TimeSpan ReconnectDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How many samples may wait for the publisher before the sources are made to wait.</summary>
+    [Range(1, 1_000_000)]
+    public int OutboxCapacity { get; set; } = 1000;
+
+    /// <summary>How many sent samples are remembered to match results with their send time and truth.</summary>
+    [Range(1, 1_000_000)]
+    public int InFlightCapacity { get; set; } = 4096;
+
+    /// <summary>The names of the sources that run, after defaults.</summary>
+    public IReadOnlyList<string> ActiveSources => Sources is { Count: > 0 } configured
+        ? [.. configured]
+        : JsonLinesPath is null ? DefaultSources : [.. DefaultSources, JsonLinesSourceName];
+
+    /// <summary>The seed the synthetic sources use.</summary>
+    public int EffectiveSeed => Seed ?? StableHash(DeviceId);
+
+    // string.GetHashCode is randomised per process; FNV-1a gives every run of a device the same seed.
+    private static int StableHash(string value)
+    {
+        var hash = 2166136261u;
+        foreach (var b in Encoding.UTF8.GetBytes(value))
+        {
+            hash = (hash ^ b) * 16777619u;
+        }
+
+        return unchecked((int)hash);
+    }
+}

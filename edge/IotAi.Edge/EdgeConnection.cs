@@ -1,0 +1,142 @@
+using IotAi.Protocol;
+using Microsoft.Extensions.Logging;
+using MQTTnet;
+using MQTTnet.Exceptions;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+using Polly;
+
+namespace IotAi.Edge;
+
+/// <summary>
+/// The agent's one MQTT client and the loop that keeps it connected: connect and subscribe inside the
+/// <see cref="ConnectionPipeline"/>, wait for the connection to drop, start again. Publishers wait on
+/// <see cref="WaitConnectedAsync"/> instead of failing while it is down.
+/// </summary>
+internal sealed partial class EdgeConnection : IDisposable
+{
+    private readonly IMqttClient _client;
+    private readonly MqttClientOptions _clientOptions;
+    private readonly MqttClientSubscribeOptions _subscribeOptions;
+    private readonly ResiliencePipeline _pipeline;
+    private readonly ILogger _logger;
+    private readonly string _deviceId;
+    private volatile TaskCompletionSource _connected = NewSignal();
+    private volatile TaskCompletionSource _lost = NewSignal();
+
+    public EdgeConnection(
+        EdgeAgentOptions options,
+        ResiliencePipeline pipeline,
+        Func<MqttApplicationMessageReceivedEventArgs, Task> onMessage,
+        ILogger logger)
+    {
+        _deviceId = options.DeviceId;
+        _pipeline = pipeline;
+        _logger = logger;
+
+        // No clean start and an hour's session: QoS 1 results sent while the device was away wait for it.
+        _clientOptions = new MqttClientOptionsBuilder()
+            .WithTcpServer(options.Host, options.Port)
+            .WithClientId(options.DeviceId)
+            .WithProtocolVersion(MqttProtocolVersion.V500)
+            .WithCleanStart(false)
+            .WithSessionExpiryInterval(3600)
+            .WithKeepAlivePeriod(options.KeepAlive)
+            .WithTimeout(options.ConnectTimeout)
+            .Build();
+        _subscribeOptions = new MqttClientSubscribeOptionsBuilder()
+            .WithTopicFilter(f => f
+                .WithTopic(DeviceTopics.DownlinkFilter(options.DeviceId))
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce))
+            .Build();
+        _client = new MqttClientFactory().CreateMqttClient();
+        _client.ApplicationMessageReceivedAsync += onMessage;
+        _client.DisconnectedAsync += e =>
+        {
+            // Failed attempts raise this too; only losing a live connection restarts the loop.
+            if (e.ClientWasConnected)
+            {
+                _lost.TrySetResult();
+            }
+
+            return Task.CompletedTask;
+        };
+    }
+
+    /// <summary>Keeps the client connected until <paramref name="cancellationToken"/> fires.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            await _pipeline.ExecuteAsync(static (self, ct) => self.ConnectOnceAsync(ct), this, cancellationToken);
+            LogConnected(_logger, _deviceId);
+            _connected.TrySetResult();
+            await _lost.Task.WaitAsync(cancellationToken);
+            _connected = NewSignal();
+            LogLost(_logger, _deviceId);
+        }
+    }
+
+    public Task WaitConnectedAsync(CancellationToken cancellationToken) => _connected.Task.WaitAsync(cancellationToken);
+
+    public Task<MqttClientPublishResult> PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken) =>
+        _client.PublishAsync(message, cancellationToken);
+
+    /// <summary>Says goodbye to the broker, so it keeps the session without publishing a will or waiting for keep-alive.</summary>
+    public async Task DisconnectAsync()
+    {
+        if (_client.IsConnected && await _client.TryDisconnectAsync())
+        {
+            LogDisconnected(_logger, _deviceId);
+        }
+    }
+
+    public void Dispose() => _client.Dispose();
+
+    private async ValueTask ConnectOnceAsync(CancellationToken cancellationToken)
+    {
+        // An attempt that connected but timed out subscribing leaves the client connected; start clean.
+        if (_client.IsConnected)
+        {
+            await _client.TryDisconnectAsync();
+        }
+
+        _lost = NewSignal();
+        MqttClientConnectResult connect;
+        try
+        {
+            connect = await _client.ConnectAsync(_clientOptions, cancellationToken);
+        }
+        catch (MqttCommunicationException)
+        {
+            // MQTTnet reports cancellation as a timeout; Polly must see cancellation to tell a timeout from shutdown.
+            cancellationToken.ThrowIfCancellationRequested();
+            throw;
+        }
+
+        if (connect.ResultCode != MqttClientConnectResultCode.Success)
+        {
+            throw new InvalidOperationException($"The broker refused the connection: {connect.ResultCode} {connect.ReasonString}");
+        }
+
+        var subscribe = await _client.SubscribeAsync(_subscribeOptions, cancellationToken);
+        foreach (var item in subscribe.Items)
+        {
+            if (item.ResultCode > MqttClientSubscribeResultCode.GrantedQoS2)
+            {
+                throw new InvalidOperationException($"The broker refused the subscription to {item.TopicFilter.Topic}: {item.ResultCode}");
+            }
+        }
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Device {DeviceId} connected and subscribed")]
+    private static partial void LogConnected(ILogger logger, string deviceId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Device {DeviceId} lost its connection; reconnecting")]
+    private static partial void LogLost(ILogger logger, string deviceId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Device {DeviceId} disconnected")]
+    private static partial void LogDisconnected(ILogger logger, string deviceId);
+}

@@ -1,0 +1,35 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace IotAi.Edge;
+
+public static class EdgeServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the edge agent as a hosted service, with <see cref="EdgeAgentOptions"/> bound from <c>Edge</c> and
+    /// validated on start. The in-memory sequence store and outbox, the console sink and the time provider are
+    /// added only if nothing else was registered for them first.
+    /// </summary>
+    public static IServiceCollection AddEdgeAgent(this IServiceCollection services)
+    {
+        services.AddOptions<EdgeAgentOptions>()
+            .BindConfiguration(EdgeAgentOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EdgeAgentOptions>, EdgeAgentOptionsValidator>());
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ISequenceStore, ClockSeededSequenceStore>();
+        services.TryAddSingleton<SequenceCounter>();
+        services.TryAddSingleton<IOutbox, ChannelOutbox>();
+        services.TryAddSingleton<IResultSink>(_ => new ConsoleJsonSink());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISampleSource, SimulatedSensorSource>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISampleSource, SyntheticCameraSource>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISampleSource, JsonLinesSource>());
+
+        services.TryAddSingleton<EdgeAgent>();
+        services.AddHostedService(sp => sp.GetRequiredService<EdgeAgent>());
+        return services;
+    }
+}

@@ -1,0 +1,36 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using IotAi.Protocol;
+using IotAi.Synthetic;
+using Microsoft.Extensions.Options;
+
+namespace IotAi.Edge;
+
+/// <summary>A seeded machine (<see cref="SensorSignal"/>) read every <see cref="EdgeAgentOptions.SensorInterval"/>.</summary>
+public sealed class SimulatedSensorSource(IOptions<EdgeAgentOptions> options, TimeProvider timeProvider) : ISampleSource
+{
+    public const string SourceName = "sensor";
+
+    public string Name => SourceName;
+
+    public async IAsyncEnumerable<EdgeSample> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var signal = new SensorSignal(settings.EffectiveSeed);
+        using var timer = new PeriodicTimer(settings.SensorInterval, timeProvider);
+        do
+        {
+            var now = timeProvider.GetUtcNow();
+            var reading = signal.Next(now);
+            var values = new Dictionary<string, double>(3)
+            {
+                ["temperature"] = reading.Temperature,
+                ["vibration"] = reading.Vibration,
+                ["current"] = reading.Current,
+            };
+            var payload = JsonSerializer.SerializeToUtf8Bytes(new Telemetry(null, now, values), ProtocolJson.Wire.Telemetry);
+            yield return new EdgeSample(PayloadKind.Telemetry, payload, ContentTypes.Json, now, reading.Label);
+        }
+        while (await timer.WaitForNextTickAsync(cancellationToken));
+    }
+}

@@ -1,0 +1,104 @@
+using System.Globalization;
+
+namespace IotAi.Simulator;
+
+/// <summary>How many simulated devices to run, against which broker, and how hard they send.</summary>
+public sealed class FleetOptions
+{
+    public const string SectionName = "Fleet";
+
+    /// <summary>The gateway's MQTT host.</summary>
+    public string Host { get; set; } = "localhost";
+
+    public int Port { get; set; } = 1883;
+
+    /// <summary>How many devices to simulate; each is one MQTT connection.</summary>
+    public int Devices { get; set; } = 20;
+
+    /// <summary>Device ids are <c>{DevicePrefix}-{index:D4}</c>, so two fleets with different prefixes never collide.</summary>
+    public string DevicePrefix { get; set; } = "sim";
+
+    /// <summary>How often each device sends one uplink (telemetry or image).</summary>
+    public TimeSpan TelemetryInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Every Nth uplink of a device is a camera frame instead of telemetry; 0 sends no images.</summary>
+    public int ImageEvery { get; set; } = 10;
+
+    /// <summary>Device i draws its signal and frames from generators seeded with <c>Seed + i</c>, so runs repeat.</summary>
+    public int Seed { get; set; } = 42;
+
+    /// <summary>The fraction of telemetry samples that are anomalies.</summary>
+    public double AnomalyRate { get; set; } = 0.1;
+
+    /// <summary>How long devices keep sending; null sends until cancelled or <see cref="MessagesPerDevice"/> is reached.</summary>
+    public TimeSpan? Duration { get; set; }
+
+    /// <summary>
+    /// The sequence number of each device's first uplink. The gateway drops numbers it has seen, so a fleet that
+    /// runs again against the same gateway must start above the last run: <see cref="SeqFromClock"/> does that.
+    /// </summary>
+    public long FirstSeq { get; set; } = 1;
+
+    /// <summary>A first sequence number above any earlier run's, for fleets that send under 1000 messages/s per device.</summary>
+    public static long SeqFromClock(TimeProvider? time = null) => (time ?? TimeProvider.System).GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>How many uplinks each device sends before it stops; null is unlimited.</summary>
+    public int? MessagesPerDevice { get; set; }
+
+    /// <summary>How many devices connect at once, so a large fleet does not flood the broker's accept queue.</summary>
+    public int ConnectConcurrency { get; set; } = 50;
+
+    /// <summary>
+    /// Devices send on their interval whatever the gateway does (an open loop, as real sensors do), but a device
+    /// with this many uplinks still unanswered skips its tick, so a stalled gateway is not buried in retries.
+    /// </summary>
+    public int MaxInFlightPerDevice { get; set; } = 1;
+
+    /// <summary>An uplink unanswered for this long counts as a timeout and frees its in-flight slot.</summary>
+    public TimeSpan ResultTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a finished run waits for the last results before it disconnects.</summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    public string DeviceId(int index) => string.Create(CultureInfo.InvariantCulture, $"{DevicePrefix}-{index:D4}");
+
+    /// <summary>Throws on settings that cannot run, before any connection is opened.</summary>
+    public void Validate()
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(Host);
+        ArgumentException.ThrowIfNullOrWhiteSpace(DevicePrefix);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Port);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(Port, 65535);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Devices);
+        ArgumentOutOfRangeException.ThrowIfNegative(ImageEvery);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ConnectConcurrency);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxInFlightPerDevice);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(TelemetryInterval, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ResultTimeout, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(DrainTimeout, TimeSpan.Zero);
+        if (AnomalyRate is < 0 or > 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(AnomalyRate), AnomalyRate, "The anomaly rate is a fraction from 0 to 1.");
+        }
+
+        if (Duration is { } duration && duration <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Duration), duration, "The duration must be positive, or null to run until cancelled.");
+        }
+
+        if (FirstSeq <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(FirstSeq), FirstSeq, "Sequence numbers start at 1 or above.");
+        }
+
+        if (MessagesPerDevice is { } messages && messages <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MessagesPerDevice), messages, "The message count must be positive, or null for no limit.");
+        }
+
+        if (!Protocol.DeviceTopics.IsValidDeviceId(DeviceId(Devices - 1)))
+        {
+            throw new ArgumentException($"'{DeviceId(Devices - 1)}' is not a valid device id.", nameof(DevicePrefix));
+        }
+    }
+}

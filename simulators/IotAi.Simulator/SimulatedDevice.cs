@@ -1,0 +1,184 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Text.Json;
+using IotAi.Protocol;
+using IotAi.Synthetic;
+using Microsoft.Extensions.Logging;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+
+namespace IotAi.Simulator;
+
+/// <summary>
+/// One simulated device: its own MQTT connection, seeded generators and in-flight table. It sends on a fixed
+/// interval and learns its accuracy and latency from the replies on its down topics.
+/// </summary>
+internal sealed partial class SimulatedDevice : IDisposable
+{
+    private static readonly MqttClientFactory ClientFactory = new();
+
+    private readonly FleetOptions _options;
+    private readonly FleetStatistics _statistics;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly IMqttClient _client;
+    private readonly SensorSignal _signal;
+    private readonly SyntheticCamera _camera;
+    private readonly PendingUplinks _pending = new();
+    private readonly string _telemetryTopic;
+    private readonly string _imageTopic;
+    private readonly string _resultTopic;
+    private readonly string _errorTopic;
+
+    // Reused for every telemetry payload: the previous publish has been acknowledged before the next is written.
+    private readonly Dictionary<string, double> _values = new(StringComparer.Ordinal);
+    private readonly ArrayBufferWriter<byte> _buffer = new(256);
+    private readonly Utf8JsonWriter _writer;
+    private int _connected;
+    private bool _closing;
+
+    public SimulatedDevice(int index, FleetOptions options, FleetStatistics statistics, TimeProvider time, ILogger logger)
+    {
+        Id = options.DeviceId(index);
+        _options = options;
+        _statistics = statistics;
+        _time = time;
+        _logger = logger;
+        _signal = new SensorSignal(options.Seed + index, options.AnomalyRate);
+        _camera = new SyntheticCamera(options.Seed + index);
+        _telemetryTopic = DeviceTopics.Telemetry(Id);
+        _imageTopic = DeviceTopics.Image(Id);
+        _resultTopic = DeviceTopics.Result(Id);
+        _errorTopic = DeviceTopics.Error(Id);
+        _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = ProtocolJson.Wire.Options.Encoder });
+        _client = ClientFactory.CreateMqttClient();
+        _client.ApplicationMessageReceivedAsync += OnMessageAsync;
+        _client.DisconnectedAsync += OnDisconnectedAsync;
+    }
+
+    public string Id { get; }
+
+    public async Task ConnectAsync(CancellationToken cancellationToken)
+    {
+        var options = new MqttClientOptionsBuilder()
+            .WithTcpServer(_options.Host, _options.Port)
+            .WithClientId(Id)
+            .WithProtocolVersion(MqttProtocolVersion.V500)
+            .WithCleanStart()
+            .Build();
+        var connect = await _client.ConnectAsync(options, cancellationToken);
+        if (connect.ResultCode != MqttClientConnectResultCode.Success)
+        {
+            throw new InvalidOperationException($"Device {Id} was refused by {_options.Host}:{_options.Port}: {connect.ResultCode} {connect.ReasonString}");
+        }
+
+        var subscribe = await _client.SubscribeAsync(
+            new MqttClientSubscribeOptionsBuilder()
+                .WithTopicFilter(f => f.WithTopic(DeviceTopics.DownlinkFilter(Id)).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce))
+                .Build(),
+            cancellationToken);
+        var granted = subscribe.Items.Single().ResultCode;
+        if (granted > MqttClientSubscribeResultCode.GrantedQoS2)
+        {
+            throw new InvalidOperationException($"Device {Id} may not subscribe to its downlink: {granted}");
+        }
+
+        Interlocked.Exchange(ref _connected, 1);
+        _statistics.DeviceConnected();
+    }
+
+    /// <summary>Sends until the limit, cancellation, or a lost connection (reconnecting is not simulated yet).</summary>
+    public async Task RunAsync(TimeSpan startDelay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // Spread the first sends over one interval, so a fleet does not fire in lockstep.
+            if (startDelay > TimeSpan.Zero)
+            {
+                await Task.Delay(startDelay, _time, cancellationToken);
+            }
+
+            using var timer = new PeriodicTimer(_options.TelemetryInterval, _time);
+            var sent = 0L;
+            while (_client.IsConnected && (_options.MessagesPerDevice is not { } limit || sent < limit))
+            {
+                ExpireOlderThan(_options.ResultTimeout);
+                if (_pending.Count < _options.MaxInFlightPerDevice)
+                {
+                    await SendAsync(++sent, cancellationToken);
+                }
+                else
+                {
+                    _statistics.Throttled();
+                }
+
+                if (_options.MessagesPerDevice == sent || !await timer.WaitForNextTickAsync(cancellationToken))
+                {
+                    break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The run's end, not a failure.
+        }
+    }
+
+    /// <summary>Counts every uplink still unanswered as timed out; the run calls this once it stops waiting.</summary>
+    public void ExpireAll() => TimedOut(_pending.ExpireAll());
+
+    public async Task DisconnectAsync(CancellationToken cancellationToken)
+    {
+        _closing = true;
+        if (_client.IsConnected)
+        {
+            await _client.DisconnectAsync(
+                new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(),
+                cancellationToken);
+        }
+
+        MarkDisconnected();
+    }
+
+    public void Dispose()
+    {
+        MarkDisconnected();
+        _client.Dispose();
+        _writer.Dispose();
+    }
+
+    // number: this device's message number in the run, from 1; the seq is offset from it by FirstSeq.
+    private async Task SendAsync(long number, CancellationToken cancellationToken)
+    {
+        var seq = _options.FirstSeq + number - 1;
+        var isImage = _options.ImageEvery > 0 && number % _options.ImageEvery == 0;
+        var message = isImage ? ImageMessage(seq, out var truth) : TelemetryMessage(seq, out truth);
+        var kind = isImage ? PayloadKind.Image : PayloadKind.Telemetry;
+
+        // Remembered before the publish: the gateway may answer before its PUBACK reaches us.
+        _pending.Add(seq, new PendingUplink(kind, Stopwatch.GetTimestamp(), truth));
+        _statistics.Sending(kind);
+        try
+        {
+            var published = await _client.PublishAsync(message, cancellationToken);
+            if (!published.IsSuccess)
+            {
+                // The gateway follows a refusal with an error reply, which settles the entry; else it times out.
+                _statistics.Refused();
+                LogRefused(_logger, Id, seq, published.ReasonCode, published.ReasonString);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            if (_pending.TryTake(seq, out _))
+            {
+                _statistics.SendFailed();
+            }
+
+            LogSendFailed(_logger, ex, Id, seq);
+        }
+
+        // Cancelled mid-publish, the entry stays: the gateway may still answer before the drain ends.
+    }
+}

@@ -1,0 +1,140 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using MQTTnet;
+using MQTTnet.Packets;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+
+namespace IotAi.Edge.Tests;
+
+/// <summary>A real MQTTnet broker on a free loopback port that records every publish and can be restarted on that port.</summary>
+public sealed class TestBroker : IAsyncDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly List<RecordedPublish> _publishes = [];
+    private readonly List<(Func<RecordedPublish, bool> Match, TaskCompletionSource<RecordedPublish> Signal)> _waiters = [];
+    private MqttServer? _server;
+
+    private TestBroker(int port) => Port = port;
+
+    public int Port { get; }
+
+    public static async Task<TestBroker> StartAsync()
+    {
+        var broker = new TestBroker(FreePort());
+        await broker.RestartAsync();
+        return broker;
+    }
+
+    /// <summary>Starts a fresh server on the same port, as a broker that comes back after a crash would.</summary>
+    public async Task RestartAsync()
+    {
+        var options = new MqttServerOptionsBuilder()
+            .WithDefaultEndpoint()
+            .WithDefaultEndpointBoundIPAddress(IPAddress.Loopback)
+            .WithDefaultEndpointBoundIPV6Address(IPAddress.None)
+            .WithDefaultEndpointPort(Port)
+            .WithDefaultEndpointReuseAddress()
+            .Build();
+        _server = new MqttServerFactory().CreateMqttServer(options);
+        _server.InterceptingPublishAsync += e =>
+        {
+            Record(new RecordedPublish(e.ClientId, e.ApplicationMessage));
+            return Task.CompletedTask;
+        };
+        await _server.StartAsync();
+    }
+
+    public async Task StopAsync()
+    {
+        if (_server is { } server)
+        {
+            _server = null;
+            await server.StopAsync();
+            server.Dispose();
+        }
+    }
+
+    /// <summary>Returns the first publish, past or future, that matches, or fails after <paramref name="timeout"/>.</summary>
+    public Task<RecordedPublish> WaitForAsync(Func<RecordedPublish, bool> match, TimeSpan? timeout = null)
+    {
+        TaskCompletionSource<RecordedPublish> signal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_lock)
+        {
+            var existing = _publishes.FirstOrDefault(match);
+            if (existing is not null)
+            {
+                return Task.FromResult(existing);
+            }
+
+            _waiters.Add((match, signal));
+        }
+
+        return signal.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(20));
+    }
+
+    /// <summary>Everything <paramref name="clientId"/> has published so far, in arrival order.</summary>
+    public IReadOnlyList<RecordedPublish> PublishedBy(string clientId)
+    {
+        lock (_lock)
+        {
+            return [.. _publishes.Where(p => p.ClientId == clientId)];
+        }
+    }
+
+    /// <summary>Publishes as the cloud would, to a device's downlink topic.</summary>
+    public Task InjectAsync(string topic, byte[] payload)
+    {
+        var message = new MqttApplicationMessageBuilder()
+            .WithTopic(topic)
+            .WithPayload(payload)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build();
+        var server = _server ?? throw new InvalidOperationException("The broker is stopped.");
+        return server.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = "test-cloud" });
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync();
+
+    private void Record(RecordedPublish publish)
+    {
+        lock (_lock)
+        {
+            _publishes.Add(publish);
+            foreach (var waiter in _waiters.Where(w => w.Match(publish)).ToList())
+            {
+                _waiters.Remove(waiter);
+                waiter.Signal.TrySetResult(publish);
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>One publish the broker saw, copied out of MQTTnet's pooled buffers.</summary>
+public sealed record RecordedPublish(
+    string ClientId,
+    string Topic,
+    byte[] Payload,
+    string? ContentType,
+    MqttQualityOfServiceLevel QualityOfService,
+    IReadOnlyDictionary<string, string> UserProperties)
+{
+    public RecordedPublish(string clientId, MqttApplicationMessage message)
+        : this(
+            clientId,
+            message.Topic,
+            message.Payload.ToArray(),
+            message.ContentType,
+            message.QualityOfServiceLevel,
+            (message.UserProperties ?? []).ToDictionary(p => p.Name, p => p.ReadValueAsString()))
+    {
+    }
+}
