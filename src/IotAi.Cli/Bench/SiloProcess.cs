@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Reflection;
+
+namespace IotAi.Cli.Bench;
+
+/// <summary>
+/// A silo in its own process (<c>iotai silo</c>), so its CPU time can be read apart from the load generator's.
+/// </summary>
+internal sealed class SiloProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly DirectoryInfo _data;
+
+    private SiloProcess(Process process, DirectoryInfo data, int mqttPort)
+    {
+        _process = process;
+        _data = data;
+        MqttPort = mqttPort;
+    }
+
+    public int MqttPort { get; }
+
+    public TimeSpan Cpu
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
+    public static async Task<SiloProcess> StartAsync(IEnumerable<string> settings, CancellationToken cancellationToken)
+    {
+        var data = Directory.CreateTempSubdirectory("iotai-bench-");
+        var mqttPort = FreePort();
+        var start = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true };
+        // Run this same program again: through the apphost when there is one, else through dotnet.
+        var self = Environment.ProcessPath!;
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        {
+            start.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);
+        }
+
+        start.FileName = self;
+        foreach (var argument in (string[])["silo",
+            $"--Mqtt:Port={mqttPort}", "--Mqtt:BindAddress=127.0.0.1",
+            $"--Cluster:SiloPort={FreePort()}", $"--Cluster:GatewayPort={FreePort()}",
+            $"--Gateway:DataDirectory={data.FullName}", "--Logging:LogLevel:Default=Warning", .. settings])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("The silo process did not start.");
+        process.OutputDataReceived += static (_, _) => { };
+        process.ErrorDataReceived += static (_, e) => { if (e.Data is not null) { Console.Error.WriteLine($"silo: {e.Data}"); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var silo = new SiloProcess(process, data, mqttPort);
+        await silo.WaitUntilListeningAsync(cancellationToken);
+        return silo;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+        _data.Delete(recursive: true);
+    }
+
+    private async Task WaitUntilListeningAsync(CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (60 * Stopwatch.Frequency);
+        while (true)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"The silo process exited with code {_process.ExitCode} before it listened.");
+            }
+
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, MqttPort, cancellationToken);
+                return;
+            }
+            catch (SocketException) when (Stopwatch.GetTimestamp() < deadline)
+            {
+                await Task.Delay(200, cancellationToken);
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"silo pid {_process.Id} on :{MqttPort}");
+}

@@ -1,0 +1,51 @@
+using System.CommandLine;
+using System.Globalization;
+using IotAi.Edge;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace IotAi.Cli;
+
+/// <summary><c>iotai edge</c>: one edge agent, printing each result as a JSON line, until Ctrl+C.</summary>
+internal static class EdgeCommand
+{
+    public static Command Create()
+    {
+        var device = new Option<string>("--device-id") { Description = "This device's id (the MQTT client id)", Required = true };
+        var host = new Option<string>("--host") { Description = "The gateway's host name or address", DefaultValueFactory = _ => "localhost" };
+        var port = new Option<int>("--port") { Description = "The gateway's MQTT port", DefaultValueFactory = _ => 1883 };
+        var jsonLines = new Option<string?>("--jsonl") { Description = "Also send telemetry JSON lines from this file ('-' for standard input)" };
+        var sources = new Option<string[]>("--source") { Description = "Sources to run: sensor, camera, jsonl (default: sensor and camera)", AllowMultipleArgumentsPerToken = true };
+        var command = new Command("edge", "Run one edge agent against a gateway. More settings go as --Edge:Key=value.")
+        {
+            device, host, port, jsonLines, sources,
+        };
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var builder = Host.CreateApplicationBuilder([.. parse.UnmatchedTokens]);
+            var settings = new Dictionary<string, string?>
+            {
+                ["Edge:DeviceId"] = parse.GetValue(device),
+                ["Edge:Host"] = parse.GetValue(host),
+                ["Edge:Port"] = parse.GetValue(port).ToString(CultureInfo.InvariantCulture),
+                ["Edge:JsonLinesPath"] = parse.GetValue(jsonLines),
+            };
+            var chosen = parse.GetValue(sources) ?? [];
+            for (var i = 0; i < chosen.Length; i++)
+            {
+                settings[$"Edge:Sources:{i}"] = chosen[i];
+            }
+
+            builder.Configuration.AddInMemoryCollection(settings);
+            // Results go to standard output as JSON lines; logs go to standard error so the two never mix.
+            builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+            builder.Services.AddEdgeAgent();
+            using var agent = builder.Build();
+            await agent.RunAsync(cancellationToken);
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,35 @@
+using System.Globalization;
+using IotAi.Gateway.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace IotAi.Cli;
+
+/// <summary>Builds a silo host as <c>cloud/IotAi.Silo</c> does, for the commands that run one.</summary>
+internal static class SiloHost
+{
+    /// <param name="configuration">Settings as <c>--Section:Key=value</c> pairs, as for any .NET host.</param>
+    /// <param name="mqttPort">Overrides <c>Mqtt:Port</c> when set.</param>
+    /// <param name="quiet">Logs only warnings, for commands that draw their own console view.</param>
+    public static IHost Build(string[] configuration, int? mqttPort, bool quiet)
+    {
+        var builder = Host.CreateApplicationBuilder(configuration);
+        if (mqttPort is int port)
+        {
+            builder.Configuration.AddInMemoryCollection([new("Mqtt:Port", port.ToString(CultureInfo.InvariantCulture))]);
+        }
+
+        builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        if (quiet)
+        {
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            // Start-up notes about GC settings are for operators tuning a production silo, not for a demo.
+            builder.Logging.AddFilter("Orleans.Runtime.Silo", LogLevel.Error);
+        }
+
+        builder.AddIotAiSilo();
+        return builder.Build();
+    }
+}
