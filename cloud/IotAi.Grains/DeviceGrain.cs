@@ -38,6 +38,14 @@ public sealed partial class DeviceGrain(
         return reply;
     }
 
+    public async Task<UplinkReply> ReportAsync(byte[] payload, string topic)
+    {
+        State.LastSeen = clock.GetUtcNow();
+        var reply = MergeReported(payload, topic);
+        await twin.WriteStateAsync();
+        return reply;
+    }
+
     public async Task ConnectedAsync(IDeviceDownlink downlink)
     {
         State.Downlink = downlink;
@@ -88,7 +96,7 @@ public sealed partial class DeviceGrain(
         var model = models.ForKind(uplink.Kind);
         if (model is null)
         {
-            return Reject(uplink, uplink.Seq, UplinkOutcome.NoModel, ErrorCodes.NoModel, $"no model serves {KindName(uplink.Kind)} payloads");
+            return Reject(uplink.Topic, uplink.Seq, UplinkOutcome.NoModel, ErrorCodes.NoModel, $"no model serves {KindName(uplink.Kind)} payloads");
         }
 
         var length = model.Manifest.InputLength;
@@ -98,7 +106,7 @@ public sealed partial class DeviceGrain(
             var (seq, error) = Read(uplink, model, features.AsSpan(0, length));
             if (error is not null)
             {
-                return Reject(uplink, seq, UplinkOutcome.PayloadInvalid, ErrorCodes.PayloadInvalid, error);
+                return Reject(uplink.Topic, seq, UplinkOutcome.PayloadInvalid, ErrorCodes.PayloadInvalid, error);
             }
 
             if (seq is long s && !State.Sequence.IsNew(s))
@@ -118,7 +126,7 @@ public sealed partial class DeviceGrain(
 #pragma warning restore CA1031
             {
                 LogInferenceFailed(ex, DeviceId, model.Manifest.Name);
-                return Reject(uplink, seq, UplinkOutcome.Failed, ErrorCodes.InferenceFailed, "the model failed on this input");
+                return Reject(uplink.Topic, seq, UplinkOutcome.Failed, ErrorCodes.InferenceFailed, "the model failed on this input");
             }
 
             if (seq is long accepted)
@@ -136,6 +144,27 @@ public sealed partial class DeviceGrain(
         {
             ArrayPool<float>.Shared.Return(features);
         }
+    }
+
+    private UplinkReply MergeReported(byte[] payload, string topic)
+    {
+        var (properties, error) = ReportedProperties.Read(payload);
+        if (properties is null)
+        {
+            return Reject(topic, null, UplinkOutcome.PayloadInvalid, ErrorCodes.PayloadInvalid, error!);
+        }
+
+        if (State.Reported.Keys.Union(properties.Keys).Count() > ReportedProperties.MaxProperties)
+        {
+            return Reject(topic, null, UplinkOutcome.PayloadInvalid, ErrorCodes.PayloadInvalid, $"a twin holds at most {ReportedProperties.MaxProperties} reported properties");
+        }
+
+        foreach (var (name, value) in properties)
+        {
+            State.Reported[name] = value;
+        }
+
+        return new UplinkReply(UplinkOutcome.Accepted, null);
     }
 
     private static (long? Seq, string? Error) Read(Uplink uplink, LoadedModel model, Span<float> features)
@@ -167,11 +196,11 @@ public sealed partial class DeviceGrain(
         }
     }
 
-    private UplinkReply Reject(Uplink uplink, long? seq, UplinkOutcome outcome, string code, string message)
+    private UplinkReply Reject(string topic, long? seq, UplinkOutcome outcome, string code, string message)
     {
         State.Counters.Rejected++;
-        LogRejected(DeviceId, uplink.Topic, code, message);
-        return new UplinkReply(outcome, Replies.Error(seq, code, message, uplink.Topic));
+        LogRejected(DeviceId, topic, code, message);
+        return new UplinkReply(outcome, Replies.Error(seq, code, message, topic));
     }
 
     private static InferenceResult ToResult(PayloadKind kind, long? seq, ModelManifest manifest, Prediction prediction, TimeSpan elapsed)

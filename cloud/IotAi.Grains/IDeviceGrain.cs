@@ -7,6 +7,9 @@ public interface IDeviceGrain : IGrainWithStringKey
     /// <summary>Deduplicates, infers and answers one uplink.</summary>
     Task<UplinkReply> HandleUplinkAsync(Uplink uplink);
 
+    /// <summary>Merges what the device reports about itself into the twin; replies only with an error.</summary>
+    Task<UplinkReply> ReportAsync(byte[] payload, string topic);
+
     /// <summary>Called by the silo that accepted the device's MQTT connection.</summary>
     Task ConnectedAsync(IDeviceDownlink downlink);
 

@@ -22,6 +22,7 @@ internal static class SiloHost
 
         builder.Logging.AddFilter("Orleans", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
         if (quiet)
         {
             builder.Logging.SetMinimumLevel(LogLevel.Warning);

@@ -12,6 +12,7 @@ public static class DeviceTopics
     public const string Root = "devices";
     public const string TelemetrySuffix = "up/telemetry";
     public const string ImageSuffix = "up/image";
+    public const string ReportedSuffix = "up/twin/reported";
     public const string ResultSuffix = "down/result";
     public const string ErrorSuffix = "down/error";
     public const string DesiredSuffix = "down/twin/desired";
@@ -25,6 +26,8 @@ public static class DeviceTopics
     public static string Telemetry(string deviceId) => $"{Root}/{deviceId}/{TelemetrySuffix}";
 
     public static string Image(string deviceId) => $"{Root}/{deviceId}/{ImageSuffix}";
+
+    public static string Reported(string deviceId) => $"{Root}/{deviceId}/{ReportedSuffix}";
 
     public static string Result(string deviceId) => $"{Root}/{deviceId}/{ResultSuffix}";
 
@@ -40,8 +43,9 @@ public static class DeviceTopics
         deviceId.Length is > 0 and <= MaxDeviceIdLength && !deviceId.ContainsAnyExcept(DeviceIdChars);
 
     /// <summary>
-    /// Parses <c>devices/{id}/up/telemetry</c>, <c>devices/{id}/up/image</c> and
-    /// <c>devices/{id}/up/image/{seq}</c> (the last for MQTT 3.1.1 clients that have no user properties).
+    /// Parses <c>devices/{id}/up/telemetry</c>, <c>devices/{id}/up/image</c>,
+    /// <c>devices/{id}/up/image/{seq}</c> (for MQTT 3.1.1 clients that have no user properties) and
+    /// <c>devices/{id}/up/twin/reported</c>.
     /// </summary>
     public static UplinkTopicParse ParseUplink(string topic)
     {
@@ -80,6 +84,11 @@ public static class DeviceTopics
         if (path.SequenceEqual(ImageSuffix))
         {
             return new UplinkTopicParse(UplinkTopicStatus.Ok, id, PayloadKind.Image, null);
+        }
+
+        if (path.SequenceEqual(ReportedSuffix))
+        {
+            return new UplinkTopicParse(UplinkTopicStatus.Reported, id, default, null);
         }
 
         if (path.StartsWith(ImageSuffix + "/", StringComparison.Ordinal)

@@ -4,7 +4,11 @@ public enum UplinkTopicStatus
 {
     /// <summary>Not under <c>devices/{id}/up/</c>: not a device uplink at all.</summary>
     NotUplink,
+    /// <summary>A payload to infer, of <see cref="UplinkTopicParse.Kind"/>.</summary>
     Ok,
+
+    /// <summary>Reported twin properties (<see cref="ReportedProperties"/>).</summary>
+    Reported,
     InvalidDeviceId,
     UnknownKind,
 }

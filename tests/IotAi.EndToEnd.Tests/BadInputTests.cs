@@ -82,4 +82,16 @@ public sealed class BadInputTests(SiloFixture silo)
         // The first thing the victim hears is its real answer, not the forgery.
         Assert.Equal("normal", (await victim.NextResultAsync()).Label);
     }
+
+    [Fact]
+    public async Task Bad_reported_properties_are_refused_with_an_error_reply()
+    {
+        await using var device = await TestDevice.ConnectAsync(silo.Host.MqttPort);
+
+        var ack = await device.PublishAsync(DeviceTopics.Reported(device.Id), Encoding.UTF8.GetBytes("""{"position":[1,2]}"""));
+        var error = await device.NextErrorAsync();
+
+        Assert.Equal(MqttClientPublishReasonCode.PayloadFormatInvalid, ack.ReasonCode);
+        Assert.Equal((ErrorCodes.PayloadInvalid, DeviceTopics.Reported(device.Id)), (error.Code, error.Topic));
+    }
 }

@@ -67,4 +67,16 @@ public sealed class MqttRoundTripTests(SiloFixture silo)
         var twin = await silo.Host.Grains.GetGrain<IotAi.Grains.IDeviceGrain>(device.Id).GetTwinAsync();
         Assert.Equal((2L, 1L), (twin.Counters.Telemetry, twin.Counters.Duplicates));
     }
+
+    [Fact]
+    public async Task Reported_properties_land_in_the_twin_before_the_ack()
+    {
+        await using var device = await TestDevice.ConnectAsync(silo.Host.MqttPort);
+
+        var ack = await device.PublishAsync(DeviceTopics.Reported(device.Id), System.Text.Encoding.UTF8.GetBytes("""{"firmware":"1.4.2","battery":87}"""));
+        var twin = await silo.Host.Grains.GetGrain<IotAi.Grains.IDeviceGrain>(device.Id).GetTwinAsync();
+
+        Assert.True(ack.IsSuccess);
+        Assert.Equal(("1.4.2", "87"), (twin.Reported["firmware"], twin.Reported["battery"]));
+    }
 }

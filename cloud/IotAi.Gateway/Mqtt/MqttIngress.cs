@@ -163,6 +163,10 @@ public sealed partial class MqttIngress(
                 Refuse(e, MqttPubAckReasonCode.TopicNameInvalid, "unknown payload kind", "unknown_kind");
                 await PublishAsync(topic.DeviceId!, Replies.Error(null, ErrorCodes.UnknownKind, $"the topic {message.Topic} names no payload kind the gateway knows", message.Topic));
                 return;
+            case UplinkTopicStatus.Reported:
+                var report = message.Payload.ToArray();
+                await HandleAsync(e, topic.DeviceId!, null, grain => grain.ReportAsync(report, message.Topic));
+                return;
         }
 
         if (!TryReadSeq(message, topic, out var seq))
@@ -172,25 +176,29 @@ public sealed partial class MqttIngress(
             return;
         }
 
-        await HandleUplinkAsync(e, topic.DeviceId!, new Uplink(topic.Kind, message.Payload.ToArray(), seq, message.Topic));
-    }
-
-    private async Task HandleUplinkAsync(InterceptingPublishEventArgs e, string deviceId, Uplink uplink)
-    {
+        var uplink = new Uplink(topic.Kind, message.Payload.ToArray(), seq, message.Topic);
         var started = Stopwatch.GetTimestamp();
         telemetry.Received(uplink.Kind);
+        await HandleAsync(e, topic.DeviceId!, seq, grain => grain.HandleUplinkAsync(uplink));
+        telemetry.Answered(uplink.Kind, Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <summary>Calls the device's grain, sets the PUBACK reason code from its outcome and publishes its reply.</summary>
+    private async Task HandleAsync(InterceptingPublishEventArgs e, string deviceId, long? seq, Func<IDeviceGrain, Task<UplinkReply>> call)
+    {
+        var topic = e.ApplicationMessage.Topic;
         UplinkReply reply;
         try
         {
-            reply = await grains.GetGrain<IDeviceGrain>(deviceId).HandleUplinkAsync(uplink).WaitAsync(_options.UplinkTimeout, e.CancellationToken);
+            reply = await call(grains.GetGrain<IDeviceGrain>(deviceId)).WaitAsync(_options.UplinkTimeout, e.CancellationToken);
         }
 #pragma warning disable CA1031 // A failed grain call must still answer the device.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            LogUplinkFailed(ex, deviceId, uplink.Topic);
+            LogUplinkFailed(ex, deviceId, topic);
             Refuse(e, MqttPubAckReasonCode.UnspecifiedError, "the gateway could not handle the message", "unavailable");
-            await PublishAsync(deviceId, Replies.Error(uplink.Seq, ErrorCodes.Unavailable, "the gateway could not handle the message; send it again", uplink.Topic));
+            await PublishAsync(deviceId, Replies.Error(seq, ErrorCodes.Unavailable, "the gateway could not handle the message; send it again", topic));
             return;
         }
 
@@ -199,8 +207,6 @@ public sealed partial class MqttIngress(
         {
             await PublishAsync(deviceId, reply.Reply);
         }
-
-        telemetry.Answered(uplink.Kind, Stopwatch.GetElapsedTime(started));
     }
 
     private void Refuse(InterceptingPublishEventArgs e, MqttPubAckReasonCode code, string reason, string metricReason)

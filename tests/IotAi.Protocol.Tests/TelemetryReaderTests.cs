@@ -1,7 +1,6 @@
 using System.Text;
-using IotAi.Protocol;
 
-namespace IotAi.Inference.Tests;
+namespace IotAi.Protocol.Tests;
 
 public sealed class TelemetryReaderTests
 {
