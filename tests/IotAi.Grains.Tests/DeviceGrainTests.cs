@@ -146,7 +146,7 @@ public sealed class DeviceGrainTests(ClusterFixture fixture)
 
         Assert.Equal((2L, 2L), (twin.Counters.Telemetry, twin.HighestSeq));
         Assert.NotNull(twin.FirstSeen);
-        Assert.True(File.Exists(Path.Combine(fixture.StateDirectory, "device", "device", $"{id}.state")),
+        Assert.True(File.Exists(Path.Combine(fixture.StateDirectory, "device", "device", $"{id}.state.a")),
             "the twin was not written where the data directory keeps grain state");
     }
 

