@@ -2,6 +2,8 @@ using IotAi.Gateway.Hosting;
 using IotAi.Gateway.Mqtt;
 using IotAi.Grains;
 using IotAi.Inference;
+using IotAi.Protocol;
+using IotAi.Synthetic;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
@@ -56,6 +58,12 @@ public sealed class TwoSiloTests : IAsyncLifetime
         var result = await device.NextResultAsync();
 
         Assert.Equal((1L, "anomaly"), (result.Seq, result.Label));
+
+        var frame = new SyntheticCamera(seed: 21).Next(ImageShape.Square);
+        await device.PublishAsync(DeviceTopics.Image(device.Id), frame.Encoded, seq: 2);
+        var classified = await device.NextResultAsync();
+        Assert.Equal((2L, "image", "shape-classifier"), (classified.Seq, classified.Kind, classified.Model));
+        Assert.Contains(classified.Label, ImageShapes.Labels);
         Assert.True((await grain.GetTwinAsync()).Connected);
         Assert.Equal(grainSilo.SiloAddress, await ActivationSiloAsync(grain));
 
