@@ -1,3 +1,4 @@
+using IotAi.Models;
 using System.Buffers;
 using System.Diagnostics;
 using System.Text.Json;

@@ -1,3 +1,4 @@
+using IotAi.Models;
 using SkiaSharp;
 
 namespace IotAi.Inference;

@@ -1,3 +1,4 @@
+using IotAi.Models;
 using IotAi.Protocol;
 
 namespace IotAi.Inference;

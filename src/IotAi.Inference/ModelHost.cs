@@ -1,3 +1,4 @@
+using IotAi.Models;
 using System.Globalization;
 using IotAi.Protocol;
 using Microsoft.Extensions.Hosting;

@@ -1,3 +1,4 @@
+using IotAi.Models;
 using System.Security.Cryptography;
 using Microsoft.ML.OnnxRuntime;
 

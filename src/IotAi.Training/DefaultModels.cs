@@ -1,3 +1,4 @@
+using IotAi.Models;
 using System.Security.Cryptography;
 using IotAi.Inference;
 using IotAi.Protocol;

@@ -1,3 +1,4 @@
+using IotAi.Models;
 using IotAi.Inference;
 
 namespace IotAi.Training.Tests;

@@ -1,3 +1,4 @@
+using IotAi.Models;
 using IotAi.Inference;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

@@ -1,3 +1,4 @@
+using IotAi.Models;
 using System.Diagnostics;
 using IotAi.Inference;
 using IotAi.Synthetic;

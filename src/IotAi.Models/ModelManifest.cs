@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using IotAi.Protocol;
 
-namespace IotAi.Inference;
+namespace IotAi.Models;
 
 /// <summary>
 /// What the model host must know to feed a model and read its answer: the payload kind it serves, its
@@ -42,6 +42,17 @@ public sealed record ModelManifest
 
     /// <summary>Held-out figures measured when the model was made, such as accuracy.</summary>
     public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>The ONNX graph's inputs as the graph itself declares them; -1 marks a dynamic dimension.</summary>
+    public IReadOnlyList<TensorSpec> Inputs { get; init; } = [];
+
+    /// <summary>The ONNX graph's outputs as the graph itself declares them.</summary>
+    public IReadOnlyList<TensorSpec> Outputs { get; init; } = [];
+
+    /// <summary>Where the model came from; null for a model imported from outside.</summary>
+    public ModelLineage? Lineage { get; init; }
+
+    public DateTimeOffset? CreatedAt { get; init; }
 
     /// <summary>The number of floats one sample feeds the model.</summary>
     [JsonIgnore]

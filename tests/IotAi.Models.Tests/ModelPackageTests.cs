@@ -1,0 +1,122 @@
+using System.IO.Compression;
+using System.Text;
+
+namespace IotAi.Models.Tests;
+
+public sealed class ModelPackageTests : IDisposable
+{
+    private readonly ModelSigner _signer = ModelSigner.Generate();
+    private readonly TrustedKeys _trusted = new();
+
+    public ModelPackageTests() => _trusted.Add(_signer.ExportPublicKeyPem());
+
+    [Fact]
+    public void A_signed_package_survives_the_round_trip_and_verifies()
+    {
+        var package = ModelPackage.Create(Packages.Manifest(), Packages.Onnx(), _signer);
+
+        var read = Packages.FromBytes(Packages.ToBytes(package));
+        read.Verify(_trusted);
+
+        Assert.Equal(package.ManifestBytes, read.ManifestBytes);
+        Assert.Equal(Packages.Onnx(), read.Onnx);
+        Assert.Equal(_signer.KeyId, read.Signature!.KeyId);
+        Assert.Equal(64, read.Manifest.Sha256!.Length);
+        Assert.Equal("snapshot-3", read.Manifest.Lineage!.DatasetSnapshot);
+    }
+
+    [Fact]
+    public void Altered_weights_are_refused()
+    {
+        var package = ModelPackage.Create(Packages.Manifest(), Packages.Onnx(), _signer);
+        var tampered = ModelPackage.FromParts(package.ManifestBytes, Packages.Onnx(seed: 3), package.Signature);
+
+        var error = Assert.Throws<ModelVerificationException>(() => tampered.Verify(_trusted));
+        Assert.Contains("was altered", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_altered_manifest_is_refused()
+    {
+        var package = ModelPackage.Create(Packages.Manifest(), Packages.Onnx(), _signer);
+        var edited = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(package.ManifestBytes).Replace("\"anomaly\"", "\"fine\"", StringComparison.Ordinal));
+        var tampered = ModelPackage.FromParts(edited, package.Onnx, package.Signature);
+
+        var error = Assert.Throws<ModelVerificationException>(() => tampered.Verify(_trusted));
+        Assert.Contains("does not match the manifest", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_package_signed_by_an_untrusted_key_is_refused()
+    {
+        using var stranger = ModelSigner.Generate();
+        var package = ModelPackage.Create(Packages.Manifest(), Packages.Onnx(), stranger);
+
+        var error = Assert.Throws<ModelVerificationException>(() => package.Verify(_trusted));
+        Assert.Contains($"key {stranger.KeyId}, which is not trusted", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_forged_signature_under_a_trusted_key_id_is_refused()
+    {
+        using var forger = ModelSigner.Generate();
+        var genuine = ModelPackage.Create(Packages.Manifest(), Packages.Onnx(), _signer);
+        var forged = forger.Sign(genuine.ManifestBytes) with { KeyId = _signer.KeyId };
+
+        Assert.Throws<ModelVerificationException>(() => ModelPackage.FromParts(genuine.ManifestBytes, genuine.Onnx, forged).Verify(_trusted));
+    }
+
+    [Fact]
+    public void An_unsigned_package_is_refused()
+    {
+        var package = ModelPackage.Create(Packages.Manifest(), Packages.Onnx(), _signer);
+        var unsigned = ModelPackage.FromParts(package.ManifestBytes, package.Onnx, signature: null);
+        var read = Packages.FromBytes(Packages.ToBytes(unsigned));
+
+        var error = Assert.Throws<ModelVerificationException>(() => read.Verify(_trusted));
+        Assert.Contains("not signed", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_file_that_is_not_a_package_says_so()
+    {
+        var error = Assert.Throws<ModelVerificationException>(() => Packages.FromBytes(Encoding.UTF8.GetBytes("definitely not a zip")));
+        Assert.Contains("not a model package", error.Message, StringComparison.Ordinal);
+
+        using var stream = new MemoryStream();
+        using (var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            zip.CreateEntry("readme.txt");
+        }
+
+        var empty = Assert.Throws<ModelVerificationException>(() => ModelPackage.Read(new MemoryStream(stream.ToArray())));
+        Assert.Contains("no manifest.json", empty.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Trusting_a_second_key_lets_both_verify_for_rotation()
+    {
+        using var next = ModelSigner.Generate();
+        _trusted.Add(next.ExportPublicKeyPem());
+
+        ModelPackage.Create(Packages.Manifest(), Packages.Onnx(), _signer).Verify(_trusted);
+        ModelPackage.Create(Packages.Manifest(), Packages.Onnx(), next).Verify(_trusted);
+        Assert.Equal(2, _trusted.KeyIds.Count);
+    }
+
+    [Fact]
+    public void A_signing_key_survives_export_to_pem()
+    {
+        using var restored = ModelSigner.FromPem(_signer.ExportPrivateKeyPem());
+
+        Assert.Equal(_signer.KeyId, restored.KeyId);
+        ModelPackage.Create(Packages.Manifest(), Packages.Onnx(), restored).Verify(_trusted);
+        Assert.Throws<InvalidDataException>(() => ModelSigner.FromPem("-----BEGIN NOTHING-----"));
+    }
+
+    public void Dispose()
+    {
+        _signer.Dispose();
+        _trusted.Dispose();
+    }
+}

@@ -1,0 +1,31 @@
+using IotAi.Protocol;
+
+namespace IotAi.Models.Tests;
+
+internal static class Packages
+{
+    public static ModelManifest Manifest(string name = "sensor", string version = "1") => new()
+    {
+        Name = name,
+        Version = version,
+        Kind = PayloadKind.Telemetry,
+        Input = "Features",
+        Features = ["temperature", "vibration"],
+        Labels = ["normal", "anomaly"],
+        ScoresOutput = "Probability",
+        ScoreForm = ScoreForm.BinaryProbability,
+        Lineage = new ModelLineage("0", "run-7", "snapshot-3"),
+    };
+
+    /// <summary>Stand-in ONNX bytes: packages and the registry never parse the graph.</summary>
+    public static byte[] Onnx(byte seed = 1) => [.. Enumerable.Range(0, 4096).Select(i => (byte)(i * seed))];
+
+    public static byte[] ToBytes(ModelPackage package)
+    {
+        using var stream = new MemoryStream();
+        package.WriteTo(stream);
+        return stream.ToArray();
+    }
+
+    public static ModelPackage FromBytes(byte[] bytes) => ModelPackage.Read(new MemoryStream(bytes));
+}
