@@ -1,5 +1,4 @@
 using IotAi.Models;
-using System.Globalization;
 using IotAi.Protocol;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -8,10 +7,11 @@ using Microsoft.Extensions.Options;
 namespace IotAi.Inference;
 
 /// <summary>
-/// Loads every model under <see cref="ModelHostOptions.Directory"/> when the host starts; a model that
-/// fails to load stops the start with the reason, rather than leaving a silo that cannot answer.
+/// Loads the active version of every model in the registry when the host starts, verifying each one's
+/// signature and hash first; a model that fails stops the start with the reason, rather than leaving a
+/// silo that cannot answer.
 /// </summary>
-public sealed partial class ModelHost(IOptions<ModelHostOptions> options, ILogger<ModelHost> logger, InferenceTelemetry telemetry)
+public sealed partial class ModelHost(IOptions<ModelHostOptions> options, ModelRegistry registry, ILogger<ModelHost> logger, InferenceTelemetry telemetry)
     : IModelHost, IHostedService, IAsyncDisposable
 {
     private readonly ModelHostOptions _options = options.Value;
@@ -25,11 +25,16 @@ public sealed partial class ModelHost(IOptions<ModelHostOptions> options, ILogge
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var models = new List<LoadedModel>();
-        foreach (var folder in LatestVersionFolders(_options.Directory))
+        foreach (var name in registry.List().Select(m => m.Name).Distinct(StringComparer.Ordinal))
         {
-            var manifest = ModelManifest.Load(Path.Combine(folder, ModelManifest.FileName));
-            var onnx = File.ReadAllBytes(Path.Combine(folder, ModelManifest.OnnxFileName));
-            var loaded = new LoadedModel(new OnnxModel(manifest, onnx, _options.IntraOpThreads), _options.Batching);
+            if (registry.Active(name) is not { } active)
+            {
+                continue;
+            }
+
+            var package = registry.Open(name, active.Version);
+            var manifest = package.Manifest;
+            var loaded = new LoadedModel(new OnnxModel(manifest, package.Onnx, _options.IntraOpThreads), _options.Batching);
             telemetry.Observe(loaded);
             models.Add(loaded);
             LogLoaded(manifest.Name, manifest.Version, manifest.Kind);
@@ -67,28 +72,6 @@ public sealed partial class ModelHost(IOptions<ModelHostOptions> options, ILogge
 
         _models = [];
         _routes = [];
-    }
-
-    /// <summary>For each model name, the folder of its highest version (numeric where versions are numbers).</summary>
-    private static IEnumerable<string> LatestVersionFolders(string directory)
-    {
-        if (!Directory.Exists(directory))
-        {
-            throw new DirectoryNotFoundException($"The model directory {directory} does not exist.");
-        }
-
-        foreach (var name in Directory.EnumerateDirectories(directory).Order(StringComparer.Ordinal))
-        {
-            var latest = Directory.EnumerateDirectories(name)
-                .Where(v => File.Exists(Path.Combine(v, ModelManifest.FileName)))
-                .OrderBy(v => long.TryParse(Path.GetFileName(v), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : long.MinValue)
-                .ThenBy(v => Path.GetFileName(v), StringComparer.Ordinal)
-                .LastOrDefault();
-            if (latest is not null)
-            {
-                yield return latest;
-            }
-        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Loaded model {Model} version {Version} for {Kind}")]

@@ -8,9 +8,13 @@ public sealed class ModelHostOptions
 {
     public const string SectionName = "Models";
 
-    /// <summary>Holds <c>{name}/{version}/model.onnx</c> and <c>manifest.json</c>; each name serves its highest version.</summary>
+    /// <summary>The model registry's directory; each model serves its active version.</summary>
     [Required]
     public string Directory { get; set; } = "";
+
+    /// <summary>Where a generated signing key is kept when none is configured (see <c>Models:Signing</c>).</summary>
+    [Required]
+    public string KeysDirectory { get; set; } = "";
 
     /// <summary>ONNX Runtime threads per session; the batcher, not the session, is the unit of parallelism.</summary>
     [Range(1, 64)]

@@ -33,7 +33,7 @@ public sealed class OnnxModel : IDisposable
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
-        _session = new InferenceSession(onnx, options);
+        _session = OnnxInspector.Open(onnx, options);
         CheckSignature();
         _inputNames = [manifest.Input];
         _outputNames = [manifest.ScoresOutput];

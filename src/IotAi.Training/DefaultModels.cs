@@ -52,7 +52,7 @@ public static class DefaultModels
             Sha256 = Convert.ToHexStringLower(SHA256.HashData(onnx)),
             Metrics = new Dictionary<string, double> { ["accuracy"] = metrics.Accuracy, ["auc"] = metrics.AreaUnderRocCurve },
         };
-        return new TrainedModel(manifest, onnx);
+        return new TrainedModel(Describe(manifest, onnx, seed), onnx);
     }
 
     public static TrainedModel TrainImageModel(int seed = DefaultSeed, int samples = 4_000)
@@ -88,7 +88,15 @@ public static class DefaultModels
             Sha256 = Convert.ToHexStringLower(SHA256.HashData(onnx)),
             Metrics = new Dictionary<string, double> { ["accuracy"] = metrics.MicroAccuracy },
         };
-        return new TrainedModel(manifest, onnx);
+        return new TrainedModel(Describe(manifest, onnx, seed), onnx);
+    }
+
+    /// <summary>Adds what the graph says of its inputs and outputs, and where the model came from.</summary>
+    private static ModelManifest Describe(ModelManifest manifest, byte[] onnx, int seed)
+    {
+        var (inputs, outputs) = OnnxInspector.Describe(onnx);
+        var data = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"synthetic:{seed}");
+        return manifest with { Inputs = inputs, Outputs = outputs, Lineage = new ModelLineage(null, $"default-models:{data}", data) };
     }
 
     private static IEnumerable<SensorRow> SensorRows(int seed, int samples)

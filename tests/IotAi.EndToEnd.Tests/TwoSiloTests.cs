@@ -29,8 +29,14 @@ public sealed class TwoSiloTests : IAsyncLifetime
         {
             var port = FreePort.Next();
             silo.Services.AddGatewayServices();
+            silo.Services.AddHostedService<DefaultModelInstaller>();
             silo.Services.AddModelHost();
-            silo.Services.Configure<ModelHostOptions>(o => o.Directory = Path.Combine(AppContext.BaseDirectory, "ShippedModels"));
+            silo.Services.Configure<ModelHostOptions>(o =>
+            {
+                // Both silos share one data directory, as silos on one machine do: one registry, one key.
+                o.Directory = Path.Combine(_data.FullName, "models");
+                o.KeysDirectory = Path.Combine(_data.FullName, "keys");
+            });
             silo.Services.AddFileGrainStorage(DeviceGrain.StorageName, new GatewayOptions { DataDirectory = _data.FullName });
             silo.Services.AddMqttIngress();
             silo.Services.Configure<MqttIngressOptions>(o =>

@@ -25,8 +25,13 @@ public sealed class ClusterFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.Services.AddGatewayServices();
+            silo.Services.AddHostedService<DefaultModelInstaller>();
             silo.Services.AddModelHost();
-            silo.Services.Configure<ModelHostOptions>(o => o.Directory = Path.Combine(AppContext.BaseDirectory, "DefaultModels"));
+            silo.Services.Configure<ModelHostOptions>(o =>
+            {
+                o.Directory = Path.Combine(_data.FullName, "models");
+                o.KeysDirectory = Path.Combine(_data.FullName, "keys");
+            });
             silo.Services.AddFileGrainStorage(DeviceGrain.StorageName, new GatewayOptions { DataDirectory = _data.FullName });
         });
         Cluster = builder.Build();

@@ -1,45 +1,50 @@
 using IotAi.Models;
-using IotAi.Inference;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace IotAi.Gateway.Hosting;
 
 /// <summary>
-/// Gives a new data directory the models the gateway ships with (built by <c>iotai models build</c>), so the
-/// first start answers devices at once. A directory that already has models is left alone.
+/// Gives an empty model registry the models the gateway ships with (built by <c>iotai models build</c>),
+/// signed with this gateway's key, so the first start answers devices at once. A registry that already
+/// holds models is left alone. It must be registered before the model host, which starts after it.
 /// </summary>
-public sealed partial class DefaultModelInstaller(IOptions<ModelHostOptions> models, ILogger<DefaultModelInstaller> logger) : IHostedService
+public sealed partial class DefaultModelInstaller(ModelRegistry registry, ModelKeyring keys, ILogger<DefaultModelInstaller> logger) : IHostedService
 {
     /// <summary>Where the shipped models sit beside the assemblies.</summary>
     public static string BundledDirectory => Path.Combine(AppContext.BaseDirectory, "DefaultModels");
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        var target = models.Value.Directory;
-        if (Directory.Exists(target) && Directory.EnumerateFiles(target, ModelManifest.FileName, SearchOption.AllDirectories).Any())
+        LogKey(keys.Signer.KeyId, keys.Source);
+        if (registry.List().Count == 0)
         {
-            return Task.CompletedTask;
+            foreach (var model in Install(registry, keys.Signer, BundledDirectory))
+            {
+                LogInstalled(model.Name, model.Version, registry.Root);
+            }
         }
 
-        CopyDirectory(BundledDirectory, target);
-        LogInstalled(target);
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    private static void CopyDirectory(string source, string target)
+    /// <summary>Signs and imports every <c>{name}/{version}</c> folder under <paramref name="bundled"/>.</summary>
+    public static IReadOnlyList<RegisteredModel> Install(ModelRegistry registry, ModelSigner signer, string bundled)
     {
-        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
-        {
-            var destination = Path.Combine(target, Path.GetRelativePath(source, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-            File.Copy(file, destination, overwrite: false);
-        }
+        ArgumentNullException.ThrowIfNull(registry);
+        return [.. Directory.EnumerateFiles(bundled, ModelManifest.FileName, SearchOption.AllDirectories)
+            .Order(StringComparer.Ordinal)
+            .Select(manifest => registry.Import(ModelPackage.Create(
+                ModelManifest.Load(manifest),
+                File.ReadAllBytes(Path.Combine(Path.GetDirectoryName(manifest)!, ModelManifest.OnnxFileName)),
+                signer)))];
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Installed the default models into {Directory}")]
-    private partial void LogInstalled(string directory);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Models are signed with key {KeyId} from {Source}")]
+    private partial void LogKey(string keyId, string source);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Installed default model {Model} version {Version} into the registry at {Directory}")]
+    private partial void LogInstalled(string model, string version, string directory);
 }

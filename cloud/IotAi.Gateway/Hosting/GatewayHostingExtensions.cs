@@ -32,6 +32,11 @@ public static class GatewayHostingExtensions
                 {
                     models.Directory = data.Value.ModelsDirectory;
                 }
+
+                if (string.IsNullOrEmpty(models.KeysDirectory))
+                {
+                    models.KeysDirectory = data.Value.KeysDirectory;
+                }
             });
 
         // Hosted services start in this order: models are on disk, then loaded, then the silo, then MQTT.

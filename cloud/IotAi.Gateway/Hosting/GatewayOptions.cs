@@ -7,7 +7,7 @@ public sealed class GatewayOptions
 {
     public const string SectionName = "Gateway";
 
-    /// <summary>Holds <c>models/</c> and <c>state/</c>; relative paths start at the working directory.</summary>
+    /// <summary>Holds <c>models/</c> (the registry), <c>keys/</c> and <c>state/</c>; relative paths start at the working directory.</summary>
     [Required]
     public string DataDirectory { get; set; } = ".iotai";
 
@@ -15,6 +15,8 @@ public sealed class GatewayOptions
     public bool FsyncState { get; set; }
 
     public string ModelsDirectory => Path.GetFullPath(Path.Combine(DataDirectory, "models"));
+
+    public string KeysDirectory => Path.GetFullPath(Path.Combine(DataDirectory, "keys"));
 
     public string StateDirectory => Path.GetFullPath(Path.Combine(DataDirectory, "state"));
 }
