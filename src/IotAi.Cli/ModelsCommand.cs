@@ -1,13 +1,38 @@
 using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using IotAi.Inference;
+using IotAi.Models;
+using IotAi.Protocol;
 using IotAi.Training;
 using Spectre.Console;
 
 namespace IotAi.Cli;
 
-/// <summary><c>iotai models build</c>: trains the default models from their seed, byte for byte what the gateway ships.</summary>
+/// <summary>
+/// <c>iotai models</c>: build the default models, and manage the signed model registry of a data directory:
+/// import (a package, or any ONNX model), list, inspect, export, promote, deprecate, delete.
+/// </summary>
 internal static class ModelsCommand
 {
     public static Command Create()
+    {
+        var access = new RegistryAccess();
+        var models = new Command("models", "Build the default models and manage the model registry")
+        {
+            Build(), Import(access), List(access), Inspect(access), Export(access),
+            Change("promote", "Make a version the one that serves by default (running silos pick it up when restarted)", access, static (r, n, v) => r.Promote(n, v)),
+            Change("deprecate", "Mark a version as not to be rolled out", access, static (r, n, v) => r.Deprecate(n, v)),
+            Change("delete", "Remove a version that is not active", access, static (r, n, v) =>
+            {
+                r.Delete(n, v);
+                return null;
+            }),
+        };
+        return models;
+    }
+
+    private static Command Build()
     {
         var output = new Option<DirectoryInfo>("--out")
         {
@@ -24,12 +49,153 @@ internal static class ModelsCommand
             {
                 var model = train();
                 var folder = model.SaveTo(directory);
-                var metrics = string.Join(", ", model.Manifest.Metrics.Select(m => $"{m.Key} {m.Value:F4}"));
-                AnsiConsole.MarkupLineInterpolated($"[green]{model.Manifest.Name}[/] {model.Manifest.Version}: {metrics} → {folder}");
+                var metrics = string.Join(", ", model.Manifest.Metrics.Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Key} {m.Value:F4}")));
+                Console.WriteLine($"{model.Manifest.Name} {model.Manifest.Version}: {metrics} -> {folder}");
             }
 
             return 0;
         });
-        return new Command("models", "Work with models") { build };
+        return build;
+    }
+
+    private static Command Import(RegistryAccess access)
+    {
+        var file = new Argument<FileInfo>("file") { Description = "A signed package (.iotai) or an ONNX model (.onnx)" };
+        var name = new Option<string?>("--name") { Description = "ONNX only: the model's name" };
+        var version = new Option<string?>("--version") { Description = "ONNX only: the version" };
+        var kind = new Option<PayloadKind?>("--kind") { Description = "ONNX only: Telemetry or Image" };
+        var labels = new Option<string[]>("--labels") { Description = "ONNX only: the labels, in output order", AllowMultipleArgumentsPerToken = true };
+        var features = new Option<string[]>("--features") { Description = "ONNX telemetry models: value names in input order", AllowMultipleArgumentsPerToken = true };
+        var image = new Option<string?>("--image") { Description = "ONNX image models: WIDTHxHEIGHT, then 'gray' or 'rgb', e.g. 224x224:rgb" };
+        var input = new Option<string?>("--input") { Description = "ONNX only: the input to feed (default: the only one)" };
+        var scores = new Option<string?>("--scores-output") { Description = "ONNX only: the output with per-label probabilities (default: found by shape)" };
+        var command = new Command("import", "Import a signed package, or sign and import an ONNX model")
+        {
+            file, name, version, kind, labels, features, image, input, scores, access.Data, access.Key,
+        };
+        command.SetAction(parse =>
+        {
+            var (keys, registry) = access.Open(parse);
+            using (keys)
+            {
+                var path = parse.GetValue(file)!;
+                RegisteredModel imported;
+                if (path.Extension == ModelPackage.Extension)
+                {
+                    using var stream = path.OpenRead();
+                    imported = registry.Import(ModelPackage.Read(stream));
+                }
+                else
+                {
+                    var request = new OnnxImport
+                    {
+                        Name = parse.GetValue(name) ?? throw new ArgumentException("--name is required for an ONNX model."),
+                        Version = parse.GetValue(version) ?? throw new ArgumentException("--version is required for an ONNX model."),
+                        Kind = parse.GetValue(kind) ?? throw new ArgumentException("--kind is required for an ONNX model."),
+                        Labels = parse.GetValue(labels) is { Length: > 0 } l ? l : throw new ArgumentException("--labels is required for an ONNX model."),
+                        Features = parse.GetValue(features) ?? [],
+                        Image = parse.GetValue(image) is { } recipe ? ParseImage(recipe) : null,
+                        Input = parse.GetValue(input),
+                        ScoresOutput = parse.GetValue(scores),
+                    };
+                    imported = ModelImporter.Import(File.ReadAllBytes(path.FullName), request, keys.Signer, registry);
+                }
+
+                AnsiConsole.MarkupLineInterpolated($"Imported [green]{imported.Name}[/] {imported.Version} ({imported.State}), signed by {imported.Signature.KeyId}");
+                return 0;
+            }
+        });
+        return command;
+    }
+
+    private static Command List(RegistryAccess access)
+    {
+        var command = new Command("list", "List every registered version") { access.Data, access.Key };
+        command.SetAction(parse =>
+        {
+            var (keys, registry) = access.Open(parse);
+            using (keys)
+            {
+                var table = new Table().AddColumns("model", "version", "state", "kind", "labels", "sha256", "signed by", "accuracy");
+                foreach (var m in registry.List())
+                {
+                    var accuracy = m.Manifest.Metrics.TryGetValue("accuracy", out var a) ? a.ToString("P1", CultureInfo.InvariantCulture) : "";
+                    table.AddRow(m.Name, m.Version, m.State.ToString(), m.Manifest.Kind.ToString(), string.Join(",", m.Manifest.Labels), m.Manifest.Sha256![..12], m.Signature.KeyId, accuracy);
+                }
+
+                AnsiConsole.Write(table);
+                return 0;
+            }
+        });
+        return command;
+    }
+
+    private static Command Inspect(RegistryAccess access)
+    {
+        var (name, version) = NameAndVersion();
+        var command = new Command("inspect", "Show a version's manifest, signature and state") { name, version, access.Data, access.Key };
+        command.SetAction(parse =>
+        {
+            var (keys, registry) = access.Open(parse);
+            using (keys)
+            {
+                var model = registry.Find(parse.GetValue(name)!, parse.GetValue(version)!)
+                    ?? throw new KeyNotFoundException($"{parse.GetValue(name)} version {parse.GetValue(version)} is not registered.");
+                Console.WriteLine(JsonSerializer.Serialize(new { state = model.State.ToString(), signature = model.Signature, manifest = model.Manifest }, ModelManifest.JsonOptions));
+                return 0;
+            }
+        });
+        return command;
+    }
+
+    private static Command Export(RegistryAccess access)
+    {
+        var (name, version) = NameAndVersion();
+        var output = new Option<FileInfo>("--out") { Description = "The package file to write", Required = true };
+        var command = new Command("export", "Write a version as a signed package file, for another registry or a device") { name, version, output, access.Data, access.Key };
+        command.SetAction(parse =>
+        {
+            var (keys, registry) = access.Open(parse);
+            using (keys)
+            {
+                var package = registry.Open(parse.GetValue(name)!, parse.GetValue(version)!);
+                using var stream = parse.GetValue(output)!.Create();
+                package.WriteTo(stream);
+                return 0;
+            }
+        });
+        return command;
+    }
+
+    private static Command Change(string verb, string description, RegistryAccess access, Func<ModelRegistry, string, string, RegisteredModel?> change)
+    {
+        var (name, version) = NameAndVersion();
+        var command = new Command(verb, description) { name, version, access.Data, access.Key };
+        command.SetAction(parse =>
+        {
+            var (keys, registry) = access.Open(parse);
+            using (keys)
+            {
+                var model = change(registry, parse.GetValue(name)!, parse.GetValue(version)!);
+                AnsiConsole.MarkupLineInterpolated($"{parse.GetValue(name)} {parse.GetValue(version)}: {model?.State.ToString() ?? "deleted"}");
+                return 0;
+            }
+        });
+        return command;
+    }
+
+    private static (Argument<string> Name, Argument<string> Version) NameAndVersion() =>
+        (new Argument<string>("name") { Description = "The model's name" }, new Argument<string>("version") { Description = "The version" });
+
+    private static ImagePreprocessing ParseImage(string recipe)
+    {
+        var parts = recipe.Split([':', 'x'], StringSplitOptions.TrimEntries);
+        if (parts.Length is < 2 or > 3 || !int.TryParse(parts[0], CultureInfo.InvariantCulture, out var width) || !int.TryParse(parts[1], CultureInfo.InvariantCulture, out var height)
+            || width <= 0 || height <= 0 || (parts.Length == 3 && parts[2] is not ("gray" or "rgb")))
+        {
+            throw new ArgumentException($"--image takes WIDTHxHEIGHT[:gray|rgb], not '{recipe}'.");
+        }
+
+        return new ImagePreprocessing(width, height, Grayscale: parts.Length < 3 || parts[2] == "gray");
     }
 }

@@ -16,4 +16,13 @@ foreach (var option in demo.Options)
 
 root.Action = demo.Action;
 root.TreatUnmatchedTokensAsErrors = false;
-return await root.Parse(args).InvokeAsync();
+try
+{
+    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or KeyNotFoundException or InvalidDataException or IOException or IotAi.Models.ModelVerificationException)
+{
+    // A refusal the user can act on: say it plainly, without a stack trace.
+    Console.Error.WriteLine($"iotai: {ex.Message}");
+    return 1;
+}

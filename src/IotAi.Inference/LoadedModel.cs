@@ -13,7 +13,14 @@ public sealed class LoadedModel : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(model);
         _model = model;
-        _batcher = new DynamicBatcher(model, batching);
+        ArgumentNullException.ThrowIfNull(batching);
+        // A graph with a fixed batch of one still queues and serves in order, one sample per call.
+        _batcher = new DynamicBatcher(model, model.MaxBatchSize >= batching.MaxBatchSize ? batching : new BatchingOptions
+        {
+            MaxBatchSize = model.MaxBatchSize,
+            MaxQueueDelay = TimeSpan.Zero,
+            QueueCapacity = batching.QueueCapacity,
+        });
         Telemetry = model.Manifest.Kind == PayloadKind.Telemetry ? new TelemetryReader(model.Manifest.Features) : null;
     }
 

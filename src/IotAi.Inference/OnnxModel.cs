@@ -15,6 +15,9 @@ public sealed class OnnxModel : IDisposable
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
 
+    // The input's dimensions after the batch one, e.g. [3] for features or [1, 32, 32] for an NCHW image.
+    private readonly long[] _sampleShape;
+
     public OnnxModel(ModelManifest manifest, byte[] onnx, int intraOpThreads = 1)
     {
         ArgumentNullException.ThrowIfNull(manifest);
@@ -34,12 +37,15 @@ public sealed class OnnxModel : IDisposable
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
         _session = OnnxInspector.Open(onnx, options);
-        CheckSignature();
+        (_sampleShape, MaxBatchSize) = CheckSignature();
         _inputNames = [manifest.Input];
         _outputNames = [manifest.ScoresOutput];
     }
 
     public ModelManifest Manifest { get; }
+
+    /// <summary>The most samples one call takes: unlimited (<see cref="int.MaxValue"/>) for a dynamic batch dimension, 1 for a fixed one.</summary>
+    public int MaxBatchSize { get; }
 
     /// <summary>
     /// Runs <paramref name="batchSize"/> samples from <paramref name="inputs"/> and writes one probability per
@@ -54,7 +60,12 @@ public sealed class OnnxModel : IDisposable
             throw new ArgumentException("The buffers are smaller than the batch.");
         }
 
-        using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, inputs[..(batchSize * inputLength)], [batchSize, inputLength]);
+        if (batchSize > MaxBatchSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, $"Model {Manifest.Name} takes at most {MaxBatchSize} samples a call.");
+        }
+
+        using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, inputs[..(batchSize * inputLength)], [batchSize, .. _sampleShape]);
         using var outputs = _session.Run(_runOptions, _inputNames, [input], _outputNames);
         var raw = outputs[0].GetTensorDataAsSpan<float>();
         if (Manifest.ScoreForm == ScoreForm.BinaryProbability)
@@ -78,27 +89,44 @@ public sealed class OnnxModel : IDisposable
         _runOptions.Dispose();
     }
 
-    private void CheckSignature()
+    /// <summary>
+    /// Checks that the graph takes one float tensor whose first dimension is the batch (dynamic, or fixed at 1)
+    /// and whose other dimensions hold exactly the manifest's input length, and that the scores output exists.
+    /// </summary>
+    private (long[] SampleShape, int MaxBatchSize) CheckSignature()
     {
+        var name = Manifest.Name;
         if (!_session.InputMetadata.TryGetValue(Manifest.Input, out var input))
         {
-            throw new InvalidDataException($"Model {Manifest.Name}: the ONNX graph has no input '{Manifest.Input}' (it has {string.Join(", ", _session.InputMetadata.Keys)}).");
+            throw new InvalidDataException($"Model {name}: the ONNX graph has no input '{Manifest.Input}' (it has {string.Join(", ", _session.InputMetadata.Keys)}).");
         }
 
         if (_session.InputMetadata.Count != 1)
         {
-            throw new InvalidDataException($"Model {Manifest.Name}: the ONNX graph must take only '{Manifest.Input}', it takes {string.Join(", ", _session.InputMetadata.Keys)}.");
+            throw new InvalidDataException($"Model {name}: the ONNX graph must take only '{Manifest.Input}', it takes {string.Join(", ", _session.InputMetadata.Keys)}.");
         }
 
         var dims = input.Dimensions;
-        if (input.ElementType != typeof(float) || dims.Length != 2 || dims[0] != -1 || dims[1] != Manifest.InputLength)
+        var sample = dims.Skip(1).Select(static d => (long)d).ToArray();
+        var expected = Manifest.InputLength;
+        if (input.ElementType != typeof(float) || dims.Length < 2 || dims[0] is not (-1 or 1) || sample.Any(static d => d <= 0) || sample.Aggregate(1L, static (a, d) => a * d) != expected)
         {
-            throw new InvalidDataException($"Model {Manifest.Name}: input '{Manifest.Input}' must be float[-1, {Manifest.InputLength}], it is {input.ElementType.Name}[{string.Join(", ", dims)}].");
+            throw new InvalidDataException(
+                $"Model {name}: input '{Manifest.Input}' must be float with a batch dimension first and {expected} values per sample, it is {input.ElementType.Name}[{string.Join(", ", dims)}].");
         }
 
-        if (!_session.OutputMetadata.ContainsKey(Manifest.ScoresOutput))
+        if (!_session.OutputMetadata.TryGetValue(Manifest.ScoresOutput, out var scores))
         {
-            throw new InvalidDataException($"Model {Manifest.Name}: the ONNX graph has no output '{Manifest.ScoresOutput}'.");
+            throw new InvalidDataException($"Model {name}: the ONNX graph has no output '{Manifest.ScoresOutput}' (it has {string.Join(", ", _session.OutputMetadata.Keys)}).");
         }
+
+        var perSample = Manifest.ScoreForm == ScoreForm.BinaryProbability ? 1 : Manifest.Labels.Count;
+        if (scores.ElementType != typeof(float) || scores.Dimensions.Skip(1).Aggregate(1, static (a, d) => a * Math.Max(d, 1)) != perSample)
+        {
+            throw new InvalidDataException(
+                $"Model {name}: output '{Manifest.ScoresOutput}' must hold {perSample} float score(s) per sample, it is {scores.ElementType.Name}[{string.Join(", ", scores.Dimensions)}].");
+        }
+
+        return (sample, dims[0] == -1 ? int.MaxValue : 1);
     }
 }

@@ -1,0 +1,24 @@
+using System.CommandLine;
+using IotAi.Gateway.Hosting;
+using IotAi.Models;
+
+namespace IotAi.Cli;
+
+/// <summary>Opens the model registry and keys of a data directory, as the silo that owns it does.</summary>
+internal sealed class RegistryAccess
+{
+    public Option<DirectoryInfo> Data { get; } = new("--data")
+    {
+        Description = "The gateway's data directory (Gateway:DataDirectory)",
+        DefaultValueFactory = _ => new DirectoryInfo(new GatewayOptions().DataDirectory),
+    };
+
+    public Option<FileInfo?> Key { get; } = new("--key") { Description = "A PEM file with the signing key (default: the data directory's own)" };
+
+    public (ModelKeyring Keys, ModelRegistry Registry) Open(ParseResult parse)
+    {
+        var gateway = new GatewayOptions { DataDirectory = parse.GetValue(Data)!.FullName };
+        var keys = ModelKeyring.Load(new ModelSigningOptions { PrivateKeyFile = parse.GetValue(Key)?.FullName }, gateway.KeysDirectory);
+        return (keys, new ModelRegistry(gateway.ModelsDirectory, keys.Trusted));
+    }
+}
