@@ -21,7 +21,7 @@ internal static class ModelsCommand
         var models = new Command("models", "Build the default models and manage the model registry")
         {
             Build(), Import(access), List(access), Inspect(access), Export(access),
-            Change("promote", "Make a version the one that serves by default (running silos pick it up when restarted)", access, static (r, n, v) => r.Promote(n, v)),
+            Change("promote", "Make a version the one that serves by default (running silos switch to it within Models:RefreshInterval)", access, static (r, n, v) => r.Promote(n, v)),
             Change("deprecate", "Mark a version as not to be rolled out", access, static (r, n, v) => r.Deprecate(n, v)),
             Change("delete", "Remove a version that is not active", access, static (r, n, v) =>
             {

@@ -8,6 +8,8 @@ public sealed class LoadedModel : IAsyncDisposable
 {
     private readonly OnnxModel _model;
     private readonly DynamicBatcher _batcher;
+    private int _inFlight;
+    private long _lastUsed = Environment.TickCount64;
 
     public LoadedModel(OnnxModel model, BatchingOptions batching)
     {
@@ -31,8 +33,25 @@ public sealed class LoadedModel : IAsyncDisposable
 
     public DynamicBatcher Batcher => _batcher;
 
-    public ValueTask<Prediction> InferAsync(ReadOnlyMemory<float> features, CancellationToken cancellationToken = default) =>
-        _batcher.InferAsync(features, cancellationToken);
+    /// <summary>Requests queued or running now; a version is unloaded only when this is zero.</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>When the last request arrived, in <see cref="Environment.TickCount64"/> milliseconds.</summary>
+    public long LastUsed => Interlocked.Read(ref _lastUsed);
+
+    public async ValueTask<Prediction> InferAsync(ReadOnlyMemory<float> features, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _inFlight);
+        Interlocked.Exchange(ref _lastUsed, Environment.TickCount64);
+        try
+        {
+            return await _batcher.InferAsync(features, cancellationToken);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

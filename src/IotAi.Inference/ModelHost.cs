@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using IotAi.Models;
 using IotAi.Protocol;
 using Microsoft.Extensions.Hosting;
@@ -7,76 +8,202 @@ using Microsoft.Extensions.Options;
 namespace IotAi.Inference;
 
 /// <summary>
-/// Loads the active version of every model in the registry when the host starts, verifying each one's
-/// signature and hash first; a model that fails stops the start with the reason, rather than leaving a
-/// silo that cannot answer.
+/// Serves the registry's models on this silo. At start it loads every model's active version (verifying
+/// signature and hash; a failure stops the start rather than leaving a silo that cannot answer). Then it
+/// follows the registry: a promoted version is loaded, warmed up with one inference, and swapped in with a
+/// single reference write, so requests never see a half-ready model. The version it replaces keeps serving
+/// whatever already holds it, and is unloaded only once idle and empty. Other versions load on demand.
 /// </summary>
 public sealed partial class ModelHost(IOptions<ModelHostOptions> options, ModelRegistry registry, ILogger<ModelHost> logger, InferenceTelemetry telemetry)
-    : IModelHost, IHostedService, IAsyncDisposable
+    : BackgroundService, IModelHost
 {
     private readonly ModelHostOptions _options = options.Value;
-    private Dictionary<PayloadKind, LoadedModel> _routes = [];
-    private List<LoadedModel> _models = [];
+    private readonly ConcurrentDictionary<(string Name, string Version), Lazy<Task<LoadedModel>>> _loaded = new();
+    private readonly SemaphoreSlim _refreshing = new(1, 1);
+    private volatile Serving _serving = Serving.Empty;
 
-    public IReadOnlyCollection<LoadedModel> Models => _models;
+    public IReadOnlyCollection<LoadedModel> Models =>
+        [.. _loaded.Values.Where(static l => l.IsValueCreated && l.Value.IsCompletedSuccessfully).Select(static l => l.Value.Result)];
 
-    public LoadedModel? ForKind(PayloadKind kind) => _routes.GetValueOrDefault(kind);
+    public LoadedModel? ForKind(PayloadKind kind) => _serving.Routes.GetValueOrDefault(kind);
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public LoadedModel? Active(string name) => _serving.Active.GetValueOrDefault(name);
+
+    public async ValueTask<LoadedModel?> GetAsync(string name, string version, CancellationToken cancellationToken = default)
     {
-        var models = new List<LoadedModel>();
-        foreach (var name in registry.List().Select(m => m.Name).Distinct(StringComparer.Ordinal))
+        if (registry.Find(name, version) is null)
         {
-            if (registry.Active(name) is not { } active)
-            {
-                continue;
-            }
-
-            var package = registry.Open(name, active.Version);
-            var manifest = package.Manifest;
-            var loaded = new LoadedModel(new OnnxModel(manifest, package.Onnx, _options.IntraOpThreads), _options.Batching);
-            telemetry.Observe(loaded);
-            models.Add(loaded);
-            LogLoaded(manifest.Name, manifest.Version, manifest.Kind);
+            return null;
         }
 
+        return await LoadAsync(name, version, cancellationToken);
+    }
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await RefreshAsync(cancellationToken);
+        await base.StartAsync(cancellationToken);
+    }
+
+    /// <summary>Brings the served versions in line with the registry, and unloads idle ones no longer active.</summary>
+    public async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        await _refreshing.WaitAsync(cancellationToken);
+        try
+        {
+            var active = new Dictionary<string, LoadedModel>(StringComparer.Ordinal);
+            foreach (var name in registry.List().Select(static m => m.Name).Distinct(StringComparer.Ordinal))
+            {
+                if (registry.Active(name) is { } version)
+                {
+                    active[name] = await LoadAsync(name, version.Version, cancellationToken);
+                }
+            }
+
+            var previous = _serving;
+            _serving = new Serving(active, Route(active.Values));
+            foreach (var (name, model) in active)
+            {
+                if (previous.Active.GetValueOrDefault(name) is { } old && old != model)
+                {
+                    LogSwapped(name, old.Manifest.Version, model.Manifest.Version);
+                }
+            }
+
+            await UnloadIdleAsync(active.Values);
+        }
+        finally
+        {
+            _refreshing.Release();
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        foreach (var key in _loaded.Keys)
+        {
+            if (_loaded.TryRemove(key, out var loading) && loading.IsValueCreated && loading.Value.IsCompletedSuccessfully)
+            {
+                await loading.Value.Result.DisposeAsync();
+            }
+        }
+
+        _serving = Serving.Empty;
+    }
+
+    public override void Dispose()
+    {
+        _refreshing.Dispose();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(_options.RefreshInterval);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await RefreshAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // A bad new version must not stop the good ones serving; the next refresh tries again.
+                LogRefreshFailed(ex);
+            }
+        }
+    }
+
+    private Task<LoadedModel> LoadAsync(string name, string version, CancellationToken cancellationToken)
+    {
+        var loading = _loaded.GetOrAdd((name, version), key => new Lazy<Task<LoadedModel>>(() => LoadAndWarmAsync(key.Name, key.Version)));
+        return loading.Value.WaitAsync(cancellationToken);
+    }
+
+    private async Task<LoadedModel> LoadAndWarmAsync(string name, string version)
+    {
+        try
+        {
+            return await LoadAndWarmOnceAsync(name, version);
+        }
+        catch
+        {
+            // A failed load is not remembered: the next request or refresh tries again, once the registry is fixed.
+            _loaded.TryRemove((name, version), out _);
+            throw;
+        }
+    }
+
+    private async Task<LoadedModel> LoadAndWarmOnceAsync(string name, string version)
+    {
+        await Task.Yield();
+        var package = registry.Open(name, version);
+        var batching = _options.ModelBatching.GetValueOrDefault(name) ?? _options.Batching;
+        var loaded = new LoadedModel(new OnnxModel(package.Manifest, package.Onnx, _options.IntraOpThreads), batching);
+        // One inference before the model takes traffic: sessions allocate on their first run.
+        await loaded.InferAsync(new float[package.Manifest.InputLength]);
+        telemetry.Observe(loaded);
+        LogLoaded(name, version, package.Manifest.Kind);
+        return loaded;
+    }
+
+    private Dictionary<PayloadKind, LoadedModel> Route(IEnumerable<LoadedModel> active)
+    {
         var routes = new Dictionary<PayloadKind, LoadedModel>();
+        var models = active.ToList();
         foreach (var kind in Enum.GetValues<PayloadKind>())
         {
             var model = _options.Routes.TryGetValue(kind, out var name)
                 ? models.FirstOrDefault(m => m.Manifest.Name == name && m.Manifest.Kind == kind)
-                    ?? throw new InvalidOperationException($"Models:Routes sends {kind} to '{name}', but no {kind} model of that name is in {_options.Directory}.")
+                    ?? throw new InvalidOperationException($"Models:Routes sends {kind} to '{name}', but the registry has no active {kind} model of that name.")
                 : models.Where(m => m.Manifest.Kind == kind).OrderBy(m => m.Manifest.Name, StringComparer.Ordinal).FirstOrDefault();
-            if (model is null)
+            if (model is not null)
             {
-                LogNoModel(kind, _options.Directory);
-                continue;
+                routes[kind] = model;
             }
-
-            routes[kind] = model;
+            else if (_serving.Routes.ContainsKey(kind) || _serving == Serving.Empty)
+            {
+                LogNoModel(kind, registry.Root);
+            }
         }
 
-        _models = models;
-        _routes = routes;
-        return Task.CompletedTask;
+        return routes;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public async ValueTask DisposeAsync()
+    private async Task UnloadIdleAsync(IEnumerable<LoadedModel> active)
     {
-        foreach (var model in _models)
+        var keep = active.ToHashSet();
+        var idleSince = Environment.TickCount64 - (long)_options.IdleUnloadAfter.TotalMilliseconds;
+        foreach (var (key, loading) in _loaded)
         {
-            await model.DisposeAsync();
+            if (loading.IsValueCreated && loading.Value.IsCompletedSuccessfully && loading.Value.Result is var model
+                && !keep.Contains(model) && model.InFlight == 0 && model.LastUsed < idleSince
+                && _loaded.TryRemove(new KeyValuePair<(string, string), Lazy<Task<LoadedModel>>>(key, loading)))
+            {
+                await model.DisposeAsync();
+                LogUnloaded(key.Name, key.Version);
+            }
         }
+    }
 
-        _models = [];
-        _routes = [];
+    private sealed record Serving(IReadOnlyDictionary<string, LoadedModel> Active, IReadOnlyDictionary<PayloadKind, LoadedModel> Routes)
+    {
+        public static Serving Empty { get; } = new(new Dictionary<string, LoadedModel>(), new Dictionary<PayloadKind, LoadedModel>());
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Loaded model {Model} version {Version} for {Kind}")]
     private partial void LogLoaded(string model, string version, PayloadKind kind);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "No model serves {Kind} in {Directory}; such payloads get a no_model error")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Model {Model} now serves version {Version} instead of {Previous}")]
+    private partial void LogSwapped(string model, string previous, string version);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Unloaded idle model {Model} version {Version}")]
+    private partial void LogUnloaded(string model, string version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No model serves {Kind} in the registry at {Directory}; such payloads get a no_model error")]
     private partial void LogNoModel(PayloadKind kind, string directory);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Following the model registry failed; the models loaded before keep serving")]
+    private partial void LogRefreshFailed(Exception exception);
 }

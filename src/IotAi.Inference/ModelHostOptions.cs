@@ -20,7 +20,17 @@ public sealed class ModelHostOptions
     [Range(1, 64)]
     public int IntraOpThreads { get; set; } = 1;
 
+    /// <summary>The batching every model gets unless <see cref="ModelBatching"/> names it.</summary>
     public BatchingOptions Batching { get; set; } = new();
+
+    /// <summary>Batching for particular models, by model name (<c>Models:ModelBatching:{name}:MaxBatchSize</c>).</summary>
+    public Dictionary<string, BatchingOptions> ModelBatching { get; set; } = [];
+
+    /// <summary>How often the host looks for promotions in the registry; a promoted version serves within this.</summary>
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>A version that is not active and has had no request for this long is unloaded.</summary>
+    public TimeSpan IdleUnloadAfter { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Which model serves each payload kind; a kind left out goes to the first model (by name) that serves it.</summary>
     public Dictionary<PayloadKind, string> Routes { get; set; } = [];

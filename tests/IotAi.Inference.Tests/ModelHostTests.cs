@@ -26,14 +26,20 @@ public sealed class ModelHostTests : IDisposable
     {
         Import("sensor-anomaly");
         Import("shape-classifier");
-        await using var host = Host();
+        using var host = Host();
 
         await host.StartAsync(CancellationToken.None);
-
-        Assert.Equal("sensor-anomaly", host.ForKind(PayloadKind.Telemetry)!.Manifest.Name);
-        Assert.Equal("shape-classifier", host.ForKind(PayloadKind.Image)!.Manifest.Name);
-        var prediction = await host.ForKind(PayloadKind.Telemetry)!.InferAsync(new float[] { 90, 0.3f, 10 });
-        Assert.Equal(1, prediction.LabelIndex);
+        try
+        {
+            Assert.Equal("sensor-anomaly", host.ForKind(PayloadKind.Telemetry)!.Manifest.Name);
+            Assert.Equal("shape-classifier", host.ForKind(PayloadKind.Image)!.Manifest.Name);
+            var prediction = await host.ForKind(PayloadKind.Telemetry)!.InferAsync(new float[] { 90, 0.3f, 10 });
+            Assert.Equal(1, prediction.LabelIndex);
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+        }
     }
 
     [Fact]
@@ -43,21 +49,117 @@ public sealed class ModelHostTests : IDisposable
         var weights = File.ReadAllBytes(model.BlobPath);
         weights[^10] ^= 0x5A;
         File.WriteAllBytes(model.BlobPath, weights);
-        await using var host = Host();
+        using var host = Host();
 
         var error = await Assert.ThrowsAsync<ModelVerificationException>(() => host.StartAsync(CancellationToken.None));
         Assert.Contains("was altered", error.Message, StringComparison.Ordinal);
     }
 
-    private RegisteredModel Import(string name)
+    [Fact]
+    public async Task Several_versions_serve_side_by_side()
+    {
+        Import("sensor-anomaly");
+        Import("sensor-anomaly", version: "2");
+        using var host = Host();
+        await host.StartAsync(CancellationToken.None);
+        try
+        {
+            var second = await host.GetAsync("sensor-anomaly", "2");
+
+            Assert.Equal("1", host.Active("sensor-anomaly")!.Manifest.Version);
+            Assert.Equal("2", second!.Manifest.Version);
+            Assert.Equal(2, host.Models.Count);
+            Assert.Equal(["fault", "ok"], second.Manifest.Labels.Order());
+            Assert.Null(await host.GetAsync("sensor-anomaly", "9"));
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task Promotions_swap_under_steady_load_without_failing_a_request()
+    {
+        Import("sensor-anomaly");
+        Import("sensor-anomaly", version: "2");
+        using var host = Host(refresh: TimeSpan.FromMilliseconds(20), idle: TimeSpan.Zero);
+        await host.StartAsync(CancellationToken.None);
+        using var stop = new CancellationTokenSource();
+        var answered = 0L;
+        var failures = new List<Exception>();
+        var load = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    await host.ForKind(PayloadKind.Telemetry)!.InferAsync(new float[] { 45, 0.3f, 10 });
+                    Interlocked.Increment(ref answered);
+                }
+                catch (Exception ex)
+                {
+                    lock (failures)
+                    {
+                        failures.Add(ex);
+                    }
+                }
+            }
+        })).ToArray();
+
+        try
+        {
+            foreach (var version in new[] { "2", "1", "2", "1", "2" })
+            {
+                _registry.Promote("sensor-anomaly", version);
+                await WaitUntilAsync(() => host.ForKind(PayloadKind.Telemetry)!.Manifest.Version == version);
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await Task.WhenAll(load);
+        }
+
+        Assert.Empty(failures);
+        Assert.True(answered > 100, $"only {answered} requests ran during the swaps");
+        // The version swapped out, idle and empty, is unloaded by the next refresh.
+        await WaitUntilAsync(() => host.Models.Count == 1);
+        await host.StopAsync(CancellationToken.None);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(5));
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the model host did not follow the registry in time");
+            await poll.WaitForNextTickAsync();
+        }
+    }
+
+    private RegisteredModel Import(string name, string version = "1")
     {
         var folder = Path.Combine(ShippedModels.Directory, name, "1");
         var manifest = ModelManifest.Load(Path.Combine(folder, ModelManifest.FileName));
+        if (version != "1")
+        {
+            // Same weights, another version whose labels tell the two apart.
+            manifest = manifest with { Version = version, Labels = ["ok", "fault"] };
+        }
+
         return _registry.Import(ModelPackage.Create(manifest, File.ReadAllBytes(Path.Combine(folder, ModelManifest.OnnxFileName)), _signer));
     }
 
-    private ModelHost Host() => new(
-        Options.Create(new ModelHostOptions { Directory = _root.FullName, KeysDirectory = _root.FullName }),
+    private ModelHost Host(TimeSpan? refresh = null, TimeSpan? idle = null) => new(
+        Options.Create(new ModelHostOptions
+        {
+            Directory = _root.FullName,
+            KeysDirectory = _root.FullName,
+            RefreshInterval = refresh ?? TimeSpan.FromSeconds(2),
+            IdleUnloadAfter = idle ?? TimeSpan.FromMinutes(5),
+        }),
         _registry,
         NullLogger<ModelHost>.Instance,
         new InferenceTelemetry(_services.GetRequiredService<IMeterFactory>()));
