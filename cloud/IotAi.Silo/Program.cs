@@ -1,6 +1,8 @@
 using IotAi.Gateway.Hosting;
-using Microsoft.Extensions.Hosting;
+using Microsoft.AspNetCore.Builder;
 
-var builder = Host.CreateApplicationBuilder(args);
+var builder = WebApplication.CreateBuilder(args);
 builder.AddIotAiSilo();
-await builder.Build().RunAsync();
+var app = builder.Build();
+app.MapIotAiEndpoints();
+await app.RunAsync();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using IotAi.Gateway.Hosting;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -14,7 +15,7 @@ internal static class SiloHost
     /// <param name="quiet">Logs only warnings, for commands that draw their own console view.</param>
     public static IHost Build(string[] configuration, int? mqttPort, bool quiet)
     {
-        var builder = Host.CreateApplicationBuilder(configuration);
+        var builder = WebApplication.CreateBuilder(configuration);
         if (mqttPort is int port)
         {
             builder.Configuration.AddInMemoryCollection([new("Mqtt:Port", port.ToString(CultureInfo.InvariantCulture))]);
@@ -30,7 +31,10 @@ internal static class SiloHost
             builder.Logging.AddFilter("Orleans.Runtime.Silo", LogLevel.Error);
         }
 
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.AddIotAiSilo();
-        return builder.Build();
+        var app = builder.Build();
+        app.MapIotAiEndpoints();
+        return app;
     }
 }

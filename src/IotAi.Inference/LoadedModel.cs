@@ -33,6 +33,21 @@ public sealed class LoadedModel : IAsyncDisposable
 
     public DynamicBatcher Batcher => _batcher;
 
+    /// <summary>Runs a whole batch directly, returning raw outputs; see <see cref="OnnxModel.RunRaw"/>.</summary>
+    public IReadOnlyList<RawOutput> RunRaw(float[] inputs, int batchSize, IReadOnlyList<string>? outputNames = null)
+    {
+        Interlocked.Increment(ref _inFlight);
+        Interlocked.Exchange(ref _lastUsed, Environment.TickCount64);
+        try
+        {
+            return _model.RunRaw(inputs, batchSize, outputNames);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
     /// <summary>Requests queued or running now; a version is unloaded only when this is zero.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 

@@ -32,7 +32,7 @@ public static class OnnxInspector
         node.Value.OnnxValueType == OnnxValueType.ONNX_TYPE_TENSOR ? ElementName(node.Value.ElementDataType) : node.Value.OnnxValueType.ToString(),
         node.Value.OnnxValueType == OnnxValueType.ONNX_TYPE_TENSOR ? [.. node.Value.Dimensions.Select(static d => (long)d)] : []);
 
-    private static string ElementName(TensorElementType type) => type switch
+    internal static string ElementName(TensorElementType type) => type switch
     {
         TensorElementType.Float => "float32",
         TensorElementType.Double => "float64",

@@ -1,6 +1,7 @@
 using IotAi.Models;
 using System.Security.Cryptography;
 using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace IotAi.Inference;
 
@@ -83,6 +84,32 @@ public sealed class OnnxModel : IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs a batch outside the batcher and returns the named outputs (all of them when none are named) as
+    /// the graph produced them: for protocol clients such as Open Inference Protocol callers.
+    /// </summary>
+    public IReadOnlyList<RawOutput> RunRaw(float[] inputs, int batchSize, IReadOnlyList<string>? outputNames = null)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (batchSize < 1 || batchSize > MaxBatchSize || inputs.Length != batchSize * Manifest.InputLength)
+        {
+            throw new ArgumentException($"Model {Manifest.Name} takes {Manifest.InputLength} values per sample and at most {MaxBatchSize} samples a call.");
+        }
+
+        var names = outputNames is { Count: > 0 } ? [.. outputNames] : _session.OutputNames.ToArray();
+        foreach (var name in names)
+        {
+            if (!_session.OutputMetadata.ContainsKey(name))
+            {
+                throw new ArgumentException($"Model {Manifest.Name} has no output '{name}' (it has {string.Join(", ", _session.OutputNames)}).");
+            }
+        }
+
+        using var input = OrtValue.CreateTensorValueFromMemory(inputs, [batchSize, .. _sampleShape]);
+        using var outputs = _session.Run(_runOptions, _inputNames, [input], names);
+        return [.. names.Select((name, i) => Raw(name, outputs[i]))];
+    }
+
     public void Dispose()
     {
         _session.Dispose();
@@ -128,5 +155,24 @@ public sealed class OnnxModel : IDisposable
         }
 
         return (sample, dims[0] == -1 ? int.MaxValue : 1);
+    }
+
+    private static RawOutput Raw(string name, OrtValue value)
+    {
+        var info = value.GetTensorTypeAndShape();
+        var shape = info.Shape;
+        Array data = info.ElementDataType switch
+        {
+            TensorElementType.Float => value.GetTensorDataAsSpan<float>().ToArray(),
+            TensorElementType.Double => value.GetTensorDataAsSpan<double>().ToArray(),
+            TensorElementType.Int64 => value.GetTensorDataAsSpan<long>().ToArray(),
+            TensorElementType.Int32 => value.GetTensorDataAsSpan<int>().ToArray(),
+            TensorElementType.UInt32 => value.GetTensorDataAsSpan<uint>().ToArray(),
+            TensorElementType.UInt8 => value.GetTensorDataAsSpan<byte>().ToArray(),
+            TensorElementType.Bool => value.GetTensorDataAsSpan<bool>().ToArray(),
+            TensorElementType.String => value.GetStringTensorAsArray(),
+            var other => throw new NotSupportedException($"Output '{name}' is of type {other}, which cannot be returned."),
+        };
+        return new RawOutput(name, OnnxInspector.ElementName(info.ElementDataType), shape, data);
     }
 }

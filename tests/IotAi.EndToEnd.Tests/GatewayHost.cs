@@ -1,4 +1,5 @@
 using IotAi.Gateway.Hosting;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -11,25 +12,32 @@ internal sealed class GatewayHost : IAsyncDisposable
 {
     private readonly IHost _host;
 
-    private GatewayHost(IHost host, int mqttPort)
+    private GatewayHost(IHost host, int mqttPort, int httpPort)
     {
         _host = host;
         MqttPort = mqttPort;
+        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
     }
 
     public int MqttPort { get; }
+
+    /// <summary>A client for the silo's HTTP endpoints.</summary>
+    public HttpClient Http { get; }
 
     public IGrainFactory Grains => _host.Services.GetRequiredService<IGrainFactory>();
 
     public static async Task<GatewayHost> StartAsync(string dataDirectory)
     {
         var mqttPort = FreePort.Next();
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        var httpPort = FreePort.Next();
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = typeof(GatewayHost).Assembly.GetName().Name });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Gateway:DataDirectory"] = dataDirectory,
             ["Mqtt:Port"] = mqttPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Mqtt:BindAddress"] = "127.0.0.1",
+            ["Gateway:HttpPort"] = httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Gateway:HttpBindAddress"] = "127.0.0.1",
             ["Cluster:SiloPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Cluster:GatewayPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Cluster:ClusterId"] = $"e2e-{Guid.NewGuid():N}",
@@ -37,12 +45,14 @@ internal sealed class GatewayHost : IAsyncDisposable
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.AddIotAiSilo();
         var host = builder.Build();
+        host.MapIotAiEndpoints();
         await host.StartAsync();
-        return new GatewayHost(host, mqttPort);
+        return new GatewayHost(host, mqttPort, httpPort);
     }
 
     public async ValueTask DisposeAsync()
     {
+        Http.Dispose();
         await _host.StopAsync();
         _host.Dispose();
     }

@@ -1,8 +1,12 @@
 using System.Net;
+using IotAi.Gateway.Http;
 using IotAi.Gateway.Mqtt;
 using IotAi.Gateway.Storage;
 using IotAi.Grains;
 using IotAi.Inference;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -16,8 +20,9 @@ namespace IotAi.Gateway.Hosting;
 public static class GatewayHostingExtensions
 {
     /// <summary>
-    /// Makes this host one IotAi silo: localhost clustering, file grain state and the default models under
-    /// the data directory, the model host and the embedded MQTT broker.
+    /// Makes this host one IotAi silo: localhost clustering, file grain state and the model registry under
+    /// the data directory, the model host and the embedded MQTT broker; on a web application also HTTP on
+    /// <c>Gateway:HttpPort</c> for <see cref="MapIotAiEndpoints"/>.
     /// </summary>
     public static IHostApplicationBuilder AddIotAiSilo(this IHostApplicationBuilder builder)
     {
@@ -50,7 +55,19 @@ public static class GatewayHostingExtensions
             silo.Services.AddFileGrainStorage(DeviceGrain.StorageName, gateway);
         });
         builder.Services.AddMqttIngress();
+        if (builder is WebApplicationBuilder web)
+        {
+            web.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Parse(gateway.HttpBindAddress), gateway.HttpPort));
+        }
+
         return builder;
+    }
+
+    /// <summary>Maps the silo's HTTP endpoints: the Open Inference Protocol under <c>/v2</c>.</summary>
+    public static IEndpointRouteBuilder MapIotAiEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapOpenInferenceProtocol();
+        return endpoints;
     }
 
     /// <summary>The parts of a silo that do not depend on how it is clustered; tests use these with a test cluster.</summary>

@@ -11,6 +11,14 @@ public sealed class GatewayOptions
     [Required]
     public string DataDirectory { get; set; } = ".iotai";
 
+    /// <summary>The HTTP port of the Open Inference Protocol and the management endpoints.</summary>
+    [Range(1, 65535)]
+    public int HttpPort { get; set; } = 8080;
+
+    /// <summary>The IPv4 address HTTP listens on; <c>0.0.0.0</c> for every interface.</summary>
+    [Required]
+    public string HttpBindAddress { get; set; } = "0.0.0.0";
+
     /// <summary>Flush grain state to disk on every write (survives power loss, costs an fsync per message).</summary>
     public bool FsyncState { get; set; }
 
