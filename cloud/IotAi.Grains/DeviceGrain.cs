@@ -17,6 +17,7 @@ namespace IotAi.Grains;
 public sealed partial class DeviceGrain(
     [PersistentState("device", DeviceGrain.StorageName)] IPersistentState<DeviceState> twin,
     IModelHost models,
+    ModelOffers offers,
     DeviceTelemetry telemetry,
     TimeProvider clock,
     ILogger<DeviceGrain> logger) : Grain, IDeviceGrain
@@ -51,11 +52,20 @@ public sealed partial class DeviceGrain(
     {
         State.Downlink = downlink;
         await twin.WriteStateAsync();
+        await CatchUpAsync();
+    }
+
+    public Task DownlinkSubscribedAsync() => CatchUpAsync();
+
+    /// <summary>A device that was away catches up on what operators set and offered meanwhile.</summary>
+    private async Task CatchUpAsync()
+    {
         if (State.DesiredVersion > 0)
         {
-            // A device that was away catches up on what operators set meanwhile.
             await PushAsync(DesiredMessage());
         }
+
+        await PushPendingOffersAsync();
     }
 
     public async Task DisconnectedAsync(IDeviceDownlink downlink)
@@ -90,7 +100,9 @@ public sealed partial class DeviceGrain(
         new Dictionary<string, string>(State.Desired),
         State.DesiredVersion,
         new Dictionary<string, string>(State.ModelVersions),
-        State.Downlink is not null));
+        State.Downlink is not null,
+        new Dictionary<string, string>(State.OfferedModels),
+        new Dictionary<string, ModelUpdate>(State.ModelUpdates)));
 
     private async Task<UplinkReply> ProcessAsync(Uplink uplink)
     {

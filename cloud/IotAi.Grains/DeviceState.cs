@@ -23,4 +23,10 @@ public sealed class DeviceState
 
     /// <summary>The downlink of the silo that holds the connection; kept so a reactivated grain can still reach the device.</summary>
     [Id(8)] public IDeviceDownlink? Downlink { get; set; }
+
+    /// <summary>Model versions offered to the device that it has not yet reported active, by model name.</summary>
+    [Id(9)] public Dictionary<string, string> OfferedModels { get; set; } = [];
+
+    /// <summary>What the device last reported about each of its models, by model name.</summary>
+    [Id(10)] public Dictionary<string, ModelUpdate> ModelUpdates { get; set; } = [];
 }

@@ -12,4 +12,6 @@ public sealed record DeviceTwin(
     IReadOnlyDictionary<string, string> Desired,
     long DesiredVersion,
     IReadOnlyDictionary<string, string> ModelVersions,
-    bool Connected);
+    bool Connected,
+    IReadOnlyDictionary<string, string> OfferedModels,
+    IReadOnlyDictionary<string, ModelUpdate> ModelUpdates);

@@ -6,6 +6,7 @@ public enum DownlinkKind
     Result,
     Error,
     Desired,
+    ModelOffer,
 }
 
 /// <summary>A message for a device; <see cref="Payload"/> is UTF-8 JSON.</summary>

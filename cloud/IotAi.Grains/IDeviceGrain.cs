@@ -13,6 +13,12 @@ public interface IDeviceGrain : IGrainWithStringKey
     /// <summary>Called by the silo that accepted the device's MQTT connection.</summary>
     Task ConnectedAsync(IDeviceDownlink downlink);
 
+    /// <summary>
+    /// Called when the device subscribes to its downlink: what it missed (desired properties, pending model
+    /// offers) is pushed again, since a device on a clean session could not receive the push made at connect.
+    /// </summary>
+    Task DownlinkSubscribedAsync();
+
     /// <summary>Called when that connection closes; ignored if another silo holds a newer one.</summary>
     Task DisconnectedAsync(IDeviceDownlink downlink);
 
@@ -20,4 +26,10 @@ public interface IDeviceGrain : IGrainWithStringKey
     Task SetDesiredAsync(IReadOnlyDictionary<string, string> desired);
 
     Task<DeviceTwin> GetTwinAsync();
+
+    /// <summary>Offers a registered model version to the device: now if it is connected, else when it connects.</summary>
+    Task OfferModelAsync(string name, string version);
+
+    /// <summary>Records how a model update goes on the device (<c>devices/{id}/up/model/status</c>).</summary>
+    Task<UplinkReply> ReportModelStatusAsync(byte[] payload, string topic);
 }

@@ -123,6 +123,33 @@ public sealed class ModelRegistry(string root, TrustedKeys trusted)
         return package;
     }
 
+    /// <summary>The manifest of a version exactly as it was signed.</summary>
+    public byte[] ManifestBytes(string name, string version)
+    {
+        Require(name, version);
+        return File.ReadAllBytes(Path.Combine(VersionFolder(name, version), ModelManifest.FileName));
+    }
+
+    /// <summary>Opens a stored ONNX blob by its SHA-256 for reading, or returns null when the registry has no such blob.</summary>
+    public FileStream? OpenBlob(string sha256)
+    {
+        ArgumentNullException.ThrowIfNull(sha256);
+        if (sha256.Length != 64 || !sha256.All(char.IsAsciiHexDigitLower))
+        {
+            return null;
+        }
+
+        var path = BlobPath(sha256);
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 1, FileOptions.RandomAccess);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Makes <paramref name="version"/> the one that answers by default.</summary>
     public RegisteredModel Promote(string name, string version)
     {

@@ -6,6 +6,7 @@ public static class ContentTypes
     public const string Json = "application/json";
     public const string Jpeg = "image/jpeg";
     public const string Png = "image/png";
+    public const string OctetStream = "application/octet-stream";
 
     /// <summary>Recognises an image by its magic bytes, for clients that send no content type.</summary>
     public static string? SniffImage(ReadOnlySpan<byte> payload)

@@ -13,6 +13,10 @@ public static class DeviceTopics
     public const string TelemetrySuffix = "up/telemetry";
     public const string ImageSuffix = "up/image";
     public const string ReportedSuffix = "up/twin/reported";
+    public const string ModelFetchSuffix = "up/model/fetch";
+    public const string ModelStatusSuffix = "up/model/status";
+    public const string ModelOfferSuffix = "down/model/offer";
+    public const string ModelChunkSuffix = "down/model/chunk";
     public const string ResultSuffix = "down/result";
     public const string ErrorSuffix = "down/error";
     public const string DesiredSuffix = "down/twin/desired";
@@ -28,6 +32,16 @@ public static class DeviceTopics
     public static string Image(string deviceId) => $"{Root}/{deviceId}/{ImageSuffix}";
 
     public static string Reported(string deviceId) => $"{Root}/{deviceId}/{ReportedSuffix}";
+
+    public static string ModelFetch(string deviceId) => $"{Root}/{deviceId}/{ModelFetchSuffix}";
+
+    public static string ModelStatus(string deviceId) => $"{Root}/{deviceId}/{ModelStatusSuffix}";
+
+    public static string ModelOffer(string deviceId) => $"{Root}/{deviceId}/{ModelOfferSuffix}";
+
+    /// <summary>Where chunk <paramref name="index"/> of the blob <paramref name="sha256"/> goes: the topic names what it carries.</summary>
+    public static string ModelChunk(string deviceId, string sha256, int index) =>
+        string.Create(CultureInfo.InvariantCulture, $"{Root}/{deviceId}/{ModelChunkSuffix}/{sha256}/{index}");
 
     public static string Result(string deviceId) => $"{Root}/{deviceId}/{ResultSuffix}";
 
@@ -89,6 +103,16 @@ public static class DeviceTopics
         if (path.SequenceEqual(ReportedSuffix))
         {
             return new UplinkTopicParse(UplinkTopicStatus.Reported, id, default, null);
+        }
+
+        if (path.SequenceEqual(ModelFetchSuffix))
+        {
+            return new UplinkTopicParse(UplinkTopicStatus.ModelFetch, id, default, null);
+        }
+
+        if (path.SequenceEqual(ModelStatusSuffix))
+        {
+            return new UplinkTopicParse(UplinkTopicStatus.ModelStatus, id, default, null);
         }
 
         if (path.StartsWith(ImageSuffix + "/", StringComparison.Ordinal)

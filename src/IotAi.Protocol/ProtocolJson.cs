@@ -10,6 +10,9 @@ namespace IotAi.Protocol;
 [JsonSerializable(typeof(InferenceResult))]
 [JsonSerializable(typeof(ErrorReply))]
 [JsonSerializable(typeof(DesiredProperties))]
+[JsonSerializable(typeof(ModelOffer))]
+[JsonSerializable(typeof(ModelFetch))]
+[JsonSerializable(typeof(ModelStatusReport))]
 public sealed partial class ProtocolJson : JsonSerializerContext
 {
     /// <summary>

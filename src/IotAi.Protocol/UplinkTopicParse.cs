@@ -9,6 +9,12 @@ public enum UplinkTopicStatus
 
     /// <summary>Reported twin properties (<see cref="ReportedProperties"/>).</summary>
     Reported,
+
+    /// <summary>A request for chunks of a model being downloaded (<see cref="ModelFetch"/>).</summary>
+    ModelFetch,
+
+    /// <summary>Where a model update stands on the device (<see cref="ModelStatusReport"/>).</summary>
+    ModelStatus,
     InvalidDeviceId,
     UnknownKind,
 }

@@ -26,6 +26,8 @@ internal sealed class GatewayHost : IAsyncDisposable
 
     public IGrainFactory Grains => _host.Services.GetRequiredService<IGrainFactory>();
 
+    public IServiceProvider Services => _host.Services;
+
     public static async Task<GatewayHost> StartAsync(string dataDirectory)
     {
         var mqttPort = FreePort.Next();
@@ -41,6 +43,8 @@ internal sealed class GatewayHost : IAsyncDisposable
             ["Cluster:SiloPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Cluster:GatewayPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Cluster:ClusterId"] = $"e2e-{Guid.NewGuid():N}",
+            // Small chunks, so even the default models travel in many pieces.
+            ["Models:Ota:ChunkSize"] = "16384",
         });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.AddIotAiSilo();

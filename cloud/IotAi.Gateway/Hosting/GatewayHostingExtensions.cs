@@ -4,6 +4,7 @@ using IotAi.Gateway.Mqtt;
 using IotAi.Gateway.Storage;
 using IotAi.Grains;
 using IotAi.Inference;
+using IotAi.Models;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Routing;
@@ -78,6 +79,9 @@ public static class GatewayHostingExtensions
         services.TryAddSingleton<GatewayTelemetry>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IIngressPolicy, DeviceTopicPolicy>();
+        services.TryAddSingleton<ModelOffers>();
+        services.TryAddSingleton<ModelChunkServer>();
+        services.AddOptions<OtaOptions>().BindConfiguration(OtaOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         return services;
     }
 

@@ -10,6 +10,7 @@ internal static class DownlinkTopics
         DownlinkKind.Result => DeviceTopics.Result(deviceId),
         DownlinkKind.Error => DeviceTopics.Error(deviceId),
         DownlinkKind.Desired => DeviceTopics.Desired(deviceId),
+        DownlinkKind.ModelOffer => DeviceTopics.ModelOffer(deviceId),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown downlink kind."),
     };
 }

@@ -29,7 +29,7 @@ public sealed class GatewayTelemetry : IDisposable
 
     public void Received(PayloadKind kind) => _messagesIn.Add(1, new KeyValuePair<string, object?>("iotai.payload.kind", kind));
 
-    public void Sent(DownlinkKind kind) => _messagesOut.Add(1, new KeyValuePair<string, object?>("iotai.downlink.kind", kind));
+    public void Sent(string kind) => _messagesOut.Add(1, new KeyValuePair<string, object?>("iotai.downlink.kind", kind));
 
     public void Refused(string reason) => _refusals.Add(1, new KeyValuePair<string, object?>("iotai.reason", reason));
 

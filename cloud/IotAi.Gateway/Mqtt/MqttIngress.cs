@@ -24,6 +24,7 @@ public sealed partial class MqttIngress(
     IOptions<MqttIngressOptions> options,
     IGrainFactory grains,
     IIngressPolicy policy,
+    ModelChunkServer chunks,
     GatewayTelemetry telemetry,
     ILogger<MqttIngress> logger) : IHostedService, IDisposable
 {
@@ -57,6 +58,7 @@ public sealed partial class MqttIngress(
         _server.ClientDisconnectedAsync += OnClientDisconnectedAsync;
         _server.InterceptingPublishAsync += OnPublishAsync;
         _server.InterceptingSubscriptionAsync += OnSubscribeAsync;
+        _server.ClientSubscribedTopicAsync += OnSubscribedAsync;
         await _server.StartAsync();
         LogListening(_options.BindAddress, _options.Port);
     }
@@ -117,6 +119,15 @@ public sealed partial class MqttIngress(
         }
     }
 
+    private async Task OnSubscribedAsync(ClientSubscribedTopicEventArgs e)
+    {
+        // Pushes made at connect are lost on a clean session that had not subscribed yet: repeat them now.
+        if (DeviceTopics.IsValidDeviceId(e.ClientId) && e.TopicFilter.Topic.StartsWith($"{DeviceTopics.Root}/{e.ClientId}/", StringComparison.Ordinal))
+        {
+            await grains.GetGrain<IDeviceGrain>(e.ClientId).DownlinkSubscribedAsync();
+        }
+    }
+
     private Task OnSubscribeAsync(InterceptingSubscriptionEventArgs e)
     {
         var refusal = policy.AuthorizeSubscribe(e.ClientId, e.TopicFilter.Topic);
@@ -167,6 +178,13 @@ public sealed partial class MqttIngress(
                 var report = message.Payload.ToArray();
                 await HandleAsync(e, topic.DeviceId!, null, grain => grain.ReportAsync(report, message.Topic));
                 return;
+            case UplinkTopicStatus.ModelStatus:
+                var status = message.Payload.ToArray();
+                await HandleAsync(e, topic.DeviceId!, null, grain => grain.ReportModelStatusAsync(status, message.Topic));
+                return;
+            case UplinkTopicStatus.ModelFetch:
+                await ServeChunksAsync(e, topic.DeviceId!);
+                return;
         }
 
         if (!TryReadSeq(message, topic, out var seq))
@@ -209,6 +227,17 @@ public sealed partial class MqttIngress(
         }
     }
 
+    private async Task ServeChunksAsync(InterceptingPublishEventArgs e, string deviceId)
+    {
+        var topic = e.ApplicationMessage.Topic;
+        var refusal = await chunks.ServeAsync(deviceId, e.ApplicationMessage.Payload.ToArray(), (chunkTopic, chunk) => PublishAsync(chunkTopic, chunk, ContentTypes.OctetStream, "model_chunk"));
+        if (refusal is not null)
+        {
+            Refuse(e, MqttPubAckReasonCode.PayloadFormatInvalid, refusal, "model_fetch");
+            await PublishAsync(deviceId, Replies.Error(null, ErrorCodes.PayloadInvalid, refusal, topic));
+        }
+    }
+
     private void Refuse(InterceptingPublishEventArgs e, MqttPubAckReasonCode code, string reason, string metricReason)
     {
         e.ProcessPublish = false;
@@ -242,16 +271,19 @@ public sealed partial class MqttIngress(
         return true;
     }
 
-    private async Task PublishAsync(string deviceId, DownlinkMessage downlink)
+    private Task PublishAsync(string deviceId, DownlinkMessage downlink) =>
+        PublishAsync(DownlinkTopics.For(deviceId, downlink.Kind), downlink.Payload, ContentTypes.Json, downlink.Kind.ToString());
+
+    private async Task PublishAsync(string topic, byte[] payload, string contentType, string kind)
     {
         var message = new MqttApplicationMessageBuilder()
-            .WithTopic(DownlinkTopics.For(deviceId, downlink.Kind))
-            .WithPayload(downlink.Payload)
-            .WithContentType(ContentTypes.Json)
+            .WithTopic(topic)
+            .WithPayload(payload)
+            .WithContentType(contentType)
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .Build();
         await _server!.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = GatewayClientId });
-        telemetry.Sent(downlink.Kind);
+        telemetry.Sent(kind);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "MQTT ingress listening on {Address}:{Port}")]

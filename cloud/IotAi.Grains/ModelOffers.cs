@@ -1,0 +1,37 @@
+using System.Text.Json;
+using IotAi.Models;
+using IotAi.Protocol;
+using Microsoft.Extensions.Options;
+
+namespace IotAi.Grains;
+
+/// <summary>Builds the offer a device gets for a registered model version: the signed manifest, its signature and the chunking.</summary>
+public sealed class ModelOffers(ModelRegistry registry, IOptions<OtaOptions> options)
+{
+    /// <summary>The offer, or null when the version is not registered.</summary>
+    public DownlinkMessage? Build(string name, string version)
+    {
+        var model = registry.Find(name, version);
+        if (model is null)
+        {
+            return null;
+        }
+
+        var manifest = registry.ManifestBytes(name, version);
+        using var blob = registry.OpenBlob(model.Manifest.Sha256!)
+            ?? throw new InvalidOperationException($"{name} version {version} has no ONNX blob in the registry.");
+        var chunkSize = options.Value.ChunkSize;
+        var offer = new ModelOffer(
+            name,
+            version,
+            Convert.ToBase64String(manifest),
+            model.Signature.KeyId,
+            model.Signature.Algorithm,
+            model.Signature.Value,
+            model.Manifest.Sha256!,
+            blob.Length,
+            chunkSize,
+            (int)((blob.Length + chunkSize - 1) / chunkSize));
+        return new DownlinkMessage(DownlinkKind.ModelOffer, JsonSerializer.SerializeToUtf8Bytes(offer, ProtocolJson.Wire.ModelOffer));
+    }
+}

@@ -1,0 +1,16 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace IotAi.Models;
+
+/// <summary>How models travel to devices over MQTT. Bound from <c>Models:Ota</c>.</summary>
+public sealed class OtaOptions
+{
+    public const string SectionName = "Models:Ota";
+
+    public const int MinChunkSize = 1024;
+    public const int MaxChunkSize = 1024 * 1024;
+
+    /// <summary>Bytes per chunk: small enough for constrained links and brokers, large enough to keep overhead low.</summary>
+    [Range(MinChunkSize, MaxChunkSize)]
+    public int ChunkSize { get; set; } = 64 * 1024;
+}
