@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using IotAi.Edge.Models;
 using IotAi.Protocol;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
@@ -16,9 +17,12 @@ internal sealed partial class DownlinkDispatcher(
     string deviceId,
     InFlightTracker inFlight,
     IResultSink sink,
+    ModelUpdater updater,
     TimeProvider timeProvider,
     ILogger logger)
 {
+    private readonly string _offerTopic = DeviceTopics.ModelOffer(deviceId);
+    private readonly string _chunkPrefix = $"{DeviceTopics.Root}/{deviceId}/{DeviceTopics.ModelChunkSuffix}/";
     private readonly string _resultTopic = DeviceTopics.Result(deviceId);
     private readonly string _errorTopic = DeviceTopics.Error(deviceId);
     private readonly string _desiredTopic = DeviceTopics.Desired(deviceId);
@@ -42,6 +46,20 @@ internal sealed partial class DownlinkDispatcher(
 
                 LogErrorReply(logger, deviceId, error.Seq, error.Code, error.Message);
                 agent.OnErrorReceived(new ErrorReceivedEventArgs(error));
+            }
+            else if (topic == _offerTopic && Read(payload, ProtocolJson.Wire.ModelOffer, topic) is { } offer)
+            {
+                updater.Offer(offer);
+            }
+            else if (topic.StartsWith(_chunkPrefix, StringComparison.Ordinal))
+            {
+                // devices/{id}/down/model/chunk/{sha256}/{index}
+                var rest = topic.AsSpan(_chunkPrefix.Length);
+                var slash = rest.IndexOf('/');
+                if (slash > 0 && int.TryParse(rest[(slash + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var index))
+                {
+                    updater.Chunk(rest[..slash].ToString(), index, payload.ToArray());
+                }
             }
             else if (topic == _desiredTopic && Read(payload, ProtocolJson.Wire.DesiredProperties, topic) is { } desired)
             {

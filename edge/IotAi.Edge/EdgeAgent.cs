@@ -1,6 +1,11 @@
+using IotAi.Edge.Models;
+using IotAi.Models;
+using IotAi.Protocol;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using MQTTnet;
+using MQTTnet.Protocol;
 
 namespace IotAi.Edge;
 
@@ -15,6 +20,9 @@ public sealed partial class EdgeAgent(
     IOutbox outbox,
     SequenceCounter counter,
     IResultSink sink,
+    EdgeModelStore models,
+    EdgeModelRuntime runtime,
+    TrustedKeys trusted,
     TimeProvider timeProvider,
     ILogger<EdgeAgent> logger) : BackgroundService
 {
@@ -32,9 +40,13 @@ public sealed partial class EdgeAgent(
         var settings = options.Value;
         var active = SelectSources(settings);
         var inFlight = new InFlightTracker(settings.InFlightCapacity);
-        var downlink = new DownlinkDispatcher(this, settings.DeviceId, inFlight, sink, timeProvider, logger);
+        await runtime.LoadCurrentAsync();
+        EdgeConnection? link = null;
+        var updater = new ModelUpdater(settings.DeviceId, models, runtime, trusted, settings.FetchWindow, (topic, payload, ct) => PublishControlAsync(link!, topic, payload, ct), logger);
+        var downlink = new DownlinkDispatcher(this, settings.DeviceId, inFlight, sink, updater, timeProvider, logger);
         using var connection = new EdgeConnection(
             settings, ConnectionPipeline.Create(settings, timeProvider, logger), downlink.HandleAsync, logger);
+        link = connection;
         var publisher = new UplinkPublisher(settings.DeviceId, outbox, counter, inFlight, connection, timeProvider, logger);
         var names = string.Join(',', active.Select(s => s.Name));
         LogStarting(logger, settings.DeviceId, settings.Host, settings.Port, names);
@@ -43,7 +55,7 @@ public sealed partial class EdgeAgent(
         var pumps = active.Select(source => Task.Run(() => PumpAsync(source, stoppingToken), CancellationToken.None)).ToArray();
         try
         {
-            await Task.WhenAll(connection.RunAsync(stoppingToken), publisher.RunAsync(stoppingToken));
+            await Task.WhenAll(connection.RunAsync(stoppingToken), publisher.RunAsync(stoppingToken), updater.RunAsync(stoppingToken));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -54,6 +66,19 @@ public sealed partial class EdgeAgent(
             await Task.WhenAll(pumps);
             await connection.DisconnectAsync();
         }
+    }
+
+    /// <summary>Model fetches and status reports: QoS 1, sent once the connection is up.</summary>
+    private static async Task PublishControlAsync(EdgeConnection connection, string topic, byte[] payload, CancellationToken cancellationToken)
+    {
+        await connection.WaitConnectedAsync(cancellationToken);
+        var message = new MqttApplicationMessageBuilder()
+            .WithTopic(topic)
+            .WithPayload(payload)
+            .WithContentType(ContentTypes.Json)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build();
+        await connection.PublishAsync(message, cancellationToken);
     }
 
     internal void OnResultReceived(EdgeResult result) => Raise(ResultReceived, result);

@@ -61,6 +61,21 @@ public sealed class EdgeAgentOptions
     [Range(1, 1_000_000)]
     public int InFlightCapacity { get; set; } = 4096;
 
+    /// <summary>Where the agent keeps its models (active, previous, and chunks of one being downloaded).</summary>
+    [Required]
+    public string DataDirectory { get; set; } = ".iotai-edge";
+
+    /// <summary>
+    /// Public keys (PEM files) whose signatures make a model acceptable; a model signed by any other key, or
+    /// not signed, never runs. Empty means no model update is accepted.
+    /// </summary>
+    [SuppressMessage("Usage", "CA2227:Collection properties should be read only", Justification = "Bound from configuration.")]
+    public IList<string> TrustedKeyFiles { get; set; } = [];
+
+    /// <summary>How many model chunks one fetch asks for; the next fetch goes when they have all arrived.</summary>
+    [Range(1, 64)]
+    public int FetchWindow { get; set; } = 16;
+
     /// <summary>The names of the sources that run, after defaults.</summary>
     public IReadOnlyList<string> ActiveSources => Sources is { Count: > 0 } configured
         ? [.. configured]

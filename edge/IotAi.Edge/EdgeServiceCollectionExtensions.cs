@@ -1,5 +1,8 @@
+using IotAi.Edge.Models;
+using IotAi.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace IotAi.Edge;
@@ -28,8 +31,26 @@ public static class EdgeServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISampleSource, SyntheticCameraSource>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISampleSource, JsonLinesSource>());
 
+        services.TryAddSingleton(sp => new EdgeModelStore(ModelsDirectory(sp.GetRequiredService<IOptions<EdgeAgentOptions>>().Value)));
+        services.TryAddSingleton(sp => TrustedKeysFrom(sp.GetRequiredService<IOptions<EdgeAgentOptions>>().Value));
+        services.TryAddSingleton(sp => new EdgeModelRuntime(
+            sp.GetRequiredService<EdgeModelStore>(), sp.GetRequiredService<TrustedKeys>(), sp.GetRequiredService<ILogger<EdgeModelRuntime>>()));
         services.TryAddSingleton<EdgeAgent>();
         services.AddHostedService(sp => sp.GetRequiredService<EdgeAgent>());
         return services;
+    }
+
+    /// <summary>Each device keeps its models apart, so several agents can share one data directory.</summary>
+    private static string ModelsDirectory(EdgeAgentOptions options) => Path.Combine(options.DataDirectory, options.DeviceId, "models");
+
+    private static TrustedKeys TrustedKeysFrom(EdgeAgentOptions options)
+    {
+        var trusted = new TrustedKeys();
+        foreach (var file in options.TrustedKeyFiles)
+        {
+            trusted.Add(File.ReadAllText(file));
+        }
+
+        return trusted;
     }
 }

@@ -17,9 +17,10 @@ internal static class EdgeCommand
         var port = new Option<int>("--port") { Description = "The gateway's MQTT port", DefaultValueFactory = _ => 1883 };
         var jsonLines = new Option<string?>("--jsonl") { Description = "Also send telemetry JSON lines from this file ('-' for standard input)" };
         var sources = new Option<string[]>("--source") { Description = "Sources to run: sensor, camera, jsonl (default: sensor and camera)", AllowMultipleArgumentsPerToken = true };
+        var trust = new Option<FileInfo[]>("--trust") { Description = "Public keys (PEM) whose signed models this device accepts, e.g. .iotai/keys/*.pub.pem", AllowMultipleArgumentsPerToken = true };
         var command = new Command("edge", "Run one edge agent against a gateway. More settings go as --Edge:Key=value.")
         {
-            device, host, port, jsonLines, sources,
+            device, host, port, jsonLines, sources, trust,
         };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parse, cancellationToken) =>
@@ -36,6 +37,12 @@ internal static class EdgeCommand
             for (var i = 0; i < chosen.Length; i++)
             {
                 settings[$"Edge:Sources:{i}"] = chosen[i];
+            }
+
+            var keys = parse.GetValue(trust) ?? [];
+            for (var i = 0; i < keys.Length; i++)
+            {
+                settings[$"Edge:TrustedKeyFiles:{i}"] = keys[i].FullName;
             }
 
             builder.Configuration.AddInMemoryCollection(settings);

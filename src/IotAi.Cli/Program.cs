@@ -9,6 +9,7 @@ root.Subcommands.Add(EdgeCommand.Create());
 root.Subcommands.Add(SimulateCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(ModelsCommand.Create());
+root.Subcommands.Add(DevicesCommand.Create());
 foreach (var option in demo.Options)
 {
     root.Options.Add(option);

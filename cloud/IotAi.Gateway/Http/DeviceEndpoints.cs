@@ -1,0 +1,67 @@
+using IotAi.Grains;
+using IotAi.Models;
+using IotAi.Protocol;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace IotAi.Gateway.Http;
+
+/// <summary>
+/// The management API for devices: read a twin, set desired properties, offer a model. It reaches each
+/// device through its grain, wherever in the cluster that lives. Authentication and roles come in front
+/// of it as the security seam is filled.
+/// </summary>
+public static class DeviceEndpoints
+{
+    public static IEndpointRouteBuilder MapDeviceApi(this IEndpointRouteBuilder endpoints)
+    {
+        var devices = endpoints.MapGroup("/api/devices/{deviceId}");
+        devices.MapGet("/", static async (string deviceId, IGrainFactory grains) =>
+            DeviceTopics.IsValidDeviceId(deviceId) ? Results.Ok(await grains.GetGrain<IDeviceGrain>(deviceId).GetTwinAsync()) : InvalidDevice(deviceId));
+        devices.MapPatch("/desired", static async (string deviceId, Dictionary<string, string> desired, IGrainFactory grains) =>
+        {
+            if (!DeviceTopics.IsValidDeviceId(deviceId))
+            {
+                return InvalidDevice(deviceId);
+            }
+
+            await grains.GetGrain<IDeviceGrain>(deviceId).SetDesiredAsync(desired);
+            return Results.NoContent();
+        });
+        devices.MapPost("/models/offer", static async (string deviceId, ModelOfferRequest request, IGrainFactory grains, ModelRegistry registry) =>
+        {
+            if (!DeviceTopics.IsValidDeviceId(deviceId))
+            {
+                return InvalidDevice(deviceId);
+            }
+
+            if (Find(registry, request.Name, request.Version) is null)
+            {
+                return Results.NotFound(new OipError($"model '{request.Name}' has no version '{request.Version}'"));
+            }
+
+            await grains.GetGrain<IDeviceGrain>(deviceId).OfferModelAsync(request.Name, request.Version);
+            return Results.Accepted($"/api/devices/{deviceId}");
+        });
+        return endpoints;
+    }
+
+    private static RegisteredModel? Find(ModelRegistry registry, string name, string version)
+    {
+        try
+        {
+            return registry.Find(name, version);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    private static IResult InvalidDevice(string deviceId) =>
+        Results.BadRequest(new OipError($"'{deviceId}' is not a device id: 1 to {DeviceTopics.MaxDeviceIdLength} letters, digits, '-', '_', '.' or ':'"));
+}
+
+/// <summary>The body of <c>POST /api/devices/{id}/models/offer</c>.</summary>
+public sealed record ModelOfferRequest(string Name, string Version);

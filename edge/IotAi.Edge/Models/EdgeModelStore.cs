@@ -1,0 +1,142 @@
+using System.Globalization;
+using System.Text.Json;
+using IotAi.Models;
+
+namespace IotAi.Edge.Models;
+
+/// <summary>
+/// The agent's models on disk. Chunks of a download live under <c>staging/{sha256}/</c> until the file is
+/// whole, so a transfer survives a restart and resumes with only the chunks that are missing. Each verified
+/// version is kept as <c>{name}/{version}/</c> (manifest as signed, signature, ONNX), and
+/// <c>{name}/current</c> and <c>{name}/previous</c> say which version runs and which to roll back to.
+/// </summary>
+public sealed class EdgeModelStore(string root)
+{
+    public string Root { get; } = Path.GetFullPath(root);
+
+    public IReadOnlyList<int> MissingChunks(string sha256, int chunks)
+    {
+        var folder = Staging(sha256);
+        return [.. Enumerable.Range(0, chunks).Where(i => !File.Exists(Path.Combine(folder, ChunkName(i))))];
+    }
+
+    public void WriteChunk(string sha256, int index, ReadOnlySpan<byte> chunk) =>
+        WriteAtomically(Path.Combine(Staging(sha256), ChunkName(index)), chunk);
+
+    /// <summary>The downloaded file, chunk after chunk.</summary>
+    public byte[] Assemble(string sha256, int chunks)
+    {
+        using var whole = new MemoryStream();
+        for (var i = 0; i < chunks; i++)
+        {
+            whole.Write(File.ReadAllBytes(Path.Combine(Staging(sha256), ChunkName(i))));
+        }
+
+        return whole.ToArray();
+    }
+
+    public void DiscardStaging(string sha256)
+    {
+        var folder = Staging(sha256);
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>Keeps a verified package as a version on disk.</summary>
+    public void Save(ModelPackage package)
+    {
+        ArgumentNullException.ThrowIfNull(package);
+        var folder = VersionFolder(package.Manifest.Name, package.Manifest.Version);
+        WriteAtomically(Path.Combine(folder, ModelManifest.OnnxFileName), package.Onnx);
+        WriteAtomically(Path.Combine(folder, ModelSignature.FileName), JsonSerializer.SerializeToUtf8Bytes(package.Signature));
+        WriteAtomically(Path.Combine(folder, ModelManifest.FileName), package.ManifestBytes);
+    }
+
+    public ModelPackage? Load(string name, string version)
+    {
+        var folder = VersionFolder(name, version);
+        var manifest = Path.Combine(folder, ModelManifest.FileName);
+        if (!File.Exists(manifest))
+        {
+            return null;
+        }
+
+        return ModelPackage.FromParts(
+            File.ReadAllBytes(manifest),
+            File.ReadAllBytes(Path.Combine(folder, ModelManifest.OnnxFileName)),
+            ModelPackage.ParseSignature(File.ReadAllBytes(Path.Combine(folder, ModelSignature.FileName))));
+    }
+
+    public string? Current(string name) => ReadPointer(name, "current");
+
+    public string? Previous(string name) => ReadPointer(name, "previous");
+
+    /// <summary>Makes <paramref name="version"/> current and remembers the one it replaces for a rollback.</summary>
+    public void SetCurrent(string name, string version)
+    {
+        var current = Current(name);
+        if (current is not null && current != version)
+        {
+            WritePointer(name, "previous", current);
+        }
+
+        WritePointer(name, "current", version);
+    }
+
+    /// <summary>Goes back to the previous version; returns it, or null when there is none.</summary>
+    public string? RollBack(string name)
+    {
+        var previous = Previous(name);
+        if (previous is null)
+        {
+            return null;
+        }
+
+        WritePointer(name, "current", previous);
+        File.Delete(Path.Combine(Root, name, "previous"));
+        return previous;
+    }
+
+    /// <summary>Every model name with a current version, for loading at start.</summary>
+    public IReadOnlyList<string> Names() => Directory.Exists(Root)
+        ? [.. Directory.EnumerateDirectories(Root).Select(Path.GetFileName).Where(n => n is not "staging" && File.Exists(Path.Combine(Root, n!, "current")))!]
+        : [];
+
+    private string Staging(string sha256) =>
+        sha256.Length == 64 && sha256.All(char.IsAsciiHexDigitLower)
+            ? Path.Combine(Root, "staging", sha256)
+            : throw new ArgumentException("A model blob is named by its lower-case SHA-256.", nameof(sha256));
+
+    private string VersionFolder(string name, string version) => Path.Combine(Root, Safe(name), Safe(version));
+
+    private string? ReadPointer(string name, string pointer)
+    {
+        var path = Path.Combine(Root, Safe(name), pointer);
+        return File.Exists(path) ? File.ReadAllText(path).Trim() : null;
+    }
+
+    private void WritePointer(string name, string pointer, string version) =>
+        WriteAtomically(Path.Combine(Root, Safe(name), pointer), System.Text.Encoding.UTF8.GetBytes(Safe(version)));
+
+    private static string ChunkName(int index) => index.ToString("D6", CultureInfo.InvariantCulture) + ".chunk";
+
+    /// <summary>Names and versions become folder names: only a safe alphabet, as the registry allows.</summary>
+    private static string Safe(string value) =>
+        value.Length is > 0 and <= 64 && !value.StartsWith('.') && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')
+            ? value
+            : throw new ArgumentException($"'{value}' is not a valid model name or version.", nameof(value));
+
+    private static void WriteAtomically(string path, ReadOnlySpan<byte> content)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temporary = path + ".tmp";
+        using (var file = File.Create(temporary))
+        {
+            file.Write(content);
+        }
+
+        File.Move(temporary, path, overwrite: true);
+    }
+}

@@ -1,0 +1,178 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using IotAi.Models;
+using IotAi.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace IotAi.Edge.Models;
+
+/// <summary>
+/// Takes a model offer through to a running model: checks the signature before fetching anything, fetches
+/// the missing chunks a window at a time into the store, checks the whole file against the signed hash,
+/// activates it, and reports each step to the cloud. Offers and chunks arrive on the MQTT receive path,
+/// which also carries this client's acknowledgements, so they are queued here and handled on the agent's own
+/// loop: awaiting a publish on the receive path would wait for an acknowledgement it is itself holding up.
+/// </summary>
+internal sealed partial class ModelUpdater(
+    string deviceId,
+    EdgeModelStore store,
+    EdgeModelRuntime runtime,
+    TrustedKeys trusted,
+    int window,
+    Func<string, byte[], CancellationToken, Task> publish,
+    ILogger logger)
+{
+    private readonly Channel<Func<CancellationToken, Task>> _work = Channel.CreateBounded<Func<CancellationToken, Task>>(
+        new BoundedChannelOptions(256) { SingleReader = true, FullMode = BoundedChannelFullMode.DropOldest });
+
+    private Transfer? _transfer;
+
+    public void Offer(ModelOffer offer) => _work.Writer.TryWrite(ct => OnOfferAsync(offer, ct));
+
+    public void Chunk(string sha256, int index, byte[] payload) => _work.Writer.TryWrite(ct => OnChunkAsync(sha256, index, payload, ct));
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        await foreach (var work in _work.Reader.ReadAllAsync(cancellationToken))
+        {
+            try
+            {
+                await work(cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                LogUpdateStepFailed(ex, deviceId);
+            }
+        }
+    }
+
+    private async Task OnOfferAsync(ModelOffer offer, CancellationToken cancellationToken)
+    {
+        if (runtime.Active(offer.Name)?.Manifest.Version == offer.Version)
+        {
+            await ReportAsync(offer, ModelUpdateStates.Active, null, cancellationToken);
+            return;
+        }
+
+        byte[] manifestBytes;
+        ModelManifest manifest;
+        var signature = new ModelSignature(offer.KeyId, offer.Algorithm, offer.Signature);
+        try
+        {
+            manifestBytes = Convert.FromBase64String(offer.Manifest);
+            trusted.Verify(manifestBytes, signature);
+            manifest = ModelPackage.ReadManifest(manifestBytes);
+            if (manifest.Name != offer.Name || manifest.Version != offer.Version || manifest.Sha256 != offer.Sha256)
+            {
+                throw new ModelVerificationException("the offer does not match its signed manifest");
+            }
+        }
+        catch (Exception ex) when (ex is ModelVerificationException or FormatException)
+        {
+            LogOfferRefused(deviceId, offer.Name, offer.Version, ex.Message);
+            await ReportAsync(offer, ModelUpdateStates.Failed, ex.Message, cancellationToken);
+            return;
+        }
+
+        _transfer = new Transfer(offer, manifestBytes, signature, store.MissingChunks(offer.Sha256, offer.Chunks));
+        await ReportAsync(offer, ModelUpdateStates.Downloading, null, cancellationToken);
+        await AdvanceAsync(cancellationToken);
+    }
+
+    private async Task OnChunkAsync(string sha256, int index, byte[] payload, CancellationToken cancellationToken)
+    {
+        var transfer = _transfer;
+        if (transfer is null || transfer.Offer.Sha256 != sha256 || index < 0 || index >= transfer.Offer.Chunks)
+        {
+            return;
+        }
+
+        var expected = index == transfer.Offer.Chunks - 1 ? transfer.Offer.Size - ((long)index * transfer.Offer.ChunkSize) : transfer.Offer.ChunkSize;
+        if (payload.Length != expected)
+        {
+            LogBadChunk(deviceId, index, payload.Length, expected);
+            return;
+        }
+
+        store.WriteChunk(sha256, index, payload);
+        transfer.Requested.Remove(index);
+        transfer.Missing.Remove(index);
+        if (transfer.Requested.Count == 0)
+        {
+            await AdvanceAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Asks for the next window of missing chunks, or finishes when none are missing.</summary>
+    private async Task AdvanceAsync(CancellationToken cancellationToken)
+    {
+        var transfer = _transfer!;
+        if (transfer.Missing.Count > 0)
+        {
+            var next = transfer.Missing.Take(window).ToList();
+            transfer.Requested.UnionWith(next);
+            var fetch = new ModelFetch(transfer.Offer.Sha256, transfer.Offer.ChunkSize, next);
+            await publish(DeviceTopics.ModelFetch(deviceId), JsonSerializer.SerializeToUtf8Bytes(fetch, ProtocolJson.Wire.ModelFetch), cancellationToken);
+            return;
+        }
+
+        _transfer = null;
+        var offer = transfer.Offer;
+        var package = ModelPackage.FromParts(transfer.Manifest, store.Assemble(offer.Sha256, offer.Chunks), transfer.Signature);
+        try
+        {
+            package.Verify(trusted);
+        }
+        catch (ModelVerificationException ex)
+        {
+            // A corrupt download is thrown away whole, so the next offer fetches it afresh.
+            store.DiscardStaging(offer.Sha256);
+            await ReportAsync(offer, ModelUpdateStates.Failed, ex.Message, cancellationToken);
+            return;
+        }
+
+        store.Save(package);
+        store.DiscardStaging(offer.Sha256);
+        await ReportAsync(offer, ModelUpdateStates.Verified, null, cancellationToken);
+        try
+        {
+            await runtime.ActivateAsync(package);
+            await ReportAsync(offer, ModelUpdateStates.Active, null, cancellationToken);
+        }
+#pragma warning disable CA1031 // Whatever stops the new model, the previous one keeps running and the cloud hears why.
+        catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            LogActivationFailed(ex, deviceId, offer.Name, offer.Version);
+            await ReportAsync(offer, ModelUpdateStates.Failed, ex.Message, cancellationToken);
+        }
+    }
+
+    private Task ReportAsync(ModelOffer offer, string state, string? reason, CancellationToken cancellationToken) =>
+        publish(DeviceTopics.ModelStatus(deviceId), JsonSerializer.SerializeToUtf8Bytes(new ModelStatusReport(offer.Name, offer.Version, state, reason), ProtocolJson.Wire.ModelStatusReport), cancellationToken);
+
+    private sealed class Transfer(ModelOffer offer, byte[] manifest, ModelSignature signature, IReadOnlyList<int> missing)
+    {
+        public ModelOffer Offer { get; } = offer;
+
+        public byte[] Manifest { get; } = manifest;
+
+        public ModelSignature Signature { get; } = signature;
+
+        public SortedSet<int> Missing { get; } = [.. missing];
+
+        public HashSet<int> Requested { get; } = [];
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Device {DeviceId} refused model {Model} version {Version}: {Reason}")]
+    private partial void LogOfferRefused(string deviceId, string model, string version, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Device {DeviceId} got chunk {Index} of {Length} bytes, expected {Expected}")]
+    private partial void LogBadChunk(string deviceId, int index, int length, long expected);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Device {DeviceId} could not start model {Model} version {Version}; the previous one keeps running")]
+    private partial void LogActivationFailed(Exception exception, string deviceId, string model, string version);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Device {DeviceId} failed a model update step")]
+    private partial void LogUpdateStepFailed(Exception exception, string deviceId);
+}

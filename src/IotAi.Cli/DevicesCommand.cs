@@ -1,0 +1,74 @@
+using System.CommandLine;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace IotAi.Cli;
+
+/// <summary><c>iotai devices</c>: a device's twin, its desired properties and model offers, through a silo's management API.</summary>
+internal static class DevicesCommand
+{
+    private static readonly JsonSerializerOptions Indented = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static Command Create()
+    {
+        var url = new Option<string>("--url") { Description = "A silo's HTTP address", DefaultValueFactory = _ => "http://localhost:8080" };
+        var device = new Argument<string>("device") { Description = "The device id" };
+
+        var show = new Command("show", "Show a device's twin") { device, url };
+        show.SetAction(async (parse, ct) =>
+        {
+            using var http = Client(parse, url);
+            var response = await http.GetAsync(Path(parse, device), ct);
+            return await PrintAsync(response, ct);
+        });
+
+        var model = new Option<string>("--model") { Description = "The model's name", Required = true };
+        var version = new Option<string>("--version") { Description = "The version to offer", Required = true };
+        var offer = new Command("offer", "Offer a registered model version to a device over the air") { device, model, version, url };
+        offer.SetAction(async (parse, ct) =>
+        {
+            using var http = Client(parse, url);
+            var response = await http.PostAsJsonAsync($"{Path(parse, device)}/models/offer", new { name = parse.GetValue(model), version = parse.GetValue(version) }, ct);
+            return await PrintAsync(response, ct);
+        });
+
+        var properties = new Argument<string[]>("properties") { Description = "name=value pairs", Arity = ArgumentArity.OneOrMore };
+        var desire = new Command("desire", "Set desired properties on a device's twin; the device gets them at once or when it returns") { device, properties, url };
+        desire.SetAction(async (parse, ct) =>
+        {
+            var pairs = parse.GetValue(properties)!.Select(p => p.Split('=', 2)).ToList();
+            if (pairs.Any(p => p.Length != 2 || p[0].Length == 0))
+            {
+                throw new ArgumentException("Desired properties are given as name=value.");
+            }
+
+            using var http = Client(parse, url);
+            var response = await http.PatchAsJsonAsync($"{Path(parse, device)}/desired", pairs.ToDictionary(p => p[0], p => p[1]), ct);
+            return await PrintAsync(response, ct);
+        });
+
+        return new Command("devices", "Read and change device twins through a silo") { show, offer, desire };
+    }
+
+    private static HttpClient Client(ParseResult parse, Option<string> url) => new() { BaseAddress = new Uri(parse.GetValue(url)!) };
+
+    private static string Path(ParseResult parse, Argument<string> device) => $"/api/devices/{Uri.EscapeDataString(parse.GetValue(device)!)}";
+
+    private static async Task<int> PrintAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (body.Length > 0)
+        {
+            using var json = JsonDocument.Parse(body);
+            Console.WriteLine(JsonSerializer.Serialize(json.RootElement, Indented));
+        }
+
+        if (!response.IsSuccessStatusCode)
+        {
+            Console.Error.WriteLine($"iotai: the silo answered {(int)response.StatusCode} {response.ReasonPhrase}");
+            return 1;
+        }
+
+        return 0;
+    }
+}

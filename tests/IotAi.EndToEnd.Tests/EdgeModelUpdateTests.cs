@@ -1,0 +1,134 @@
+using System.Diagnostics.Metrics;
+using IotAi.Grains;
+using IotAi.Models;
+using IotAi.Protocol;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace IotAi.EndToEnd.Tests;
+
+/// <summary>A real edge agent takes a model update from a running silo: verified before use, resumable, and refused when not trusted.</summary>
+[Collection(SiloGroup.Name)]
+public sealed class EdgeModelUpdateTests(SiloFixture silo) : IDisposable
+{
+    private readonly DirectoryInfo _edge = Directory.CreateTempSubdirectory("iotai-edge-");
+
+    private string TrustSilo()
+    {
+        var path = Path.Combine(_edge.FullName, $"silo-{Guid.NewGuid():N}.pub.pem");
+        File.WriteAllText(path, silo.Host.Services.GetRequiredService<ModelKeyring>().Signer.ExportPublicKeyPem());
+        return path;
+    }
+
+    [Fact]
+    public async Task An_offered_model_is_fetched_verified_and_running_and_the_twin_knows()
+    {
+        var deviceId = $"edge-ota-{Guid.NewGuid():N}";
+        await using var agent = await EdgeAgentHost.StartAsync(EdgeAgentHost.Build(deviceId, silo.Host.MqttPort, _edge.FullName, TrustSilo()));
+        var grain = silo.Host.Grains.GetGrain<IDeviceGrain>(deviceId);
+        await WaitUntilAsync(async () => (await grain.GetTwinAsync()).Connected);
+
+        await grain.OfferModelAsync("shape-classifier", "1");
+        await WaitUntilAsync(async () => (await grain.GetTwinAsync()).ModelUpdates.GetValueOrDefault("shape-classifier")?.State == ModelUpdateStates.Active);
+
+        var running = agent.Models.Active("shape-classifier")!;
+        Assert.Equal("1", running.Manifest.Version);
+        Assert.Same(running, agent.Models.ForKind(PayloadKind.Image));
+        Assert.Equal("1", agent.Store.Current("shape-classifier"));
+        Assert.Empty((await grain.GetTwinAsync()).OfferedModels);
+    }
+
+    [Fact]
+    public async Task An_agent_restarted_halfway_fetches_only_the_chunks_it_lacks()
+    {
+        var deviceId = $"edge-resume-{Guid.NewGuid():N}";
+        var grain = silo.Host.Grains.GetGrain<IDeviceGrain>(deviceId);
+        var registry = silo.Host.Services.GetRequiredService<ModelRegistry>();
+        var blob = File.ReadAllBytes(registry.Find("sensor-anomaly", "1")!.BlobPath);
+        const int chunkSize = 16384;
+        var chunks = (blob.Length + chunkSize - 1) / chunkSize;
+        var host = EdgeAgentHost.Build(deviceId, silo.Host.MqttPort, _edge.FullName, TrustSilo());
+
+        // What an earlier run of the agent had fetched before it was stopped: the first half.
+        var store = host.Services.GetRequiredService<IotAi.Edge.Models.EdgeModelStore>();
+        var sha256 = registry.Find("sensor-anomaly", "1")!.Manifest.Sha256!;
+        for (var i = 0; i < chunks / 2; i++)
+        {
+            store.WriteChunk(sha256, i, blob.AsSpan(i * chunkSize, Math.Min(chunkSize, blob.Length - (i * chunkSize))));
+        }
+
+        using var sentChunks = new ChunkCounter();
+        await using var agent = await EdgeAgentHost.StartAsync(host);
+        await WaitUntilAsync(async () => (await grain.GetTwinAsync()).Connected);
+        await grain.OfferModelAsync("sensor-anomaly", "1");
+        await WaitUntilAsync(async () => (await grain.GetTwinAsync()).ModelUpdates.GetValueOrDefault("sensor-anomaly")?.State == ModelUpdateStates.Active);
+
+        Assert.Equal(chunks - (chunks / 2), sentChunks.Count);
+        Assert.Equal("1", agent.Models.Active("sensor-anomaly")!.Manifest.Version);
+    }
+
+    [Fact]
+    public async Task A_model_signed_by_a_key_the_device_does_not_trust_never_runs()
+    {
+        var deviceId = $"edge-untrusted-{Guid.NewGuid():N}";
+        using var stranger = ModelSigner.Generate();
+        var strangerKey = Path.Combine(_edge.FullName, "stranger.pub.pem");
+        File.WriteAllText(strangerKey, stranger.ExportPublicKeyPem());
+        await using var agent = await EdgeAgentHost.StartAsync(EdgeAgentHost.Build(deviceId, silo.Host.MqttPort, _edge.FullName, strangerKey));
+        var grain = silo.Host.Grains.GetGrain<IDeviceGrain>(deviceId);
+        await WaitUntilAsync(async () => (await grain.GetTwinAsync()).Connected);
+
+        await grain.OfferModelAsync("sensor-anomaly", "1");
+        await WaitUntilAsync(async () => (await grain.GetTwinAsync()).ModelUpdates.GetValueOrDefault("sensor-anomaly")?.State == ModelUpdateStates.Failed);
+
+        var update = (await grain.GetTwinAsync()).ModelUpdates["sensor-anomaly"];
+        Assert.Contains("not trusted", update.Reason, StringComparison.Ordinal);
+        Assert.Null(agent.Models.Active("sensor-anomaly"));
+        Assert.Null(agent.Store.Current("sensor-anomaly"));
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the model update did not finish in time");
+            await poll.WaitForNextTickAsync();
+        }
+    }
+
+    public void Dispose() => _edge.Delete(recursive: true);
+
+    /// <summary>Counts the model chunks the gateway publishes, from its own meter.</summary>
+    private sealed class ChunkCounter : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private int _count;
+
+        public ChunkCounter()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Name == "iotai.mqtt.messages.out")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+            {
+                foreach (var tag in tags)
+                {
+                    if (tag is { Key: "iotai.downlink.kind", Value: "model_chunk" })
+                    {
+                        Interlocked.Add(ref _count, (int)value);
+                    }
+                }
+            });
+            _listener.Start();
+        }
+
+        public int Count => Volatile.Read(ref _count);
+
+        public void Dispose() => _listener.Dispose();
+    }
+}
