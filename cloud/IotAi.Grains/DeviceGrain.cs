@@ -37,6 +37,7 @@ public sealed partial class DeviceGrain(
         var reply = await ProcessAsync(uplink);
         telemetry.Uplink(uplink.Kind, reply.Outcome);
         await twin.WriteStateAsync();
+        await RegisterOnceAsync();
         return reply;
     }
 
@@ -52,6 +53,7 @@ public sealed partial class DeviceGrain(
     {
         State.Downlink = downlink;
         await twin.WriteStateAsync();
+        await RegisterOnceAsync();
         await CatchUpAsync();
     }
 
@@ -102,7 +104,28 @@ public sealed partial class DeviceGrain(
         new Dictionary<string, string>(State.ModelVersions),
         State.Downlink is not null,
         new Dictionary<string, string>(State.OfferedModels),
-        new Dictionary<string, ModelUpdate>(State.ModelUpdates)));
+        new Dictionary<string, ModelUpdate>(State.ModelUpdates),
+        new Dictionary<string, string>(State.Tags)));
+
+    public async Task SetTagsAsync(IReadOnlyDictionary<string, string> tags)
+    {
+        ArgumentNullException.ThrowIfNull(tags);
+        State.Tags = new Dictionary<string, string>(tags);
+        State.Registered = false;
+        await twin.WriteStateAsync();
+        await RegisterOnceAsync();
+    }
+
+    /// <summary>Tells the device directory about this device once, and again after its tags change.</summary>
+    private async Task RegisterOnceAsync()
+    {
+        if (!State.Registered)
+        {
+            await GrainFactory.GetGrain<IDeviceDirectoryGrain>(0).RegisterAsync(DeviceId, State.Tags);
+            State.Registered = true;
+            await twin.WriteStateAsync();
+        }
+    }
 
     private async Task<UplinkReply> ProcessAsync(Uplink uplink)
     {

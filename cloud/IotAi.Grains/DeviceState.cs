@@ -29,4 +29,13 @@ public sealed class DeviceState
 
     /// <summary>What the device last reported about each of its models, by model name.</summary>
     [Id(10)] public Dictionary<string, ModelUpdate> ModelUpdates { get; set; } = [];
+
+    /// <summary>The rollout that offered each model, by model name, so the device's reports reach it.</summary>
+    [Id(11)] public Dictionary<string, string> Rollouts { get; set; } = [];
+
+    /// <summary>Operator-set labels (site, line, hardware) that rollouts target.</summary>
+    [Id(12)] public Dictionary<string, string> Tags { get; set; } = [];
+
+    /// <summary>Whether the device directory knows this device and its current tags.</summary>
+    [Id(13)] public bool Registered { get; set; }
 }

@@ -14,4 +14,5 @@ public sealed record DeviceTwin(
     IReadOnlyDictionary<string, string> ModelVersions,
     bool Connected,
     IReadOnlyDictionary<string, string> OfferedModels,
-    IReadOnlyDictionary<string, ModelUpdate> ModelUpdates);
+    IReadOnlyDictionary<string, ModelUpdate> ModelUpdates,
+    IReadOnlyDictionary<string, string> Tags);

@@ -28,7 +28,13 @@ public interface IDeviceGrain : IGrainWithStringKey
     Task<DeviceTwin> GetTwinAsync();
 
     /// <summary>Offers a registered model version to the device: now if it is connected, else when it connects.</summary>
-    Task OfferModelAsync(string name, string version);
+    /// <param name="name">The model's name.</param>
+    /// <param name="version">The version to offer.</param>
+    /// <param name="rolloutId">The rollout that offers it, which then hears the device's reports; null for a direct offer.</param>
+    Task OfferModelAsync(string name, string version, string? rolloutId = null);
+
+    /// <summary>Replaces the device's tags, which rollouts target.</summary>
+    Task SetTagsAsync(IReadOnlyDictionary<string, string> tags);
 
     /// <summary>Records how a model update goes on the device (<c>devices/{id}/up/model/status</c>).</summary>
     Task<UplinkReply> ReportModelStatusAsync(byte[] payload, string topic);

@@ -157,7 +157,10 @@ public sealed partial class ModelHost(IOptions<ModelHostOptions> options, ModelR
             var model = _options.Routes.TryGetValue(kind, out var name)
                 ? models.FirstOrDefault(m => m.Manifest.Name == name && m.Manifest.Kind == kind)
                     ?? throw new InvalidOperationException($"Models:Routes sends {kind} to '{name}', but the registry has no active {kind} model of that name.")
-                : models.Where(m => m.Manifest.Kind == kind).OrderBy(m => m.Manifest.Name, StringComparer.Ordinal).FirstOrDefault();
+                : models.Where(m => m.Manifest.Kind == kind)
+                    .OrderBy(m => registry.RegisteredAt(m.Manifest.Name))
+                    .ThenBy(m => m.Manifest.Name, StringComparer.Ordinal)
+                    .FirstOrDefault();
             if (model is not null)
             {
                 routes[kind] = model;

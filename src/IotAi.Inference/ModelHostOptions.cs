@@ -32,6 +32,9 @@ public sealed class ModelHostOptions
     /// <summary>A version that is not active and has had no request for this long is unloaded.</summary>
     public TimeSpan IdleUnloadAfter { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Which model serves each payload kind; a kind left out goes to the first model (by name) that serves it.</summary>
+    /// <summary>
+    /// Which model serves each payload kind. A kind left out goes to the model of that kind registered first, so
+    /// importing another model never moves devices' traffic by itself.
+    /// </summary>
     public Dictionary<PayloadKind, string> Routes { get; set; } = [];
 }

@@ -50,7 +50,7 @@ public sealed class ModelRegistry(string root, TrustedKeys trusted)
             if (state.Active is null)
             {
                 // The first version of a model serves at once; later ones wait to be promoted.
-                WriteState(manifest.Name, state with { Active = manifest.Version });
+                WriteState(manifest.Name, state with { Active = manifest.Version, Registered = state.Registered ?? DateTimeOffset.UtcNow });
             }
 
             return Find(manifest.Name, manifest.Version)!;
@@ -104,6 +104,13 @@ public sealed class ModelRegistry(string root, TrustedKeys trusted)
             : state.Deprecated.Contains(version) ? ModelState.Deprecated
             : ModelState.Available;
         return new RegisteredModel(manifest, signature, modelState, BlobPath(manifest.Sha256!));
+    }
+
+    /// <summary>When the first version of <paramref name="name"/> was registered: the older model keeps serving its payload kind.</summary>
+    public DateTimeOffset RegisteredAt(string name)
+    {
+        CheckName(name);
+        return ReadState(name).Registered ?? DateTimeOffset.MaxValue;
     }
 
     /// <summary>The active version of <paramref name="name"/>, if it has one.</summary>
@@ -234,5 +241,5 @@ public sealed class ModelRegistry(string root, TrustedKeys trusted)
         }
     }
 
-    private sealed record RegistryState(string? Active, IReadOnlyList<string> Deprecated);
+    private sealed record RegistryState(string? Active, IReadOnlyList<string> Deprecated, DateTimeOffset? Registered = null);
 }

@@ -111,6 +111,9 @@ public sealed class ModelHostTests : IDisposable
         {
             foreach (var version in new[] { "2", "1", "2", "1", "2" })
             {
+                // Each swap lands while requests are running: a few more go through before every promotion.
+                var target = Interlocked.Read(ref answered) + 20;
+                await WaitUntilAsync(() => Interlocked.Read(ref answered) >= target);
                 _registry.Promote("sensor-anomaly", version);
                 await WaitUntilAsync(() => host.ForKind(PayloadKind.Telemetry)!.Manifest.Version == version);
             }
@@ -122,7 +125,6 @@ public sealed class ModelHostTests : IDisposable
         }
 
         Assert.Empty(failures);
-        Assert.True(answered > 100, $"only {answered} requests ran during the swaps");
         // The version swapped out, idle and empty, is unloaded by the next refresh.
         await WaitUntilAsync(() => host.Models.Count == 1);
         await host.StopAsync(CancellationToken.None);

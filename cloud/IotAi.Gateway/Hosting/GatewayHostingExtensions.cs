@@ -56,6 +56,7 @@ public static class GatewayHostingExtensions
             silo.Services.AddFileGrainStorage(DeviceGrain.StorageName, gateway);
         });
         builder.Services.AddMqttIngress();
+        builder.Services.AddHostedService<RolloutWaker>();
         if (builder is WebApplicationBuilder web)
         {
             web.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Parse(gateway.HttpBindAddress), gateway.HttpPort));
@@ -64,11 +65,12 @@ public static class GatewayHostingExtensions
         return builder;
     }
 
-    /// <summary>Maps the silo's HTTP endpoints: the Open Inference Protocol under <c>/v2</c>, the device API under <c>/api/devices</c>.</summary>
+    /// <summary>Maps the silo's HTTP endpoints: the Open Inference Protocol under <c>/v2</c>, the device and rollout APIs under <c>/api</c>.</summary>
     public static IEndpointRouteBuilder MapIotAiEndpoints(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapOpenInferenceProtocol();
         endpoints.MapDeviceApi();
+        endpoints.MapRolloutApi();
         return endpoints;
     }
 

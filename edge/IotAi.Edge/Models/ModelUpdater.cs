@@ -74,6 +74,13 @@ internal sealed partial class ModelUpdater(
             return;
         }
 
+        if (store.Load(offer.Name, offer.Version) is { } kept)
+        {
+            // A version the device already has, such as the one a rollback returns to: no download needed.
+            await ActivateAsync(offer, kept, cancellationToken);
+            return;
+        }
+
         _transfer = new Transfer(offer, manifestBytes, signature, store.MissingChunks(offer.Sha256, offer.Chunks));
         await ReportAsync(offer, ModelUpdateStates.Downloading, null, cancellationToken);
         await AdvanceAsync(cancellationToken);
@@ -134,6 +141,11 @@ internal sealed partial class ModelUpdater(
         store.Save(package);
         store.DiscardStaging(offer.Sha256);
         await ReportAsync(offer, ModelUpdateStates.Verified, null, cancellationToken);
+        await ActivateAsync(offer, package, cancellationToken);
+    }
+
+    private async Task ActivateAsync(ModelOffer offer, ModelPackage package, CancellationToken cancellationToken)
+    {
         try
         {
             await runtime.ActivateAsync(package);

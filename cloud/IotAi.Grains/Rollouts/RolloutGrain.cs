@@ -1,0 +1,299 @@
+using IotAi.Protocol;
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
+
+namespace IotAi.Grains.Rollouts;
+
+/// <summary>
+/// Drives one rollout on a one-second tick: offers the version to the current stage's devices, no more at
+/// once than the download limit, and checks the stage's gates; a failed gate, a stage that times out, or an
+/// abort turns it around, offering every device it touched the version it ran before.
+/// </summary>
+public sealed partial class RolloutGrain(
+    [PersistentState("rollout", DeviceGrain.StorageName)] IPersistentState<RolloutState> rollout,
+    TimeProvider clock,
+    ILogger<RolloutGrain> logger) : Grain, IRolloutGrain
+{
+    public const string RollingBack = "rollingBack";
+    public const string RolledBackState = "rolledBack";
+
+    private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
+    private IGrainTimer? _timer;
+
+    private RolloutState State => rollout.State;
+
+    private string Id => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        EnsureTicking();
+        return Task.CompletedTask;
+    }
+
+    public async Task<RolloutStatus> StartAsync(RolloutPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        if (State.Plan is not null)
+        {
+            throw new InvalidOperationException($"Rollout {Id} has already started.");
+        }
+
+        plan.Validate();
+        var targets = await TargetsAsync(plan.Target);
+        if (targets.Count == 0)
+        {
+            throw new ArgumentException("The rollout's target matches no device.");
+        }
+
+        State.Plan = plan;
+        State.Targets = targets;
+        State.Phase = RolloutPhase.Running;
+        State.StageStarted = clock.GetUtcNow();
+        await rollout.WriteStateAsync();
+        await GrainFactory.GetGrain<IRolloutIndexGrain>(0).AddAsync(Id);
+        LogStarted(Id, plan.Model, plan.Version, targets.Count);
+        EnsureTicking();
+        return Status();
+    }
+
+    public Task<RolloutStatus?> GetStatusAsync() => Task.FromResult(State.Plan is null ? null : Status());
+
+    public async Task<RolloutStatus> PauseAsync() => await MoveAsync(RolloutPhase.Running, RolloutPhase.Paused);
+
+    public async Task<RolloutStatus> ResumeAsync()
+    {
+        var status = await MoveAsync(RolloutPhase.Paused, RolloutPhase.Running);
+        EnsureTicking();
+        return status;
+    }
+
+    public async Task<RolloutStatus> AbortAsync(string reason)
+    {
+        Require();
+        if (State.Phase is RolloutPhase.Running or RolloutPhase.Paused)
+        {
+            State.Aborted = true;
+            BeginRollback($"aborted: {reason}");
+            await rollout.WriteStateAsync();
+            EnsureTicking();
+        }
+
+        return Status();
+    }
+
+    public async Task DeviceReportedAsync(string deviceId, string version, string state, string? reason)
+    {
+        var plan = State.Plan;
+        if (plan is null || !State.Devices.TryGetValue(deviceId, out var current))
+        {
+            return;
+        }
+
+        if (current == RollingBack)
+        {
+            if (version == State.Previous.GetValueOrDefault(deviceId) && state == ModelUpdateStates.Active)
+            {
+                State.Devices[deviceId] = RolledBackState;
+                await rollout.WriteStateAsync();
+            }
+
+            return;
+        }
+
+        if (version == plan.Version && current != state)
+        {
+            State.Devices[deviceId] = state;
+            await rollout.WriteStateAsync();
+        }
+    }
+
+    public Task WakeAsync()
+    {
+        EnsureTicking();
+        return Task.CompletedTask;
+    }
+
+    private async Task TickAsync(CancellationToken cancellationToken)
+    {
+        var before = (State.Phase, State.Stage, State.Devices.Count);
+        switch (State.Phase)
+        {
+            case RolloutPhase.Running:
+                await AdvanceAsync();
+                break;
+            case RolloutPhase.RollingBack:
+                await RollBackAsync();
+                break;
+            default:
+                _timer?.Dispose();
+                _timer = null;
+                return;
+        }
+
+        if (before != (State.Phase, State.Stage, State.Devices.Count))
+        {
+            await rollout.WriteStateAsync(cancellationToken);
+        }
+    }
+
+    private async Task AdvanceAsync()
+    {
+        var plan = State.Plan!;
+        var stage = StageDevices();
+        var inFlight = State.Devices.Values.Count(static s => s is ModelUpdateStates.Offered or ModelUpdateStates.Downloading or ModelUpdateStates.Verified);
+        foreach (var deviceId in stage.Where(d => !State.Devices.ContainsKey(d)))
+        {
+            if (inFlight >= plan.MaxConcurrentDownloads)
+            {
+                break;
+            }
+
+            var device = GrainFactory.GetGrain<IDeviceGrain>(deviceId);
+            var running = (await device.GetTwinAsync()).ModelUpdates.GetValueOrDefault(plan.Model);
+            var previous = running?.State == ModelUpdateStates.Active ? running.Version : null;
+            State.Previous[deviceId] = previous;
+            if (previous == plan.Version)
+            {
+                State.Devices[deviceId] = ModelUpdateStates.Active;
+                continue;
+            }
+
+            State.Devices[deviceId] = ModelUpdateStates.Offered;
+            await device.OfferModelAsync(plan.Model, plan.Version, Id);
+            inFlight++;
+        }
+
+        var (activation, failure) = Rates(stage);
+        if (failure > plan.Gates.MaxFailureRate)
+        {
+            BeginRollback($"stage {plan.Stages[State.Stage].Name}: {failure:P0} of its devices failed, more than the {plan.Gates.MaxFailureRate:P0} allowed");
+        }
+        else if (stage.All(d => State.Devices.GetValueOrDefault(d) is ModelUpdateStates.Active or ModelUpdateStates.Failed))
+        {
+            if (activation < plan.Gates.MinActivationRate)
+            {
+                BeginRollback($"stage {plan.Stages[State.Stage].Name}: {activation:P0} of its devices run the version, less than the {plan.Gates.MinActivationRate:P0} required");
+            }
+            else if (State.Stage == plan.Stages.Count - 1)
+            {
+                State.Phase = RolloutPhase.Completed;
+                LogCompleted(Id, plan.Model, plan.Version);
+            }
+            else
+            {
+                State.Stage++;
+                State.StageStarted = clock.GetUtcNow();
+            }
+        }
+        else if (clock.GetUtcNow() - State.StageStarted > plan.Gates.StageTimeout)
+        {
+            BeginRollback($"stage {plan.Stages[State.Stage].Name} did not finish within {plan.Gates.StageTimeout}");
+        }
+    }
+
+    private async Task RollBackAsync()
+    {
+        var plan = State.Plan!;
+        var pending = 0;
+        foreach (var (deviceId, state) in State.Devices.ToList())
+        {
+            if (state == RolledBackState || State.Previous.GetValueOrDefault(deviceId) is not { } previous)
+            {
+                continue;
+            }
+
+            pending++;
+            if (state != RollingBack)
+            {
+                State.Devices[deviceId] = RollingBack;
+                await GrainFactory.GetGrain<IDeviceGrain>(deviceId).OfferModelAsync(plan.Model, previous, Id);
+            }
+        }
+
+        if (pending == 0 || State.Devices.Values.All(static s => s != RollingBack))
+        {
+            State.Phase = State.Aborted ? RolloutPhase.Aborted : RolloutPhase.RolledBack;
+            LogRolledBack(Id, plan.Model, plan.Version, State.Reason ?? "");
+        }
+    }
+
+    private void BeginRollback(string reason)
+    {
+        State.Phase = RolloutPhase.RollingBack;
+        State.Reason = reason;
+        LogRollingBack(Id, State.Plan!.Model, State.Plan.Version, reason);
+    }
+
+    private List<string> StageDevices()
+    {
+        var share = State.Plan!.Stages[State.Stage].Percent / 100;
+        return [.. State.Targets.Take((int)Math.Ceiling(State.Targets.Count * share))];
+    }
+
+    private (double Activation, double Failure) Rates(List<string> stage)
+    {
+        var active = stage.Count(d => State.Devices.GetValueOrDefault(d) == ModelUpdateStates.Active);
+        var failed = stage.Count(d => State.Devices.GetValueOrDefault(d) == ModelUpdateStates.Failed);
+        return stage.Count == 0 ? (0, 0) : ((double)active / stage.Count, (double)failed / stage.Count);
+    }
+
+    private async Task<List<string>> TargetsAsync(RolloutTarget target)
+    {
+        var devices = target.DeviceIds is { Count: > 0 } ids
+            ? ids.Where(id => DeviceTopics.IsValidDeviceId(id)).Distinct(StringComparer.Ordinal).ToList()
+            : [.. await GrainFactory.GetGrain<IDeviceDirectoryGrain>(0).FindAsync(target.Tags ?? new Dictionary<string, string>())];
+
+        // A stable order that does not follow the ids' names, so a canary is not always the same few sites.
+        devices.Sort((a, b) => string.CompareOrdinal(Hash(a), Hash(b)));
+        return [.. devices.Take((int)Math.Ceiling(devices.Count * target.Percentage / 100))];
+
+        static string Hash(string id) => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(id)));
+    }
+
+    private async Task<RolloutStatus> MoveAsync(RolloutPhase from, RolloutPhase to)
+    {
+        Require();
+        if (State.Phase == from)
+        {
+            State.Phase = to;
+            await rollout.WriteStateAsync();
+        }
+
+        return Status();
+    }
+
+    private void Require()
+    {
+        if (State.Plan is null)
+        {
+            throw new KeyNotFoundException($"There is no rollout {Id}.");
+        }
+    }
+
+    private void EnsureTicking()
+    {
+        if (_timer is null && State.Phase is RolloutPhase.Running or RolloutPhase.RollingBack && State.Plan is not null)
+        {
+            _timer = this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions(Tick, Tick) { KeepAlive = true });
+        }
+    }
+
+    private RolloutStatus Status()
+    {
+        var (activation, failure) = State.Phase == RolloutPhase.Running || State.Phase == RolloutPhase.Paused ? Rates(StageDevices()) : (0, 0);
+        var counts = State.Devices.Values.GroupBy(static s => s).ToDictionary(static g => g.Key, static g => g.Count());
+        return new RolloutStatus(Id, State.Plan!, State.Phase, State.Stage, State.Targets.Count, counts, activation, failure, State.Reason);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rollout {Rollout} of {Model} {Version} started for {Devices} devices")]
+    private partial void LogStarted(string rollout, string model, string version, int devices);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rollout {Rollout} of {Model} {Version} completed")]
+    private partial void LogCompleted(string rollout, string model, string version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rollout {Rollout} of {Model} {Version} is rolling back: {Reason}")]
+    private partial void LogRollingBack(string rollout, string model, string version, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rollout {Rollout} of {Model} {Version} rolled back: {Reason}")]
+    private partial void LogRolledBack(string rollout, string model, string version, string reason);
+}

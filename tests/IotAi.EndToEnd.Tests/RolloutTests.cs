@@ -1,0 +1,107 @@
+using IotAi.Grains;
+using IotAi.Grains.Rollouts;
+using IotAi.Models;
+using IotAi.Protocol;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace IotAi.EndToEnd.Tests;
+
+/// <summary>
+/// Staged rollouts to a fleet of 200 real edge agents on loopback: a good version reaches every device
+/// stage by stage; a version that fails to load is rolled back by itself and every device ends where it was.
+/// </summary>
+[Collection(SiloGroup.Name)]
+public sealed class RolloutTests(SiloFixture silo) : IAsyncLifetime
+{
+    private const int FleetSize = 200;
+    private readonly DirectoryInfo _edge = Directory.CreateTempSubdirectory("iotai-fleet-");
+    private readonly string _fleet = $"fleet-{Guid.NewGuid():N}"[..14];
+    private readonly List<EdgeAgentHost> _agents = [];
+
+    // A model of this test's own, so its versions do not show in other tests that list the shared silo's models.
+    private string Model => $"{_fleet}-model";
+
+    private IEnumerable<string> DeviceIds => Enumerable.Range(0, FleetSize).Select(i => $"{_fleet}-{i:D3}");
+
+    public async Task InitializeAsync()
+    {
+        var keys = silo.Host.Services.GetRequiredService<ModelKeyring>();
+        var registry = silo.Host.Services.GetRequiredService<ModelRegistry>();
+        var sensor = registry.Open("sensor-anomaly", "1");
+        registry.Import(ModelPackage.Create(sensor.Manifest with { Name = Model }, sensor.Onnx, keys.Signer));
+        var key = Path.Combine(_edge.FullName, "silo.pub.pem");
+        await File.WriteAllTextAsync(key, silo.Host.Services.GetRequiredService<ModelKeyring>().Signer.ExportPublicKeyPem());
+        await Parallel.ForEachAsync(DeviceIds, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (id, _) =>
+        {
+            var agent = await EdgeAgentHost.StartAsync(EdgeAgentHost.Build(id, silo.Host.MqttPort, _edge.FullName, key));
+            lock (_agents)
+            {
+                _agents.Add(agent);
+            }
+        });
+        foreach (var id in DeviceIds)
+        {
+            var device = silo.Host.Grains.GetGrain<IDeviceGrain>(id);
+            await WaitUntilAsync(async () => (await device.GetTwinAsync()).Connected, "the fleet did not connect");
+        }
+    }
+
+    [Fact]
+    public async Task A_good_version_reaches_every_device_and_a_bad_one_is_rolled_back_by_itself()
+    {
+        var stages = new[] { new RolloutStage("canary", 5), new RolloutStage("quarter", 25), new RolloutStage("all", 100) };
+        var good = silo.Host.Grains.GetGrain<IRolloutGrain>($"{_fleet}-good");
+        await good.StartAsync(new RolloutPlan(Model, "1", new RolloutTarget([.. DeviceIds]), stages, RolloutGates.Default, MaxConcurrentDownloads: 40));
+
+        var seenStages = new HashSet<int>();
+        await WaitUntilAsync(async () =>
+        {
+            var status = (await good.GetStatusAsync())!;
+            seenStages.Add(status.Stage);
+            Assert.NotEqual(RolloutPhase.RollingBack, status.Phase);
+            return status.Phase == RolloutPhase.Completed;
+        }, "the good rollout did not complete");
+
+        Assert.Equal([0, 1, 2], seenStages.Order());
+        Assert.All(_agents, a => Assert.Equal("1", a.Models.Active(Model)?.Manifest.Version));
+        Assert.Equal(FleetSize, (await good.GetStatusAsync())!.Devices[ModelUpdateStates.Active]);
+
+        // Version 2 is signed and whole, but its graph is cut short: no device can load it.
+        var keys = silo.Host.Services.GetRequiredService<ModelKeyring>();
+        var registry = silo.Host.Services.GetRequiredService<ModelRegistry>();
+        var v1 = registry.Open(Model, "1");
+        registry.Import(ModelPackage.Create(v1.Manifest with { Version = "2" }, v1.Onnx[..(v1.Onnx.Length / 2)], keys.Signer));
+        var bad = silo.Host.Grains.GetGrain<IRolloutGrain>($"{_fleet}-bad");
+        await bad.StartAsync(new RolloutPlan(Model, "2", new RolloutTarget([.. DeviceIds]),
+            [new RolloutStage("canary", 10), new RolloutStage("all", 100)], RolloutGates.Default with { MaxFailureRate = 0.2 }, MaxConcurrentDownloads: 40));
+
+        await WaitUntilAsync(async () => (await bad.GetStatusAsync())!.Phase == RolloutPhase.RolledBack, "the bad rollout did not roll back");
+
+        var status = (await bad.GetStatusAsync())!;
+        Assert.Contains("failed", status.Reason, StringComparison.Ordinal);
+        Assert.Equal(0, status.Stage);
+        Assert.All(_agents, a => Assert.Equal("1", a.Models.Active(Model)?.Manifest.Version));
+        foreach (var id in DeviceIds)
+        {
+            var update = (await silo.Host.Grains.GetGrain<IDeviceGrain>(id).GetTwinAsync()).ModelUpdates[Model];
+            Assert.Equal(("1", ModelUpdateStates.Active), (update.Version, update.State));
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string failure)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, failure);
+            await poll.WaitForNextTickAsync();
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Parallel.ForEachAsync(_agents, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (agent, _) => await agent.DisposeAsync());
+        _edge.Delete(recursive: true);
+    }
+}
