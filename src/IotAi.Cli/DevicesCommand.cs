@@ -36,18 +36,29 @@ internal static class DevicesCommand
         var desire = new Command("desire", "Set desired properties on a device's twin; the device gets them at once or when it returns") { device, properties, url };
         desire.SetAction(async (parse, ct) =>
         {
-            var pairs = parse.GetValue(properties)!.Select(p => p.Split('=', 2)).ToList();
-            if (pairs.Any(p => p.Length != 2 || p[0].Length == 0))
-            {
-                throw new ArgumentException("Desired properties are given as name=value.");
-            }
-
             using var http = Client(parse, url);
-            var response = await http.PatchAsJsonAsync($"{Path(parse, device)}/desired", pairs.ToDictionary(p => p[0], p => p[1]), ct);
+            var response = await http.PatchAsJsonAsync($"{Path(parse, device)}/desired", Pairs(parse.GetValue(properties)!), ct);
             return await PrintAsync(response, ct);
         });
 
-        return new Command("devices", "Read and change device twins through a silo") { show, offer, desire };
+        var tagPairs = new Argument<string[]>("tags") { Description = "name=value pairs; they replace the device's tags", Arity = ArgumentArity.ZeroOrMore };
+        var tag = new Command("tag", "Set the tags rollouts target a device by") { device, tagPairs, url };
+        tag.SetAction(async (parse, ct) =>
+        {
+            using var http = Client(parse, url);
+            var response = await http.PutAsJsonAsync($"{Path(parse, device)}/tags", Pairs(parse.GetValue(tagPairs) ?? []), ct);
+            return await PrintAsync(response, ct);
+        });
+
+        return new Command("devices", "Read and change device twins through a silo") { show, offer, desire, tag };
+    }
+
+    private static Dictionary<string, string> Pairs(string[] pairs)
+    {
+        var split = pairs.Select(p => p.Split('=', 2)).ToList();
+        return split.Any(p => p.Length != 2 || p[0].Length == 0)
+            ? throw new ArgumentException("Give each property as name=value.")
+            : split.ToDictionary(p => p[0], p => p[1]);
     }
 
     private static HttpClient Client(ParseResult parse, Option<string> url) => new() { BaseAddress = new Uri(parse.GetValue(url)!) };

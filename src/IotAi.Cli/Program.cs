@@ -10,6 +10,7 @@ root.Subcommands.Add(SimulateCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(ModelsCommand.Create());
 root.Subcommands.Add(DevicesCommand.Create());
+root.Subcommands.Add(RolloutsCommand.Create());
 foreach (var option in demo.Options)
 {
     root.Options.Add(option);

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json.Serialization;
 using IotAi.Gateway.Http;
 using IotAi.Gateway.Mqtt;
 using IotAi.Gateway.Storage;
@@ -7,6 +8,7 @@ using IotAi.Inference;
 using IotAi.Models;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -57,6 +59,8 @@ public static class GatewayHostingExtensions
         });
         builder.Services.AddMqttIngress();
         builder.Services.AddHostedService<RolloutWaker>();
+        // Phases and states read as words in the management API, not as numbers.
+        builder.Services.ConfigureHttpJsonOptions(static o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         if (builder is WebApplicationBuilder web)
         {
             web.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Parse(gateway.HttpBindAddress), gateway.HttpPort));

@@ -29,6 +29,16 @@ public static class DeviceEndpoints
             await grains.GetGrain<IDeviceGrain>(deviceId).SetDesiredAsync(desired);
             return Results.NoContent();
         });
+        devices.MapPut("/tags", static async (string deviceId, Dictionary<string, string> tags, IGrainFactory grains) =>
+        {
+            if (!DeviceTopics.IsValidDeviceId(deviceId))
+            {
+                return InvalidDevice(deviceId);
+            }
+
+            await grains.GetGrain<IDeviceGrain>(deviceId).SetTagsAsync(tags);
+            return Results.NoContent();
+        });
         devices.MapPost("/models/offer", static async (string deviceId, ModelOfferRequest request, IGrainFactory grains, ModelRegistry registry) =>
         {
             if (!DeviceTopics.IsValidDeviceId(deviceId))

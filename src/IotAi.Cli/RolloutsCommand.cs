@@ -1,0 +1,160 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Spectre.Console;
+
+namespace IotAi.Cli;
+
+/// <summary><c>iotai rollouts</c>: start a staged rollout, follow it with a progress bar, pause, resume or abort it.</summary>
+internal static class RolloutsCommand
+{
+    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public static Command Create()
+    {
+        var url = new Option<string>("--url") { Description = "A silo's HTTP address", DefaultValueFactory = _ => "http://localhost:8080" };
+        var id = new Argument<string>("id") { Description = "The rollout's id" };
+
+        var model = new Option<string>("--model") { Description = "The model's name", Required = true };
+        var version = new Option<string>("--version") { Description = "The version to roll out", Required = true };
+        var devices = new Option<string[]>("--device") { Description = "Target these devices (default: every known device)", AllowMultipleArgumentsPerToken = true };
+        var tags = new Option<string[]>("--tag") { Description = "Target devices with these tags, name=value", AllowMultipleArgumentsPerToken = true };
+        var percent = new Option<double>("--percent") { Description = "Share of the matching devices to cover", DefaultValueFactory = _ => 100 };
+        var stages = new Option<string>("--stages") { Description = "Stage shares in percent, growing to 100", DefaultValueFactory = _ => "10,50,100" };
+        var concurrency = new Option<int>("--max-downloads") { Description = "Devices fetching at once", DefaultValueFactory = _ => 50 };
+        var rolloutId = new Option<string?>("--id") { Description = "The rollout's id (default: model-version-time)" };
+        var watch = new Option<bool>("--watch") { Description = "Follow the rollout with a progress bar until it ends" };
+        var start = new Command("start", "Start a staged rollout of a model version") { model, version, devices, tags, percent, stages, concurrency, rolloutId, watch, url };
+        start.SetAction(async (parse, ct) =>
+        {
+            var shares = parse.GetValue(stages)!.Split(',').Select(s => double.Parse(s, CultureInfo.InvariantCulture)).ToList();
+            var request = new
+            {
+                id = parse.GetValue(rolloutId),
+                model = parse.GetValue(model),
+                version = parse.GetValue(version),
+                target = new
+                {
+                    deviceIds = parse.GetValue(devices) is { Length: > 0 } d ? d : null,
+                    tags = parse.GetValue(tags) is { Length: > 0 } t ? t.Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p.ElementAtOrDefault(1) ?? "") : null,
+                    percentage = parse.GetValue(percent),
+                },
+                stages = shares.Select((share, i) => new { name = i == 0 ? "canary" : share >= 100 ? "all" : $"wave {i}", percent = share }),
+                maxConcurrentDownloads = parse.GetValue(concurrency),
+            };
+            using var http = Client(parse, url);
+            var response = await http.PostAsJsonAsync("/api/rollouts", request, ct);
+            var status = await ReadAsync(response, ct);
+            if (status is not { } started)
+            {
+                return 1;
+            }
+
+            var startedId = started.GetProperty("id").GetString()!;
+            AnsiConsole.MarkupLineInterpolated($"Rollout [bold]{startedId}[/] started for {started.GetProperty("targets").GetInt32()} devices");
+            return parse.GetValue(watch) ? await WatchAsync(http, startedId, ct) : 0;
+        });
+
+        var statusCommand = new Command("status", "Show a rollout's stage, device counts and gate values") { id, watch, url };
+        statusCommand.SetAction(async (parse, ct) =>
+        {
+            using var http = Client(parse, url);
+            if (parse.GetValue(watch))
+            {
+                return await WatchAsync(http, parse.GetValue(id)!, ct);
+            }
+
+            var status = await ReadAsync(await http.GetAsync($"/api/rollouts/{Uri.EscapeDataString(parse.GetValue(id)!)}", ct), ct);
+            if (status is { } s)
+            {
+                Console.WriteLine(JsonSerializer.Serialize(s, Indented));
+            }
+
+            return status is null ? 1 : 0;
+        });
+
+        return new Command("rollouts", "Staged model rollouts through a silo")
+        {
+            start, statusCommand, Change("pause", id, url), Change("resume", id, url), Change("abort", id, url),
+        };
+    }
+
+    private static Command Change(string verb, Argument<string> id, Option<string> url)
+    {
+        var command = new Command(verb, $"{char.ToUpperInvariant(verb[0])}{verb[1..]} a rollout") { id, url };
+        command.SetAction(async (parse, ct) =>
+        {
+            using var http = Client(parse, url);
+            var status = await ReadAsync(await http.PostAsync($"/api/rollouts/{Uri.EscapeDataString(parse.GetValue(id)!)}/{verb}", null, ct), ct);
+            if (status is { } s)
+            {
+                AnsiConsole.MarkupLineInterpolated($"Rollout {parse.GetValue(id)}: {s.GetProperty("phase").ToString()}");
+            }
+
+            return status is null ? 1 : 0;
+        });
+        return command;
+    }
+
+    /// <summary>A progress bar of devices running the version, until the rollout completes, rolls back or is aborted.</summary>
+    private static async Task<int> WatchAsync(HttpClient http, string id, CancellationToken cancellationToken)
+    {
+        JsonElement last = default;
+        await AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .StartAsync(async progress =>
+            {
+                var bar = progress.AddTask(id);
+                while (!cancellationToken.IsCancellationRequested)
+                {
+                    if (await ReadAsync(await http.GetAsync($"/api/rollouts/{Uri.EscapeDataString(id)}", cancellationToken), cancellationToken) is not { } status)
+                    {
+                        return;
+                    }
+
+                    last = status;
+                    var devices = status.GetProperty("devices");
+                    var active = devices.TryGetProperty("active", out var a) ? a.GetInt32() : 0;
+                    var phase = status.GetProperty("phase").ToString();
+                    bar.MaxValue = status.GetProperty("targets").GetInt32();
+                    bar.Value = active;
+                    bar.Description = $"{id} · stage {status.GetProperty("stage").GetInt32() + 1} · {phase}";
+                    if (phase is not ("Running" or "Paused" or "RollingBack"))
+                    {
+                        return;
+                    }
+
+                    await Task.Delay(Poll, cancellationToken);
+                }
+            });
+        if (last.ValueKind == JsonValueKind.Object)
+        {
+            var active = last.GetProperty("devices").TryGetProperty("active", out var a) ? a.GetInt32() : 0;
+            AnsiConsole.MarkupLineInterpolated($"Rollout {id}: {last.GetProperty("phase").ToString()}, {active} of {last.GetProperty("targets").GetInt32()} devices run the version");
+            if (last.TryGetProperty("reason", out var reason) && reason.ValueKind == JsonValueKind.String)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[yellow]{reason.GetString()}[/]");
+            }
+        }
+
+        return 0;
+    }
+
+    private static HttpClient Client(ParseResult parse, Option<string> url) => new() { BaseAddress = new Uri(parse.GetValue(url)!) };
+
+    private static async Task<JsonElement?> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        using var json = JsonDocument.Parse(body.Length > 0 ? body : "{}");
+        if (!response.IsSuccessStatusCode)
+        {
+            var error = json.RootElement.TryGetProperty("error", out var e) ? e.GetString() : response.ReasonPhrase;
+            Console.Error.WriteLine($"iotai: {error}");
+            return null;
+        }
+
+        return json.RootElement.Clone();
+    }
+}
