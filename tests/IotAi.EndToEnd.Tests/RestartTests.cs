@@ -32,5 +32,30 @@ public sealed class RestartTests : IDisposable
         Assert.Equal("sensor-anomaly:1", twin.ModelVersions["telemetry"]);
     }
 
+    [Fact]
+    public async Task An_unfinished_rollout_carries_on_after_the_silo_restarts()
+    {
+        var id = $"restart-rollout-{Guid.NewGuid():N}";
+        var plan = new IotAi.Grains.Rollouts.RolloutPlan(
+            "sensor-anomaly",
+            "1",
+            new IotAi.Grains.Rollouts.RolloutTarget([$"away-{Guid.NewGuid():N}", $"away-{Guid.NewGuid():N}"]),
+            [new IotAi.Grains.Rollouts.RolloutStage("canary", 50), new IotAi.Grains.Rollouts.RolloutStage("all", 100)],
+            IotAi.Grains.Rollouts.RolloutGates.Default);
+        await using (var first = await GatewayHost.StartAsync(_data.FullName))
+        {
+            // Its devices are away, so it waits in its first stage, with one offer out.
+            await first.Grains.GetGrain<IotAi.Grains.Rollouts.IRolloutGrain>(id).StartAsync(plan);
+        }
+
+        await using var second = await GatewayHost.StartAsync(_data.FullName);
+        var status = await second.Grains.GetGrain<IotAi.Grains.Rollouts.IRolloutGrain>(id).GetStatusAsync();
+
+        Assert.NotNull(status);
+        Assert.Equal((IotAi.Grains.Rollouts.RolloutPhase.Running, 0, 2), (status.Phase, status.Stage, status.Targets));
+        Assert.Equal(plan.Version, status.Plan.Version);
+        Assert.Equal([id], (await second.Grains.GetGrain<IotAi.Grains.Rollouts.IRolloutIndexGrain>(0).ListAsync()).Where(r => r == id));
+    }
+
     public void Dispose() => _data.Delete(recursive: true);
 }

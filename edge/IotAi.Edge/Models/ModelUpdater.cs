@@ -25,6 +25,8 @@ internal sealed partial class ModelUpdater(
     private readonly Channel<Func<CancellationToken, Task>> _work = Channel.CreateBounded<Func<CancellationToken, Task>>(
         new BoundedChannelOptions(256) { SingleReader = true, FullMode = BoundedChannelFullMode.DropOldest });
 
+    private const long StaleRequestMs = 5_000;
+
     private Transfer? _transfer;
 
     public void Offer(ModelOffer offer) => _work.Writer.TryWrite(ct => OnOfferAsync(offer, ct));
@@ -51,6 +53,18 @@ internal sealed partial class ModelUpdater(
         if (runtime.Active(offer.Name)?.Manifest.Version == offer.Version)
         {
             await ReportAsync(offer, ModelUpdateStates.Active, null, cancellationToken);
+            return;
+        }
+
+        if (_transfer is { } running && running.Offer.Sha256 == offer.Sha256)
+        {
+            // The cloud repeats an offer on connect and on subscribe. A repeat while chunks are on their way is
+            // ignored; one that finds requests unanswered for a while (a connection lost meanwhile) asks again.
+            if (running.Requested.Count > 0 && Environment.TickCount64 - running.LastRequest > StaleRequestMs)
+            {
+                await RequestAsync(running, [.. running.Requested], cancellationToken);
+            }
+
             return;
         }
 
@@ -118,8 +132,7 @@ internal sealed partial class ModelUpdater(
         {
             var next = transfer.Missing.Take(window).ToList();
             transfer.Requested.UnionWith(next);
-            var fetch = new ModelFetch(transfer.Offer.Sha256, transfer.Offer.ChunkSize, next);
-            await publish(DeviceTopics.ModelFetch(deviceId), JsonSerializer.SerializeToUtf8Bytes(fetch, ProtocolJson.Wire.ModelFetch), cancellationToken);
+            await RequestAsync(transfer, next, cancellationToken);
             return;
         }
 
@@ -160,6 +173,13 @@ internal sealed partial class ModelUpdater(
         }
     }
 
+    private async Task RequestAsync(Transfer transfer, List<int> indexes, CancellationToken cancellationToken)
+    {
+        transfer.LastRequest = Environment.TickCount64;
+        var fetch = new ModelFetch(transfer.Offer.Sha256, transfer.Offer.ChunkSize, indexes);
+        await publish(DeviceTopics.ModelFetch(deviceId), JsonSerializer.SerializeToUtf8Bytes(fetch, ProtocolJson.Wire.ModelFetch), cancellationToken);
+    }
+
     private Task ReportAsync(ModelOffer offer, string state, string? reason, CancellationToken cancellationToken) =>
         publish(DeviceTopics.ModelStatus(deviceId), JsonSerializer.SerializeToUtf8Bytes(new ModelStatusReport(offer.Name, offer.Version, state, reason), ProtocolJson.Wire.ModelStatusReport), cancellationToken);
 
@@ -174,6 +194,9 @@ internal sealed partial class ModelUpdater(
         public SortedSet<int> Missing { get; } = [.. missing];
 
         public HashSet<int> Requested { get; } = [];
+
+        /// <summary>When chunks were last asked for, in <see cref="Environment.TickCount64"/> milliseconds.</summary>
+        public long LastRequest { get; set; }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Device {DeviceId} refused model {Model} version {Version}: {Reason}")]
