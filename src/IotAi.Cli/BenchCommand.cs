@@ -20,7 +20,10 @@ internal static class BenchCommand
         var seconds = new Option<int>("--seconds") { Description = "Measuring time per figure", DefaultValueFactory = _ => 15 };
         var devices = new Option<int>("--devices") { Description = "Simulated devices for the gateway figures", DefaultValueFactory = _ => 100 };
         var output = new Option<FileInfo>("--out") { Description = "Where to write the report", DefaultValueFactory = _ => new FileInfo(Path.Combine("docs", "benchmarks.md")) };
-        var command = new Command("bench", "Measure raw ONNX Runtime and the gateway end to end, and write docs/benchmarks.md") { seconds, devices, output };
+        var ota = new Option<bool>("--ota") { Description = "Also send a model over the air to many devices, against Mosquitto's fan-out of the same chunks" };
+        var otaDevices = new Option<int>("--ota-devices") { Description = "Devices for the OTA figure", DefaultValueFactory = _ => 1000 };
+        var otaMegabytes = new Option<int>("--ota-mb") { Description = "Model size for the OTA figure, in MiB", DefaultValueFactory = _ => 5 };
+        var command = new Command("bench", "Measure raw ONNX Runtime and the gateway end to end, and write docs/benchmarks.md") { seconds, devices, output, ota, otaDevices, otaMegabytes };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var measure = TimeSpan.FromSeconds(parse.GetValue(seconds));
@@ -51,8 +54,18 @@ internal static class BenchCommand
                 gateway.Add((load, model, await GatewayBenchmark.RunAsync(silo, fleet, TimeSpan.FromSeconds(3), measure, cancellationToken)));
             }
 
+            OtaFigures? otaFigures = null;
             var command = $"dotnet run -c Release --project src/IotAi.Cli -- bench --seconds {measure.TotalSeconds} --devices {fleetSize}";
-            var report = new BenchmarkReport(command, raw, gateway).ToMarkdown();
+            if (parse.GetValue(ota))
+            {
+                var (otaCount, size) = (parse.GetValue(otaDevices), parse.GetValue(otaMegabytes));
+                AnsiConsole.MarkupLineInterpolated($"A {size} MiB model over the air to {otaCount} devices, gateway and Mosquitto…");
+                var (viaGateway, viaMosquitto) = await OtaBenchmark.RunAsync(otaCount, size, cancellationToken);
+                otaFigures = new OtaFigures(otaCount, size, viaGateway, viaMosquitto);
+                command += $" --ota --ota-devices {otaCount} --ota-mb {size}";
+            }
+
+            var report = new BenchmarkReport(command, raw, gateway, otaFigures).ToMarkdown();
             var file = parse.GetValue(output)!;
             file.Directory?.Create();
             await File.WriteAllTextAsync(file.FullName, report, cancellationToken);

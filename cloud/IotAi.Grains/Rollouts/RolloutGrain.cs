@@ -274,7 +274,7 @@ public sealed partial class RolloutGrain(
     {
         if (_timer is null && State.Phase is RolloutPhase.Running or RolloutPhase.RollingBack && State.Plan is not null)
         {
-            _timer = this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions(Tick, Tick) { KeepAlive = true });
+            _timer = this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions(TimeSpan.Zero, Tick) { KeepAlive = true });
         }
     }
 

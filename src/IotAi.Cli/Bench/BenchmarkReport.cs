@@ -8,7 +8,8 @@ namespace IotAi.Cli.Bench;
 internal sealed record BenchmarkReport(
     string Command,
     IReadOnlyList<(string Model, RateMeasurement Batch1, RateMeasurement Batched, int BatchSize)> Raw,
-    IReadOnlyList<(string Load, string Model, RateMeasurement Gateway)> Gateway)
+    IReadOnlyList<(string Load, string Model, RateMeasurement Gateway)> Gateway,
+    OtaFigures? Ota = null)
 {
     public string ToMarkdown()
     {
@@ -53,6 +54,34 @@ internal sealed record BenchmarkReport(
             text.AppendLine(c, $"| {load} | {gateway.PerSecond:N0} | {gateway.CpuMicrosPerItem:F0} | {raw.PerSecond:N0} | {gateway.PerSecond / raw.PerSecond:F3} |");
         }
 
+        if (Ota is { } ota)
+        {
+            text.AppendLine();
+            text.AppendLine(c, $"## A {ota.Megabytes} MiB model over the air to {ota.Devices:N0} devices");
+            text.AppendLine();
+            text.AppendLine("Gateway: a rollout offers the version to every device at once; each device fetches 64 KiB chunks,");
+            text.AppendLine("16 at a time, from the silo, hashes them and reports the version active. Mosquitto: the same chunks");
+            text.AppendLine("published once at QoS 1 and fanned out to as many subscribers. Both deliver the same bytes to the");
+            text.AppendLine("same number of clients; the time runs from the first offer (or publish) to the last device done.");
+            text.AppendLine();
+            text.AppendLine("| path | time | delivered MiB/s | chunks/s | broker CPU µs/chunk |");
+            text.AppendLine("|---|---:|---:|---:|---:|");
+            Row("IotAi gateway (rollout + fetch)", ota.Gateway);
+            if (ota.Mosquitto is { } mosquitto)
+            {
+                Row("Mosquitto QoS 1 fan-out", mosquitto);
+                text.AppendLine();
+                text.AppendLine(c, $"Gateway ÷ Mosquitto delivery rate: **{ota.Gateway.PerSecond / mosquitto.PerSecond:F2}×**; CPU per chunk {ota.Gateway.CpuMicrosPerItem / mosquitto.CpuMicrosPerItem:F2}× Mosquitto's.");
+            }
+            else
+            {
+                text.AppendLine("| Mosquitto | not installed on this machine | | | |");
+            }
+
+            void Row(string name, RateMeasurement m) =>
+                text.AppendLine(c, $"| {name} | {m.Elapsed.TotalSeconds:F1} s | {m.PerSecond * 64 / 1024:N1} | {m.PerSecond:N0} | {m.CpuMicrosPerItem:F0} |");
+        }
+
         text.AppendLine();
         text.AppendLine("## Reading the figures");
         text.AppendLine();
@@ -63,6 +92,12 @@ internal sealed record BenchmarkReport(
         text.AppendLine("  which the raw loop, fed prepared pixels, does not.");
         text.AppendLine("- The batching speed-up is ONNX Runtime's own: what one call of 32 samples saves over 32 calls.");
         text.AppendLine("- Every answered message has had its twin written to disk before its PUBACK left.");
+        if (Ota is not null)
+        {
+            text.AppendLine("- In the OTA figure both delivery rates are bounded by the receiving clients, which run on the same");
+            text.AppendLine("  cores; CPU per chunk is the broker process's own. The gateway serves each device its own chunks on");
+            text.AppendLine("  request (resumable, from any silo), where Mosquitto copies one publish to every subscriber.");
+        }
         text.AppendLine();
         return text.ToString();
     }
@@ -76,3 +111,6 @@ internal sealed record BenchmarkReport(
             $"{Environment.ProcessorCount} cores ({cpu ?? RuntimeInformation.ProcessArchitecture.ToString()}), {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
     }
 }
+
+/// <summary>The OTA figures of one run.</summary>
+internal sealed record OtaFigures(int Devices, int Megabytes, RateMeasurement Gateway, RateMeasurement? Mosquitto);

@@ -14,14 +14,17 @@ internal sealed class SiloProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly DirectoryInfo _data;
 
-    private SiloProcess(Process process, DirectoryInfo data, int mqttPort)
+    private SiloProcess(Process process, DirectoryInfo data, int mqttPort, int httpPort)
     {
         _process = process;
         _data = data;
         MqttPort = mqttPort;
+        HttpPort = httpPort;
     }
 
     public int MqttPort { get; }
+
+    public int HttpPort { get; }
 
     public TimeSpan Cpu
     {
@@ -32,10 +35,14 @@ internal sealed class SiloProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<SiloProcess> StartAsync(IEnumerable<string> settings, CancellationToken cancellationToken)
+    /// <param name="settings">More <c>--Section:Key=value</c> settings.</param>
+    /// <param name="data">The data directory to use (deleted afterwards); a new temporary one when null.</param>
+    /// <param name="cancellationToken">Stops waiting for the silo to listen.</param>
+    public static async Task<SiloProcess> StartAsync(IEnumerable<string> settings, CancellationToken cancellationToken, DirectoryInfo? data = null)
     {
-        var data = Directory.CreateTempSubdirectory("iotai-bench-");
+        data ??= Directory.CreateTempSubdirectory("iotai-bench-");
         var mqttPort = FreePort();
+        var httpPort = FreePort();
         var start = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true };
         // Run this same program again: through the apphost when there is one, else through dotnet.
         var self = Environment.ProcessPath!;
@@ -47,6 +54,7 @@ internal sealed class SiloProcess : IAsyncDisposable
         start.FileName = self;
         foreach (var argument in (string[])["silo",
             $"--Mqtt:Port={mqttPort}", "--Mqtt:BindAddress=127.0.0.1",
+            $"--Gateway:HttpPort={httpPort}", "--Gateway:HttpBindAddress=127.0.0.1",
             $"--Cluster:SiloPort={FreePort()}", $"--Cluster:GatewayPort={FreePort()}",
             $"--Gateway:DataDirectory={data.FullName}", "--Logging:LogLevel:Default=Warning", .. settings])
         {
@@ -58,7 +66,7 @@ internal sealed class SiloProcess : IAsyncDisposable
         process.ErrorDataReceived += static (_, e) => { if (e.Data is not null) { Console.Error.WriteLine($"silo: {e.Data}"); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var silo = new SiloProcess(process, data, mqttPort);
+        var silo = new SiloProcess(process, data, mqttPort, httpPort);
         await silo.WaitUntilListeningAsync(cancellationToken);
         return silo;
     }
@@ -98,7 +106,7 @@ internal sealed class SiloProcess : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace IotAi.Cli.Bench;
+
+/// <summary>The baseline broker: Mosquitto on a free loopback port, from the machine's own package.</summary>
+internal sealed class MosquittoProcess : IAsyncDisposable
+{
+    private static readonly string[] Places = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto"];
+
+    private readonly Process _process;
+    private readonly string _config;
+
+    private MosquittoProcess(Process process, string config, int port)
+    {
+        _process = process;
+        _config = config;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    public TimeSpan Cpu
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
+    /// <summary>Null when no <c>mosquitto</c> is installed (the report then says so).</summary>
+    public static async Task<MosquittoProcess?> StartAsync(CancellationToken cancellationToken)
+    {
+        var binary = Places.FirstOrDefault(File.Exists);
+        if (binary is null)
+        {
+            return null;
+        }
+
+        var port = SiloProcess.FreePort();
+        var config = Path.GetTempFileName();
+        // Queues deep enough that QoS 1 fan-out never drops a chunk, as the gateway never does.
+        await File.WriteAllTextAsync(config, $"listener {port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 100000\npersistence false\nlog_dest none\n", cancellationToken);
+        var process = Process.Start(new ProcessStartInfo(binary, ["-c", config]) { RedirectStandardOutput = true, RedirectStandardError = true })
+            ?? throw new InvalidOperationException("Mosquitto did not start.");
+        var deadline = Stopwatch.GetTimestamp() + (10 * Stopwatch.Frequency);
+        while (true)
+        {
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, port, cancellationToken);
+                return new MosquittoProcess(process, config, port);
+            }
+            catch (SocketException) when (Stopwatch.GetTimestamp() < deadline && !process.HasExited)
+            {
+                await Task.Delay(100, cancellationToken);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+        File.Delete(_config);
+    }
+}
