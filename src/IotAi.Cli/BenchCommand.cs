@@ -54,6 +54,9 @@ internal static class BenchCommand
                 gateway.Add((load, model, await GatewayBenchmark.RunAsync(silo, fleet, TimeSpan.FromSeconds(3), measure, cancellationToken)));
             }
 
+            AnsiConsole.MarkupLine("Inference latency, steady and while the active version is swapped…");
+            var hotSwap = await HotSwapBenchmark.RunAsync(measure, cancellationToken);
+
             OtaFigures? otaFigures = null;
             var command = $"dotnet run -c Release --project src/IotAi.Cli -- bench --seconds {measure.TotalSeconds} --devices {fleetSize}";
             if (parse.GetValue(ota))
@@ -65,7 +68,7 @@ internal static class BenchCommand
                 command += $" --ota --ota-devices {otaCount} --ota-mb {size}";
             }
 
-            var report = new BenchmarkReport(command, raw, gateway, otaFigures).ToMarkdown();
+            var report = new BenchmarkReport(command, raw, gateway, hotSwap, otaFigures).ToMarkdown();
             var file = parse.GetValue(output)!;
             file.Directory?.Create();
             await File.WriteAllTextAsync(file.FullName, report, cancellationToken);

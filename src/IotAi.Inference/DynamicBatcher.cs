@@ -70,7 +70,7 @@ public sealed class DynamicBatcher : IAsyncDisposable
     {
         var batch = new List<Request>(_options.MaxBatchSize);
         var reader = _queue.Reader;
-        using var delay = new CancellationTokenSource();
+        var delay = new CancellationTokenSource();
         while (await reader.WaitToReadAsync())
         {
             while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var request))
@@ -80,17 +80,25 @@ public sealed class DynamicBatcher : IAsyncDisposable
 
             if (batch.Count < _options.MaxBatchSize && _options.MaxQueueDelay > TimeSpan.Zero)
             {
+                // A source that has fired cannot be reset: the next wait needs a fresh one.
+                if (!delay.TryReset())
+                {
+                    delay.Dispose();
+                    delay = new CancellationTokenSource();
+                }
+
                 await FillUntilDeadlineAsync(reader, batch, delay);
             }
 
             Execute(batch);
             batch.Clear();
         }
+
+        delay.Dispose();
     }
 
     private async Task FillUntilDeadlineAsync(ChannelReader<Request> reader, List<Request> batch, CancellationTokenSource delay)
     {
-        delay.TryReset();
         delay.CancelAfter(_options.MaxQueueDelay);
         try
         {

@@ -41,6 +41,23 @@ public sealed class DynamicBatcherTests
         await Assert.ThrowsAsync<ArgumentException>(() => batcher.InferAsync(new float[5]).AsTask());
     }
 
+    [Fact]
+    public async Task A_lone_request_waits_for_company_every_time_not_only_the_first()
+    {
+        using var model = ShippedModels.Load("sensor-anomaly");
+        var delay = TimeSpan.FromMilliseconds(30);
+        await using var batcher = new DynamicBatcher(model, new BatchingOptions { MaxBatchSize = 8, MaxQueueDelay = delay });
+        var input = new float[] { 45, 0.3f, 10 };
+
+        // Each request comes alone, after the previous batch ran: each must still wait out the queue delay.
+        for (var i = 0; i < 3; i++)
+        {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            await batcher.InferAsync(input);
+            Assert.True(System.Diagnostics.Stopwatch.GetElapsedTime(started) >= delay * 0.9, $"request {i} did not wait for others to batch with");
+        }
+    }
+
     private static async Task AssertBatchedEqualsSingleAsync(OnnxModel model, float[][] inputs)
     {
         var labels = model.Manifest.Labels.Count;

@@ -9,6 +9,7 @@ internal sealed record BenchmarkReport(
     string Command,
     IReadOnlyList<(string Model, RateMeasurement Batch1, RateMeasurement Batched, int BatchSize)> Raw,
     IReadOnlyList<(string Load, string Model, RateMeasurement Gateway)> Gateway,
+    HotSwapFigures HotSwap,
     OtaFigures? Ota = null)
 {
     public string ToMarkdown()
@@ -53,6 +54,20 @@ internal sealed record BenchmarkReport(
             var raw = Raw.First(r => r.Model == model).Batched;
             text.AppendLine(c, $"| {load} | {gateway.PerSecond:N0} | {gateway.CpuMicrosPerItem:F0} | {raw.PerSecond:N0} | {gateway.PerSecond / raw.PerSecond:F3} |");
         }
+
+        text.AppendLine();
+        text.AppendLine("## Inference latency during a hot swap");
+        text.AppendLine();
+        text.AppendLine("Four callers infer with the sensor model through the model host without pause: first with one version");
+        text.AppendLine("serving, then while the active version is promoted back and forth twice a second (each promotion loads,");
+        text.AppendLine("warms and swaps in the other version).");
+        text.AppendLine();
+        text.AppendLine("| phase | p50 | p99 | max | inferences |");
+        text.AppendLine("|---|---:|---:|---:|---:|");
+        text.AppendLine(c, $"| steady | {HotSwap.Steady.P50Ms:F3} ms | {HotSwap.Steady.P99Ms:F3} ms | {HotSwap.Steady.MaxMs:F1} ms | {HotSwap.Steady.Count:N0} |");
+        text.AppendLine(c, $"| {HotSwap.Swaps} swaps | {HotSwap.Swapping.P50Ms:F3} ms | {HotSwap.Swapping.P99Ms:F3} ms | {HotSwap.Swapping.MaxMs:F1} ms | {HotSwap.Swapping.Count:N0} |");
+        text.AppendLine();
+        text.AppendLine(c, $"p99 while swapping ÷ steady p99: **{HotSwap.Swapping.P99Ms / HotSwap.Steady.P99Ms:F2}×**; failed inferences: **{HotSwap.Failures}**.");
 
         if (Ota is { } ota)
         {
