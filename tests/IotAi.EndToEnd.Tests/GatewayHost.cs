@@ -28,7 +28,7 @@ internal sealed class GatewayHost : IAsyncDisposable
 
     public IServiceProvider Services => _host.Services;
 
-    public static async Task<GatewayHost> StartAsync(string dataDirectory)
+    public static async Task<GatewayHost> StartAsync(string dataDirectory, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var mqttPort = FreePort.Next();
         var httpPort = FreePort.Next();
@@ -46,6 +46,7 @@ internal sealed class GatewayHost : IAsyncDisposable
             // Small chunks, so even the default models travel in many pieces.
             ["Models:Ota:ChunkSize"] = "16384",
         });
+        builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.AddIotAiSilo();
         var host = builder.Build();
