@@ -20,6 +20,11 @@ public sealed class TestBroker : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>Called, off the broker's receive path, for every publish a client makes: the test's stand-in for the gateway.</summary>
+    public Func<RecordedPublish, Task>? Responder { get; set; }
+
+    private const string InjectedSender = "test-cloud";
+
     public static async Task<TestBroker> StartAsync()
     {
         var broker = new TestBroker(FreePort());
@@ -40,7 +45,13 @@ public sealed class TestBroker : IAsyncDisposable
         _server = new MqttServerFactory().CreateMqttServer(options);
         _server.InterceptingPublishAsync += e =>
         {
-            Record(new RecordedPublish(e.ClientId, e.ApplicationMessage));
+            var publish = new RecordedPublish(e.ClientId, e.ApplicationMessage);
+            Record(publish);
+            if (Responder is { } respond && e.ClientId != InjectedSender)
+            {
+                _ = Task.Run(() => respond(publish));
+            }
+
             return Task.CompletedTask;
         };
         await _server.StartAsync();
@@ -92,7 +103,7 @@ public sealed class TestBroker : IAsyncDisposable
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .Build();
         var server = _server ?? throw new InvalidOperationException("The broker is stopped.");
-        return server.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = "test-cloud" });
+        return server.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = InjectedSender });
     }
 
     public async ValueTask DisposeAsync() => await StopAsync();

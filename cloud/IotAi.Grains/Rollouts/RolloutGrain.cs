@@ -18,6 +18,9 @@ public sealed partial class RolloutGrain(
     public const string RolledBackState = "rolledBack";
 
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
+
+    /// <summary>A device that has not answered an offer at all after this long is offered again: the offer may have been lost.</summary>
+    private static readonly TimeSpan Reoffer = TimeSpan.FromSeconds(30);
     private IGrainTimer? _timer;
 
     private RolloutState State => rollout.State;
@@ -159,8 +162,16 @@ public sealed partial class RolloutGrain(
             }
 
             State.Devices[deviceId] = ModelUpdateStates.Offered;
+            State.OfferedAt[deviceId] = clock.GetUtcNow();
             await device.OfferModelAsync(plan.Model, plan.Version, Id);
             inFlight++;
+        }
+
+        foreach (var deviceId in stage.Where(d => State.Devices.GetValueOrDefault(d) == ModelUpdateStates.Offered
+            && clock.GetUtcNow() - State.OfferedAt.GetValueOrDefault(d) > Reoffer))
+        {
+            State.OfferedAt[deviceId] = clock.GetUtcNow();
+            await GrainFactory.GetGrain<IDeviceGrain>(deviceId).OfferModelAsync(plan.Model, plan.Version, Id);
         }
 
         var (activation, failure) = Rates(stage);

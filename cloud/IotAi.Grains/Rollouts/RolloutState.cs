@@ -24,4 +24,7 @@ public sealed class RolloutState
 
     /// <summary>Whether an operator stopped it, as opposed to a gate.</summary>
     [Id(8)] public bool Aborted { get; set; }
+
+    /// <summary>When each device was last offered the version, so a device that never answered is offered again.</summary>
+    [Id(9)] public Dictionary<string, DateTimeOffset> OfferedAt { get; set; } = [];
 }

@@ -35,6 +35,7 @@ internal sealed partial class ModelUpdater(
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        var watchdog = WatchAsync(cancellationToken);
         await foreach (var work in _work.Reader.ReadAllAsync(cancellationToken))
         {
             try
@@ -45,6 +46,34 @@ internal sealed partial class ModelUpdater(
             {
                 LogUpdateStepFailed(ex, deviceId);
             }
+        }
+
+        await watchdog;
+    }
+
+    /// <summary>
+    /// A fetch or a chunk can be lost without the connection dropping (a publish that timed out, a broker queue
+    /// that overflowed); without this the transfer would wait for ever. Requests unanswered for a while are sent again.
+    /// </summary>
+    private async Task WatchAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(StaleRequestMs));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                _work.Writer.TryWrite(async ct =>
+                {
+                    if (_transfer is { Requested.Count: > 0 } transfer && Environment.TickCount64 - transfer.LastRequest > StaleRequestMs)
+                    {
+                        await RequestAsync(transfer, [.. transfer.Requested], ct);
+                    }
+                });
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The agent is stopping.
         }
     }
 
@@ -103,8 +132,9 @@ internal sealed partial class ModelUpdater(
     private async Task OnChunkAsync(string sha256, int index, byte[] payload, CancellationToken cancellationToken)
     {
         var transfer = _transfer;
-        if (transfer is null || transfer.Offer.Sha256 != sha256 || index < 0 || index >= transfer.Offer.Chunks)
+        if (transfer is null || transfer.Offer.Sha256 != sha256 || !transfer.Missing.Contains(index))
         {
+            // Not ours, or a chunk we have: a repeat after a retry, or a stray.
             return;
         }
 

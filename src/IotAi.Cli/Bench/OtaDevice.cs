@@ -23,6 +23,7 @@ internal sealed class OtaDevice(string id, int port, int window) : IAsyncDisposa
     private int _nextToHash;
     private int _nextToAsk;
     private int _outstanding;
+    private long _lastProgress = Environment.TickCount64;
 
     public TaskCompletionSource<long> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -64,6 +65,7 @@ internal sealed class OtaDevice(string id, int port, int window) : IAsyncDisposa
 
             // The receive loop must not wait on our own publishes' acknowledgements.
             _ = Task.Run(() => AskAsync(window));
+            _ = Task.Run(WatchAsync);
             return;
         }
 
@@ -76,6 +78,12 @@ internal sealed class OtaDevice(string id, int port, int window) : IAsyncDisposa
         int ask;
         lock (_lock)
         {
+            if (index < _nextToHash || _early.ContainsKey(index))
+            {
+                // A repeat of a chunk that came after all, following a retry.
+                return;
+            }
+
             _early[index] = message.Payload.ToArray();
             while (_early.Remove(_nextToHash, out var chunk))
             {
@@ -84,6 +92,7 @@ internal sealed class OtaDevice(string id, int port, int window) : IAsyncDisposa
             }
 
             _outstanding--;
+            _lastProgress = Environment.TickCount64;
             ask = _outstanding == 0 ? window : 0;
         }
 
@@ -107,12 +116,48 @@ internal sealed class OtaDevice(string id, int port, int window) : IAsyncDisposa
             _outstanding += indexes.Count;
         }
 
-        if (indexes.Count > 0)
+        await FetchAsync(indexes);
+    }
+
+    private async Task FetchAsync(List<int> indexes)
+    {
+        if (indexes.Count == 0)
         {
-            var fetch = new ModelFetch(_offer!.Sha256, _offer.ChunkSize, indexes);
+            return;
+        }
+
+        var fetch = new ModelFetch(_offer!.Sha256, _offer.ChunkSize, indexes);
+        try
+        {
             await _client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(DeviceTopics.ModelFetch(id))
                 .WithPayload(JsonSerializer.SerializeToUtf8Bytes(fetch, ProtocolJson.Wire.ModelFetch))
                 .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
+        }
+        catch (MQTTnet.Exceptions.MqttCommunicationException)
+        {
+            // Timed out under load: the watchdog asks again.
+        }
+    }
+
+    /// <summary>As the edge agent does: chunks asked for and not come within a few seconds are asked for again.</summary>
+    private async Task WatchAsync()
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(5));
+        while (!Done.Task.IsCompleted && await timer.WaitForNextTickAsync())
+        {
+            List<int> missing;
+            lock (_lock)
+            {
+                if (Environment.TickCount64 - _lastProgress < 5000 || _outstanding == 0)
+                {
+                    continue;
+                }
+
+                missing = [.. Enumerable.Range(_nextToHash, _nextToAsk - _nextToHash).Where(i => !_early.ContainsKey(i))];
+                _lastProgress = Environment.TickCount64;
+            }
+
+            await FetchAsync(missing);
         }
     }
 
