@@ -28,16 +28,8 @@ public sealed class TwoSiloTests : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             var port = FreePort.Next();
-            silo.Services.AddGatewayServices();
-            silo.Services.AddHostedService<DefaultModelInstaller>();
-            silo.Services.AddModelHost();
-            silo.Services.Configure<ModelHostOptions>(o =>
-            {
-                // Both silos share one data directory, as silos on one machine do: one registry, one key.
-                o.Directory = Path.Combine(_data.FullName, "models");
-                o.KeysDirectory = Path.Combine(_data.FullName, "keys");
-            });
-            silo.Services.AddFileGrainStorage(DeviceGrain.StorageName, new GatewayOptions { DataDirectory = _data.FullName });
+            // Both silos of a cluster share one data directory, as silos on one machine do: one registry, one key.
+            silo.Services.AddIotAiSiloServices(new GatewayOptions { DataDirectory = _data.FullName });
             silo.Services.AddMqttIngress();
             silo.Services.Configure<MqttIngressOptions>(o =>
             {

@@ -24,15 +24,8 @@ public sealed class ClusterFixture : IAsyncLifetime
         builder.ConfigureSiloHost((_, host) => host.Logging.SetMinimumLevel(LogLevel.Warning));
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.Services.AddGatewayServices();
-            silo.Services.AddHostedService<DefaultModelInstaller>();
-            silo.Services.AddModelHost();
-            silo.Services.Configure<ModelHostOptions>(o =>
-            {
-                o.Directory = Path.Combine(_data.FullName, "models");
-                o.KeysDirectory = Path.Combine(_data.FullName, "keys");
-            });
-            silo.Services.AddFileGrainStorage(DeviceGrain.StorageName, new GatewayOptions { DataDirectory = _data.FullName });
+            // Both silos of a cluster share one data directory, as silos on one machine do: one registry, one key.
+            silo.Services.AddIotAiSiloServices(new GatewayOptions { DataDirectory = _data.FullName });
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();

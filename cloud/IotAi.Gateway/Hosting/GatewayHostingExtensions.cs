@@ -33,29 +33,12 @@ public static class GatewayHostingExtensions
         var gateway = Bind<GatewayOptions>(builder, GatewayOptions.SectionName);
         var cluster = Bind<ClusterOptions>(builder, ClusterOptions.SectionName);
 
-        builder.Services.AddOptions<ModelHostOptions>()
-            .Configure<IOptions<GatewayOptions>>((models, data) =>
-            {
-                if (string.IsNullOrEmpty(models.Directory))
-                {
-                    models.Directory = data.Value.ModelsDirectory;
-                }
-
-                if (string.IsNullOrEmpty(models.KeysDirectory))
-                {
-                    models.KeysDirectory = data.Value.KeysDirectory;
-                }
-            });
-
         // Hosted services start in this order: models are on disk, then loaded, then the silo, then MQTT.
-        builder.Services.AddHostedService<DefaultModelInstaller>();
-        builder.Services.AddModelHost();
-        builder.Services.AddGatewayServices();
+        builder.Services.AddIotAiSiloServices(gateway);
         builder.UseOrleans(silo =>
         {
             var primary = cluster.PrimarySiloPort is int port ? new IPEndPoint(IPAddress.Loopback, port) : null;
             silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, primary, cluster.ServiceId, cluster.ClusterId);
-            silo.Services.AddFileGrainStorage(DeviceGrain.StorageName, gateway);
         });
         builder.Services.AddMqttIngress();
         builder.Services.AddHostedService<RolloutWaker>();
@@ -78,7 +61,34 @@ public static class GatewayHostingExtensions
         return endpoints;
     }
 
-    /// <summary>The parts of a silo that do not depend on how it is clustered; tests use these with a test cluster.</summary>
+    /// <summary>
+    /// Everything a silo runs but its clustering and its MQTT broker: the model registry, keys and host (with
+    /// the shipped models installed into an empty registry), file grain state under <paramref name="gateway"/>'s
+    /// data directory, and the gateway's own services. Test clusters use it, so they run what a real silo runs.
+    /// </summary>
+    public static IServiceCollection AddIotAiSiloServices(this IServiceCollection services, GatewayOptions gateway)
+    {
+        ArgumentNullException.ThrowIfNull(gateway);
+        services.AddGatewayServices();
+        services.AddHostedService<DefaultModelInstaller>();
+        services.AddModelHost();
+        services.PostConfigure<ModelHostOptions>(models =>
+        {
+            if (string.IsNullOrEmpty(models.Directory))
+            {
+                models.Directory = gateway.ModelsDirectory;
+            }
+
+            if (string.IsNullOrEmpty(models.KeysDirectory))
+            {
+                models.KeysDirectory = gateway.KeysDirectory;
+            }
+        });
+        services.AddFileGrainStorage(DeviceGrain.StorageName, gateway);
+        return services;
+    }
+
+    /// <summary>The gateway's services that do not depend on how the silo is clustered or where it keeps data.</summary>
     public static IServiceCollection AddGatewayServices(this IServiceCollection services)
     {
         services.AddMetrics();
