@@ -94,4 +94,27 @@ public sealed class BadInputTests(SiloFixture silo)
         Assert.Equal(MqttClientPublishReasonCode.PayloadFormatInvalid, ack.ReasonCode);
         Assert.Equal((ErrorCodes.PayloadInvalid, DeviceTopics.Reported(device.Id)), (error.Code, error.Topic));
     }
+
+    [Fact]
+    public async Task A_client_without_an_id_may_watch_but_is_no_device()
+    {
+        await using var device = await TestDevice.ConnectAsync(silo.Host.MqttPort);
+        using var watcher = new MqttClientFactory().CreateMqttClient();
+        var seen = new TaskCompletionSource<MqttApplicationMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
+        watcher.ApplicationMessageReceivedAsync += e =>
+        {
+            seen.TrySetResult(e.ApplicationMessage);
+            return Task.CompletedTask;
+        };
+
+        var connected = await watcher.ConnectAsync(new MqttClientOptionsBuilder()
+            .WithTcpServer("127.0.0.1", silo.Host.MqttPort).WithClientId("").WithProtocolVersion(MqttProtocolVersion.V500).WithCleanStart().Build());
+        await watcher.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(DeviceTopics.DownlinkFilter(device.Id)).Build());
+        await device.SendTelemetryAsync(seq: 1, temperature: 45);
+
+        Assert.Equal(MqttClientConnectResultCode.Success, connected.ResultCode);
+        Assert.False(DeviceTopics.IsValidDeviceId(connected.AssignedClientIdentifier), $"the watcher was given a device id: {connected.AssignedClientIdentifier}");
+        Assert.Equal(DeviceTopics.Result(device.Id), (await seen.Task.WaitAsync(TimeSpan.FromSeconds(15))).Topic);
+        await watcher.DisconnectAsync();
+    }
 }

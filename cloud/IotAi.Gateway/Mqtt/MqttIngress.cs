@@ -80,6 +80,13 @@ public sealed partial class MqttIngress(
 
     private async Task OnValidatingConnectionAsync(ValidatingConnectionEventArgs e)
     {
+        if (string.IsNullOrEmpty(e.ClientId))
+        {
+            // A watcher such as mosquitto_sub may leave its id to the server. '~' is no device id character, so
+            // such a client is never taken for a device.
+            e.AssignedClientIdentifier = $"anonymous~{Guid.NewGuid():N}";
+        }
+
         var refusal = await policy.AuthorizeConnectAsync(new ConnectRequest(e.ClientId, e.UserName, e.RawPassword, e.RemoteEndPoint?.ToString()));
         if (refusal is not null)
         {
