@@ -31,7 +31,7 @@ public sealed partial class ModelHost(IOptions<ModelHostOptions> options, ModelR
 
     public async ValueTask<LoadedModel?> GetAsync(string name, string version, CancellationToken cancellationToken = default)
     {
-        if (registry.Find(name, version) is null)
+        if (registry.TryFind(name, version) is null)
         {
             return null;
         }

@@ -232,10 +232,17 @@ public sealed class ModelRegistry(string root, TrustedKeys trusted)
         File.Move(temporary, path, overwrite: true);
     }
 
+    /// <summary>1 to 64 letters, digits, '-', '_' or '.', not starting with '.'; anything else cannot be registered.</summary>
+    public static bool IsValidName(string? value) =>
+        value is { Length: > 0 and <= 64 } && !value.StartsWith('.') && value.All(static c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+
+    /// <summary>A version, or null when it is not registered or its name could not be one (as from a URL).</summary>
+    public RegisteredModel? TryFind(string name, string version) => IsValidName(name) && IsValidName(version) ? Find(name, version) : null;
+
     /// <summary>Names and versions become folder names, so only a safe alphabet is allowed: no path can escape the registry.</summary>
     private static void CheckName(string value)
     {
-        if (value.Length is 0 or > 64 || value.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')) || value.StartsWith('.'))
+        if (!IsValidName(value))
         {
             throw new ArgumentException($"'{value}' is not a valid model name or version: use 1 to 64 letters, digits, '-', '_' or '.', not starting with '.'.", nameof(value));
         }

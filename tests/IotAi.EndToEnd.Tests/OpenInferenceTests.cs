@@ -35,6 +35,14 @@ public sealed class OpenInferenceTests(SiloFixture silo)
     }
 
     [Fact]
+    public async Task Names_no_model_could_have_are_simply_not_found()
+    {
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync("/v2/models/.hidden")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync("/v2/models/sensor-anomaly/versions/.x/ready")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.PostAsJsonAsync("/api/rollouts", new { model = "..", version = "1" })).StatusCode);
+    }
+
+    [Fact]
     public async Task Infer_answers_a_batch_as_the_device_path_does()
     {
         await using var device = await TestDevice.ConnectAsync(silo.Host.MqttPort);

@@ -46,7 +46,7 @@ public static class DeviceEndpoints
                 return InvalidDevice(deviceId);
             }
 
-            if (Find(registry, request.Name, request.Version) is null)
+            if (registry.TryFind(request.Name, request.Version) is null)
             {
                 return Results.NotFound(new OipError($"model '{request.Name}' has no version '{request.Version}'"));
             }
@@ -55,18 +55,6 @@ public static class DeviceEndpoints
             return Results.Accepted($"/api/devices/{deviceId}");
         });
         return endpoints;
-    }
-
-    private static RegisteredModel? Find(ModelRegistry registry, string name, string version)
-    {
-        try
-        {
-            return registry.Find(name, version);
-        }
-        catch (ArgumentException)
-        {
-            return null;
-        }
     }
 
     private static IResult InvalidDevice(string deviceId) =>

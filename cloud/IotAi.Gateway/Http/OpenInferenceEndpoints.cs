@@ -38,7 +38,7 @@ public static class OpenInferenceEndpoints
 
     private static IResult Metadata(ModelRegistry registry, string name, string? version)
     {
-        var versions = Safe(() => registry.Versions(name)) ?? [];
+        IReadOnlyList<RegisteredModel> versions = ModelRegistry.IsValidName(name) ? registry.Versions(name) : [];
         var model = version is null ? versions.FirstOrDefault(v => v.State == ModelState.Active) : versions.FirstOrDefault(v => v.Version == version);
         if (model is null)
         {
@@ -108,7 +108,7 @@ public static class OpenInferenceEndpoints
     }
 
     private static async Task<LoadedModel?> ResolveAsync(IModelHost host, string name, string? version, CancellationToken cancellationToken) =>
-        version is null ? host.Active(name) : await SafeAsync(() => host.GetAsync(name, version, cancellationToken));
+        version is null ? host.Active(name) : await host.GetAsync(name, version, cancellationToken);
 
     private static bool Flatten(JsonElement data, List<float> into)
     {
@@ -149,31 +149,4 @@ public static class OpenInferenceEndpoints
         Results.NotFound(new OipError(version is null ? $"model '{name}' has no active version" : $"model '{name}' has no version '{version}'"));
 
     private static IResult BadRequest(string error) => Results.BadRequest(new OipError(error));
-
-    // Names come from the URL: one the registry refuses as unsafe is simply not found.
-    private static T? Safe<T>(Func<T> read)
-        where T : class
-    {
-        try
-        {
-            return read();
-        }
-        catch (ArgumentException)
-        {
-            return null;
-        }
-    }
-
-    private static async Task<T?> SafeAsync<T>(Func<ValueTask<T?>> read)
-        where T : class
-    {
-        try
-        {
-            return await read();
-        }
-        catch (ArgumentException)
-        {
-            return null;
-        }
-    }
 }

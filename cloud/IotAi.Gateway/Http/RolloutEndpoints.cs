@@ -15,7 +15,7 @@ public static class RolloutEndpoints
         rollouts.MapPost("/", static async (RolloutRequest request, IGrainFactory grains, ModelRegistry registry) =>
         {
             var id = request.Id ?? $"{request.Model}-{request.Version}-{DateTimeOffset.UtcNow:yyyyMMddHHmmss}";
-            if (Find(registry, request.Model, request.Version) is null)
+            if (registry.TryFind(request.Model, request.Version) is null)
             {
                 return Results.NotFound(new OipError($"model '{request.Model}' has no version '{request.Version}'"));
             }
@@ -54,18 +54,6 @@ public static class RolloutEndpoints
         catch (KeyNotFoundException ex)
         {
             return Results.NotFound(new OipError(ex.Message));
-        }
-    }
-
-    private static RegisteredModel? Find(ModelRegistry registry, string name, string version)
-    {
-        try
-        {
-            return registry.Find(name, version);
-        }
-        catch (ArgumentException)
-        {
-            return null;
         }
     }
 }

@@ -122,11 +122,9 @@ public sealed class EdgeModelStore(string root)
 
     private static string ChunkName(int index) => index.ToString("D6", CultureInfo.InvariantCulture) + ".chunk";
 
-    /// <summary>Names and versions become folder names: only a safe alphabet, as the registry allows.</summary>
+    /// <summary>Names and versions become folder names: only what the registry itself allows.</summary>
     private static string Safe(string value) =>
-        value.Length is > 0 and <= 64 && !value.StartsWith('.') && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')
-            ? value
-            : throw new ArgumentException($"'{value}' is not a valid model name or version.", nameof(value));
+        ModelRegistry.IsValidName(value) ? value : throw new ArgumentException($"'{value}' is not a valid model name or version.", nameof(value));
 
     private static void WriteAtomically(string path, ReadOnlySpan<byte> content)
     {
