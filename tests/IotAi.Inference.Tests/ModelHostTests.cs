@@ -43,6 +43,33 @@ public sealed class ModelHostTests : IDisposable
     }
 
     [Fact]
+    public async Task Batching_set_for_one_model_applies_to_it_alone()
+    {
+        Import("sensor-anomaly");
+        Import("shape-classifier");
+        using var host = Host(batching: new Dictionary<string, BatchingOptions> { ["sensor-anomaly"] = new() { MaxBatchSize = 1 } });
+        await host.StartAsync(CancellationToken.None);
+        try
+        {
+            var sensor = host.ForKind(PayloadKind.Telemetry)!;
+            var image = host.ForKind(PayloadKind.Image)!;
+            int sensorLargest = 0, imageLargest = 0;
+            sensor.Batcher.BatchCompleted += (size, _) => sensorLargest = Math.Max(sensorLargest, size);
+            image.Batcher.BatchCompleted += (size, _) => imageLargest = Math.Max(imageLargest, size);
+
+            await Task.WhenAll(Enumerable.Range(0, 64).Select(_ => sensor.InferAsync(new float[] { 45, 0.3f, 10 }).AsTask()));
+            await Task.WhenAll(Enumerable.Range(0, 64).Select(_ => image.InferAsync(new float[1024]).AsTask()));
+
+            Assert.Equal(1, sensorLargest);
+            Assert.True(imageLargest > 1, "the model without its own setting did not batch at all");
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
     public async Task Refuses_to_serve_a_model_whose_weights_changed_after_signing()
     {
         var model = Import("sensor-anomaly");
@@ -154,13 +181,14 @@ public sealed class ModelHostTests : IDisposable
         return _registry.Import(ModelPackage.Create(manifest, File.ReadAllBytes(Path.Combine(folder, ModelManifest.OnnxFileName)), _signer));
     }
 
-    private ModelHost Host(TimeSpan? refresh = null, TimeSpan? idle = null) => new(
+    private ModelHost Host(TimeSpan? refresh = null, TimeSpan? idle = null, Dictionary<string, BatchingOptions>? batching = null) => new(
         Options.Create(new ModelHostOptions
         {
             Directory = _root.FullName,
             KeysDirectory = _root.FullName,
             RefreshInterval = refresh ?? TimeSpan.FromSeconds(2),
             IdleUnloadAfter = idle ?? TimeSpan.FromMinutes(5),
+            ModelBatching = batching ?? [],
         }),
         _registry,
         NullLogger<ModelHost>.Instance,
