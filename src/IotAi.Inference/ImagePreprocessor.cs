@@ -1,4 +1,5 @@
 using IotAi.Models;
+using IotAi.Protocol;
 using SkiaSharp;
 
 namespace IotAi.Inference;
@@ -19,6 +20,12 @@ public static class ImagePreprocessor
         if (encoded.IsEmpty)
         {
             return "the image is empty";
+        }
+
+        // The decoder reads more formats than the protocol admits; JPEG and PNG are all a device may send.
+        if (ContentTypes.SniffImage(encoded) is null)
+        {
+            return "the payload is not a JPEG or PNG image";
         }
 
         using var data = SKData.CreateCopy(encoded);

@@ -33,6 +33,17 @@ public sealed class ImagePreprocessorTests
     }
 
     [Fact]
+    public void Refuses_an_image_format_the_protocol_does_not_admit()
+    {
+        using var bitmap = new SKBitmap(32, 32);
+        using var webp = bitmap.Encode(SKEncodedImageFormat.Webp, 90);
+
+        var error = ImagePreprocessor.TryPreprocess(webp.ToArray(), Recipe, new float[Recipe.InputLength]);
+
+        Assert.Contains("not a JPEG or PNG", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Refuses_a_huge_image_from_its_header_alone()
     {
         using var bitmap = new SKBitmap(5000, 8);
