@@ -105,7 +105,8 @@ public sealed partial class DeviceGrain(
         State.Downlink is not null,
         new Dictionary<string, string>(State.OfferedModels),
         new Dictionary<string, ModelUpdate>(State.ModelUpdates),
-        new Dictionary<string, string>(State.Tags)));
+        new Dictionary<string, string>(State.Tags),
+        State.Quality.ToDictionary(static q => q.Key, static q => (IReadOnlyList<VersionQuality>)[.. q.Value])));
 
     public async Task SetTagsAsync(IReadOnlyDictionary<string, string> tags)
     {
@@ -205,13 +206,8 @@ public sealed partial class DeviceGrain(
 
     private static (long? Seq, string? Error) Read(Uplink uplink, LoadedModel model, Span<float> features)
     {
-        if (uplink.Kind == PayloadKind.Telemetry)
-        {
-            var read = model.Telemetry!.Read(uplink.Payload, features);
-            return (read.Seq ?? uplink.Seq, read.Error);
-        }
-
-        return (uplink.Seq, ImagePreprocessor.TryPreprocess(uplink.Payload, model.Manifest.Image!, features));
+        var (seq, error) = model.ReadInput(uplink.Payload, features);
+        return (seq ?? uplink.Seq, error);
     }
 
     private static SequenceWindow Accept(SequenceWindow window, long seq)

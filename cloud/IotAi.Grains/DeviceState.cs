@@ -38,4 +38,7 @@ public sealed class DeviceState
 
     /// <summary>Whether the device directory knows this device and its current tags.</summary>
     [Id(13)] public bool Registered { get; set; }
+
+    /// <summary>How each model's recent versions answer on the device, by model name, oldest version first.</summary>
+    [Id(14)] public Dictionary<string, List<VersionQuality>> Quality { get; set; } = [];
 }

@@ -15,4 +15,5 @@ public sealed record DeviceTwin(
     bool Connected,
     IReadOnlyDictionary<string, string> OfferedModels,
     IReadOnlyDictionary<string, ModelUpdate> ModelUpdates,
-    IReadOnlyDictionary<string, string> Tags);
+    IReadOnlyDictionary<string, string> Tags,
+    IReadOnlyDictionary<string, IReadOnlyList<VersionQuality>> Quality);

@@ -38,4 +38,10 @@ public interface IDeviceGrain : IGrainWithStringKey
 
     /// <summary>Records how a model update goes on the device (<c>devices/{id}/up/model/status</c>).</summary>
     Task<UplinkReply> ReportModelStatusAsync(byte[] payload, string topic);
+
+    /// <summary>Records how a model version answers on the device (<c>devices/{id}/up/model/quality</c>).</summary>
+    Task<UplinkReply> ReportModelQualityAsync(byte[] payload, string topic);
+
+    /// <summary>What the device last reported about each recent version of <paramref name="name"/>, oldest first.</summary>
+    Task<IReadOnlyList<VersionQuality>> GetModelQualityAsync(string name);
 }

@@ -10,9 +10,10 @@ using MQTTnet.Protocol;
 namespace IotAi.Edge;
 
 /// <summary>
-/// The edge device: runs its sources into the <see cref="IOutbox"/>, publishes what they produce over one
-/// MQTT connection that it keeps alive, and reports the cloud's answers through its events and the
-/// <see cref="IResultSink"/>. Sources → bounded outbox → one publisher loop → broker; downlinks → dispatcher.
+/// The edge device: runs its own model on each sample its sources produce (<see cref="LocalInference"/>), queues
+/// the sample in the <see cref="IOutbox"/>, publishes over one MQTT connection that it keeps alive, and reports
+/// the cloud's answers through its events and the <see cref="IResultSink"/>, and how its models answer through
+/// quality reports. Sources → local model → bounded outbox → one publisher loop → broker; downlinks → dispatcher.
 /// </summary>
 public sealed partial class EdgeAgent(
     IOptions<EdgeAgentOptions> options,
@@ -22,6 +23,8 @@ public sealed partial class EdgeAgent(
     IResultSink sink,
     EdgeModelStore models,
     EdgeModelRuntime runtime,
+    LocalInference local,
+    ModelQualityTracker quality,
     TrustedKeys trusted,
     TimeProvider timeProvider,
     ILogger<EdgeAgent> logger) : BackgroundService
@@ -48,6 +51,7 @@ public sealed partial class EdgeAgent(
             settings, ConnectionPipeline.Create(settings, timeProvider, logger), downlink.HandleAsync, logger);
         link = connection;
         var publisher = new UplinkPublisher(settings.DeviceId, outbox, counter, inFlight, connection, timeProvider, logger);
+        var reporter = new QualityReporter(settings.DeviceId, quality, settings.QualityReportInterval, timeProvider, (topic, payload, ct) => PublishControlAsync(connection, topic, payload, ct), logger);
         var names = string.Join(',', active.Select(s => s.Name));
         LogStarting(logger, settings.DeviceId, settings.Host, settings.Port, names);
 
@@ -55,7 +59,7 @@ public sealed partial class EdgeAgent(
         var pumps = active.Select(source => Task.Run(() => PumpAsync(source, stoppingToken), CancellationToken.None)).ToArray();
         try
         {
-            await Task.WhenAll(connection.RunAsync(stoppingToken), publisher.RunAsync(stoppingToken), updater.RunAsync(stoppingToken));
+            await Task.WhenAll(connection.RunAsync(stoppingToken), publisher.RunAsync(stoppingToken), updater.RunAsync(stoppingToken), reporter.RunAsync(stoppingToken));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -119,6 +123,7 @@ public sealed partial class EdgeAgent(
         {
             await foreach (var sample in source.ReadAsync(cancellationToken))
             {
+                await local.InferAsync(sample, cancellationToken);
                 await outbox.EnqueueAsync(sample, cancellationToken);
             }
 

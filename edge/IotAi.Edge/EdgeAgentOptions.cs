@@ -76,6 +76,13 @@ public sealed class EdgeAgentOptions
     [Range(1, 64)]
     public int FetchWindow { get; set; } = 16;
 
+    /// <summary>A local answer less confident than this is a hard example: counted in the quality reports rollouts judge by.</summary>
+    [Range(0.0, 1.0)]
+    public double ConfidenceThreshold { get; set; } = 0.6;
+
+    /// <summary>How often the agent reports how its models answer (<c>up/model/quality</c>), when they have answered since the last report.</summary>
+    public TimeSpan QualityReportInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The names of the sources that run, after defaults.</summary>
     public IReadOnlyList<string> ActiveSources => Sources is { Count: > 0 } configured
         ? [.. configured]

@@ -20,6 +20,7 @@ public sealed class EdgeAgentOptionsValidator : IValidateOptions<EdgeAgentOption
         RequirePositive(failures, nameof(options.KeepAlive), options.KeepAlive);
         RequirePositive(failures, nameof(options.ConnectTimeout), options.ConnectTimeout);
         RequirePositive(failures, nameof(options.ReconnectDelay), options.ReconnectDelay);
+        RequirePositive(failures, nameof(options.QualityReportInterval), options.QualityReportInterval);
         if (options.MaxReconnectDelay < options.ReconnectDelay)
         {
             failures.Add("Edge:MaxReconnectDelay must not be shorter than Edge:ReconnectDelay.");

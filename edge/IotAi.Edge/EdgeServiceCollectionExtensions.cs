@@ -35,6 +35,8 @@ public static class EdgeServiceCollectionExtensions
         services.TryAddSingleton(sp => TrustedKeysFrom(sp.GetRequiredService<IOptions<EdgeAgentOptions>>().Value));
         services.TryAddSingleton(sp => new EdgeModelRuntime(
             sp.GetRequiredService<EdgeModelStore>(), sp.GetRequiredService<TrustedKeys>(), sp.GetRequiredService<ILogger<EdgeModelRuntime>>()));
+        services.TryAddSingleton<ModelQualityTracker>();
+        services.TryAddSingleton<LocalInference>();
         services.TryAddSingleton<EdgeAgent>();
         services.AddHostedService(sp => sp.GetRequiredService<EdgeAgent>());
         return services;

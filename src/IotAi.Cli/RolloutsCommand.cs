@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
+using IotAi.Grains.Rollouts;
 using Spectre.Console;
 
 namespace IotAi.Cli;
@@ -26,7 +27,16 @@ internal static class RolloutsCommand
         var concurrency = new Option<int>("--max-downloads") { Description = "Devices fetching at once", DefaultValueFactory = _ => 50 };
         var rolloutId = new Option<string?>("--id") { Description = "The rollout's id (default: model-version-time)" };
         var watch = new Option<bool>("--watch") { Description = "Follow the rollout with a progress bar until it ends" };
-        var start = new Command("start", "Start a staged rollout of a model version") { model, version, devices, tags, percent, stages, concurrency, rolloutId, watch, url };
+        var qualitySamples = new Option<int>("--quality-samples")
+        {
+            Description = "Answers of the new version a stage's devices must report before its quality is judged against the previous version",
+            DefaultValueFactory = _ => QualityGates.Default.MinSamples,
+        };
+        var noQuality = new Option<bool>("--no-quality-gates") { Description = "Judge stages on activation and failures alone" };
+        var start = new Command("start", "Start a staged rollout of a model version")
+        {
+            model, version, devices, tags, percent, stages, concurrency, qualitySamples, noQuality, rolloutId, watch, url,
+        };
         start.SetAction(async (parse, ct) =>
         {
             var shares = parse.GetValue(stages)!.Split(',').Select(s => double.Parse(s, CultureInfo.InvariantCulture)).ToList();
@@ -43,6 +53,10 @@ internal static class RolloutsCommand
                 },
                 stages = shares.Select((share, i) => new { name = i == 0 ? "canary" : share >= 100 ? "all" : $"wave {i}", percent = share }),
                 maxConcurrentDownloads = parse.GetValue(concurrency),
+                gates = RolloutGates.Default with
+                {
+                    Quality = parse.GetValue(noQuality) ? null : QualityGates.Default with { MinSamples = parse.GetValue(qualitySamples) },
+                },
             };
             using var http = Client(parse, url);
             var response = await http.PostAsJsonAsync("/api/rollouts", request, ct);
@@ -120,7 +134,8 @@ internal static class RolloutsCommand
                     var phase = status.GetProperty("phase").ToString();
                     bar.MaxValue = status.GetProperty("targets").GetInt32();
                     bar.Value = active;
-                    bar.Description = $"{id} · stage {status.GetProperty("stage").GetInt32() + 1} · {phase}";
+                    var quality = status.TryGetProperty("quality", out var q) && q.ValueKind == JsonValueKind.Object ? $" · {q.GetProperty("summary").GetString()}" : "";
+                    bar.Description = Markup.Escape($"{id} · stage {status.GetProperty("stage").GetInt32() + 1} · {phase}{quality}");
                     if (phase is not ("Running" or "Paused" or "RollingBack"))
                     {
                         return;

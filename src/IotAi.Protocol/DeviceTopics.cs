@@ -15,6 +15,7 @@ public static class DeviceTopics
     public const string ReportedSuffix = "up/twin/reported";
     public const string ModelFetchSuffix = "up/model/fetch";
     public const string ModelStatusSuffix = "up/model/status";
+    public const string ModelQualitySuffix = "up/model/quality";
     public const string ModelOfferSuffix = "down/model/offer";
     public const string ModelChunkSuffix = "down/model/chunk";
     public const string ResultSuffix = "down/result";
@@ -36,6 +37,8 @@ public static class DeviceTopics
     public static string ModelFetch(string deviceId) => $"{Root}/{deviceId}/{ModelFetchSuffix}";
 
     public static string ModelStatus(string deviceId) => $"{Root}/{deviceId}/{ModelStatusSuffix}";
+
+    public static string ModelQuality(string deviceId) => $"{Root}/{deviceId}/{ModelQualitySuffix}";
 
     public static string ModelOffer(string deviceId) => $"{Root}/{deviceId}/{ModelOfferSuffix}";
 
@@ -113,6 +116,11 @@ public static class DeviceTopics
         if (path.SequenceEqual(ModelStatusSuffix))
         {
             return new UplinkTopicParse(UplinkTopicStatus.ModelStatus, id, default, null);
+        }
+
+        if (path.SequenceEqual(ModelQualitySuffix))
+        {
+            return new UplinkTopicParse(UplinkTopicStatus.ModelQuality, id, default, null);
         }
 
         if (path.StartsWith(ImageSuffix + "/", StringComparison.Ordinal)

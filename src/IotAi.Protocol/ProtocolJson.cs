@@ -13,6 +13,7 @@ namespace IotAi.Protocol;
 [JsonSerializable(typeof(ModelOffer))]
 [JsonSerializable(typeof(ModelFetch))]
 [JsonSerializable(typeof(ModelStatusReport))]
+[JsonSerializable(typeof(ModelQualityReport))]
 public sealed partial class ProtocolJson : JsonSerializerContext
 {
     /// <summary>

@@ -15,6 +15,9 @@ public enum UplinkTopicStatus
 
     /// <summary>Where a model update stands on the device (<see cref="ModelStatusReport"/>).</summary>
     ModelStatus,
+
+    /// <summary>How a model version answers on the device (<see cref="ModelQualityReport"/>).</summary>
+    ModelQuality,
     InvalidDeviceId,
     UnknownKind,
 }

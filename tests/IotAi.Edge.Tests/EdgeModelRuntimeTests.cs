@@ -20,11 +20,7 @@ public sealed class EdgeModelRuntimeTests : IAsyncDisposable
         _runtime = new EdgeModelRuntime(_store, _trusted, NullLogger.Instance);
     }
 
-    private static (ModelManifest Manifest, byte[] Onnx) Shipped()
-    {
-        var folder = Path.Combine(AppContext.BaseDirectory, "DefaultModels", "sensor-anomaly", "1");
-        return (ModelManifest.Load(Path.Combine(folder, ModelManifest.FileName)), File.ReadAllBytes(Path.Combine(folder, ModelManifest.OnnxFileName)));
-    }
+    private static (ModelManifest Manifest, byte[] Onnx) Shipped() => ShippedSensorModel.Read();
 
     private ModelPackage Package(string version, ModelSigner? signer = null)
     {

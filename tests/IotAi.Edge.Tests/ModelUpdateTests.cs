@@ -14,10 +14,7 @@ public sealed class ModelUpdateTests : IDisposable
     [Fact]
     public async Task A_chunk_lost_on_the_way_is_fetched_again_without_a_reconnect()
     {
-        var folder = Path.Combine(AppContext.BaseDirectory, "DefaultModels", "sensor-anomaly", "1");
-        var package = ModelPackage.Create(ModelManifest.Load(Path.Combine(folder, ModelManifest.FileName)), File.ReadAllBytes(Path.Combine(folder, ModelManifest.OnnxFileName)), _signer);
-        var key = Path.Combine(_data.FullName, "gateway.pub.pem");
-        await File.WriteAllTextAsync(key, _signer.ExportPublicKeyPem());
+        var (package, key) = await ShippedSensorModel.SignAsync(_signer, _data.FullName);
         await using var broker = await TestBroker.StartAsync();
         var deviceId = AgentHost.NewDeviceId("ota-lost");
         var requests = new List<int>();

@@ -18,7 +18,11 @@ internal sealed class EdgeAgentHost : IAsyncDisposable
 
     public EdgeModelStore Store => _host.Services.GetRequiredService<EdgeModelStore>();
 
-    public static IHost Build(string deviceId, int port, string dataDirectory, params string[] trustedKeyFiles)
+    public static IHost Build(string deviceId, int port, string dataDirectory, params string[] trustedKeyFiles) =>
+        Build(deviceId, port, dataDirectory, new Dictionary<string, string?>(), trustedKeyFiles);
+
+    /// <summary>As the other overload, with <c>Edge:</c> settings of the test's own on top.</summary>
+    public static IHost Build(string deviceId, int port, string dataDirectory, IReadOnlyDictionary<string, string?> overrides, params string[] trustedKeyFiles)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         var settings = new Dictionary<string, string?>
@@ -34,6 +38,11 @@ internal sealed class EdgeAgentHost : IAsyncDisposable
         for (var i = 0; i < trustedKeyFiles.Length; i++)
         {
             settings[$"Edge:TrustedKeyFiles:{i}"] = trustedKeyFiles[i];
+        }
+
+        foreach (var (key, value) in overrides)
+        {
+            settings["Edge:" + key] = value;
         }
 
         builder.Configuration.AddInMemoryCollection(settings);

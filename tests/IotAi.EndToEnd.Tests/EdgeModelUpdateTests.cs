@@ -25,10 +25,10 @@ public sealed class EdgeModelUpdateTests(SiloFixture silo) : IDisposable
         var deviceId = $"edge-ota-{Guid.NewGuid():N}";
         await using var agent = await EdgeAgentHost.StartAsync(EdgeAgentHost.Build(deviceId, silo.Host.MqttPort, _edge.FullName, TrustSilo()));
         var grain = silo.Host.Grains.GetGrain<IDeviceGrain>(deviceId);
-        await WaitUntilAsync(async () => (await grain.GetTwinAsync()).Connected);
+        await Eventually.TrueAsync(async () => (await grain.GetTwinAsync()).Connected, "the agent did not connect", seconds: 30);
 
         await grain.OfferModelAsync("shape-classifier", "1");
-        await WaitUntilAsync(async () => (await grain.GetTwinAsync()).ModelUpdates.GetValueOrDefault("shape-classifier")?.State == ModelUpdateStates.Active);
+        await Eventually.TrueAsync(async () => (await grain.GetTwinAsync()).ModelUpdates.GetValueOrDefault("shape-classifier")?.State == ModelUpdateStates.Active, "the model update did not finish in time", seconds: 30);
 
         var running = agent.Models.Active("shape-classifier")!;
         Assert.Equal("1", running.Manifest.Version);
@@ -58,9 +58,9 @@ public sealed class EdgeModelUpdateTests(SiloFixture silo) : IDisposable
 
         using var sentChunks = new ChunkCounter();
         await using var agent = await EdgeAgentHost.StartAsync(host);
-        await WaitUntilAsync(async () => (await grain.GetTwinAsync()).Connected);
+        await Eventually.TrueAsync(async () => (await grain.GetTwinAsync()).Connected, "the agent did not connect", seconds: 30);
         await grain.OfferModelAsync("sensor-anomaly", "1");
-        await WaitUntilAsync(async () => (await grain.GetTwinAsync()).ModelUpdates.GetValueOrDefault("sensor-anomaly")?.State == ModelUpdateStates.Active);
+        await Eventually.TrueAsync(async () => (await grain.GetTwinAsync()).ModelUpdates.GetValueOrDefault("sensor-anomaly")?.State == ModelUpdateStates.Active, "the model update did not finish in time", seconds: 30);
 
         Assert.Equal(chunks - (chunks / 2), sentChunks.Count);
         Assert.Equal("1", agent.Models.Active("sensor-anomaly")!.Manifest.Version);
@@ -75,26 +75,15 @@ public sealed class EdgeModelUpdateTests(SiloFixture silo) : IDisposable
         File.WriteAllText(strangerKey, stranger.ExportPublicKeyPem());
         await using var agent = await EdgeAgentHost.StartAsync(EdgeAgentHost.Build(deviceId, silo.Host.MqttPort, _edge.FullName, strangerKey));
         var grain = silo.Host.Grains.GetGrain<IDeviceGrain>(deviceId);
-        await WaitUntilAsync(async () => (await grain.GetTwinAsync()).Connected);
+        await Eventually.TrueAsync(async () => (await grain.GetTwinAsync()).Connected, "the agent did not connect", seconds: 30);
 
         await grain.OfferModelAsync("sensor-anomaly", "1");
-        await WaitUntilAsync(async () => (await grain.GetTwinAsync()).ModelUpdates.GetValueOrDefault("sensor-anomaly")?.State == ModelUpdateStates.Failed);
+        await Eventually.TrueAsync(async () => (await grain.GetTwinAsync()).ModelUpdates.GetValueOrDefault("sensor-anomaly")?.State == ModelUpdateStates.Failed, "the model update did not finish in time", seconds: 30);
 
         var update = (await grain.GetTwinAsync()).ModelUpdates["sensor-anomaly"];
         Assert.Contains("not trusted", update.Reason, StringComparison.Ordinal);
         Assert.Null(agent.Models.Active("sensor-anomaly"));
         Assert.Null(agent.Store.Current("sensor-anomaly"));
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the model update did not finish in time");
-            await poll.WaitForNextTickAsync();
-        }
     }
 
     public void Dispose() => _edge.Delete(recursive: true);

@@ -14,9 +14,8 @@ namespace IotAi.EndToEnd.Tests;
 public sealed class RolloutTests(SiloFixture silo) : IAsyncLifetime
 {
     private const int FleetSize = 200;
-    private readonly DirectoryInfo _edge = Directory.CreateTempSubdirectory("iotai-fleet-");
     private readonly string _fleet = $"fleet-{Guid.NewGuid():N}"[..14];
-    private readonly List<EdgeAgentHost> _agents = [];
+    private AgentFleet? _agents;
 
     // A model of this test's own, so its versions do not show in other tests that list the shared silo's models.
     private string Model => $"{_fleet}-model";
@@ -29,20 +28,11 @@ public sealed class RolloutTests(SiloFixture silo) : IAsyncLifetime
         var registry = silo.Host.Services.GetRequiredService<ModelRegistry>();
         var sensor = registry.Open("sensor-anomaly", "1");
         registry.Import(ModelPackage.Create(sensor.Manifest with { Name = Model }, sensor.Onnx, keys.Signer));
-        var key = Path.Combine(_edge.FullName, "silo.pub.pem");
-        await File.WriteAllTextAsync(key, silo.Host.Services.GetRequiredService<ModelKeyring>().Signer.ExportPublicKeyPem());
-        await Parallel.ForEachAsync(DeviceIds, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (id, _) =>
-        {
-            var agent = await EdgeAgentHost.StartAsync(EdgeAgentHost.Build(id, silo.Host.MqttPort, _edge.FullName, key));
-            lock (_agents)
-            {
-                _agents.Add(agent);
-            }
-        });
+        _agents = await AgentFleet.StartAsync(silo, DeviceIds);
         foreach (var id in DeviceIds)
         {
             var device = silo.Host.Grains.GetGrain<IDeviceGrain>(id);
-            await WaitUntilAsync(async () => (await device.GetTwinAsync()).Connected, "the fleet did not connect");
+            await Eventually.TrueAsync(async () => (await device.GetTwinAsync()).Connected, "the fleet did not connect");
         }
     }
 
@@ -54,7 +44,7 @@ public sealed class RolloutTests(SiloFixture silo) : IAsyncLifetime
         await good.StartAsync(new RolloutPlan(Model, "1", new RolloutTarget([.. DeviceIds]), stages, RolloutGates.Default, MaxConcurrentDownloads: 40));
 
         var seenStages = new HashSet<int>();
-        await WaitUntilAsync(async () =>
+        await Eventually.TrueAsync(async () =>
         {
             var status = (await good.GetStatusAsync())!;
             seenStages.Add(status.Stage);
@@ -63,7 +53,7 @@ public sealed class RolloutTests(SiloFixture silo) : IAsyncLifetime
         }, "the good rollout did not complete");
 
         Assert.Equal([0, 1, 2], seenStages.Order());
-        Assert.All(_agents, a => Assert.Equal("1", a.Models.Active(Model)?.Manifest.Version));
+        Assert.All(_agents!.Agents, a => Assert.Equal("1", a.Models.Active(Model)?.Manifest.Version));
         Assert.Equal(FleetSize, (await good.GetStatusAsync())!.Devices[ModelUpdateStates.Active]);
 
         // Version 2 is signed and whole, but its graph is cut short: no device can load it.
@@ -75,12 +65,12 @@ public sealed class RolloutTests(SiloFixture silo) : IAsyncLifetime
         await bad.StartAsync(new RolloutPlan(Model, "2", new RolloutTarget([.. DeviceIds]),
             [new RolloutStage("canary", 10), new RolloutStage("all", 100)], RolloutGates.Default with { MaxFailureRate = 0.2 }, MaxConcurrentDownloads: 40));
 
-        await WaitUntilAsync(async () => (await bad.GetStatusAsync())!.Phase == RolloutPhase.RolledBack, "the bad rollout did not roll back");
+        await Eventually.TrueAsync(async () => (await bad.GetStatusAsync())!.Phase == RolloutPhase.RolledBack, "the bad rollout did not roll back");
 
         var status = (await bad.GetStatusAsync())!;
         Assert.Contains("failed", status.Reason, StringComparison.Ordinal);
         Assert.Equal(0, status.Stage);
-        Assert.All(_agents, a => Assert.Equal("1", a.Models.Active(Model)?.Manifest.Version));
+        Assert.All(_agents!.Agents, a => Assert.Equal("1", a.Models.Active(Model)?.Manifest.Version));
         foreach (var id in DeviceIds)
         {
             var update = (await silo.Host.Grains.GetGrain<IDeviceGrain>(id).GetTwinAsync()).ModelUpdates[Model];
@@ -88,20 +78,11 @@ public sealed class RolloutTests(SiloFixture silo) : IAsyncLifetime
         }
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string failure)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(120);
-        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, failure);
-            await poll.WaitForNextTickAsync();
-        }
-    }
-
     public async Task DisposeAsync()
     {
-        await Parallel.ForEachAsync(_agents, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (agent, _) => await agent.DisposeAsync());
-        _edge.Delete(recursive: true);
+        if (_agents is not null)
+        {
+            await _agents.DisposeAsync();
+        }
     }
 }

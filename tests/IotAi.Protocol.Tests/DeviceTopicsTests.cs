@@ -7,6 +7,8 @@ public sealed class DeviceTopicsTests
     [InlineData("devices/cam.1/up/image", UplinkTopicStatus.Ok, "cam.1", PayloadKind.Image, null)]
     [InlineData("devices/cam:1/up/image/42", UplinkTopicStatus.Ok, "cam:1", PayloadKind.Image, 42L)]
     [InlineData("devices/pump-7/up/twin/reported", UplinkTopicStatus.Reported, "pump-7", default(PayloadKind), null)]
+    [InlineData("devices/pump-7/up/model/status", UplinkTopicStatus.ModelStatus, "pump-7", default(PayloadKind), null)]
+    [InlineData("devices/pump-7/up/model/quality", UplinkTopicStatus.ModelQuality, "pump-7", default(PayloadKind), null)]
     [InlineData("devices/pump-7/up/sound", UplinkTopicStatus.UnknownKind, "pump-7", default(PayloadKind), null)]
     [InlineData("devices/pump-7/up/image/0", UplinkTopicStatus.UnknownKind, "pump-7", default(PayloadKind), null)]
     [InlineData("devices/pump-7/up/image/-3", UplinkTopicStatus.UnknownKind, "pump-7", default(PayloadKind), null)]

@@ -189,6 +189,10 @@ public sealed partial class MqttIngress(
                 var status = message.Payload.ToArray();
                 await HandleAsync(e, topic.DeviceId!, null, grain => grain.ReportModelStatusAsync(status, message.Topic));
                 return;
+            case UplinkTopicStatus.ModelQuality:
+                var quality = message.Payload.ToArray();
+                await HandleAsync(e, topic.DeviceId!, null, grain => grain.ReportModelQualityAsync(quality, message.Topic));
+                return;
             case UplinkTopicStatus.ModelFetch:
                 await ServeChunksAsync(e, topic.DeviceId!);
                 return;

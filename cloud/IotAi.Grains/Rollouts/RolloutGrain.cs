@@ -174,32 +174,7 @@ public sealed partial class RolloutGrain(
             await GrainFactory.GetGrain<IDeviceGrain>(deviceId).OfferModelAsync(plan.Model, plan.Version, Id);
         }
 
-        var (activation, failure) = Rates(stage);
-        if (failure > plan.Gates.MaxFailureRate)
-        {
-            BeginRollback($"stage {plan.Stages[State.Stage].Name}: {failure:P0} of its devices failed, more than the {plan.Gates.MaxFailureRate:P0} allowed");
-        }
-        else if (stage.All(d => State.Devices.GetValueOrDefault(d) is ModelUpdateStates.Active or ModelUpdateStates.Failed))
-        {
-            if (activation < plan.Gates.MinActivationRate)
-            {
-                BeginRollback($"stage {plan.Stages[State.Stage].Name}: {activation:P0} of its devices run the version, less than the {plan.Gates.MinActivationRate:P0} required");
-            }
-            else if (State.Stage == plan.Stages.Count - 1)
-            {
-                State.Phase = RolloutPhase.Completed;
-                LogCompleted(Id, plan.Model, plan.Version);
-            }
-            else
-            {
-                State.Stage++;
-                State.StageStarted = clock.GetUtcNow();
-            }
-        }
-        else if (clock.GetUtcNow() - State.StageStarted > plan.Gates.StageTimeout)
-        {
-            BeginRollback($"stage {plan.Stages[State.Stage].Name} did not finish within {plan.Gates.StageTimeout}");
-        }
+        await CheckGatesAsync(stage);
     }
 
     private async Task RollBackAsync()
@@ -239,13 +214,6 @@ public sealed partial class RolloutGrain(
     {
         var share = State.Plan!.Stages[State.Stage].Percent / 100;
         return [.. State.Targets.Take((int)Math.Ceiling(State.Targets.Count * share))];
-    }
-
-    private (double Activation, double Failure) Rates(List<string> stage)
-    {
-        var active = stage.Count(d => State.Devices.GetValueOrDefault(d) == ModelUpdateStates.Active);
-        var failed = stage.Count(d => State.Devices.GetValueOrDefault(d) == ModelUpdateStates.Failed);
-        return stage.Count == 0 ? (0, 0) : ((double)active / stage.Count, (double)failed / stage.Count);
     }
 
     private async Task<List<string>> TargetsAsync(RolloutTarget target)
@@ -293,14 +261,11 @@ public sealed partial class RolloutGrain(
     {
         var (activation, failure) = State.Phase == RolloutPhase.Running || State.Phase == RolloutPhase.Paused ? Rates(StageDevices()) : (0, 0);
         var counts = State.Devices.Values.GroupBy(static s => s).ToDictionary(static g => g.Key, static g => g.Count());
-        return new RolloutStatus(Id, State.Plan!, State.Phase, State.Stage, State.Targets.Count, counts, activation, failure, State.Reason);
+        return new RolloutStatus(Id, State.Plan!, State.Phase, State.Stage, State.Targets.Count, counts, activation, failure, State.Reason, State.Quality);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Rollout {Rollout} of {Model} {Version} started for {Devices} devices")]
     private partial void LogStarted(string rollout, string model, string version, int devices);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Rollout {Rollout} of {Model} {Version} completed")]
-    private partial void LogCompleted(string rollout, string model, string version);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rollout {Rollout} of {Model} {Version} is rolling back: {Reason}")]
     private partial void LogRollingBack(string rollout, string model, string version, string reason);

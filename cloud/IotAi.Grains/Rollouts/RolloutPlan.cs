@@ -45,14 +45,15 @@ public sealed record RolloutTarget(IReadOnlyList<string>? DeviceIds = null, IRea
 [GenerateSerializer, Immutable, Alias("IotAi.RolloutStage")]
 public sealed record RolloutStage(string Name, double Percent);
 
-/// <summary>What a stage must show: enough devices running the version, few failing, within a time.</summary>
+/// <summary>What a stage must show: enough devices running the version, few failing, answers as good as before, within a time.</summary>
 /// <param name="MinActivationRate">The share of a stage's devices that must report the version active.</param>
 /// <param name="MaxFailureRate">The share that may fail before the rollout rolls back, even mid-stage.</param>
-/// <param name="StageTimeout">How long a stage may take before it counts as failed.</param>
+/// <param name="StageTimeout">How long a stage may take, quality judgement included, before it counts as failed.</param>
+/// <param name="Quality">How the version's answers must compare with the previous version's; null judges on activation alone.</param>
 [GenerateSerializer, Immutable, Alias("IotAi.RolloutGates")]
-public sealed record RolloutGates(double MinActivationRate, double MaxFailureRate, TimeSpan StageTimeout)
+public sealed record RolloutGates(double MinActivationRate, double MaxFailureRate, TimeSpan StageTimeout, QualityGates? Quality = null)
 {
-    public static RolloutGates Default { get; } = new(0.95, 0.05, TimeSpan.FromMinutes(30));
+    public static RolloutGates Default { get; } = new(0.95, 0.05, TimeSpan.FromMinutes(30), QualityGates.Default);
 
     public void Validate()
     {
@@ -60,5 +61,7 @@ public sealed record RolloutGates(double MinActivationRate, double MaxFailureRat
         {
             throw new ArgumentException("Gate rates are between 0 and 1, and the stage timeout is positive.");
         }
+
+        Quality?.Validate();
     }
 }

@@ -27,4 +27,7 @@ public sealed class RolloutState
 
     /// <summary>When each device was last offered the version, so a device that never answered is offered again.</summary>
     [Id(9)] public Dictionary<string, DateTimeOffset> OfferedAt { get; set; } = [];
+
+    /// <summary>The current stage's last quality verdict; null before it is first judged.</summary>
+    [Id(10)] public QualityVerdict? Quality { get; set; }
 }

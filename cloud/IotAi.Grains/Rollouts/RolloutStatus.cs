@@ -20,6 +20,7 @@ public enum RolloutPhase
 /// <param name="ActivationRate">The share of the current stage's devices running the version.</param>
 /// <param name="FailureRate">The share of the current stage's devices that failed.</param>
 /// <param name="Reason">Why it rolled back or stopped, if it did.</param>
+/// <param name="Quality">The current stage's last quality verdict, with the figures behind it; null before one.</param>
 [GenerateSerializer, Immutable, Alias("IotAi.RolloutStatus")]
 public sealed record RolloutStatus(
     string Id,
@@ -30,4 +31,5 @@ public sealed record RolloutStatus(
     IReadOnlyDictionary<string, int> Devices,
     double ActivationRate,
     double FailureRate,
-    string? Reason);
+    string? Reason,
+    QualityVerdict? Quality);

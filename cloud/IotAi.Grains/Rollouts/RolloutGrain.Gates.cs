@@ -1,0 +1,120 @@
+using IotAi.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace IotAi.Grains.Rollouts;
+
+/// <summary>The rollout's gates: failures, activation, then the quality of the stage's answers against the version before.</summary>
+public sealed partial class RolloutGrain
+{
+    /// <summary>Quality is judged at most this often, since judging asks every device of the stage.</summary>
+    private static readonly TimeSpan QualityInterval = TimeSpan.FromSeconds(5);
+
+    private DateTimeOffset _qualityJudged = DateTimeOffset.MinValue;
+
+    /// <summary>Moves to the next stage, completes, or rolls back, as the current stage's gates say.</summary>
+    private async Task CheckGatesAsync(List<string> stage)
+    {
+        var plan = State.Plan!;
+        var name = plan.Stages[State.Stage].Name;
+        var (activation, failure) = Rates(stage);
+        if (failure > plan.Gates.MaxFailureRate)
+        {
+            BeginRollback($"stage {name}: {failure:P0} of its devices failed, more than the {plan.Gates.MaxFailureRate:P0} allowed");
+            return;
+        }
+
+        if (stage.All(d => State.Devices.GetValueOrDefault(d) is ModelUpdateStates.Active or ModelUpdateStates.Failed))
+        {
+            if (activation < plan.Gates.MinActivationRate)
+            {
+                BeginRollback($"stage {name}: {activation:P0} of its devices run the version, less than the {plan.Gates.MinActivationRate:P0} required");
+                return;
+            }
+
+            var quality = await JudgeQualityAsync(stage);
+            if (quality == QualityOutcome.Failed)
+            {
+                BeginRollback($"stage {name}: {State.Quality!.Summary}");
+                return;
+            }
+
+            if (quality == QualityOutcome.Passed)
+            {
+                NextStage();
+                return;
+            }
+        }
+
+        if (clock.GetUtcNow() - State.StageStarted > plan.Gates.StageTimeout)
+        {
+            var waiting = State.Quality is { Outcome: QualityOutcome.Waiting } verdict ? $"; it had {verdict.Summary}" : "";
+            BeginRollback($"stage {name} did not finish within {plan.Gates.StageTimeout}{waiting}");
+        }
+    }
+
+    private void NextStage()
+    {
+        var plan = State.Plan!;
+        if (State.Stage == plan.Stages.Count - 1)
+        {
+            State.Phase = RolloutPhase.Completed;
+            LogCompleted(Id, plan.Model, plan.Version);
+            return;
+        }
+
+        State.Stage++;
+        State.StageStarted = clock.GetUtcNow();
+        State.Quality = null;
+        _qualityJudged = DateTimeOffset.MinValue;
+    }
+
+    /// <summary>
+    /// Sums what the stage's devices report of the new version and of the version each ran before, and judges
+    /// one against the other; without quality gates every stage passes.
+    /// </summary>
+    private async Task<QualityOutcome> JudgeQualityAsync(List<string> stage)
+    {
+        var plan = State.Plan!;
+        if (plan.Gates.Quality is not { } gates)
+        {
+            return QualityOutcome.Passed;
+        }
+
+        if (State.Quality is { } last && clock.GetUtcNow() - _qualityJudged < QualityInterval)
+        {
+            return last.Outcome;
+        }
+
+        var candidate = QualityStats.Empty;
+        var baseline = QualityStats.Empty;
+        foreach (var deviceId in stage.Where(d => State.Devices.GetValueOrDefault(d) == ModelUpdateStates.Active))
+        {
+            var previous = State.Previous.GetValueOrDefault(deviceId);
+            foreach (var version in await GrainFactory.GetGrain<IDeviceGrain>(deviceId).GetModelQualityAsync(plan.Model))
+            {
+                if (version.Version == plan.Version)
+                {
+                    candidate = candidate.Add(version.Stats);
+                }
+                else if (version.Version == previous)
+                {
+                    baseline = baseline.Add(version.Stats);
+                }
+            }
+        }
+
+        State.Quality = gates.Judge(candidate, baseline);
+        _qualityJudged = clock.GetUtcNow();
+        return State.Quality.Outcome;
+    }
+
+    private (double Activation, double Failure) Rates(List<string> stage)
+    {
+        var active = stage.Count(d => State.Devices.GetValueOrDefault(d) == ModelUpdateStates.Active);
+        var failed = stage.Count(d => State.Devices.GetValueOrDefault(d) == ModelUpdateStates.Failed);
+        return stage.Count == 0 ? (0, 0) : ((double)active / stage.Count, (double)failed / stage.Count);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rollout {Rollout} of {Model} {Version} completed")]
+    private partial void LogCompleted(string rollout, string model, string version);
+}

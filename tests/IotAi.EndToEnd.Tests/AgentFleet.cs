@@ -1,0 +1,41 @@
+using IotAi.Models;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace IotAi.EndToEnd.Tests;
+
+/// <summary>Real edge agents on loopback, one per id, trusting the silo's signing key, sharing one temporary data directory.</summary>
+internal sealed class AgentFleet : IAsyncDisposable
+{
+    private static readonly ParallelOptions Sixteen = new() { MaxDegreeOfParallelism = 16 };
+    private readonly DirectoryInfo _data = Directory.CreateTempSubdirectory("iotai-fleet-");
+    private readonly List<EdgeAgentHost> _agents = [];
+
+    private AgentFleet()
+    {
+    }
+
+    public IReadOnlyList<EdgeAgentHost> Agents => _agents;
+
+    /// <summary>Starts an agent for each of <paramref name="deviceIds"/>, with <c>Edge:</c> <paramref name="settings"/> on top of <see cref="EdgeAgentHost"/>'s.</summary>
+    public static async Task<AgentFleet> StartAsync(SiloFixture silo, IEnumerable<string> deviceIds, IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        var fleet = new AgentFleet();
+        var key = Path.Combine(fleet._data.FullName, "silo.pub.pem");
+        await File.WriteAllTextAsync(key, silo.Host.Services.GetRequiredService<ModelKeyring>().Signer.ExportPublicKeyPem());
+        await Parallel.ForEachAsync(deviceIds, Sixteen, async (id, _) =>
+        {
+            var agent = await EdgeAgentHost.StartAsync(EdgeAgentHost.Build(id, silo.Host.MqttPort, fleet._data.FullName, settings ?? new Dictionary<string, string?>(), key));
+            lock (fleet._agents)
+            {
+                fleet._agents.Add(agent);
+            }
+        });
+        return fleet;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Parallel.ForEachAsync(_agents, Sixteen, async (agent, _) => await agent.DisposeAsync());
+        _data.Delete(recursive: true);
+    }
+}
