@@ -3,12 +3,13 @@ using IotAi.Grains;
 using IotAi.Inference;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using Orleans.TestingHost;
 
 namespace IotAi.Grains.Tests;
 
 /// <summary>One in-process silo with the shipped models and file grain state in a temporary directory, shared by a collection.</summary>
-public sealed class ClusterFixture : IAsyncLifetime
+public class ClusterFixture : IAsyncLifetime
 {
     private readonly DirectoryInfo _data = Directory.CreateTempSubdirectory("iotai-grains-");
 
@@ -25,10 +26,16 @@ public sealed class ClusterFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             // Both silos of a cluster share one data directory, as silos on one machine do: one registry, one key.
+            AddServices(silo.Services);
             silo.Services.AddIotAiSiloServices(new GatewayOptions { DataDirectory = _data.FullName });
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
+    }
+
+    /// <summary>Services of the test's own, added before the silo's so they take precedence over its defaults.</summary>
+    protected virtual void AddServices(IServiceCollection services)
+    {
     }
 
     public async Task DisposeAsync()
@@ -42,4 +49,18 @@ public sealed class ClusterFixture : IAsyncLifetime
 public sealed class ClusterGroup : ICollectionFixture<ClusterFixture>
 {
     public const string Name = "cluster";
+}
+
+/// <summary>A silo whose clock only moves when a test moves it, for what grains do after a while.</summary>
+public sealed class FakeClockClusterFixture : ClusterFixture
+{
+    public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+
+    protected override void AddServices(IServiceCollection services) => services.AddSingleton<TimeProvider>(Clock);
+}
+
+[CollectionDefinition(Name)]
+public sealed class FakeClockClusterGroup : ICollectionFixture<FakeClockClusterFixture>
+{
+    public const string Name = "cluster with a fake clock";
 }

@@ -15,6 +15,9 @@ internal sealed class RecordingDownlink : IDeviceDownlink
 
     public async Task<(string DeviceId, DownlinkMessage Message)> NextAsync() =>
         await _delivered.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+
+    /// <summary>How many deliveries are waiting to be read.</summary>
+    public int Pending => _delivered.Reader.Count;
 }
 
 /// <summary>A downlink whose silo is gone: every delivery fails.</summary>
