@@ -7,9 +7,12 @@ namespace IotAi.Grains;
 /// histogram (see <see cref="ModelQualityReport"/>). Sums are exact, so a stage's figures are its devices' added up.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("IotAi.QualityStats")]
-public sealed record QualityStats(long Samples, long Hard, long Labeled, long Correct, long[] Confidence)
+public sealed record QualityStats(long Samples, long Hard, long Labeled, long Correct, long[] Confidence, long Errors = 0)
 {
     public static QualityStats Empty { get; } = new(0, 0, 0, 0, new long[ModelQualityReport.Bins]);
+
+    /// <summary>The share of samples the version failed on, of all it was given.</summary>
+    public double ErrorRate => Samples + Errors == 0 ? 0 : (double)Errors / (Samples + Errors);
 
     /// <summary>The share of samples answered below the device's confidence threshold.</summary>
     public double HardRate => Samples == 0 ? 0 : (double)Hard / Samples;
@@ -23,14 +26,14 @@ public sealed record QualityStats(long Samples, long Hard, long Labeled, long Co
     public static QualityStats From(ModelQualityReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
-        return new(report.Samples, report.Hard, report.Labeled, report.Correct, [.. report.Confidence]);
+        return new(report.Samples, report.Hard, report.Labeled, report.Correct, [.. report.Confidence], report.Errors);
     }
 
     public QualityStats Add(QualityStats other)
     {
         ArgumentNullException.ThrowIfNull(other);
         return new(Samples + other.Samples, Hard + other.Hard, Labeled + other.Labeled, Correct + other.Correct,
-            [.. Confidence.Zip(other.Confidence, static (a, b) => a + b)]);
+            [.. Confidence.Zip(other.Confidence, static (a, b) => a + b)], Errors + other.Errors);
     }
 
     /// <summary>

@@ -14,6 +14,7 @@ namespace IotAi.Protocol;
 /// <param name="Labeled">Samples whose ground truth the device knew.</param>
 /// <param name="Correct">Of those, how many the version got right.</param>
 /// <param name="Confidence">How many answers fell in each of <see cref="Bins"/> equal confidence bins from 0 to 1.</param>
+/// <param name="Errors">Samples on which the version failed to give any answer; they are not among <paramref name="Samples"/>.</param>
 public sealed record ModelQualityReport(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("version")] string Version,
@@ -21,7 +22,8 @@ public sealed record ModelQualityReport(
     [property: JsonPropertyName("hard")] long Hard,
     [property: JsonPropertyName("labeled")] long Labeled,
     [property: JsonPropertyName("correct")] long Correct,
-    [property: JsonPropertyName("confidence")] IReadOnlyList<long> Confidence)
+    [property: JsonPropertyName("confidence")] IReadOnlyList<long> Confidence,
+    [property: JsonPropertyName("errors")] long Errors = 0)
 {
     /// <summary>The confidence histogram has this many bins of width 0.05.</summary>
     public const int Bins = 20;
@@ -42,7 +44,7 @@ public sealed record ModelQualityReport(
             return $"confidence must be {Bins} non-negative counts";
         }
 
-        if (Samples < 0 || Hard < 0 || Labeled < 0 || Correct < 0 || Hard > Samples || Labeled > Samples || Correct > Labeled)
+        if (Samples < 0 || Hard < 0 || Labeled < 0 || Correct < 0 || Errors < 0 || Hard > Samples || Labeled > Samples || Correct > Labeled)
         {
             return "counts must be non-negative, with hard and labeled at most samples, and correct at most labeled";
         }

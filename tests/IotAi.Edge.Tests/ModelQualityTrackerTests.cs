@@ -12,10 +12,11 @@ public sealed class ModelQualityTrackerTests
         _tracker.Record("m", "1", 0.97f, 0.6, correct: true);
         _tracker.Record("m", "1", 0.55f, 0.6, correct: false);
         _tracker.Record("m", "1", 0.80f, 0.6, correct: null);
+        _tracker.RecordError("m", "1");
 
         var report = Assert.Single(_tracker.TakeChanged());
 
-        Assert.Equal(("m", "1", 3L, 1L, 2L, 1L), (report.Name, report.Version, report.Samples, report.Hard, report.Labeled, report.Correct));
+        Assert.Equal(("m", "1", 3L, 1L, 2L, 1L, 1L), (report.Name, report.Version, report.Samples, report.Hard, report.Labeled, report.Correct, report.Errors));
         Assert.Equal((1L, 1L, 1L), (report.Confidence[19], report.Confidence[11], report.Confidence[16]));
         Assert.Null(report.Validate());
     }

@@ -86,11 +86,23 @@ public sealed class QualityGatesTests
     }
 
     [Fact]
+    public void A_version_that_fails_on_samples_at_the_edge_fails_even_without_a_baseline()
+    {
+        var failing = Answers(90, 0.9) with { Errors = 10 };
+
+        var verdict = Gates.Judge(failing, QualityStats.Empty);
+
+        Assert.Equal(QualityOutcome.Failed, verdict.Outcome);
+        Assert.Contains("failed on 10.0 % of samples", verdict.Summary, StringComparison.Ordinal);
+        Assert.Equal(QualityOutcome.Passed, Gates.Judge(Answers(1000, 0.9) with { Errors = 5 }, Answers(1000, 0.9)).Outcome);
+    }
+
+    [Fact]
     public void Stage_figures_are_the_sum_of_their_devices()
     {
-        var sum = Answers(10, 0.9, hard: 1, labeled: 4, correct: 3).Add(Answers(30, 0.3, hard: 30, labeled: 30, correct: 10));
+        var sum = Answers(10, 0.9, hard: 1, labeled: 4, correct: 3).Add(Answers(30, 0.3, hard: 30, labeled: 30, correct: 10) with { Errors = 2 });
 
-        Assert.Equal((40L, 31L, 34L, 13L), (sum.Samples, sum.Hard, sum.Labeled, sum.Correct));
+        Assert.Equal((40L, 31L, 34L, 13L, 2L), (sum.Samples, sum.Hard, sum.Labeled, sum.Correct, sum.Errors));
         Assert.Equal((10 * 0.925 + 30 * 0.325) / 40, sum.MeanConfidence, 6);
         Assert.Equal(31.0 / 40, sum.HardRate, 6);
     }

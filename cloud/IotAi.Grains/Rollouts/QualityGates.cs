@@ -11,14 +11,15 @@ namespace IotAi.Grains.Rollouts;
 /// <param name="MaxConfidenceShift">How much of the confidence distribution may move lower (<see cref="QualityStats.ShiftBelow"/>), 0 to 1.</param>
 /// <param name="MaxHardExampleIncrease">How much the share of hard examples may rise, e.g. 0.1 for ten points.</param>
 /// <param name="MaxAccuracyDrop">How much accuracy on samples with known truth may fall, when both versions have <paramref name="MinSamples"/> of them.</param>
+/// <param name="MaxErrorRate">The share of samples the version may fail on at the edge, with or without a baseline.</param>
 [GenerateSerializer, Immutable, Alias("IotAi.QualityGates")]
-public sealed record QualityGates(int MinSamples, double MaxConfidenceShift, double MaxHardExampleIncrease, double MaxAccuracyDrop)
+public sealed record QualityGates(int MinSamples, double MaxConfidenceShift, double MaxHardExampleIncrease, double MaxAccuracyDrop, double MaxErrorRate = 0.01)
 {
-    public static QualityGates Default { get; } = new(100, 0.25, 0.10, 0.05);
+    public static QualityGates Default { get; } = new(100, 0.25, 0.10, 0.05, 0.01);
 
     public void Validate()
     {
-        if (MinSamples < 1 || MaxConfidenceShift is < 0 or > 1 || MaxHardExampleIncrease is < 0 or > 1 || MaxAccuracyDrop is < 0 or > 1)
+        if (MinSamples < 1 || MaxConfidenceShift is < 0 or > 1 || MaxHardExampleIncrease is < 0 or > 1 || MaxAccuracyDrop is < 0 or > 1 || MaxErrorRate is < 0 or > 1)
         {
             throw new ArgumentException("Quality gates need at least one sample, and shifts, increases and drops between 0 and 1.");
         }
@@ -29,6 +30,11 @@ public sealed record QualityGates(int MinSamples, double MaxConfidenceShift, dou
     {
         ArgumentNullException.ThrowIfNull(candidate);
         ArgumentNullException.ThrowIfNull(baseline);
+        if (candidate.Samples + candidate.Errors >= MinSamples && candidate.ErrorRate > MaxErrorRate)
+        {
+            return Fail($"the version failed on {candidate.ErrorRate:P1} of samples at the edge (at most {MaxErrorRate:P1} allowed)");
+        }
+
         // The previous versions' figures stop growing once a stage's devices have swapped, so a stage short of them never gets them.
         if (baseline.Samples < MinSamples)
         {

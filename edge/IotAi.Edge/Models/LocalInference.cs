@@ -50,6 +50,8 @@ public sealed partial class LocalInference(
         catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
         {
             LogFailed(ex, manifest.Name, manifest.Version);
+            RestartIfSwapped(model);
+            quality.RecordError(manifest.Name, manifest.Version);
             return null;
         }
         finally

@@ -35,6 +35,17 @@ public sealed class ModelQualityTracker
         }
     }
 
+    /// <summary>Counts a sample on which <paramref name="name"/> <paramref name="version"/> failed to answer.</summary>
+    public void RecordError(string name, string version)
+    {
+        lock (_lock)
+        {
+            var tally = Find(name, version);
+            tally.Errors++;
+            tally.Changed = true;
+        }
+    }
+
     /// <summary>Starts counting <paramref name="version"/> afresh: it has just been swapped in.</summary>
     public void Restart(string name, string version)
     {
@@ -58,7 +69,7 @@ public sealed class ModelQualityTracker
                 foreach (var tally in versions.Where(static t => t.Changed))
                 {
                     tally.Changed = false;
-                    reports.Add(new ModelQualityReport(name, tally.Version, tally.Samples, tally.Hard, tally.Labeled, tally.Correct, [.. tally.Confidence]));
+                    reports.Add(new ModelQualityReport(name, tally.Version, tally.Samples, tally.Hard, tally.Labeled, tally.Correct, [.. tally.Confidence], tally.Errors));
                 }
             }
 
@@ -100,6 +111,8 @@ public sealed class ModelQualityTracker
         public long Labeled { get; set; }
 
         public long Correct { get; set; }
+
+        public long Errors { get; set; }
 
         public bool Changed { get; set; }
     }
