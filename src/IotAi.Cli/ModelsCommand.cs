@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using IotAi.Gateway.Http;
 using IotAi.Inference;
 using IotAi.Models;
 using IotAi.Protocol;
@@ -10,8 +11,9 @@ using Spectre.Console;
 namespace IotAi.Cli;
 
 /// <summary>
-/// <c>iotai models</c>: build the default models, and manage the signed model registry of a data directory:
-/// import (a package, or any ONNX model), list, inspect, export, promote, deprecate, delete.
+/// <c>iotai models</c>: build the default models, and manage the signed model registry of a data directory, or
+/// of a running silo with <c>--url</c>: import (a package, or any ONNX model), list, inspect, export, promote,
+/// deprecate, delete.
 /// </summary>
 internal static class ModelsCommand
 {
@@ -71,14 +73,28 @@ internal static class ModelsCommand
         var scores = new Option<string?>("--scores-output") { Description = "ONNX only: the output with per-label probabilities (default: found by shape)" };
         var command = new Command("import", "Import a signed package, or sign and import an ONNX model")
         {
-            file, name, version, kind, labels, features, image, input, scores, access.Data, access.Key,
+            file, name, version, kind, labels, features, image, input, scores, access.Data, access.Key, access.Url,
         };
-        command.SetAction(parse =>
+        command.SetAction(async (parse, ct) =>
         {
+            var path = parse.GetValue(file)!;
+            if (parse.GetValue(access.Url) is { } url)
+            {
+                using var api = new ModelsApi(url);
+                var query = path.Extension == ModelPackage.Extension ? null : string.Join('&', new (string Key, string? Value)[]
+                {
+                    ("name", parse.GetValue(name)), ("version", parse.GetValue(version)), ("kind", parse.GetValue(kind)?.ToString()),
+                    ("labels", string.Join(',', parse.GetValue(labels) ?? [])), ("features", string.Join(',', parse.GetValue(features) ?? [])),
+                    ("image", parse.GetValue(image)), ("input", parse.GetValue(input)), ("scoresOutput", parse.GetValue(scores)),
+                }.Where(static p => !string.IsNullOrEmpty(p.Value)).Select(static p => $"{p.Key}={Uri.EscapeDataString(p.Value!)}"));
+                var uploaded = await api.ImportAsync(path, query, ct);
+                AnsiConsole.MarkupLineInterpolated($"Imported [green]{uploaded.Name}[/] {uploaded.Version} ({uploaded.State}), signed by {uploaded.SignedBy}");
+                return 0;
+            }
+
             var (keys, registry) = access.Open(parse);
             using (keys)
             {
-                var path = parse.GetValue(file)!;
                 RegisteredModel imported;
                 if (path.Extension == ModelPackage.Extension)
                 {
@@ -94,7 +110,7 @@ internal static class ModelsCommand
                         Kind = parse.GetValue(kind) ?? throw new ArgumentException("--kind is required for an ONNX model."),
                         Labels = parse.GetValue(labels) is { Length: > 0 } l ? l : throw new ArgumentException("--labels is required for an ONNX model."),
                         Features = parse.GetValue(features) ?? [],
-                        Image = parse.GetValue(image) is { } recipe ? ParseImage(recipe) : null,
+                        Image = parse.GetValue(image) is { } recipe ? ImagePreprocessing.Parse(recipe) : null,
                         Input = parse.GetValue(input),
                         ScoresOutput = parse.GetValue(scores),
                     };
@@ -110,22 +126,33 @@ internal static class ModelsCommand
 
     private static Command List(RegistryAccess access)
     {
-        var command = new Command("list", "List every registered version") { access.Data, access.Key };
-        command.SetAction(parse =>
+        var command = new Command("list", "List every registered version") { access.Data, access.Key, access.Url };
+        command.SetAction(async (parse, ct) =>
         {
-            var (keys, registry) = access.Open(parse);
-            using (keys)
+            IReadOnlyList<ModelSummary> models;
+            if (parse.GetValue(access.Url) is { } url)
             {
-                var table = new Table().AddColumns("model", "version", "state", "kind", "labels", "sha256", "signed by", "accuracy");
-                foreach (var m in registry.List())
-                {
-                    var accuracy = m.Manifest.Metrics.TryGetValue("accuracy", out var a) ? a.ToString("P1", CultureInfo.InvariantCulture) : "";
-                    table.AddRow(m.Name, m.Version, m.State.ToString(), m.Manifest.Kind.ToString(), string.Join(",", m.Manifest.Labels), m.Manifest.Sha256![..12], m.Signature.KeyId, accuracy);
-                }
-
-                AnsiConsole.Write(table);
-                return 0;
+                using var api = new ModelsApi(url);
+                models = await api.ListAsync(ct);
             }
+            else
+            {
+                var (keys, registry) = access.Open(parse);
+                using (keys)
+                {
+                    models = [.. registry.List().Select(ModelSummary.Of)];
+                }
+            }
+
+            var table = new Table().AddColumns("model", "version", "state", "kind", "labels", "sha256", "signed by", "accuracy");
+            foreach (var m in models)
+            {
+                var accuracy = m.Metrics.TryGetValue("accuracy", out var a) ? a.ToString("P1", CultureInfo.InvariantCulture) : "";
+                table.AddRow(Markup.Escape(m.Name), Markup.Escape(m.Version), m.State, m.Kind, Markup.Escape(string.Join(",", m.Labels)), m.Sha256[..12], m.SignedBy, accuracy);
+            }
+
+            AnsiConsole.Write(table);
+            return 0;
         });
         return command;
     }
@@ -133,9 +160,16 @@ internal static class ModelsCommand
     private static Command Inspect(RegistryAccess access)
     {
         var (name, version) = NameAndVersion();
-        var command = new Command("inspect", "Show a version's manifest, signature and state") { name, version, access.Data, access.Key };
-        command.SetAction(parse =>
+        var command = new Command("inspect", "Show a version's manifest, signature and state") { name, version, access.Data, access.Key, access.Url };
+        command.SetAction(async (parse, ct) =>
         {
+            if (parse.GetValue(access.Url) is { } url)
+            {
+                using var api = new ModelsApi(url);
+                Console.WriteLine(await api.InspectAsync(parse.GetValue(name)!, parse.GetValue(version)!, ct));
+                return 0;
+            }
+
             var (keys, registry) = access.Open(parse);
             using (keys)
             {
@@ -170,32 +204,30 @@ internal static class ModelsCommand
     private static Command Change(string verb, string description, RegistryAccess access, Func<ModelRegistry, string, string, RegisteredModel?> change)
     {
         var (name, version) = NameAndVersion();
-        var command = new Command(verb, description) { name, version, access.Data, access.Key };
-        command.SetAction(parse =>
+        var command = new Command(verb, description) { name, version, access.Data, access.Key, access.Url };
+        command.SetAction(async (parse, ct) =>
         {
-            var (keys, registry) = access.Open(parse);
-            using (keys)
+            string? state;
+            if (parse.GetValue(access.Url) is { } url)
             {
-                var model = change(registry, parse.GetValue(name)!, parse.GetValue(version)!);
-                AnsiConsole.MarkupLineInterpolated($"{parse.GetValue(name)} {parse.GetValue(version)}: {model?.State.ToString() ?? "deleted"}");
-                return 0;
+                using var api = new ModelsApi(url);
+                state = await api.ChangeAsync(verb, parse.GetValue(name)!, parse.GetValue(version)!, ct);
             }
+            else
+            {
+                var (keys, registry) = access.Open(parse);
+                using (keys)
+                {
+                    state = change(registry, parse.GetValue(name)!, parse.GetValue(version)!)?.State.ToString();
+                }
+            }
+
+            AnsiConsole.MarkupLineInterpolated($"{parse.GetValue(name)} {parse.GetValue(version)}: {state ?? "deleted"}");
+            return 0;
         });
         return command;
     }
 
     private static (Argument<string> Name, Argument<string> Version) NameAndVersion() =>
         (new Argument<string>("name") { Description = "The model's name" }, new Argument<string>("version") { Description = "The version" });
-
-    private static ImagePreprocessing ParseImage(string recipe)
-    {
-        var parts = recipe.Split([':', 'x'], StringSplitOptions.TrimEntries);
-        if (parts.Length is < 2 or > 3 || !int.TryParse(parts[0], CultureInfo.InvariantCulture, out var width) || !int.TryParse(parts[1], CultureInfo.InvariantCulture, out var height)
-            || width <= 0 || height <= 0 || (parts.Length == 3 && parts[2] is not ("gray" or "rgb")))
-        {
-            throw new ArgumentException($"--image takes WIDTHxHEIGHT[:gray|rgb], not '{recipe}'.");
-        }
-
-        return new ImagePreprocessing(width, height, Grayscale: parts.Length < 3 || parts[2] == "gray");
-    }
 }

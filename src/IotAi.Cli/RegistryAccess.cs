@@ -15,6 +15,8 @@ internal sealed class RegistryAccess
 
     public Option<FileInfo?> Key { get; } = new("--key") { Description = "A PEM file with the signing key (default: the data directory's own)" };
 
+    public Option<string?> Url { get; } = new("--url") { Description = "A silo's HTTP address, e.g. http://localhost:8080: work through its model API instead of a data directory" };
+
     public (ModelKeyring Keys, ModelRegistry Registry) Open(ParseResult parse)
     {
         var gateway = new GatewayOptions { DataDirectory = parse.GetValue(Data)!.FullName };

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using IotAi.Protocol;
@@ -117,4 +118,18 @@ public sealed record ImagePreprocessing(int Width, int Height, bool Grayscale)
 {
     [JsonIgnore]
     public int InputLength => Width * Height * (Grayscale ? 1 : 3);
+
+    /// <summary>Reads the short form users write: <c>WIDTHxHEIGHT</c>, then optionally <c>:gray</c> (the default) or <c>:rgb</c>.</summary>
+    public static ImagePreprocessing Parse(string recipe)
+    {
+        ArgumentNullException.ThrowIfNull(recipe);
+        var parts = recipe.Split([':', 'x'], StringSplitOptions.TrimEntries);
+        if (parts.Length is < 2 or > 3 || !int.TryParse(parts[0], CultureInfo.InvariantCulture, out var width) || !int.TryParse(parts[1], CultureInfo.InvariantCulture, out var height)
+            || width is <= 0 or > 4096 || height is <= 0 or > 4096 || (parts.Length == 3 && parts[2] is not ("gray" or "rgb")))
+        {
+            throw new ArgumentException($"an image recipe is WIDTHxHEIGHT[:gray|rgb] with sides of 1 to 4096, not '{recipe}'");
+        }
+
+        return new ImagePreprocessing(width, height, Grayscale: parts.Length < 3 || parts[2] == "gray");
+    }
 }

@@ -52,12 +52,13 @@ public static class GatewayHostingExtensions
         return builder;
     }
 
-    /// <summary>Maps the silo's HTTP endpoints: the Open Inference Protocol under <c>/v2</c>, the device and rollout APIs under <c>/api</c>.</summary>
+    /// <summary>Maps the silo's HTTP endpoints: the Open Inference Protocol under <c>/v2</c>, the device, rollout and model APIs under <c>/api</c>.</summary>
     public static IEndpointRouteBuilder MapIotAiEndpoints(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapOpenInferenceProtocol();
         endpoints.MapDeviceApi();
         endpoints.MapRolloutApi();
+        endpoints.MapModelApi();
         return endpoints;
     }
 
