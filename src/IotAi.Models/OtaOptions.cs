@@ -13,4 +13,11 @@ public sealed class OtaOptions
     /// <summary>Bytes per chunk: small enough for constrained links and brokers, large enough to keep overhead low.</summary>
     [Range(MinChunkSize, MaxChunkSize)]
     public int ChunkSize { get; set; } = 64 * 1024;
+
+    /// <summary>
+    /// Memory a silo keeps recently served chunks in. A rollout sends the same chunks to every device, so a
+    /// chunk read once serves them all; 0 reads every chunk from the registry.
+    /// </summary>
+    [Range(0, 16 * 1024)]
+    public int ChunkCacheMegabytes { get; set; } = 64;
 }

@@ -13,6 +13,7 @@ public sealed class GatewayTelemetry : IDisposable
     private readonly Counter<long> _messagesIn;
     private readonly Counter<long> _messagesOut;
     private readonly Counter<long> _refusals;
+    private readonly Counter<long> _dropped;
     private readonly UpDownCounter<long> _connections;
     private readonly Histogram<double> _uplinkDuration;
 
@@ -23,6 +24,7 @@ public sealed class GatewayTelemetry : IDisposable
         _messagesIn = _meter.CreateCounter<long>("iotai.mqtt.messages.in", "{message}", "Device uplinks received");
         _messagesOut = _meter.CreateCounter<long>("iotai.mqtt.messages.out", "{message}", "Downlinks published to devices");
         _refusals = _meter.CreateCounter<long>("iotai.mqtt.refusals", "{message}", "Connects, publishes and subscribes refused");
+        _dropped = _meter.CreateCounter<long>("iotai.mqtt.messages.dropped", "{message}", "Downlinks not queued because the device's queue was full");
         _connections = _meter.CreateUpDownCounter<long>("iotai.mqtt.connections", "{connection}", "Open MQTT connections");
         _uplinkDuration = _meter.CreateHistogram<double>("iotai.mqtt.uplink.duration", "s", "From an uplink's arrival to its answer");
     }
@@ -32,6 +34,8 @@ public sealed class GatewayTelemetry : IDisposable
     public void Sent(string kind) => _messagesOut.Add(1, new KeyValuePair<string, object?>("iotai.downlink.kind", kind));
 
     public void Refused(string reason) => _refusals.Add(1, new KeyValuePair<string, object?>("iotai.reason", reason));
+
+    public void Dropped(string kind) => _dropped.Add(1, new KeyValuePair<string, object?>("iotai.downlink.kind", kind));
 
     public void Connected() => _connections.Add(1);
 

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using IotAi.Models;
 using IotAi.Protocol;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
 
 namespace IotAi.Gateway.Mqtt;
 
@@ -8,10 +10,14 @@ namespace IotAi.Gateway.Mqtt;
 /// Answers a device's request for model chunks straight from the registry's content-addressed blobs. It
 /// needs no grain and no session state: the blob's hash, the chunk size and the index say everything, so
 /// whichever silo the device is connected to can serve it, and a device that asks again after a break gets
-/// exactly the chunks it still lacks.
+/// exactly the chunks it still lacks. Chunks are immutable (the blob is named by its hash), so the ones
+/// just served stay in memory for the next device: a rollout reads each chunk once, and every device is
+/// sent the same array, as a broker fans one message out.
 /// </summary>
-public sealed class ModelChunkServer(ModelRegistry registry)
+public sealed class ModelChunkServer(ModelRegistry registry, IOptions<OtaOptions> options) : IDisposable
 {
+    private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = Math.Max(1, (long)options.Value.ChunkCacheMegabytes << 20) });
+
     /// <summary>Reads the requested chunks and hands each to <paramref name="publish"/>; returns why the request was refused, or null.</summary>
     public async Task<string?> ServeAsync(string deviceId, byte[] payload, Func<string, byte[], Task> publish)
     {
@@ -55,12 +61,38 @@ public sealed class ModelChunkServer(ModelRegistry registry)
 
         foreach (var index in fetch.Indexes.Distinct())
         {
-            var offset = (long)index * fetch.ChunkSize;
-            var chunk = new byte[(int)Math.Min(fetch.ChunkSize, blob.Length - offset)];
-            await RandomAccess.ReadAsync(blob.SafeFileHandle, chunk, offset);
-            await publish(DeviceTopics.ModelChunk(deviceId, fetch.Sha256, index), chunk);
+            await publish(DeviceTopics.ModelChunk(deviceId, fetch.Sha256, index), Chunk(blob, fetch.Sha256, fetch.ChunkSize, index));
         }
 
         return null;
+    }
+
+    public void Dispose() => _cache.Dispose();
+
+    /// <summary>Chunk <paramref name="index"/> of the blob, from memory or read now; the array is shared and must not be changed.</summary>
+    private byte[] Chunk(FileStream blob, string sha256, int chunkSize, int index)
+    {
+        var key = (sha256.ToLowerInvariant(), chunkSize, index);
+        if (options.Value.ChunkCacheMegabytes > 0 && _cache.TryGetValue(key, out byte[]? cached))
+        {
+            return cached!;
+        }
+
+        var offset = (long)index * chunkSize;
+        var chunk = new byte[(int)Math.Min(chunkSize, blob.Length - offset)];
+        // A synchronous read: the blob is in the page cache when it matters, and an async file read on Linux
+        // is only a blocking read handed to another thread.
+        for (var filled = 0; filled < chunk.Length;)
+        {
+            var read = RandomAccess.Read(blob.SafeFileHandle, chunk.AsSpan(filled), offset + filled);
+            filled += read > 0 ? read : throw new EndOfStreamException($"the model blob {sha256} ended early");
+        }
+
+        if (options.Value.ChunkCacheMegabytes > 0)
+        {
+            _cache.Set(key, chunk, new MemoryCacheEntryOptions { Size = chunk.Length, SlidingExpiration = TimeSpan.FromMinutes(10) });
+        }
+
+        return chunk;
     }
 }

@@ -111,7 +111,8 @@ internal sealed record BenchmarkReport(
         {
             text.AppendLine("- In the OTA figure both delivery rates are bounded by the receiving clients, which run on the same");
             text.AppendLine("  cores; CPU per chunk is the broker process's own. The gateway serves each device its own chunks on");
-            text.AppendLine("  request (resumable, from any silo), where Mosquitto copies one publish to every subscriber.");
+            text.AppendLine("  request (resumable, from any silo), straight into the device's session from an in-memory cache of");
+            text.AppendLine("  recent chunks, where Mosquitto copies one publish to every subscriber.");
         }
         text.AppendLine();
         return text.ToString();
