@@ -51,7 +51,7 @@ internal static class RolloutsCommand
                     tags = parse.GetValue(tags) is { Length: > 0 } t ? t.Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p.ElementAtOrDefault(1) ?? "") : null,
                     percentage = parse.GetValue(percent),
                 },
-                stages = shares.Select((share, i) => new { name = i == 0 ? "canary" : share >= 100 ? "all" : $"wave {i}", percent = share }),
+                stages = shares.Select((share, i) => new { name = share >= 100 ? "all" : i == 0 ? "canary" : $"wave {i}", percent = share }),
                 maxConcurrentDownloads = parse.GetValue(concurrency),
                 gates = RolloutGates.Default with
                 {
