@@ -1,4 +1,5 @@
 using IotAi.Edge.Models;
+using IotAi.Edge.Queue;
 using IotAi.Models;
 using IotAi.Protocol;
 using Microsoft.Extensions.Hosting;
@@ -13,13 +14,12 @@ namespace IotAi.Edge;
 /// The edge device: runs its own model on each sample its sources produce (<see cref="LocalInference"/>), queues
 /// the sample in the <see cref="IOutbox"/>, publishes over one MQTT connection that it keeps alive, and reports
 /// the cloud's answers through its events and the <see cref="IResultSink"/>, and how its models answer through
-/// quality reports. Sources → local model → bounded outbox → one publisher loop → broker; downlinks → dispatcher.
+/// quality reports. Sources → local model → on-disk outbox → pipelined publisher → broker; downlinks → dispatcher.
 /// </summary>
 public sealed partial class EdgeAgent(
     IOptions<EdgeAgentOptions> options,
     IEnumerable<ISampleSource> sources,
     IOutbox outbox,
-    SequenceCounter counter,
     IResultSink sink,
     EdgeModelStore models,
     EdgeModelRuntime runtime,
@@ -50,7 +50,7 @@ public sealed partial class EdgeAgent(
         using var connection = new EdgeConnection(
             settings, ConnectionPipeline.Create(settings, timeProvider, logger), downlink.HandleAsync, logger);
         link = connection;
-        var publisher = new UplinkPublisher(settings.DeviceId, outbox, counter, inFlight, connection, timeProvider, logger);
+        using var publisher = new UplinkPublisher(settings.DeviceId, outbox, settings.MaxInFlight, inFlight, connection, timeProvider, logger);
         var reporter = new QualityReporter(settings.DeviceId, quality, settings.QualityReportInterval, timeProvider, (topic, payload, ct) => PublishControlAsync(connection, topic, payload, ct), logger);
         var names = string.Join(',', active.Select(s => s.Name));
         LogStarting(logger, settings.DeviceId, settings.Host, settings.Port, names);
@@ -68,6 +68,7 @@ public sealed partial class EdgeAgent(
         finally
         {
             await Task.WhenAll(pumps);
+            await publisher.StopAsync();
             await connection.DisconnectAsync();
         }
     }
@@ -123,8 +124,8 @@ public sealed partial class EdgeAgent(
         {
             await foreach (var sample in source.ReadAsync(cancellationToken))
             {
-                await local.InferAsync(sample, cancellationToken);
-                await outbox.EnqueueAsync(sample, cancellationToken);
+                var answer = await local.InferAsync(sample, cancellationToken);
+                await outbox.EnqueueAsync(sample with { Priority = PriorityOf(sample, answer) }, cancellationToken);
             }
 
             LogSourceEnded(logger, source.Name);
@@ -137,6 +138,12 @@ public sealed partial class EdgeAgent(
             LogSourceFailed(logger, source.Name, ex);
         }
     }
+
+    /// <summary>What the local model was unsure of is worth most to keep; images next; routine telemetry least.</summary>
+    private SamplePriority PriorityOf(EdgeSample sample, LocalAnswer? answer) =>
+        answer is not null && answer.Confidence < options.Value.ConfidenceThreshold ? SamplePriority.HardExample
+        : sample.Kind == PayloadKind.Image ? SamplePriority.Image
+        : SamplePriority.Routine;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Edge agent {DeviceId} starting: broker {Host}:{Port}, sources {Sources}")]
     private static partial void LogStarting(ILogger logger, string deviceId, string host, int port, string sources);

@@ -53,9 +53,12 @@ public sealed class EdgeAgentOptions
 
     public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How many samples may wait for the publisher before the sources are made to wait.</summary>
-    [Range(1, 1_000_000)]
-    public int OutboxCapacity { get; set; } = 1000;
+    /// <summary>
+    /// How many uplinks may await the broker's acknowledgement at once. More drains a backlog faster over a
+    /// slow link; the cloud recognises repeats within 64 numbers, so a resend after a break stays within that.
+    /// </summary>
+    [Range(1, 64)]
+    public int MaxInFlight { get; set; } = 32;
 
     /// <summary>How many sent samples are remembered to match results with their send time and truth.</summary>
     [Range(1, 1_000_000)]

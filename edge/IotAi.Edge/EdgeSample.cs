@@ -1,3 +1,4 @@
+using IotAi.Edge.Queue;
 using IotAi.Protocol;
 
 namespace IotAi.Edge;
@@ -16,4 +17,8 @@ public sealed record EdgeSample(
     ReadOnlyMemory<byte> Payload,
     string ContentType,
     DateTimeOffset Timestamp,
-    string? Label = null);
+    string? Label = null)
+{
+    /// <summary>How much it is worth keeping when the queue is full; set once the local model has answered.</summary>
+    public SamplePriority Priority { get; init; }
+}

@@ -1,4 +1,5 @@
 using IotAi.Edge.Models;
+using IotAi.Edge.Queue;
 using IotAi.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -11,8 +12,8 @@ public static class EdgeServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the edge agent as a hosted service, with <see cref="EdgeAgentOptions"/> bound from <c>Edge</c> and
-    /// validated on start. The in-memory sequence store and outbox, the console sink and the time provider are
-    /// added only if nothing else was registered for them first.
+    /// validated on start, and the on-disk outbound queue (<see cref="SqliteOutbox"/>) under the data directory.
+    /// The outbox, the console sink and the time provider are added only if nothing else was registered for them first.
     /// </summary>
     public static IServiceCollection AddEdgeAgent(this IServiceCollection services)
     {
@@ -22,10 +23,14 @@ public static class EdgeServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EdgeAgentOptions>, EdgeAgentOptionsValidator>());
 
+        services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<ISequenceStore, ClockSeededSequenceStore>();
-        services.TryAddSingleton<SequenceCounter>();
-        services.TryAddSingleton<IOutbox, ChannelOutbox>();
+        services.TryAddSingleton<IOutbox>(sp => SqliteOutbox.Open(
+            QueuePath(sp.GetRequiredService<IOptions<EdgeAgentOptions>>().Value),
+            sp.GetRequiredService<IOptions<OutboxOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<SqliteOutbox>>()));
         services.TryAddSingleton<IResultSink>(_ => new ConsoleJsonSink());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISampleSource, SimulatedSensorSource>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISampleSource, SyntheticCameraSource>());
@@ -41,6 +46,9 @@ public static class EdgeServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<EdgeAgent>());
         return services;
     }
+
+    /// <summary>Each device keeps its queue apart, so several agents can share one data directory.</summary>
+    private static string QueuePath(EdgeAgentOptions options) => Path.Combine(options.DataDirectory, options.DeviceId, "queue.db");
 
     /// <summary>Each device keeps its models apart, so several agents can share one data directory.</summary>
     private static string ModelsDirectory(EdgeAgentOptions options) => Path.Combine(options.DataDirectory, options.DeviceId, "models");

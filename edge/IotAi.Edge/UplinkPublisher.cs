@@ -2,71 +2,127 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using IotAi.Edge.Queue;
 using IotAi.Protocol;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
-using MQTTnet.Exceptions;
 using MQTTnet.Protocol;
 
 namespace IotAi.Edge;
 
 /// <summary>
-/// The single loop that drains the outbox: numbers each sample, publishes it at QoS 1 and acknowledges it.
-/// A sample keeps its number across resends, so a resend the broker already had is dropped by the cloud.
+/// Drains the outbox over MQTT at QoS 1, keeping up to <c>maxInFlight</c> publishes unacknowledged at once, so
+/// a backlog drains at the link's speed rather than one round trip per sample. Publishes leave in the order
+/// they were taken, so sequence numbers reach the cloud in order. A sample keeps its number across resends;
+/// after a failed send the loop lets every outstanding publish finish before taking more, so the failed ones
+/// go again first, in order, and the cloud drops any repeat it already had.
 /// </summary>
 internal sealed partial class UplinkPublisher(
     string deviceId,
     IOutbox outbox,
-    SequenceCounter counter,
+    int maxInFlight,
     InFlightTracker inFlight,
     EdgeConnection connection,
     TimeProvider timeProvider,
-    ILogger logger)
+    ILogger logger) : IDisposable
 {
     private readonly string _telemetryTopic = DeviceTopics.Telemetry(deviceId);
     private readonly string _imageTopic = DeviceTopics.Image(deviceId);
+    private readonly SemaphoreSlim _slots = new(maxInFlight, maxInFlight);
+    private volatile bool _resend;
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
-            var sample = await outbox.ReadAsync(cancellationToken);
-            var seq = await counter.NextAsync(cancellationToken);
-            var message = Build(sample, seq);
-            if (message is not null)
+            await connection.WaitConnectedAsync(cancellationToken);
+            if (_resend)
             {
-                await SendAsync(message, seq, sample.Label, cancellationToken);
+                await WhenAllSentAsync(cancellationToken);
+                _resend = false;
             }
 
-            await outbox.AcknowledgeAsync(sample, cancellationToken);
+            await _slots.WaitAsync(cancellationToken);
+            var granted = 1;
+            while (granted < maxInFlight && _slots.Wait(0, cancellationToken))
+            {
+                granted++;
+            }
+
+            IReadOnlyList<OutboundMessage> batch;
+            try
+            {
+                batch = await outbox.TakeAsync(granted, cancellationToken);
+            }
+            catch
+            {
+                _slots.Release(granted);
+                throw;
+            }
+
+            if (batch.Count < granted)
+            {
+                _slots.Release(granted - batch.Count);
+            }
+
+            foreach (var message in batch)
+            {
+                _ = SendAsync(message, cancellationToken);
+            }
         }
     }
 
-    private async Task SendAsync(MqttApplicationMessage message, long seq, string? truth, CancellationToken cancellationToken)
+    /// <summary>Waits for the publishes still outstanding (at shutdown, cancelled ones end quickly).</summary>
+    public Task StopAsync() => WhenAllSentAsync(CancellationToken.None);
+
+    public void Dispose() => _slots.Dispose();
+
+    /// <summary>Holding every slot means no publish is outstanding.</summary>
+    private async Task WhenAllSentAsync(CancellationToken cancellationToken)
     {
-        while (true)
+        for (var i = 0; i < maxInFlight; i++)
         {
-            await connection.WaitConnectedAsync(cancellationToken);
+            await _slots.WaitAsync(cancellationToken);
+        }
 
-            // Tracked before publishing: the gateway sends the result before its PUBACK.
-            inFlight.Track(seq, timeProvider.GetTimestamp(), truth);
-            try
+        _slots.Release(maxInFlight);
+    }
+
+    private async Task SendAsync(OutboundMessage outbound, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var message = Build(outbound.Sample, outbound.Seq);
+            if (message is null)
             {
-                var result = await connection.PublishAsync(message, cancellationToken);
-                if (!result.IsSuccess)
-                {
-                    // A refusal is final; the cloud also explains it on down/error.
-                    LogRefused(logger, deviceId, seq, result.ReasonCode.ToString(), result.ReasonString);
-                }
-
+                outbox.Acknowledge(outbound);
                 return;
             }
-            catch (MqttCommunicationException ex)
+
+            // Tracked before publishing: the gateway sends the result before its PUBACK.
+            inFlight.Track(outbound.Seq, timeProvider.GetTimestamp(), outbound.Sample.Label);
+            var result = await connection.PublishAsync(message, cancellationToken);
+            if (!result.IsSuccess)
             {
-                // MQTTnet reports a publish cancelled by shutdown as a timeout; say what it really was.
-                cancellationToken.ThrowIfCancellationRequested();
-                LogResending(logger, deviceId, seq, ex.Message);
+                // A refusal is final; the cloud also explains it on down/error.
+                LogRefused(logger, deviceId, outbound.Seq, result.ReasonCode.ToString(), result.ReasonString);
             }
+
+            outbox.Acknowledge(outbound);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Sent or not, the broker did not say: it goes again, under the same number, once connected.
+            outbox.Requeue(outbound);
+            _resend = true;
+            if (!cancellationToken.IsCancellationRequested)
+            {
+                LogResending(logger, deviceId, outbound.Seq, ex.Message);
+            }
+        }
+        finally
+        {
+            _slots.Release();
         }
     }
 

@@ -12,9 +12,14 @@ namespace IotAi.Edge.Tests;
 public sealed class AgentHost : IAsyncDisposable
 {
     private readonly IHost _host;
+    private readonly DirectoryInfo? _ownData;
     private bool _started;
 
-    private AgentHost(IHost host) => _host = host;
+    private AgentHost(IHost host, DirectoryInfo? ownData)
+    {
+        _host = host;
+        _ownData = ownData;
+    }
 
     public EdgeAgent Agent => _host.Services.GetRequiredService<EdgeAgent>();
 
@@ -35,10 +40,19 @@ public sealed class AgentHost : IAsyncDisposable
             ["Edge:ReconnectDelay"] = "00:00:00.050",
             ["Edge:MaxReconnectDelay"] = "00:00:00.250",
             ["Edge:ConnectTimeout"] = "00:00:05",
+            // Numbers from 1, so tests can state them; numbering from the clock has its own test.
+            ["Edge:Queue:SeedSequenceFromClock"] = "false",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             values["Edge:" + key] = value;
+        }
+
+        // Each agent gets a queue and model store of its own unless the test shares one on purpose.
+        var ownData = values.ContainsKey("Edge:DataDirectory") ? null : Directory.CreateTempSubdirectory("iotai-agent-");
+        if (ownData is not null)
+        {
+            values["Edge:DataDirectory"] = ownData.FullName;
         }
 
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
@@ -50,10 +64,8 @@ public sealed class AgentHost : IAsyncDisposable
 
         // Registered first, so AddEdgeAgent keeps it instead of the console sink.
         builder.Services.AddSingleton<IResultSink>(NullResultSink.Instance);
-        // Numbers from 1, so tests can state them; the clock-seeded default has its own test.
-        builder.Services.AddSingleton<ISequenceStore, InMemorySequenceStore>();
         builder.Services.AddEdgeAgent();
-        return new AgentHost(builder.Build());
+        return new AgentHost(builder.Build(), ownData);
     }
 
     public static async Task<AgentHost> StartAsync(int port, string deviceId, IReadOnlyDictionary<string, string?>? settings = null)
@@ -78,6 +90,7 @@ public sealed class AgentHost : IAsyncDisposable
         }
 
         _host.Dispose();
+        _ownData?.Delete(recursive: true);
     }
 
     public static string NewDeviceId(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];

@@ -15,6 +15,7 @@ public sealed class TestBroker : IAsyncDisposable
     private readonly List<RecordedPublish> _publishes = [];
     private readonly List<(Func<RecordedPublish, bool> Match, TaskCompletionSource<RecordedPublish> Signal)> _waiters = [];
     private MqttServer? _server;
+    private volatile TaskCompletionSource? _hold;
 
     private TestBroker(int port) => Port = port;
 
@@ -52,7 +53,8 @@ public sealed class TestBroker : IAsyncDisposable
                 _ = Task.Run(() => respond(publish));
             }
 
-            return Task.CompletedTask;
+            // A held publish is recorded but not acknowledged: the client must treat it as unsent.
+            return _hold is { } hold && e.ClientId != InjectedSender ? hold.Task : Task.CompletedTask;
         };
         await _server.StartAsync();
     }
@@ -65,6 +67,15 @@ public sealed class TestBroker : IAsyncDisposable
             await server.StopAsync();
             server.Dispose();
         }
+    }
+
+    /// <summary>From now on publishes are recorded but their PUBACKs wait, as from a broker that has stalled.</summary>
+    public void HoldAcknowledgements() => _hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void ReleaseAcknowledgements()
+    {
+        _hold?.TrySetResult();
+        _hold = null;
     }
 
     /// <summary>Returns the first publish, past or future, that matches, or fails after <paramref name="timeout"/>.</summary>

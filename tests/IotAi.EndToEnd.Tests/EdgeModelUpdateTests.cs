@@ -1,3 +1,4 @@
+using IotAi.Tests.Shared;
 using System.Diagnostics.Metrics;
 using IotAi.Grains;
 using IotAi.Models;

@@ -1,3 +1,4 @@
+using IotAi.Tests.Shared;
 using IotAi.Grains;
 using IotAi.Grains.Rollouts;
 using IotAi.Models;

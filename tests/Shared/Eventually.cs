@@ -1,4 +1,4 @@
-namespace IotAi.EndToEnd.Tests;
+namespace IotAi.Tests.Shared;
 
 /// <summary>Waits on a condition by polling it, never on a fixed sleep; fails the test with <c>failure</c> at the deadline.</summary>
 internal static class Eventually
