@@ -14,5 +14,8 @@ public sealed class DeviceCounters
 
     [Id(4)] public long Results { get; set; }
 
+    /// <summary>Uplinks the device answered itself (<c>escalate: false</c>): stored and acknowledged, not inferred.</summary>
+    [Id(5)] public long AnsweredAtEdge { get; set; }
+
     public DeviceCounters Clone() => (DeviceCounters)MemberwiseClone();
 }

@@ -140,7 +140,7 @@ public sealed partial class DeviceGrain(
         var features = ArrayPool<float>.Shared.Rent(length);
         try
         {
-            var (seq, error) = Read(uplink, model, features.AsSpan(0, length));
+            var (seq, escalate, error) = Read(uplink, model, features.AsSpan(0, length));
             if (error is not null)
             {
                 return Reject(uplink.Topic, seq, UplinkOutcome.PayloadInvalid, ErrorCodes.PayloadInvalid, error);
@@ -150,6 +150,15 @@ public sealed partial class DeviceGrain(
             {
                 State.Counters.Duplicates++;
                 return new UplinkReply(UplinkOutcome.Duplicate, null);
+            }
+
+            if (!escalate)
+            {
+                // The device's own answer stands: keep the reading, spare the model.
+                State.Sequence = seq is long kept ? Accept(State.Sequence, kept) : State.Sequence;
+                Count(uplink.Kind);
+                State.Counters.AnsweredAtEdge++;
+                return new UplinkReply(UplinkOutcome.Accepted, null);
             }
 
             var started = Stopwatch.GetTimestamp();
@@ -204,10 +213,10 @@ public sealed partial class DeviceGrain(
         return new UplinkReply(UplinkOutcome.Accepted, null);
     }
 
-    private static (long? Seq, string? Error) Read(Uplink uplink, LoadedModel model, Span<float> features)
+    private static (long? Seq, bool Escalate, string? Error) Read(Uplink uplink, LoadedModel model, Span<float> features)
     {
-        var (seq, error) = model.ReadInput(uplink.Payload, features);
-        return (seq ?? uplink.Seq, error);
+        var (seq, escalate, error) = model.ReadInput(uplink.Payload, features);
+        return (seq ?? uplink.Seq, escalate ?? uplink.Escalate, error);
     }
 
     private static SequenceWindow Accept(SequenceWindow window, long seq)

@@ -7,5 +7,6 @@ namespace IotAi.Grains;
 /// <param name="Payload">The MQTT payload, untouched.</param>
 /// <param name="Seq">The sequence number carried outside the payload (image user property or topic), if any.</param>
 /// <param name="Topic">The topic it came on, echoed in error replies.</param>
+/// <param name="Escalate">False when the device's own answer stands (image user property); telemetry says so in its JSON.</param>
 [GenerateSerializer, Immutable, Alias("IotAi.Uplink")]
-public sealed record Uplink(PayloadKind Kind, byte[] Payload, long? Seq, string Topic);
+public sealed record Uplink(PayloadKind Kind, byte[] Payload, long? Seq, string Topic, bool Escalate = true);

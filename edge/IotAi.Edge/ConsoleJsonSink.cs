@@ -6,8 +6,9 @@ using IotAi.Protocol;
 namespace IotAi.Edge;
 
 /// <summary>
-/// Writes each result as one JSON line to standard output (or another stream):
-/// <c>{"result":{...},"truth":"normal","correct":true,"latencyMs":12.5}</c>, so a shell pipeline can consume it.
+/// Writes each answer as one JSON line to standard output (or another stream), so a shell pipeline can consume
+/// it: the device's own, <c>{"source":"edge","kind":"telemetry","ts":"…","result":{"model":…,"label":"normal","confidence":0.98},"escalated":false}</c>,
+/// and the cloud's, <c>{"source":"cloud","result":{...},"truth":"normal","correct":true,"latencyMs":12.5}</c>.
 /// </summary>
 public sealed class ConsoleJsonSink : IResultSink
 {
@@ -31,25 +32,54 @@ public sealed class ConsoleJsonSink : IResultSink
     public ValueTask WriteAsync(EdgeResult result, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(result);
+        WriteLine(writer =>
+        {
+            writer.WriteString("source", "cloud");
+            writer.WritePropertyName("result");
+            JsonSerializer.Serialize(writer, result.Result, ProtocolJson.Wire.InferenceResult);
+            WriteTruth(writer, result.Truth, result.IsCorrect);
+            if (result.Latency is { } latency)
+            {
+                writer.WriteNumber("latencyMs", Math.Round(latency.TotalMilliseconds, 3));
+            }
+        });
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask WriteLocalAsync(LocalResult result, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        WriteLine(writer =>
+        {
+            writer.WriteString("source", "edge");
+            writer.WriteString("kind", result.Kind == PayloadKind.Image ? "image" : "telemetry");
+            writer.WriteString("ts", result.SampleTime);
+            writer.WritePropertyName("result");
+            JsonSerializer.Serialize(writer, result.Answer, ProtocolJson.Wire.EdgeAnswer);
+            writer.WriteBoolean("escalated", result.Escalated);
+            WriteTruth(writer, result.Truth, result.Truth is null ? null : result.Truth == result.Answer.Label);
+        });
+        return ValueTask.CompletedTask;
+    }
+
+    private static void WriteTruth(Utf8JsonWriter writer, string? truth, bool? correct)
+    {
+        if (truth is not null)
+        {
+            writer.WriteString("truth", truth);
+            writer.WriteBoolean("correct", correct == true);
+        }
+    }
+
+    private void WriteLine(Action<Utf8JsonWriter> write)
+    {
         lock (_lock)
         {
             _buffer.ResetWrittenCount();
             using (var writer = new Utf8JsonWriter(_buffer, WriterOptions))
             {
                 writer.WriteStartObject();
-                writer.WritePropertyName("result");
-                JsonSerializer.Serialize(writer, result.Result, ProtocolJson.Wire.InferenceResult);
-                if (result.Truth is not null)
-                {
-                    writer.WriteString("truth", result.Truth);
-                    writer.WriteBoolean("correct", result.IsCorrect == true);
-                }
-
-                if (result.Latency is { } latency)
-                {
-                    writer.WriteNumber("latencyMs", Math.Round(latency.TotalMilliseconds, 3));
-                }
-
+                write(writer);
                 writer.WriteEndObject();
             }
 
@@ -59,7 +89,5 @@ public sealed class ConsoleJsonSink : IResultSink
             _output.Write(_buffer.WrittenSpan);
             _output.Flush();
         }
-
-        return ValueTask.CompletedTask;
     }
 }

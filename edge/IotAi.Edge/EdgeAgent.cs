@@ -24,6 +24,7 @@ public sealed partial class EdgeAgent(
     EdgeModelStore models,
     EdgeModelRuntime runtime,
     LocalInference local,
+    JointInference joint,
     ModelQualityTracker quality,
     TrustedKeys trusted,
     TimeProvider timeProvider,
@@ -125,7 +126,7 @@ public sealed partial class EdgeAgent(
             await foreach (var sample in source.ReadAsync(cancellationToken))
             {
                 var answer = await local.InferAsync(sample, cancellationToken);
-                await outbox.EnqueueAsync(sample with { Priority = PriorityOf(sample, answer) }, cancellationToken);
+                await outbox.EnqueueAsync(await joint.RouteAsync(sample, answer, cancellationToken), cancellationToken);
             }
 
             LogSourceEnded(logger, source.Name);
@@ -138,12 +139,6 @@ public sealed partial class EdgeAgent(
             LogSourceFailed(logger, source.Name, ex);
         }
     }
-
-    /// <summary>What the local model was unsure of is worth most to keep; images next; routine telemetry least.</summary>
-    private SamplePriority PriorityOf(EdgeSample sample, LocalAnswer? answer) =>
-        answer is not null && answer.Confidence < options.Value.ConfidenceThreshold ? SamplePriority.HardExample
-        : sample.Kind == PayloadKind.Image ? SamplePriority.Image
-        : SamplePriority.Routine;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Edge agent {DeviceId} starting: broker {Host}:{Port}, sources {Sources}")]
     private static partial void LogStarting(ILogger logger, string deviceId, string host, int port, string sources);

@@ -79,7 +79,13 @@ public sealed class EdgeAgentOptions
     [Range(1, 64)]
     public int FetchWindow { get; set; } = 16;
 
-    /// <summary>A local answer less confident than this is a hard example: counted in the quality reports rollouts judge by.</summary>
+    /// <summary>Which samples the cloud's model answers besides the device's own; see <see cref="JointInferenceMode"/>.</summary>
+    public JointInferenceMode JointInference { get; set; } = JointInferenceMode.Threshold;
+
+    /// <summary>
+    /// A local answer less confident than this is a hard example: escalated to the cloud, kept longest in the
+    /// queue, and counted in the quality reports rollouts judge by.
+    /// </summary>
     [Range(0.0, 1.0)]
     public double ConfidenceThreshold { get; set; } = 0.6;
 

@@ -21,4 +21,10 @@ public sealed record EdgeSample(
 {
     /// <summary>How much it is worth keeping when the queue is full; set once the local model has answered.</summary>
     public SamplePriority Priority { get; init; }
+
+    /// <summary>What the device's own model answered; null when it has no model for this kind.</summary>
+    public EdgeAnswer? Local { get; init; }
+
+    /// <summary>Whether the cloud's model should answer too (see <see cref="JointInference"/>).</summary>
+    public bool Escalate { get; init; } = true;
 }

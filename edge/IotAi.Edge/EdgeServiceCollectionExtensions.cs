@@ -42,6 +42,7 @@ public static class EdgeServiceCollectionExtensions
             sp.GetRequiredService<EdgeModelStore>(), sp.GetRequiredService<TrustedKeys>(), sp.GetRequiredService<ILogger<EdgeModelRuntime>>()));
         services.TryAddSingleton<ModelQualityTracker>();
         services.TryAddSingleton<LocalInference>();
+        services.TryAddSingleton<JointInference>();
         services.TryAddSingleton<EdgeAgent>();
         services.AddHostedService(sp => sp.GetRequiredService<EdgeAgent>());
         return services;

@@ -6,4 +6,6 @@ public sealed class NullResultSink : IResultSink
     public static NullResultSink Instance { get; } = new();
 
     public ValueTask WriteAsync(EdgeResult result, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    public ValueTask WriteLocalAsync(LocalResult result, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 }

@@ -133,12 +133,22 @@ internal sealed partial class UplinkPublisher(
             .WithContentType(sample.ContentType);
         if (sample.Kind == PayloadKind.Image)
         {
-            return builder
+            builder
                 .WithTopic(_imageTopic)
                 .WithPayload(new ReadOnlySequence<byte>(sample.Payload))
                 .WithUserProperty(UserProperties.Seq, Utf8(seq.ToString(CultureInfo.InvariantCulture)))
-                .WithUserProperty(UserProperties.Timestamp, Utf8(sample.Timestamp.ToString("O", CultureInfo.InvariantCulture)))
-                .Build();
+                .WithUserProperty(UserProperties.Timestamp, Utf8(sample.Timestamp.ToString("O", CultureInfo.InvariantCulture)));
+            if (sample.Local is { } answer)
+            {
+                builder.WithUserProperty(UserProperties.Edge, JsonSerializer.SerializeToUtf8Bytes(answer, ProtocolJson.Wire.EdgeAnswer));
+            }
+
+            if (!sample.Escalate)
+            {
+                builder.WithUserProperty(UserProperties.Escalate, "false"u8.ToArray());
+            }
+
+            return builder.Build();
         }
 
         // Telemetry carries its number inside the JSON; whatever number a source put there is replaced.
@@ -158,7 +168,10 @@ internal sealed partial class UplinkPublisher(
             return null;
         }
 
-        var payload = JsonSerializer.SerializeToUtf8Bytes(telemetry with { Seq = seq }, ProtocolJson.Wire.Telemetry);
+        // Escalation is said only when the cloud need not infer, so a payload without it means "answer this".
+        var payload = JsonSerializer.SerializeToUtf8Bytes(
+            telemetry with { Seq = seq, Edge = sample.Local ?? telemetry.Edge, Escalate = sample.Escalate ? null : false },
+            ProtocolJson.Wire.Telemetry);
         return builder.WithTopic(_telemetryTopic).WithPayload(payload).Build();
     }
 

@@ -36,17 +36,17 @@ public sealed class LoadedModel : IAsyncDisposable
     /// <summary>
     /// Reads a payload of this model's kind into <paramref name="features"/> (<see cref="ModelManifest.InputLength"/>
     /// long): telemetry JSON through <see cref="Telemetry"/>, an image through its preprocessing recipe. Returns the
-    /// sequence number a telemetry payload carries, and why a payload cannot be read.
+    /// sequence number and escalation flag a telemetry payload carries, and why a payload cannot be read.
     /// </summary>
-    public (long? Seq, string? Error) ReadInput(ReadOnlySpan<byte> payload, Span<float> features)
+    public (long? Seq, bool? Escalate, string? Error) ReadInput(ReadOnlySpan<byte> payload, Span<float> features)
     {
         if (Telemetry is not null)
         {
             var read = Telemetry.Read(payload, features);
-            return (read.Seq, read.Error);
+            return (read.Seq, read.Escalate, read.Error);
         }
 
-        return (null, ImagePreprocessor.TryPreprocess(payload, Manifest.Image!, features));
+        return (null, null, ImagePreprocessor.TryPreprocess(payload, Manifest.Image!, features));
     }
 
     /// <summary>Runs a whole batch directly, returning raw outputs; see <see cref="OnnxModel.RunRaw"/>.</summary>

@@ -14,6 +14,7 @@ namespace IotAi.Protocol;
 [JsonSerializable(typeof(ModelFetch))]
 [JsonSerializable(typeof(ModelStatusReport))]
 [JsonSerializable(typeof(ModelQualityReport))]
+[JsonSerializable(typeof(EdgeAnswer))]
 public sealed partial class ProtocolJson : JsonSerializerContext
 {
     /// <summary>

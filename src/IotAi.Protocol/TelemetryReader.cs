@@ -35,6 +35,7 @@ public sealed class TelemetryReader
 
         long? seq = null;
         DateTimeOffset? timestamp = null;
+        bool? escalate = null;
         var found = 0UL;
         try
         {
@@ -65,6 +66,16 @@ public sealed class TelemetryReader
                     }
 
                     timestamp = ts;
+                }
+                else if (reader.ValueTextEquals("escalate"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType is not (JsonTokenType.True or JsonTokenType.False))
+                    {
+                        return Fail("'escalate' must be true or false");
+                    }
+
+                    escalate = reader.GetBoolean();
                 }
                 else if (reader.ValueTextEquals("values"u8))
                 {
@@ -104,7 +115,7 @@ public sealed class TelemetryReader
             }
         }
 
-        return new TelemetryReadResult(null, seq, timestamp);
+        return new TelemetryReadResult(null, seq, timestamp, escalate);
 
         // A failure still reports the sequence number when it was read, so the error reply can name the uplink.
         TelemetryReadResult Fail(string error) => new(error, seq, null);
@@ -148,8 +159,8 @@ public sealed class TelemetryReader
     }
 }
 
-/// <summary>What <see cref="TelemetryReader.Read"/> found: an error, or the optional sequence number and time.</summary>
-public readonly record struct TelemetryReadResult(string? Error, long? Seq, DateTimeOffset? Timestamp)
+/// <summary>What <see cref="TelemetryReader.Read"/> found: an error, or the optional sequence number, time and escalation flag.</summary>
+public readonly record struct TelemetryReadResult(string? Error, long? Seq, DateTimeOffset? Timestamp, bool? Escalate = null)
 {
     public bool IsValid => Error is null;
 }

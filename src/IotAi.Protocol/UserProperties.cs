@@ -8,4 +8,10 @@ public static class UserProperties
 
     /// <summary>When the device took the sample, ISO 8601.</summary>
     public const string Timestamp = "ts";
+
+    /// <summary><c>false</c> when the device's own answer stands and the cloud need not infer (see <see cref="Telemetry.Escalate"/>).</summary>
+    public const string Escalate = "escalate";
+
+    /// <summary>The device's own answer, as <see cref="EdgeAnswer"/> JSON.</summary>
+    public const string Edge = "edge";
 }

@@ -30,7 +30,8 @@ public sealed class AgentHost : IAsyncDisposable
         int port,
         string deviceId,
         IReadOnlyDictionary<string, string?>? settings = null,
-        ILoggerProvider? logs = null)
+        ILoggerProvider? logs = null,
+        IResultSink? sink = null)
     {
         var values = new Dictionary<string, string?>
         {
@@ -63,7 +64,7 @@ public sealed class AgentHost : IAsyncDisposable
         }
 
         // Registered first, so AddEdgeAgent keeps it instead of the console sink.
-        builder.Services.AddSingleton<IResultSink>(NullResultSink.Instance);
+        builder.Services.AddSingleton(sink ?? NullResultSink.Instance);
         builder.Services.AddEdgeAgent();
         return new AgentHost(builder.Build(), ownData);
     }

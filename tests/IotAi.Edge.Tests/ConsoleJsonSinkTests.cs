@@ -24,7 +24,25 @@ public sealed class ConsoleJsonSinkTests
         Assert.Equal("square", first.RootElement.GetProperty("truth").GetString());
         Assert.False(first.RootElement.GetProperty("correct").GetBoolean());
         Assert.Equal(12.5, first.RootElement.GetProperty("latencyMs").GetDouble());
+        Assert.Equal("cloud", first.RootElement.GetProperty("source").GetString());
         using var second = JsonDocument.Parse(lines[1]);
         Assert.False(second.RootElement.TryGetProperty("truth", out _));
+    }
+
+    [Fact]
+    public async Task A_local_answer_is_one_json_line_saying_whether_it_was_escalated()
+    {
+        using var output = new MemoryStream();
+        var sink = new ConsoleJsonSink(output);
+        var taken = new DateTimeOffset(2026, 11, 29, 1, 2, 3, TimeSpan.Zero);
+
+        await sink.WriteLocalAsync(new LocalResult(PayloadKind.Telemetry, taken, new EdgeAnswer("sensor-anomaly", "2", "normal", 0.55f), true, "anomaly"), CancellationToken.None);
+
+        using var line = JsonDocument.Parse(Encoding.UTF8.GetString(output.ToArray()).TrimEnd('\n'));
+        var root = line.RootElement;
+        Assert.Equal(("edge", "telemetry", taken), (root.GetProperty("source").GetString(), root.GetProperty("kind").GetString(), root.GetProperty("ts").GetDateTimeOffset()));
+        Assert.Equal(("normal", 0.55f), (root.GetProperty("result").GetProperty("label").GetString(), root.GetProperty("result").GetProperty("confidence").GetSingle()));
+        Assert.True(root.GetProperty("escalated").GetBoolean());
+        Assert.False(root.GetProperty("correct").GetBoolean());
     }
 }

@@ -26,6 +26,29 @@ public sealed class MqttRoundTripTests(SiloFixture silo)
     }
 
     [Fact]
+    public async Task An_image_the_device_answered_itself_is_kept_and_not_answered_again()
+    {
+        await using var device = await TestDevice.ConnectAsync(silo.Host.MqttPort);
+        var frame = new SyntheticCamera(seed: 12).Next(ImageShape.Square);
+
+        var ack = await device.PublishRawAsync(new MqttApplicationMessageBuilder()
+            .WithTopic(DeviceTopics.Image(device.Id))
+            .WithPayload(frame.Encoded)
+            .WithQualityOfServiceLevel(MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithUserProperty(UserProperties.Seq, "8"u8.ToArray())
+            .WithUserProperty(UserProperties.Escalate, "false"u8.ToArray())
+            .Build());
+        // The next reading is escalated: its result is the first the device gets, so none came for the image.
+        await device.SendTelemetryAsync(seq: 9, temperature: 45);
+        var result = await device.NextResultAsync();
+
+        Assert.True(ack.IsSuccess);
+        Assert.Equal(9L, result.Seq);
+        var twin = await silo.Host.Grains.GetGrain<IotAi.Grains.IDeviceGrain>(device.Id).GetTwinAsync();
+        Assert.Equal((1L, 1L), (twin.Counters.Images, twin.Counters.AnsweredAtEdge));
+    }
+
+    [Fact]
     public async Task An_image_with_its_seq_in_a_user_property_is_classified()
     {
         await using var device = await TestDevice.ConnectAsync(silo.Host.MqttPort);

@@ -48,6 +48,23 @@ public sealed class DeviceGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_reading_the_device_answered_itself_is_kept_without_inference_and_still_deduplicated()
+    {
+        var device = Device();
+        const string answered = """{"seq":5,"values":{"temperature":45,"vibration":0.3,"current":10},"edge":{"model":"sensor-anomaly","version":"1","label":"normal","confidence":0.99},"escalate":false}""";
+
+        var kept = await device.HandleUplinkAsync(Telemetry(answered));
+        var repeat = await device.HandleUplinkAsync(Telemetry(answered));
+        var image = await device.HandleUplinkAsync(new Uplink(PayloadKind.Image, new SyntheticCamera(1).Next().Encoded, 6, "devices/x/up/image", Escalate: false));
+
+        Assert.Equal((UplinkOutcome.Accepted, null), (kept.Outcome, kept.Reply));
+        Assert.Equal(UplinkOutcome.Duplicate, repeat.Outcome);
+        Assert.Equal((UplinkOutcome.Accepted, null), (image.Outcome, image.Reply));
+        var twin = await device.GetTwinAsync();
+        Assert.Equal((1L, 1L, 2L, 0L, 6L), (twin.Counters.Telemetry, twin.Counters.Images, twin.Counters.AnsweredAtEdge, twin.Counters.Results, twin.HighestSeq));
+    }
+
+    [Fact]
     public async Task A_bad_payload_gets_an_error_reply_and_is_counted()
     {
         var device = Device();

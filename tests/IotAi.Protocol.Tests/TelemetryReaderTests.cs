@@ -27,7 +27,20 @@ public sealed class TelemetryReaderTests
         Assert.Null(result.Seq);
     }
 
+    [Fact]
+    public void A_device_answered_reading_says_whether_the_cloud_should_infer_and_its_answer_is_skipped()
+    {
+        var features = new float[3];
+        var result = _reader.Read("""{"seq":3,"values":{"temperature":1,"vibration":2,"current":3},"edge":{"model":"m","version":"2","label":"normal","confidence":0.97},"escalate":false}"""u8, features);
+        var plain = _reader.Read("""{"values":{"temperature":1,"vibration":2,"current":3}}"""u8, features);
+
+        Assert.True(result.IsValid, result.Error);
+        Assert.Equal((3L, false), (result.Seq, result.Escalate));
+        Assert.Null(plain.Escalate);
+    }
+
     [Theory]
+    [InlineData("""{"values":{"temperature":1,"vibration":2,"current":3},"escalate":"no"}""", "'escalate' must be true or false")]
     [InlineData("""{"values":{"temperature":1,"vibration":2}}""", "lacks 'current'")]
     [InlineData("""{"values":{"temperature":"hot","vibration":2,"current":3}}""", "'temperature' must be a number")]
     [InlineData("""{"seq":-1,"values":{}}""", "'seq' must be a positive integer")]

@@ -205,7 +205,7 @@ public sealed partial class MqttIngress(
             return;
         }
 
-        var uplink = new Uplink(topic.Kind, message.Payload.ToArray(), seq, message.Topic);
+        var uplink = new Uplink(topic.Kind, message.Payload.ToArray(), seq, message.Topic, !IsAnsweredAtEdge(message));
         var started = Stopwatch.GetTimestamp();
         telemetry.Received(uplink.Kind);
         await HandleAsync(e, topic.DeviceId!, seq, grain => grain.HandleUplinkAsync(uplink));
@@ -260,6 +260,10 @@ public sealed partial class MqttIngress(
         telemetry.Refused(metricReason);
         LogPublishRefused(e.ClientId, e.ApplicationMessage.Topic, reason);
     }
+
+    /// <summary>An image whose device says its own answer stands (<c>escalate=false</c>); telemetry says so in its JSON.</summary>
+    private static bool IsAnsweredAtEdge(MqttApplicationMessage message) =>
+        message.UserProperties?.Any(static p => p.Name == UserProperties.Escalate && p.ReadValueAsString() == "false") == true;
 
     private static bool TryReadSeq(MqttApplicationMessage message, UplinkTopicParse topic, out long? seq)
     {

@@ -1,5 +1,6 @@
 using System.Buffers;
 using IotAi.Inference;
+using IotAi.Protocol;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -20,7 +21,7 @@ public sealed partial class LocalInference(
     private readonly Dictionary<string, LoadedModel> _lastSeen = new(StringComparer.Ordinal);
 
     /// <summary>The local answer to <paramref name="sample"/>, or null when no local model could give one.</summary>
-    public async ValueTask<LocalAnswer?> InferAsync(EdgeSample sample, CancellationToken cancellationToken)
+    public async ValueTask<EdgeAnswer?> InferAsync(EdgeSample sample, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sample);
         if (runtime.ForKind(sample.Kind) is not { } model)
@@ -33,7 +34,7 @@ public sealed partial class LocalInference(
         var features = ArrayPool<float>.Shared.Rent(length);
         try
         {
-            var (_, error) = model.ReadInput(sample.Payload.Span, features.AsSpan(0, length));
+            var (_, _, error) = model.ReadInput(sample.Payload.Span, features.AsSpan(0, length));
             if (error is not null)
             {
                 LogUnreadable(manifest.Name, error);
@@ -45,7 +46,7 @@ public sealed partial class LocalInference(
             RestartIfSwapped(model);
             quality.Record(manifest.Name, manifest.Version, prediction.Confidence, options.Value.ConfidenceThreshold,
                 sample.Label is null ? null : string.Equals(sample.Label, label, StringComparison.Ordinal));
-            return new LocalAnswer(manifest.Name, manifest.Version, label, prediction.Confidence);
+            return new EdgeAnswer(manifest.Name, manifest.Version, label, prediction.Confidence);
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
         {
@@ -80,6 +81,3 @@ public sealed partial class LocalInference(
     [LoggerMessage(Level = LogLevel.Warning, Message = "The local model {Model} version {Version} failed on a sample")]
     private partial void LogFailed(Exception exception, string model, string version);
 }
-
-/// <summary>What the device's own model answered.</summary>
-public sealed record LocalAnswer(string Model, string Version, string Label, float Confidence);

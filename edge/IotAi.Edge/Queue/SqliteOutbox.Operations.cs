@@ -46,8 +46,9 @@ public sealed partial class SqliteOutbox
         protected override long Run(SqliteConnection db, SqliteTransaction transaction)
         {
             using var command = Command(db, transaction, """
-                INSERT INTO samples(kind, content_type, taken_at, label, priority, enqueued, payload)
-                VALUES ($kind, $type, $at, $label, $priority, $enqueued, $payload) RETURNING id
+                INSERT INTO samples(kind, content_type, taken_at, label, priority, enqueued, payload, escalate,
+                    local_model, local_version, local_label, local_confidence)
+                VALUES ($kind, $type, $at, $label, $priority, $enqueued, $payload, $escalate, $model, $version, $answer, $confidence) RETURNING id
                 """);
             command.Parameters.AddWithValue("$kind", (int)sample.Kind);
             command.Parameters.AddWithValue("$type", sample.ContentType);
@@ -56,6 +57,11 @@ public sealed partial class SqliteOutbox
             command.Parameters.AddWithValue("$priority", (int)sample.Priority);
             command.Parameters.AddWithValue("$enqueued", enqueued.ToUnixTimeMilliseconds());
             command.Parameters.AddWithValue("$payload", sample.Payload.ToArray());
+            command.Parameters.AddWithValue("$escalate", sample.Escalate);
+            command.Parameters.AddWithValue("$model", (object?)sample.Local?.Model ?? DBNull.Value);
+            command.Parameters.AddWithValue("$version", (object?)sample.Local?.Version ?? DBNull.Value);
+            command.Parameters.AddWithValue("$answer", (object?)sample.Local?.Label ?? DBNull.Value);
+            command.Parameters.AddWithValue("$confidence", (object?)sample.Local?.Confidence ?? DBNull.Value);
             return (long)command.ExecuteScalar()!;
         }
     }
@@ -83,7 +89,10 @@ public sealed partial class SqliteOutbox
             }
 
             var ids = string.Join(',', taken.Select(static e => e.Id.ToString(CultureInfo.InvariantCulture)));
-            using var read = Command(db, transaction, $"SELECT id, kind, content_type, taken_at, label, payload, priority FROM samples WHERE id IN ({ids})");
+            using var read = Command(db, transaction, $"""
+                SELECT id, kind, content_type, taken_at, label, payload, priority, escalate, local_model, local_version, local_label, local_confidence
+                FROM samples WHERE id IN ({ids})
+                """);
             var samples = new Dictionary<long, EdgeSample>(taken.Count);
             using (var rows = read.ExecuteReader())
             {
@@ -93,6 +102,8 @@ public sealed partial class SqliteOutbox
                         DateTimeOffset.FromUnixTimeMilliseconds(rows.GetInt64(3)), rows.IsDBNull(4) ? null : rows.GetString(4))
                     {
                         Priority = (SamplePriority)rows.GetInt32(6),
+                        Escalate = rows.GetBoolean(7),
+                        Local = rows.IsDBNull(8) ? null : new EdgeAnswer(rows.GetString(8), rows.GetString(9), rows.GetString(10), rows.GetFloat(11)),
                     };
                 }
             }

@@ -53,7 +53,8 @@ public sealed partial class SqliteOutbox : IOutbox, IAsyncDisposable, IDisposabl
             CREATE TABLE IF NOT EXISTS samples(
                 id INTEGER PRIMARY KEY AUTOINCREMENT, kind INTEGER NOT NULL, content_type TEXT NOT NULL,
                 taken_at INTEGER NOT NULL, label TEXT, priority INTEGER NOT NULL, enqueued INTEGER NOT NULL,
-                seq INTEGER, payload BLOB NOT NULL);
+                seq INTEGER, payload BLOB NOT NULL, escalate INTEGER NOT NULL,
+                local_model TEXT, local_version TEXT, local_label TEXT, local_confidence REAL);
             CREATE TABLE IF NOT EXISTS counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL);
             """);
         return new SqliteOutbox(db, options, time, logger);

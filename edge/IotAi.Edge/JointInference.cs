@@ -1,0 +1,56 @@
+using IotAi.Edge.Queue;
+using IotAi.Protocol;
+using Microsoft.Extensions.Options;
+
+namespace IotAi.Edge;
+
+/// <summary>
+/// Decides, once the device's own model has answered a sample, whether the cloud's model answers it too:
+/// every sample in <see cref="JointInferenceMode.All"/>, else only those answered with less confidence than
+/// <see cref="EdgeAgentOptions.ConfidenceThreshold"/> (and every sample no local model serves). Every
+/// sample still goes to the cloud, as data; one that is not escalated carries the device's answer and is
+/// only stored there. It tells the local sink which answer is used, and counts.
+/// </summary>
+public sealed class JointInference(IOptions<EdgeAgentOptions> options, IResultSink sink)
+{
+    private long _answeredLocally;
+    private long _escalated;
+
+    /// <summary>Samples whose local answer stood.</summary>
+    public long AnsweredLocally => Interlocked.Read(ref _answeredLocally);
+
+    /// <summary>Samples sent to the cloud's model (no local model, or a local answer below the threshold, or mode All).</summary>
+    public long Escalated => Interlocked.Read(ref _escalated);
+
+    /// <summary>The sample as it is queued: with the local answer, the escalation decision and its priority.</summary>
+    public async ValueTask<EdgeSample> RouteAsync(EdgeSample sample, EdgeAnswer? answer, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sample);
+        var settings = options.Value;
+        var hard = answer is not null && answer.Confidence < settings.ConfidenceThreshold;
+        var escalate = answer is null || hard || settings.JointInference == JointInferenceMode.All;
+        Interlocked.Increment(ref escalate ? ref _escalated : ref _answeredLocally);
+        if (answer is not null)
+        {
+            await sink.WriteLocalAsync(new LocalResult(sample.Kind, sample.Timestamp, answer, escalate, sample.Label), cancellationToken);
+        }
+
+        return sample with
+        {
+            Local = answer,
+            Escalate = escalate,
+            // What the local model was unsure of is worth most to keep; images next; routine telemetry least.
+            Priority = hard ? SamplePriority.HardExample : sample.Kind == PayloadKind.Image ? SamplePriority.Image : SamplePriority.Routine,
+        };
+    }
+}
+
+/// <summary>Which samples the cloud's model answers besides the device's own.</summary>
+public enum JointInferenceMode
+{
+    /// <summary>Only those the local model is unsure of (below <see cref="EdgeAgentOptions.ConfidenceThreshold"/>), and those it cannot answer.</summary>
+    Threshold,
+
+    /// <summary>Every sample: the cloud's answer is used, the local one is there for when the cloud is away.</summary>
+    All,
+}
