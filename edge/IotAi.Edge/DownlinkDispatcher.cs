@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using IotAi.Edge.Models;
+using IotAi.Edge.Twin;
 using IotAi.Protocol;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
@@ -18,6 +19,7 @@ internal sealed partial class DownlinkDispatcher(
     InFlightTracker inFlight,
     IResultSink sink,
     ModelUpdater updater,
+    LiveSettings live,
     TimeProvider timeProvider,
     ILogger logger)
 {
@@ -64,6 +66,7 @@ internal sealed partial class DownlinkDispatcher(
             else if (topic == _desiredTopic && Read(payload, ProtocolJson.Wire.DesiredProperties, topic) is { } desired)
             {
                 LogDesired(logger, deviceId, desired.Version);
+                live.Apply(desired);
                 agent.OnDesiredPropertiesReceived(new DesiredPropertiesReceivedEventArgs(desired));
             }
         }

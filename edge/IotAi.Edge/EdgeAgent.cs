@@ -1,5 +1,6 @@
 using IotAi.Edge.Models;
 using IotAi.Edge.Queue;
+using IotAi.Edge.Twin;
 using IotAi.Models;
 using IotAi.Protocol;
 using Microsoft.Extensions.Hosting;
@@ -25,6 +26,7 @@ public sealed partial class EdgeAgent(
     EdgeModelRuntime runtime,
     LocalInference local,
     JointInference joint,
+    LiveSettings live,
     ModelQualityTracker quality,
     TrustedKeys trusted,
     TimeProvider timeProvider,
@@ -47,11 +49,13 @@ public sealed partial class EdgeAgent(
         await runtime.LoadCurrentAsync();
         EdgeConnection? link = null;
         var updater = new ModelUpdater(settings.DeviceId, models, runtime, trusted, settings.FetchWindow, (topic, payload, ct) => PublishControlAsync(link!, topic, payload, ct), logger);
-        var downlink = new DownlinkDispatcher(this, settings.DeviceId, inFlight, sink, updater, timeProvider, logger);
+        var downlink = new DownlinkDispatcher(this, settings.DeviceId, inFlight, sink, updater, live, timeProvider, logger);
         using var connection = new EdgeConnection(
-            settings, ConnectionPipeline.Create(settings, timeProvider, logger), downlink.HandleAsync, logger);
+            settings, ConnectionPipeline.Create(settings, timeProvider, logger), downlink.HandleAsync, timeProvider, logger);
         link = connection;
         using var publisher = new UplinkPublisher(settings.DeviceId, outbox, settings.MaxInFlight, inFlight, connection, timeProvider, logger);
+        var twin = new TwinReporter(settings.DeviceId, settings.TwinReportInterval, connection, outbox, runtime, joint, live, timeProvider,
+            (topic, payload, ct) => PublishControlAsync(connection, topic, payload, ct), logger);
         var reporter = new QualityReporter(settings.DeviceId, quality, settings.QualityReportInterval, timeProvider, (topic, payload, ct) => PublishControlAsync(connection, topic, payload, ct), logger);
         var names = string.Join(',', active.Select(s => s.Name));
         LogStarting(logger, settings.DeviceId, settings.Host, settings.Port, names);
@@ -60,7 +64,7 @@ public sealed partial class EdgeAgent(
         var pumps = active.Select(source => Task.Run(() => PumpAsync(source, stoppingToken), CancellationToken.None)).ToArray();
         try
         {
-            await Task.WhenAll(connection.RunAsync(stoppingToken), publisher.RunAsync(stoppingToken), updater.RunAsync(stoppingToken), reporter.RunAsync(stoppingToken));
+            await Task.WhenAll(connection.RunAsync(stoppingToken), publisher.RunAsync(stoppingToken), updater.RunAsync(stoppingToken), reporter.RunAsync(stoppingToken), twin.RunAsync(stoppingToken));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

@@ -92,6 +92,9 @@ public sealed class EdgeAgentOptions
     /// <summary>How often the agent reports how its models answer (<c>up/model/quality</c>), when they have answered since the last report.</summary>
     public TimeSpan QualityReportInterval { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How often the agent reports its state into its twin between the reports it makes on connect and on desired changes.</summary>
+    public TimeSpan TwinReportInterval { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>The names of the sources that run, after defaults.</summary>
     public IReadOnlyList<string> ActiveSources => Sources is { Count: > 0 } configured
         ? [.. configured]

@@ -21,6 +21,7 @@ public sealed class EdgeAgentOptionsValidator : IValidateOptions<EdgeAgentOption
         RequirePositive(failures, nameof(options.ConnectTimeout), options.ConnectTimeout);
         RequirePositive(failures, nameof(options.ReconnectDelay), options.ReconnectDelay);
         RequirePositive(failures, nameof(options.QualityReportInterval), options.QualityReportInterval);
+        RequirePositive(failures, nameof(options.TwinReportInterval), options.TwinReportInterval);
         if (options.MaxReconnectDelay < options.ReconnectDelay)
         {
             failures.Add("Edge:MaxReconnectDelay must not be shorter than Edge:ReconnectDelay.");

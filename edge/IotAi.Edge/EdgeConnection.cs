@@ -21,6 +21,10 @@ internal sealed partial class EdgeConnection : IDisposable
     private readonly ResiliencePipeline _pipeline;
     private readonly ILogger _logger;
     private readonly string _deviceId;
+    private readonly Lock _offlineLock = new();
+    private readonly TimeProvider _time;
+    private TimeSpan _offlineBefore;
+    private long? _offlineSince;
     private volatile TaskCompletionSource _connected = NewSignal();
     private volatile TaskCompletionSource _lost = NewSignal();
 
@@ -28,9 +32,12 @@ internal sealed partial class EdgeConnection : IDisposable
         EdgeAgentOptions options,
         ResiliencePipeline pipeline,
         Func<MqttApplicationMessageReceivedEventArgs, Task> onMessage,
+        TimeProvider timeProvider,
         ILogger logger)
     {
         _deviceId = options.DeviceId;
+        _time = timeProvider;
+        _offlineSince = timeProvider.GetTimestamp();
         _pipeline = pipeline;
         _logger = logger;
 
@@ -70,14 +77,48 @@ internal sealed partial class EdgeConnection : IDisposable
         {
             await _pipeline.ExecuteAsync(static (self, ct) => self.ConnectOnceAsync(ct), this, cancellationToken);
             LogConnected(_logger, _deviceId);
+            MarkOffline(false);
             _connected.TrySetResult();
+            Connected?.Invoke(this, EventArgs.Empty);
             await _lost.Task.WaitAsync(cancellationToken);
             _connected = NewSignal();
+            MarkOffline(true);
             LogLost(_logger, _deviceId);
         }
     }
 
     public Task WaitConnectedAsync(CancellationToken cancellationToken) => _connected.Task.WaitAsync(cancellationToken);
+
+    /// <summary>Raised each time the connection is made, the first and every later one.</summary>
+    public event EventHandler? Connected;
+
+    /// <summary>How long the agent has been without a connection since it started, the outage in progress included.</summary>
+    public TimeSpan OfflineTime
+    {
+        get
+        {
+            lock (_offlineLock)
+            {
+                return _offlineBefore + (_offlineSince is { } since ? _time.GetElapsedTime(since) : TimeSpan.Zero);
+            }
+        }
+    }
+
+    private void MarkOffline(bool offline)
+    {
+        lock (_offlineLock)
+        {
+            if (offline)
+            {
+                _offlineSince ??= _time.GetTimestamp();
+            }
+            else if (_offlineSince is { } since)
+            {
+                _offlineBefore += _time.GetElapsedTime(since);
+                _offlineSince = null;
+            }
+        }
+    }
 
     public Task<MqttClientPublishResult> PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken) =>
         _client.PublishAsync(message, cancellationToken);

@@ -1,5 +1,6 @@
 using IotAi.Edge.Models;
 using IotAi.Edge.Queue;
+using IotAi.Edge.Twin;
 using IotAi.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -26,6 +27,7 @@ public static class EdgeServiceCollectionExtensions
         services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<LiveSettings>();
         services.TryAddSingleton<IOutbox>(sp => SqliteOutbox.Open(
             QueuePath(sp.GetRequiredService<IOptions<EdgeAgentOptions>>().Value),
             sp.GetRequiredService<IOptions<OutboxOptions>>().Value,

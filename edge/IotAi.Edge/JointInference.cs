@@ -1,17 +1,17 @@
 using IotAi.Edge.Queue;
 using IotAi.Protocol;
-using Microsoft.Extensions.Options;
+using IotAi.Edge.Twin;
 
 namespace IotAi.Edge;
 
 /// <summary>
 /// Decides, once the device's own model has answered a sample, whether the cloud's model answers it too:
 /// every sample in <see cref="JointInferenceMode.All"/>, else only those answered with less confidence than
-/// <see cref="EdgeAgentOptions.ConfidenceThreshold"/> (and every sample no local model serves). Every
+/// the confidence threshold (and every sample no local model serves). Both settings follow desired properties. Every
 /// sample still goes to the cloud, as data; one that is not escalated carries the device's answer and is
 /// only stored there. It tells the local sink which answer is used, and counts.
 /// </summary>
-public sealed class JointInference(IOptions<EdgeAgentOptions> options, IResultSink sink)
+public sealed class JointInference(LiveSettings settings, IResultSink sink)
 {
     private long _answeredLocally;
     private long _escalated;
@@ -26,7 +26,6 @@ public sealed class JointInference(IOptions<EdgeAgentOptions> options, IResultSi
     public async ValueTask<EdgeSample> RouteAsync(EdgeSample sample, EdgeAnswer? answer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sample);
-        var settings = options.Value;
         var hard = answer is not null && answer.Confidence < settings.ConfidenceThreshold;
         var escalate = answer is null || hard || settings.JointInference == JointInferenceMode.All;
         Interlocked.Increment(ref escalate ? ref _escalated : ref _answeredLocally);

@@ -1,13 +1,17 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using IotAi.Edge.Twin;
 using IotAi.Protocol;
 using IotAi.Synthetic;
 using Microsoft.Extensions.Options;
 
 namespace IotAi.Edge;
 
-/// <summary>A seeded machine (<see cref="SensorSignal"/>) read every <see cref="EdgeAgentOptions.SensorInterval"/>.</summary>
-public sealed class SimulatedSensorSource(IOptions<EdgeAgentOptions> options, TimeProvider timeProvider) : ISampleSource
+/// <summary>
+/// A seeded machine (<see cref="SensorSignal"/>) read every <see cref="EdgeAgentOptions.SensorInterval"/>, or
+/// as often as the desired property <c>sensorIntervalMs</c> says.
+/// </summary>
+public sealed class SimulatedSensorSource(IOptions<EdgeAgentOptions> options, LiveSettings live, TimeProvider timeProvider) : ISampleSource
 {
     public const string SourceName = "sensor";
 
@@ -17,7 +21,7 @@ public sealed class SimulatedSensorSource(IOptions<EdgeAgentOptions> options, Ti
     {
         var settings = options.Value;
         var signal = new SensorSignal(settings.EffectiveSeed);
-        using var timer = new PeriodicTimer(settings.SensorInterval, timeProvider);
+        using var timer = new LiveTimer(live, static l => l.SensorInterval, timeProvider);
         do
         {
             var now = timeProvider.GetUtcNow();

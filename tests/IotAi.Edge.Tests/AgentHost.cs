@@ -96,6 +96,10 @@ public sealed class AgentHost : IAsyncDisposable
 
     public static string NewDeviceId(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
 
+    /// <summary>Every telemetry uplink <paramref name="deviceId"/> has published so far, repeats included, in arrival order.</summary>
+    public static List<Telemetry> Readings(TestBroker broker, string deviceId) =>
+        [.. broker.PublishedBy(deviceId).Where(p => p.Topic == DeviceTopics.Telemetry(deviceId)).Select(ReadTelemetry)];
+
     public static Telemetry ReadTelemetry(RecordedPublish publish) =>
         JsonSerializer.Deserialize(publish.Payload, ProtocolJson.Wire.Telemetry)
         ?? throw new InvalidOperationException("The payload is JSON null.");

@@ -25,25 +25,25 @@ public sealed class CrashTests : IDisposable
 
         using (var firstRun = AgentProcess.Start(broker.Port, deviceId, _data.FullName, settings))
         {
-            await Eventually.TrueAsync(() => Task.FromResult(Telemetry(broker, deviceId).Count >= 2000), "the agent did not send 2,000 readings", seconds: 60);
+            await Eventually.TrueAsync(() => Task.FromResult(AgentHost.Readings(broker, deviceId).Count >= 2000), "the agent did not send 2,000 readings", seconds: 60);
 
             // The broker stalls: what arrives now is received but never acknowledged before the kill.
-            var acknowledged = Telemetry(broker, deviceId).Count;
+            var acknowledged = AgentHost.Readings(broker, deviceId).Count;
             broker.HoldAcknowledgements();
-            await Eventually.TrueAsync(() => Task.FromResult(Telemetry(broker, deviceId).Count > acknowledged), "nothing arrived while acknowledgements were held", seconds: 30);
+            await Eventually.TrueAsync(() => Task.FromResult(AgentHost.Readings(broker, deviceId).Count > acknowledged), "nothing arrived while acknowledgements were held", seconds: 30);
             await firstRun.KillAsync();
             broker.ReleaseAcknowledgements();
         }
 
-        var beforeRestart = Telemetry(broker, deviceId);
+        var beforeRestart = AgentHost.Readings(broker, deviceId);
         var unacknowledged = beforeRestart[^1].Seq!.Value;
         using (var secondRun = AgentProcess.Start(broker.Port, deviceId, _data.FullName, settings))
         {
-            await Eventually.TrueAsync(() => Task.FromResult(Telemetry(broker, deviceId).Count >= beforeRestart.Count + 2000), "the restarted agent did not send 2,000 more", seconds: 60);
+            await Eventually.TrueAsync(() => Task.FromResult(AgentHost.Readings(broker, deviceId).Count >= beforeRestart.Count + 2000), "the restarted agent did not send 2,000 more", seconds: 60);
             await secondRun.KillAsync();
         }
 
-        var received = Telemetry(broker, deviceId);
+        var received = AgentHost.Readings(broker, deviceId);
         var seqs = received.Select(static t => t.Seq!.Value).ToHashSet();
         var (first, last) = (seqs.Min(), seqs.Max());
 
@@ -60,8 +60,6 @@ public sealed class CrashTests : IDisposable
         Assert.All(received.GroupBy(Identity), g => Assert.Single(g.Select(static t => t.Seq).Distinct()));
     }
 
-    private static List<Telemetry> Telemetry(TestBroker broker, string deviceId) =>
-        [.. broker.PublishedBy(deviceId).Where(p => p.Topic == DeviceTopics.Telemetry(deviceId)).Select(AgentHost.ReadTelemetry)];
 
     private static string Identity(Telemetry telemetry) => string.Create(CultureInfo.InvariantCulture,
         $"{telemetry.Timestamp:O}|{string.Join(',', telemetry.Values.OrderBy(static v => v.Key).Select(static v => $"{v.Key}={v.Value:R}"))}");

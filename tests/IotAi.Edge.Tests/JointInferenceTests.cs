@@ -49,9 +49,9 @@ public sealed class JointInferenceTests : IDisposable
         store.SetCurrent(package.Manifest.Name, package.Manifest.Version);
         await agent.StartAsync();
 
-        await Eventually.TrueAsync(() => Task.FromResult(Uplinks(broker, deviceId).Count == Readings), "not every reading reached the broker", seconds: 60);
+        await Eventually.TrueAsync(() => Task.FromResult(AgentHost.Readings(broker, deviceId).Count == Readings), "not every reading reached the broker", seconds: 60);
 
-        var uplinks = Uplinks(broker, deviceId);
+        var uplinks = AgentHost.Readings(broker, deviceId);
         Assert.Equal(expectedEscalations, uplinks.Count(static t => t.Escalate != false));
         Assert.All(uplinks, static t => Assert.Equal("sensor-anomaly", t.Edge?.Model));
         var joint = agent.Services.GetRequiredService<JointInference>();
@@ -88,8 +88,6 @@ public sealed class JointInferenceTests : IDisposable
         return confidences;
     }
 
-    private static List<Telemetry> Uplinks(TestBroker broker, string deviceId) =>
-        [.. broker.PublishedBy(deviceId).Where(p => p.Topic == DeviceTopics.Telemetry(deviceId)).Select(AgentHost.ReadTelemetry)];
 
     public void Dispose() => _data.Delete(recursive: true);
 

@@ -32,25 +32,23 @@ public sealed class OutageTests : IDisposable
         store.SetCurrent(package.Manifest.Name, package.Manifest.Version);
         var queue = agent.Services.GetRequiredService<IOutbox>();
         await agent.StartAsync();
-        await Eventually.TrueAsync(() => Task.FromResult(Telemetry(broker, deviceId).Count >= 100), "the agent did not start sending", seconds: 30);
+        await Eventually.TrueAsync(() => Task.FromResult(AgentHost.Readings(broker, deviceId).Count >= 100), "the agent did not start sending", seconds: 30);
 
         await broker.StopAsync();
         var answeredBefore = sink.Answers;
         await Eventually.TrueAsync(() => Task.FromResult(queue.Statistics.Depth >= 300 && sink.Answers >= answeredBefore + 300),
             "the agent stopped reading or answering while the broker was away", seconds: 60);
-        var sentBeforeOutage = Telemetry(broker, deviceId).Count;
+        var sentBeforeOutage = AgentHost.Readings(broker, deviceId).Count;
         await broker.RestartAsync();
         await Eventually.TrueAsync(() => Task.FromResult(queue.Statistics.Depth < 5), "the queue did not drain after the broker came back", seconds: 60);
 
-        var firstArrivals = Telemetry(broker, deviceId).Select(static t => t.Seq!.Value).Distinct().ToList();
+        var firstArrivals = AgentHost.Readings(broker, deviceId).Select(static t => t.Seq!.Value).Distinct().ToList();
         // In order: each number first arrived after every smaller one; none lost: no number is missing.
         Assert.Equal(firstArrivals.Order(), firstArrivals);
         Assert.Equal(firstArrivals[^1] - firstArrivals[0] + 1, firstArrivals.Count);
         Assert.True(firstArrivals.Count >= sentBeforeOutage + 300, $"{firstArrivals.Count} readings arrived; the outage alone queued 300");
     }
 
-    private static List<Telemetry> Telemetry(TestBroker broker, string deviceId) =>
-        [.. broker.PublishedBy(deviceId).Where(p => p.Topic == DeviceTopics.Telemetry(deviceId)).Select(AgentHost.ReadTelemetry)];
 
     public void Dispose() => _data.Delete(recursive: true);
 

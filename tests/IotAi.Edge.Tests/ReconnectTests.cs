@@ -15,13 +15,13 @@ public sealed class ReconnectTests
         await broker.WaitForAsync(p => p.ClientId == deviceId && AgentHost.SeqOf(p) >= 2);
 
         await broker.StopAsync();
-        var lastBeforeRestart = broker.PublishedBy(deviceId).Max(AgentHost.SeqOf);
+        var lastBeforeRestart = broker.UplinksBy(deviceId).Max(AgentHost.SeqOf);
         await broker.RestartAsync();
 
         // Samples taken while the broker was down wait in the outbox, then go out with the next numbers.
         await broker.WaitForAsync(p => p.ClientId == deviceId && AgentHost.SeqOf(p) >= lastBeforeRestart + 3);
 
-        var seqs = broker.PublishedBy(deviceId).Select(AgentHost.SeqOf).ToList();
+        var seqs = broker.UplinksBy(deviceId).Select(AgentHost.SeqOf).ToList();
         for (var i = 1; i < seqs.Count; i++)
         {
             // A resend after a lost PUBACK repeats a number, but never goes back.

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
+using IotAi.Protocol;
 using MQTTnet;
 using MQTTnet.Packets;
 using MQTTnet.Protocol;
@@ -104,6 +105,11 @@ public sealed class TestBroker : IAsyncDisposable
             return [.. _publishes.Where(p => p.ClientId == clientId)];
         }
     }
+
+    /// <summary>The samples (telemetry and images) <paramref name="clientId"/> has published, leaving out twin and model reports.</summary>
+    public IReadOnlyList<RecordedPublish> UplinksBy(string clientId) =>
+        [.. PublishedBy(clientId).Where(static p => p.Topic.EndsWith("/" + DeviceTopics.TelemetrySuffix, StringComparison.Ordinal)
+            || p.Topic.Contains("/" + DeviceTopics.ImageSuffix, StringComparison.Ordinal))];
 
     /// <summary>Publishes as the cloud would, to a device's downlink topic.</summary>
     public Task InjectAsync(string topic, byte[] payload)

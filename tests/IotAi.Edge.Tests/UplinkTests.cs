@@ -19,7 +19,7 @@ public sealed class UplinkTests
 
         await broker.WaitForAsync(p => p.ClientId == deviceId && AgentHost.SeqOf(p) >= 3);
 
-        var uplinks = broker.PublishedBy(deviceId).Take(3).ToList();
+        var uplinks = broker.UplinksBy(deviceId).Take(3).ToList();
         Assert.All(uplinks, p =>
         {
             Assert.Equal(DeviceTopics.Telemetry(deviceId), p.Topic);
@@ -45,7 +45,7 @@ public sealed class UplinkTests
 
         await broker.WaitForAsync(p => p.ClientId == deviceId && AgentHost.SeqOf(p) >= 2);
 
-        var images = broker.PublishedBy(deviceId).Take(2).ToList();
+        var images = broker.UplinksBy(deviceId).Take(2).ToList();
         Assert.All(images, p =>
         {
             Assert.Equal(DeviceTopics.Image(deviceId), p.Topic);
@@ -82,7 +82,7 @@ public sealed class UplinkTests
 
             await broker.WaitForAsync(p => p.ClientId == deviceId && AgentHost.SeqOf(p) >= 3);
 
-            var sent = broker.PublishedBy(deviceId).Select(AgentHost.ReadTelemetry).Take(3).ToList();
+            var sent = broker.UplinksBy(deviceId).Select(AgentHost.ReadTelemetry).Take(3).ToList();
             Assert.Equal([1L, 2L, 3L], sent.Select(t => t.Seq));
             Assert.Equal([40.5, 50.0, 1.0], sent.Select(t => t.Values["temperature"]));
             Assert.NotNull(sent[0].Timestamp);

@@ -22,6 +22,9 @@ public sealed partial class EdgeModelRuntime(EdgeModelStore store, TrustedKeys t
 
     public LoadedModel? Active(string name) => _active.GetValueOrDefault(name);
 
+    /// <summary>The versions running now.</summary>
+    public IReadOnlyList<ModelManifest> Running => [.. _active.Values.Select(static m => m.Manifest).OrderBy(static m => m.Name, StringComparer.Ordinal)];
+
     /// <summary>The running model for a payload kind: the first by name among those that serve it.</summary>
     public LoadedModel? ForKind(PayloadKind kind) =>
         _active.Values.Where(m => m.Manifest.Kind == kind).OrderBy(m => m.Manifest.Name, StringComparer.Ordinal).FirstOrDefault();

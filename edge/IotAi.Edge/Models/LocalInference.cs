@@ -2,7 +2,7 @@ using System.Buffers;
 using IotAi.Inference;
 using IotAi.Protocol;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
+using IotAi.Edge.Twin;
 
 namespace IotAi.Edge.Models;
 
@@ -14,7 +14,7 @@ namespace IotAi.Edge.Models;
 public sealed partial class LocalInference(
     EdgeModelRuntime runtime,
     ModelQualityTracker quality,
-    IOptions<EdgeAgentOptions> options,
+    LiveSettings settings,
     ILogger<LocalInference> logger)
 {
     private readonly Lock _swaps = new();
@@ -44,7 +44,7 @@ public sealed partial class LocalInference(
             var prediction = await model.InferAsync(features.AsMemory(0, length), cancellationToken);
             var label = manifest.Labels[prediction.LabelIndex];
             RestartIfSwapped(model);
-            quality.Record(manifest.Name, manifest.Version, prediction.Confidence, options.Value.ConfidenceThreshold,
+            quality.Record(manifest.Name, manifest.Version, prediction.Confidence, settings.ConfidenceThreshold,
                 sample.Label is null ? null : string.Equals(sample.Label, label, StringComparison.Ordinal));
             return new EdgeAnswer(manifest.Name, manifest.Version, label, prediction.Confidence);
         }

@@ -16,6 +16,9 @@ namespace IotAi.Edge.Queue;
 public sealed partial class SqliteOutbox : IOutbox, IAsyncDisposable, IDisposable
 {
     private const int MaxBatch = 512;
+
+    /// <summary>The database, its write-ahead log and its shared-memory index.</summary>
+    private static readonly string[] FileSuffixes = ["", "-wal", "-shm"];
     private readonly SqliteConnection _db;
     private readonly OutboxOptions _options;
     private readonly TimeProvider _time;
@@ -66,7 +69,7 @@ public sealed partial class SqliteOutbox : IOutbox, IAsyncDisposable, IDisposabl
         {
             lock (_lock)
             {
-                return new OutboxStatistics(_index.Count, _index.Bytes, ByPriority(_evicted), ByPriority(_expired));
+                return new OutboxStatistics(_index.Count, _index.Bytes, ByPriority(_evicted), ByPriority(_expired), DiskBytes());
             }
         }
     }
@@ -208,6 +211,10 @@ public sealed partial class SqliteOutbox : IOutbox, IAsyncDisposable, IDisposabl
                 DateTimeOffset.FromUnixTimeMilliseconds(rows.GetInt64(3)), rows.IsDBNull(4) ? null : rows.GetInt64(4)) { SeqStored = !rows.IsDBNull(4) });
         }
     }
+
+    private long DiskBytes() => FileSuffixes
+        .Select(suffix => new FileInfo(_db.DataSource + suffix))
+        .Sum(static f => f.Exists ? f.Length : 0);
 
     private bool HasCounter(string name)
     {

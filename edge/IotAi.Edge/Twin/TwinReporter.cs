@@ -1,0 +1,106 @@
+using System.Globalization;
+using System.Reflection;
+using System.Text.Json;
+using IotAi.Edge.Models;
+using IotAi.Edge.Queue;
+using IotAi.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace IotAi.Edge.Twin;
+
+/// <summary>
+/// Reports the agent's state into its twin (<c>up/twin/reported</c>): what it runs, how its queue stands, how
+/// long it has been offline, and which desired settings it applied. It reports on every connect, after every
+/// desired change, and every <see cref="EdgeAgentOptions.TwinReportInterval"/> in between.
+/// </summary>
+internal sealed partial class TwinReporter(
+    string deviceId,
+    TimeSpan interval,
+    EdgeConnection connection,
+    IOutbox outbox,
+    EdgeModelRuntime models,
+    JointInference joint,
+    LiveSettings settings,
+    TimeProvider timeProvider,
+    Func<string, byte[], CancellationToken, Task> publish,
+    ILogger logger)
+{
+    private static readonly string AgentVersion =
+        typeof(TwinReporter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        void Now(object? sender, EventArgs e) => _ = ReportAsync(cancellationToken);
+        connection.Connected += Now;
+        settings.Changed += Now;
+        try
+        {
+            using var timer = new PeriodicTimer(interval, timeProvider);
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                await ReportAsync(cancellationToken);
+            }
+        }
+        finally
+        {
+            connection.Connected -= Now;
+            settings.Changed -= Now;
+        }
+    }
+
+    /// <summary>The reported properties as they stand: flat names, numbers and strings.</summary>
+    public Dictionary<string, object> Properties()
+    {
+        var queue = outbox.Statistics;
+        var properties = new Dictionary<string, object>(StringComparer.Ordinal)
+        {
+            ["agentVersion"] = AgentVersion,
+            ["models"] = string.Join(',', models.Running.Select(static m => $"{m.Name}:{m.Version}")),
+            ["queueDepth"] = queue.Depth,
+            ["queueBytes"] = queue.Bytes,
+            ["diskBytes"] = queue.DiskBytes,
+            ["evictions"] = queue.Evictions,
+            ["offlineSeconds"] = Math.Round(connection.OfflineTime.TotalSeconds, 1),
+            ["answeredLocally"] = joint.AnsweredLocally,
+            ["escalated"] = joint.Escalated,
+            ["desiredVersion"] = settings.DesiredVersion,
+            [LiveSettings.SensorIntervalMs] = (long)settings.SensorInterval.TotalMilliseconds,
+            [LiveSettings.CameraIntervalMs] = (long)settings.CameraInterval.TotalMilliseconds,
+            [LiveSettings.ConfidenceThresholdName] = settings.ConfidenceThreshold,
+            [LiveSettings.JointInferenceName] = settings.JointInference.ToString().ToLowerInvariant(),
+        };
+        if (settings.Refused.Count > 0)
+        {
+            properties["desiredRefused"] = string.Join("; ", settings.Refused.Select(static r => $"{r.Key} {r.Value}"));
+        }
+
+        return properties;
+    }
+
+    private async Task ReportAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var payload = JsonSerializer.SerializeToUtf8Bytes(Properties().ToDictionary(static p => p.Key, static p => Format(p.Value)));
+            await publish(DeviceTopics.Reported(deviceId), payload, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The next report carries the same, newer figures.
+            if (!cancellationToken.IsCancellationRequested)
+            {
+                LogReportLost(logger, deviceId, ex.Message);
+            }
+        }
+    }
+
+    private static JsonElement Format(object value) => value switch
+    {
+        string text => JsonSerializer.SerializeToElement(text),
+        double number => JsonSerializer.SerializeToElement(Math.Round(number, 6)),
+        _ => JsonSerializer.SerializeToElement(Convert.ToInt64(value, CultureInfo.InvariantCulture)),
+    };
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "A twin report of {DeviceId} was lost: {Reason}")]
+    private static partial void LogReportLost(ILogger logger, string deviceId, string reason);
+}
