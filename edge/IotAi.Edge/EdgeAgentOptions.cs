@@ -53,6 +53,13 @@ public sealed class EdgeAgentOptions
 
     public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>After this many failed connection attempts in a row, the agent stops trying for <see cref="CircuitBreakDuration"/>.</summary>
+    [Range(2, 1000)]
+    public int CircuitBreakAfter { get; set; } = 10;
+
+    /// <summary>How long the agent leaves the gateway alone after <see cref="CircuitBreakAfter"/> failures, before one attempt tests it again.</summary>
+    public TimeSpan CircuitBreakDuration { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>
     /// How many uplinks may await the broker's acknowledgement at once. More drains a backlog faster over a
     /// slow link; the cloud recognises repeats within 64 numbers, so a resend after a break stays within that.

@@ -22,6 +22,7 @@ public sealed class EdgeAgentOptionsValidator : IValidateOptions<EdgeAgentOption
         RequirePositive(failures, nameof(options.ReconnectDelay), options.ReconnectDelay);
         RequirePositive(failures, nameof(options.QualityReportInterval), options.QualityReportInterval);
         RequirePositive(failures, nameof(options.TwinReportInterval), options.TwinReportInterval);
+        RequirePositive(failures, nameof(options.CircuitBreakDuration), options.CircuitBreakDuration);
         if (options.MaxReconnectDelay < options.ReconnectDelay)
         {
             failures.Add("Edge:MaxReconnectDelay must not be shorter than Edge:ReconnectDelay.");
