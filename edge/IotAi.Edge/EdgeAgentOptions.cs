@@ -9,7 +9,7 @@ public sealed class EdgeAgentOptions
 {
     public const string SectionName = "Edge";
 
-    /// <summary>The name of <see cref="JsonLinesSource"/>; it joins the default sources when <see cref="JsonLinesPath"/> is set.</summary>
+    /// <summary>The name of <see cref="Sources.JsonLinesSource"/>; it joins the default sources when <see cref="JsonLinesPath"/> is set.</summary>
     public const string JsonLinesSourceName = "jsonl";
 
     /// <summary>The sources that run when <see cref="Sources"/> is not configured.</summary>
@@ -39,6 +39,21 @@ public sealed class EdgeAgentOptions
 
     /// <summary>A file of telemetry JSON, one object per line, to send; <c>-</c> reads standard input.</summary>
     public string? JsonLinesPath { get; set; }
+
+    /// <summary>A CSV file of recorded readings for the <c>csv</c> source: a header row, numeric columns, optional <c>ts</c> and <c>label</c>.</summary>
+    public string? CsvPath { get; set; }
+
+    /// <summary>The pause between CSV rows; zero replays them as fast as the agent takes them.</summary>
+    public TimeSpan CsvInterval { get; set; } = TimeSpan.Zero;
+
+    /// <summary>The folder the <c>folder</c> source watches for JPEG and PNG images.</summary>
+    public string? WatchFolder { get; set; }
+
+    /// <summary>How long an image file must go unwritten before the <c>folder</c> source takes it.</summary>
+    public TimeSpan WatchSettleTime { get; set; } = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>Where the <c>hwmon</c> source looks for temperature sensors.</summary>
+    public string HwmonRoot { get; set; } = "/sys/class/hwmon";
 
     /// <summary>Seeds the synthetic sources; unset derives it from <see cref="DeviceId"/>, so a device replays the same world.</summary>
     public int? Seed { get; set; }

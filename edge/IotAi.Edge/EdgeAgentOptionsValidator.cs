@@ -33,6 +33,16 @@ public sealed class EdgeAgentOptionsValidator : IValidateOptions<EdgeAgentOption
             failures.Add("Edge:Sources must not contain empty names.");
         }
 
+        if (options.ActiveSources.Contains(Sources.CsvReplaySource.SourceName) && string.IsNullOrEmpty(options.CsvPath))
+        {
+            failures.Add("The csv source needs Edge:CsvPath.");
+        }
+
+        if (options.ActiveSources.Contains(Sources.FolderWatcherSource.SourceName) && string.IsNullOrEmpty(options.WatchFolder))
+        {
+            failures.Add("The folder source needs Edge:WatchFolder.");
+        }
+
         if (options.ActiveSources.Contains(EdgeAgentOptions.JsonLinesSourceName) && string.IsNullOrEmpty(options.JsonLinesPath))
         {
             failures.Add("Edge:Sources names 'jsonl' but Edge:JsonLinesPath is not set.");

@@ -1,5 +1,6 @@
 using IotAi.Edge.Models;
 using IotAi.Edge.Queue;
+using IotAi.Edge.Sources;
 using IotAi.Edge.Twin;
 using IotAi.Models;
 using Microsoft.Extensions.DependencyInjection;
@@ -37,6 +38,9 @@ public static class EdgeServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISampleSource, SimulatedSensorSource>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISampleSource, SyntheticCameraSource>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISampleSource, JsonLinesSource>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISampleSource, CsvReplaySource>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISampleSource, FolderWatcherSource>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISampleSource, HwmonSource>());
 
         services.TryAddSingleton(sp => new EdgeModelStore(ModelsDirectory(sp.GetRequiredService<IOptions<EdgeAgentOptions>>().Value)));
         services.TryAddSingleton(sp => TrustedKeysFrom(sp.GetRequiredService<IOptions<EdgeAgentOptions>>().Value));

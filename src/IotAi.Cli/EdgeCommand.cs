@@ -16,7 +16,7 @@ internal static class EdgeCommand
         var host = new Option<string>("--host") { Description = "The gateway's host name or address", DefaultValueFactory = _ => "localhost" };
         var port = new Option<int>("--port") { Description = "The gateway's MQTT port", DefaultValueFactory = _ => 1883 };
         var jsonLines = new Option<string?>("--jsonl") { Description = "Also send telemetry JSON lines from this file ('-' for standard input)" };
-        var sources = new Option<string[]>("--source") { Description = "Sources to run: sensor, camera, jsonl (default: sensor and camera)", AllowMultipleArgumentsPerToken = true };
+        var sources = new Option<string[]>("--source") { Description = "Sources to run: sensor, camera, jsonl, csv (Edge:CsvPath), folder (Edge:WatchFolder), hwmon (default: sensor and camera)", AllowMultipleArgumentsPerToken = true };
         var trust = new Option<FileInfo[]>("--trust") { Description = "Public keys (PEM) whose signed models this device accepts, e.g. .iotai/keys/*.pub.pem", AllowMultipleArgumentsPerToken = true };
         var command = new Command("edge", "Run one edge agent against a gateway. More settings go as --Edge:Key=value.")
         {

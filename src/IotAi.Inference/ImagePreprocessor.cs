@@ -17,40 +17,81 @@ public static class ImagePreprocessor
     public static string? TryPreprocess(ReadOnlySpan<byte> encoded, ImagePreprocessing recipe, Span<float> destination)
     {
         ArgumentNullException.ThrowIfNull(recipe);
+        using var bitmap = Decode(encoded, out var error);
+        if (bitmap is null)
+        {
+            return error;
+        }
+
+        Preprocess(bitmap, recipe, destination);
+        return null;
+    }
+
+    /// <summary>
+    /// The image resized to the size <paramref name="recipe"/> feeds its model, as PNG: what a device sends
+    /// instead of the full picture. PNG is lossless, so the model sees the same pixels as from the original.
+    /// Returns null, with the reason, for what is not a readable JPEG or PNG.
+    /// </summary>
+    public static byte[]? TryResizeToPng(ReadOnlySpan<byte> encoded, ImagePreprocessing recipe, out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(recipe);
+        using var bitmap = Decode(encoded, out error);
+        if (bitmap is null)
+        {
+            return null;
+        }
+
+        using var resized = Resize(bitmap, recipe);
+        using var image = SKImage.FromBitmap(resized);
+        using var png = image.Encode(SKEncodedImageFormat.Png, 100);
+        return png.ToArray();
+    }
+
+    /// <summary>Decodes a JPEG or PNG within the size limit; null with the reason otherwise.</summary>
+    private static SKBitmap? Decode(ReadOnlySpan<byte> encoded, out string? error)
+    {
+        error = null;
         if (encoded.IsEmpty)
         {
-            return "the image is empty";
+            error = "the image is empty";
+            return null;
         }
 
         // The decoder reads more formats than the protocol admits; JPEG and PNG are all a device may send.
-        if (ContentTypes.SniffImage(encoded) is null)
-        {
-            return "the payload is not a JPEG or PNG image";
-        }
-
-        using var data = SKData.CreateCopy(encoded);
-        using var codec = SKCodec.Create(data);
+        using var data = ContentTypes.SniffImage(encoded) is null ? null : SKData.CreateCopy(encoded);
+        using var codec = data is null ? null : SKCodec.Create(data);
         if (codec is null)
         {
-            return "the payload is not a JPEG or PNG image";
+            error = "the payload is not a JPEG or PNG image";
+            return null;
         }
 
         // The header gives the size before any pixel is decoded, so a decompression bomb costs nothing.
         var info = codec.Info;
         if (info.Width <= 0 || info.Height <= 0 || info.Width > MaxDimension || info.Height > MaxDimension)
         {
-            return $"the image is {info.Width}x{info.Height}; at most {MaxDimension}x{MaxDimension} is accepted";
+            error = $"the image is {info.Width}x{info.Height}; at most {MaxDimension}x{MaxDimension} is accepted";
+            return null;
         }
 
-        using var bitmap = new SKBitmap(new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Premul));
+        var bitmap = new SKBitmap(new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Premul));
         var result = codec.GetPixels(bitmap.Info, bitmap.GetPixels());
         if (result is not (SKCodecResult.Success or SKCodecResult.IncompleteInput))
         {
-            return $"the image could not be decoded ({result})";
+            bitmap.Dispose();
+            error = $"the image could not be decoded ({result})";
+            return null;
         }
 
-        Preprocess(bitmap, recipe, destination);
-        return null;
+        return bitmap;
+    }
+
+    private static SKBitmap Resize(SKBitmap bitmap, ImagePreprocessing recipe)
+    {
+        var target = new SKImageInfo(recipe.Width, recipe.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
+        return bitmap.Info.Width == recipe.Width && bitmap.Info.Height == recipe.Height && bitmap.ColorType == SKColorType.Rgba8888
+            ? bitmap.Copy()
+            : bitmap.Resize(target, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
     }
 
     /// <summary>Resizes an already decoded bitmap and writes its pixels scaled to [0, 1].</summary>
@@ -63,10 +104,7 @@ public static class ImagePreprocessor
             throw new ArgumentException("The destination is shorter than the model input.", nameof(destination));
         }
 
-        var target = new SKImageInfo(recipe.Width, recipe.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
-        using var resized = bitmap.Info.Width == recipe.Width && bitmap.Info.Height == recipe.Height && bitmap.ColorType == SKColorType.Rgba8888
-            ? bitmap.Copy()
-            : bitmap.Resize(target, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
+        using var resized = Resize(bitmap, recipe);
         var pixels = resized.GetPixelSpan();
         var count = recipe.Width * recipe.Height;
         const float scale = 1f / 255f;

@@ -5,7 +5,7 @@ using IotAi.Protocol;
 using IotAi.Synthetic;
 using Microsoft.Extensions.Options;
 
-namespace IotAi.Edge;
+namespace IotAi.Edge.Sources;
 
 /// <summary>
 /// A seeded machine (<see cref="SensorSignal"/>) read every <see cref="EdgeAgentOptions.SensorInterval"/>, or

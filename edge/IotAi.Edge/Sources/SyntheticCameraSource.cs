@@ -4,7 +4,7 @@ using IotAi.Protocol;
 using IotAi.Synthetic;
 using Microsoft.Extensions.Options;
 
-namespace IotAi.Edge;
+namespace IotAi.Edge.Sources;
 
 /// <summary>
 /// A seeded camera (<see cref="SyntheticCamera"/>) that takes a JPEG every <see cref="EdgeAgentOptions.CameraInterval"/>,

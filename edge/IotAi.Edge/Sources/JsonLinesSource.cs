@@ -4,7 +4,7 @@ using IotAi.Protocol;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace IotAi.Edge;
+namespace IotAi.Edge.Sources;
 
 /// <summary>
 /// Replays telemetry from a file (or standard input for <c>-</c>), one JSON object per line with at least
