@@ -24,7 +24,14 @@ public sealed class RolloutReofferTests(FakeClockClusterFixture fixture)
         var downloading = JsonSerializer.SerializeToUtf8Bytes(new ModelStatusReport("sensor-anomaly", "1", ModelUpdateStates.Downloading), ProtocolJson.Wire.ModelStatusReport);
         await fixture.Grains.GetGrain<IDeviceGrain>(answering).ReportModelStatusAsync(downloading, DeviceTopics.ModelStatus(answering));
 
+        // The rollout's timer runs on the silo's clock too, and re-arms once a tick has finished, which may be
+        // just after the jump: so the clock keeps moving a second at a time until the second offer comes.
         fixture.Clock.Advance(TimeSpan.FromSeconds(31));
+        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
+        for (var moved = 31; silentLink.Pending == 0 && moved < 40 && await poll.WaitForNextTickAsync(); moved++)
+        {
+            fixture.Clock.Advance(TimeSpan.FromSeconds(1));
+        }
 
         var again = await silentLink.NextAsync();
         Assert.Equal(DownlinkKind.ModelOffer, again.Message.Kind);
