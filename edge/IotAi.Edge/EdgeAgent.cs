@@ -130,7 +130,10 @@ public sealed partial class EdgeAgent(
             await foreach (var sample in source.ReadAsync(cancellationToken))
             {
                 var answer = await local.InferAsync(sample, cancellationToken);
-                await outbox.EnqueueAsync(await joint.RouteAsync(sample, answer, cancellationToken), cancellationToken);
+                if (await joint.RouteAsync(sample, answer, cancellationToken) is { } routed)
+                {
+                    await outbox.EnqueueAsync(routed, cancellationToken);
+                }
             }
 
             LogSourceEnded(logger, source.Name);

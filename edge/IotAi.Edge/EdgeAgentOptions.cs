@@ -104,6 +104,9 @@ public sealed class EdgeAgentOptions
     /// <summary>Which samples the cloud's model answers besides the device's own; see <see cref="JointInferenceMode"/>.</summary>
     public JointInferenceMode JointInference { get; set; } = JointInferenceMode.Threshold;
 
+    /// <summary>Which samples are sent to the cloud at all; see <see cref="CapturePolicy"/>.</summary>
+    public CapturePolicy Capture { get; set; } = CapturePolicy.All;
+
     /// <summary>
     /// A local answer less confident than this is a hard example: escalated to the cloud, kept longest in the
     /// queue, and counted in the quality reports rollouts judge by.

@@ -15,6 +15,7 @@ public sealed class JointInference(LiveSettings settings, IResultSink sink)
 {
     private long _answeredLocally;
     private long _escalated;
+    private long _keptLocal;
 
     /// <summary>Samples whose local answer stood.</summary>
     public long AnsweredLocally => Interlocked.Read(ref _answeredLocally);
@@ -22,8 +23,14 @@ public sealed class JointInference(LiveSettings settings, IResultSink sink)
     /// <summary>Samples sent to the cloud's model (no local model, or a local answer below the threshold, or mode All).</summary>
     public long Escalated => Interlocked.Read(ref _escalated);
 
-    /// <summary>The sample as it is queued: with the local answer, the escalation decision and its priority.</summary>
-    public async ValueTask<EdgeSample> RouteAsync(EdgeSample sample, EdgeAnswer? answer, CancellationToken cancellationToken)
+    /// <summary>Samples answered locally and, under <see cref="CapturePolicy.Hard"/>, not sent at all.</summary>
+    public long KeptLocal => Interlocked.Read(ref _keptLocal);
+
+    /// <summary>
+    /// The sample as it is queued: with the local answer, the escalation decision and its priority; or null when
+    /// the capture policy keeps it on the device (answered locally, and not a hard example).
+    /// </summary>
+    public async ValueTask<EdgeSample?> RouteAsync(EdgeSample sample, EdgeAnswer? answer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sample);
         var hard = answer is not null && answer.Confidence < settings.ConfidenceThreshold;
@@ -34,6 +41,12 @@ public sealed class JointInference(LiveSettings settings, IResultSink sink)
             await sink.WriteLocalAsync(new LocalResult(sample.Kind, sample.Timestamp, answer, escalate, sample.Label), cancellationToken);
         }
 
+        if (!escalate && settings.Capture == CapturePolicy.Hard)
+        {
+            Interlocked.Increment(ref _keptLocal);
+            return null;
+        }
+
         return sample with
         {
             Local = answer,
@@ -42,6 +55,19 @@ public sealed class JointInference(LiveSettings settings, IResultSink sink)
             Priority = hard ? SamplePriority.HardExample : sample.Kind == PayloadKind.Image ? SamplePriority.Image : SamplePriority.Routine,
         };
     }
+}
+
+/// <summary>Which samples the device sends to the cloud at all.</summary>
+public enum CapturePolicy
+{
+    /// <summary>Every sample: those the device answered go as data, the rest to be answered.</summary>
+    All,
+
+    /// <summary>
+    /// Only what the cloud must answer or learn from: hard examples and samples without a local answer. The rest
+    /// is answered on the device (the local sink has it) and not sent, for sites whose link is dear.
+    /// </summary>
+    Hard,
 }
 
 /// <summary>Which samples the cloud's model answers besides the device's own.</summary>

@@ -8,6 +8,7 @@ using IotAi.Synthetic;
 using IotAi.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
 using IotAi.Edge.Models;
+using IotAi.Edge.Queue;
 
 namespace IotAi.Edge.Tests;
 
@@ -21,17 +22,43 @@ public sealed class JointInferenceTests : IDisposable
     [Fact]
     public async Task Escalations_match_the_threshold_and_every_answer_used_is_recorded()
     {
+        var run = await RunAsync(capture: "All");
+
+        Assert.Equal(Readings, run.Uplinks.Count);
+        Assert.Equal(run.Expected, run.Uplinks.Count(static t => t.Escalate != false));
+        Assert.All(run.Uplinks, static t => Assert.Equal("sensor-anomaly", t.Edge?.Model));
+        Assert.Equal((run.Expected, Readings - run.Expected, 0L), (run.Joint.Escalated, run.Joint.AnsweredLocally, run.Joint.KeptLocal));
+        Assert.Equal(Readings, run.Sink.Local.Count);
+        Assert.Equal(run.Expected, run.Sink.Local.Count(static r => r.Escalated));
+        Assert.All(run.Sink.Local, r => Assert.Equal(r.Answer.Confidence < run.Threshold, r.Escalated));
+    }
+
+    [Fact]
+    public async Task Capturing_only_hard_examples_sends_exactly_those_and_keeps_the_rest_on_the_device()
+    {
+        var run = await RunAsync(capture: "Hard");
+
+        Assert.Equal(run.Expected, run.Uplinks.Count);
+        Assert.All(run.Uplinks, t => Assert.True(t.Escalate != false && t.Edge!.Confidence < run.Threshold));
+        Assert.Equal(Readings - run.Expected, run.Joint.KeptLocal);
+        Assert.Equal(Readings, run.Sink.Local.Count);
+    }
+
+    /// <summary>
+    /// Sends the known readings through an agent whose threshold sits between two of the model's own
+    /// confidences near the middle, so a good share goes each way and no reading sits exactly on it.
+    /// </summary>
+    private async Task<Run> RunAsync(string capture)
+    {
         var (package, key) = await ShippedSensorModel.SignAsync(_signer, _data.FullName);
         var lines = KnownReadings();
         var file = Path.Combine(_data.FullName, "readings.jsonl");
         await File.WriteAllLinesAsync(file, lines);
-        // The threshold sits between two of the model's own confidences on these readings, near the middle,
-        // so a good share goes each way and no reading sits exactly on it.
         var confidences = await ConfidencesAsync(package, lines);
         var sorted = confidences.Order().ToArray();
         var threshold = ((double)sorted[Readings / 2 - 1] + sorted[Readings / 2]) / 2;
-        var expectedEscalations = confidences.Count(c => c < threshold);
-        Assert.InRange(expectedEscalations, Readings / 10, Readings - Readings / 10);
+        var expected = confidences.Count(c => c < threshold);
+        Assert.InRange(expected, Readings / 10, Readings - Readings / 10);
 
         await using var broker = await TestBroker.StartAsync();
         var deviceId = AgentHost.NewDeviceId("joint");
@@ -43,23 +70,20 @@ public sealed class JointInferenceTests : IDisposable
             ["Sources:0"] = "jsonl",
             ["JsonLinesPath"] = file,
             ["ConfidenceThreshold"] = threshold.ToString("R", CultureInfo.InvariantCulture),
+            ["Capture"] = capture,
         }, sink: sink);
         var store = agent.Services.GetRequiredService<EdgeModelStore>();
         store.Save(package);
         store.SetCurrent(package.Manifest.Name, package.Manifest.Version);
         await agent.StartAsync();
 
-        await Eventually.TrueAsync(() => Task.FromResult(AgentHost.Readings(broker, deviceId).Count == Readings), "not every reading reached the broker", seconds: 60);
-
-        var uplinks = AgentHost.Readings(broker, deviceId);
-        Assert.Equal(expectedEscalations, uplinks.Count(static t => t.Escalate != false));
-        Assert.All(uplinks, static t => Assert.Equal("sensor-anomaly", t.Edge?.Model));
-        var joint = agent.Services.GetRequiredService<JointInference>();
-        Assert.Equal((expectedEscalations, Readings - expectedEscalations), (joint.Escalated, joint.AnsweredLocally));
-        Assert.Equal(Readings, sink.Local.Count);
-        Assert.Equal(expectedEscalations, sink.Local.Count(static r => r.Escalated));
-        Assert.All(sink.Local, r => Assert.Equal(r.Answer.Confidence < threshold, r.Escalated));
+        // Every reading answered locally, and everything queued sent: then the counts are final.
+        var queue = agent.Services.GetRequiredService<IOutbox>();
+        await Eventually.TrueAsync(() => Task.FromResult(sink.Local.Count == Readings && queue.Statistics.Depth == 0), "the readings were not all answered and sent", seconds: 60);
+        return new Run([.. AgentHost.Readings(broker, deviceId).DistinctBy(static t => t.Seq)], agent.Services.GetRequiredService<JointInference>(), sink, expected, threshold);
     }
+
+    private sealed record Run(List<Telemetry> Uplinks, JointInference Joint, RecordingSink Sink, int Expected, double Threshold);
 
     private static List<string> KnownReadings()
     {

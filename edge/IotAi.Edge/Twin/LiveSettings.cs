@@ -15,6 +15,7 @@ public sealed class LiveSettings
     public const string CameraIntervalMs = "cameraIntervalMs";
     public const string ConfidenceThresholdName = "confidenceThreshold";
     public const string JointInferenceName = "jointInference";
+    public const string CaptureName = "capture";
 
     private readonly Lock _lock = new();
     private Snapshot _current;
@@ -23,7 +24,7 @@ public sealed class LiveSettings
     {
         ArgumentNullException.ThrowIfNull(options);
         var o = options.Value;
-        _current = new Snapshot(o.SensorInterval, o.CameraInterval, o.ConfidenceThreshold, o.JointInference, 0, new Dictionary<string, string>());
+        _current = new Snapshot(o.SensorInterval, o.CameraInterval, o.ConfidenceThreshold, o.JointInference, o.Capture, 0, new Dictionary<string, string>());
     }
 
     /// <summary>Raised after desired properties changed something.</summary>
@@ -36,6 +37,8 @@ public sealed class LiveSettings
     public double ConfidenceThreshold => _current.ConfidenceThreshold;
 
     public JointInferenceMode JointInference => _current.JointInference;
+
+    public CapturePolicy Capture => _current.Capture;
 
     /// <summary>The version of the last desired properties applied; 0 before any.</summary>
     public long DesiredVersion => _current.DesiredVersion;
@@ -84,6 +87,13 @@ public sealed class LiveSettings
                     : Refuse(next, refused, JointInferenceName, "threshold or all");
             }
 
+            if (desired.Desired.TryGetValue(CaptureName, out var capture))
+            {
+                next = Enum.TryParse<CapturePolicy>(capture, ignoreCase: true, out var c) && Enum.IsDefined(c)
+                    ? next with { Capture = c }
+                    : Refuse(next, refused, CaptureName, "all or hard");
+            }
+
             _current = next;
         }
 
@@ -105,6 +115,7 @@ public sealed class LiveSettings
         TimeSpan CameraInterval,
         double ConfidenceThreshold,
         JointInferenceMode JointInference,
+        CapturePolicy Capture,
         long DesiredVersion,
         IReadOnlyDictionary<string, string> Refused);
 }

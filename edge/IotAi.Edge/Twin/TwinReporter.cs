@@ -63,11 +63,13 @@ internal sealed partial class TwinReporter(
             ["offlineSeconds"] = Math.Round(connection.OfflineTime.TotalSeconds, 1),
             ["answeredLocally"] = joint.AnsweredLocally,
             ["escalated"] = joint.Escalated,
+            ["keptLocal"] = joint.KeptLocal,
             ["desiredVersion"] = settings.DesiredVersion,
             [LiveSettings.SensorIntervalMs] = (long)settings.SensorInterval.TotalMilliseconds,
             [LiveSettings.CameraIntervalMs] = (long)settings.CameraInterval.TotalMilliseconds,
             [LiveSettings.ConfidenceThresholdName] = settings.ConfidenceThreshold,
             [LiveSettings.JointInferenceName] = settings.JointInference.ToString().ToLowerInvariant(),
+            [LiveSettings.CaptureName] = settings.Capture.ToString().ToLowerInvariant(),
         };
         if (settings.Refused.Count > 0)
         {
