@@ -43,6 +43,8 @@ public sealed class TestBroker : IAsyncDisposable
             .WithDefaultEndpointBoundIPV6Address(IPAddress.None)
             .WithDefaultEndpointPort(Port)
             .WithDefaultEndpointReuseAddress()
+            // Sessions outlive their connections, as on the gateway: what comes for an absent device waits for it.
+            .WithPersistentSessions()
             .Build();
         _server = new MqttServerFactory().CreateMqttServer(options);
         _server.InterceptingPublishAsync += e =>

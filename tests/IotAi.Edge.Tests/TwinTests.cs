@@ -47,6 +47,34 @@ public sealed class TwinTests
     }
 
     [Fact]
+    public async Task A_downlink_sent_while_the_agent_was_away_reaches_it_through_its_persistent_session()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        var deviceId = AgentHost.NewDeviceId("away");
+        var data = Directory.CreateTempSubdirectory("iotai-away-");
+        try
+        {
+            var settings = new Dictionary<string, string?> { ["Sources:0"] = "sensor", ["SensorInterval"] = "01:00:00", ["DataDirectory"] = data.FullName };
+            await using (var before = await AgentHost.StartAsync(broker.Port, deviceId, settings))
+            {
+                await broker.WaitForAsync(p => p.Topic == DeviceTopics.Reported(deviceId));
+            }
+
+            // The agent has said goodbye; its session, and its subscription, stay with the broker.
+            var desired = new DesiredProperties(7, new Dictionary<string, string> { [LiveSettings.SensorIntervalMs] = "1234" });
+            await broker.InjectAsync(DeviceTopics.Desired(deviceId), JsonSerializer.SerializeToUtf8Bytes(desired, ProtocolJson.Wire.DesiredProperties));
+            await using var after = await AgentHost.StartAsync(broker.Port, deviceId, settings);
+
+            var report = await broker.WaitForAsync(p => p.Topic == DeviceTopics.Reported(deviceId) && Reported(p).GetValueOrDefault("desiredVersion") == "7");
+            Assert.Equal("1234", Reported(report)[LiveSettings.SensorIntervalMs]);
+        }
+        finally
+        {
+            data.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void Only_a_newer_desired_version_is_applied_and_bad_values_leave_the_setting_as_it_was()
     {
         var settings = new LiveSettings(Options.Create(new EdgeAgentOptions { DeviceId = "d", SensorInterval = TimeSpan.FromSeconds(1) }));
