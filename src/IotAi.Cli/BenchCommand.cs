@@ -23,7 +23,8 @@ internal static class BenchCommand
         var ota = new Option<bool>("--ota") { Description = "Also send a model over the air to many devices, against Mosquitto's fan-out of the same chunks" };
         var otaDevices = new Option<int>("--ota-devices") { Description = "Devices for the OTA figure", DefaultValueFactory = _ => 1000 };
         var otaMegabytes = new Option<int>("--ota-mb") { Description = "Model size for the OTA figure, in MiB", DefaultValueFactory = _ => 5 };
-        var command = new Command("bench", "Measure raw ONNX Runtime and the gateway end to end, and write docs/benchmarks.md") { seconds, devices, output, ota, otaDevices, otaMegabytes };
+        var edge = new Option<bool>("--edge") { Description = "Also measure the edge agent: queue appends, the drain after an outage, local inference" };
+        var command = new Command("bench", "Measure raw ONNX Runtime and the gateway end to end, and write docs/benchmarks.md") { seconds, devices, output, ota, otaDevices, otaMegabytes, edge };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var measure = TimeSpan.FromSeconds(parse.GetValue(seconds));
@@ -68,7 +69,15 @@ internal static class BenchCommand
                 command += $" --ota --ota-devices {otaCount} --ota-mb {size}";
             }
 
-            var report = new BenchmarkReport(command, raw, gateway, hotSwap, otaFigures).ToMarkdown();
+            EdgeFigures? edgeFigures = null;
+            if (parse.GetValue(edge))
+            {
+                AnsiConsole.MarkupLine("The edge agent: queue appends, a drain after an outage, local inference…");
+                edgeFigures = await EdgeBenchmark.RunAsync(measure, Path.Combine(models, DefaultModels.SensorModelName, DefaultModels.Version), cancellationToken);
+                command += " --edge";
+            }
+
+            var report = new BenchmarkReport(command, raw, gateway, hotSwap, otaFigures, edgeFigures).ToMarkdown();
             var file = parse.GetValue(output)!;
             file.Directory?.Create();
             await File.WriteAllTextAsync(file.FullName, report, cancellationToken);
