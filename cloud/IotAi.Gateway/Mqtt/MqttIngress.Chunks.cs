@@ -1,0 +1,59 @@
+using System.Buffers;
+using IotAi.Grains;
+using IotAi.Protocol;
+using MQTTnet;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+
+namespace IotAi.Gateway.Mqtt;
+
+/// <summary>The ingress's part in model transfers: serving the chunks a device asks for.</summary>
+public sealed partial class MqttIngress
+{
+    private async Task ServeChunksAsync(InterceptingPublishEventArgs e, string deviceId)
+    {
+        var topic = e.ApplicationMessage.Topic;
+        var session = await SessionOfAsync(deviceId);
+        var refusal = await chunks.ServeAsync(deviceId, e.ApplicationMessage.Payload.ToArray(), (chunkTopic, chunk) => session is null
+            ? PublishAsync(chunkTopic, chunk, ContentTypes.OctetStream, "model_chunk")
+            : EnqueueChunk(session, chunkTopic, chunk));
+        if (refusal is not null)
+        {
+            Refuse(e, MqttPubAckReasonCode.PayloadFormatInvalid, refusal, "model_fetch");
+            await PublishAsync(deviceId, Replies.Error(null, ErrorCodes.PayloadInvalid, refusal, topic));
+        }
+    }
+
+    /// <summary>
+    /// The session of the device with this client id, or null. Chunks go straight into it: routing them like any
+    /// publish would match each against every session's subscriptions, which with thousands of devices fetching
+    /// costs far more than sending the chunk.
+    /// </summary>
+    private async Task<MqttSessionStatus?> SessionOfAsync(string deviceId)
+    {
+        try
+        {
+            return await _server!.GetSessionAsync(deviceId);
+        }
+        catch (InvalidOperationException)
+        {
+            // A client under another id asked (a tool, not the device): its chunks are routed as usual.
+            return null;
+        }
+    }
+
+    private Task EnqueueChunk(MqttSessionStatus session, string topic, byte[] chunk)
+    {
+        if (session.TryEnqueueApplicationMessage(Message(topic, chunk, ContentTypes.OctetStream), out _))
+        {
+            telemetry.Sent("model_chunk");
+        }
+        else
+        {
+            // The device's queue is full; it asks again for what does not arrive.
+            telemetry.Dropped("model_chunk");
+        }
+
+        return Task.CompletedTask;
+    }
+}
