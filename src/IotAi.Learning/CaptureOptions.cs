@@ -1,0 +1,54 @@
+using System.ComponentModel.DataAnnotations;
+using System.Diagnostics.CodeAnalysis;
+
+namespace IotAi.Learning;
+
+/// <summary>
+/// What to keep of one model's traffic for learning. Bound from <c>Learning:Capture</c>, with per-model
+/// overrides under <c>Learning:Capture:Models:{name}</c> (see <see cref="CaptureSettings"/>).
+/// </summary>
+public sealed class CaptureOptions
+{
+    /// <summary>An answer less confident than this is a hard example.</summary>
+    [Range(0.0, 1.0)]
+    public double HardBelow { get; set; } = 0.6;
+
+    /// <summary>An answer whose normalised entropy (0 certain, 1 uniform) is above this is a hard example; null ignores entropy.</summary>
+    [Range(0.0, 1.0)]
+    public double? EntropyAbove { get; set; }
+
+    /// <summary>Keep samples on which the device's model and the cloud's disagree.</summary>
+    public bool Disagreement { get; set; } = true;
+
+    /// <summary>The share of all samples kept at random, decided by a hash of device and sequence number, so it is reproducible.</summary>
+    [Range(0.0, 1.0)]
+    public double RandomFraction { get; set; } = 0.01;
+
+    /// <summary>Answers with these labels are always kept (rare events are worth every example).</summary>
+    [SuppressMessage("Usage", "CA2227:Collection properties should be read only", Justification = "Bound from configuration.")]
+    public IList<string>? AnomalyLabels { get; set; }
+
+    /// <summary>At most this many samples of one device are kept an hour.</summary>
+    [Range(0, int.MaxValue)]
+    public int PerDevicePerHour { get; set; } = 120;
+
+    /// <summary>At most this many samples of the model are kept an hour by each silo.</summary>
+    [Range(0, int.MaxValue)]
+    public int PerModelPerHour { get; set; } = 20_000;
+
+    /// <summary>The labels kept every time; unset means <c>anomaly</c>.</summary>
+    public IReadOnlyList<string> EffectiveAnomalyLabels => AnomalyLabels is { Count: > 0 } labels ? [.. labels] : ["anomaly"];
+}
+
+/// <summary>Capture options for every model, with overrides per model name. Bound from <c>Learning:Capture</c>.</summary>
+public sealed class CaptureSettings
+{
+    public const string SectionName = "Learning:Capture";
+
+    public CaptureOptions Default { get; set; } = new();
+
+    [SuppressMessage("Usage", "CA2227:Collection properties should be read only", Justification = "Bound from configuration.")]
+    public IDictionary<string, CaptureOptions> Models { get; set; } = new Dictionary<string, CaptureOptions>(StringComparer.Ordinal);
+
+    public CaptureOptions For(string model) => Models.TryGetValue(model, out var options) ? options : Default;
+}

@@ -1,0 +1,65 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+using IotAi.Protocol;
+
+namespace IotAi.Learning;
+
+/// <summary>Decides why, if at all, one answered sample is worth keeping. Pure: the same sample always gets the same answer.</summary>
+public static class CaptureRules
+{
+    /// <param name="options">The model's capture policy.</param>
+    /// <param name="deviceId">The device that sent the sample.</param>
+    /// <param name="seq">Its sequence number, which with the device id decides the random draw.</param>
+    /// <param name="label">The answer used: the cloud's, or the device's when the cloud did not infer.</param>
+    /// <param name="scores">The probability of every label, when known.</param>
+    /// <param name="edge">The device's own answer, when it sent one.</param>
+    public static CaptureReasons Decide(CaptureOptions options, string deviceId, long? seq, string label, IReadOnlyList<float> scores, EdgeAnswer? edge)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(scores);
+        var reasons = CaptureReasons.None;
+        var confidence = scores.Count == 0 ? edge?.Confidence ?? 1f : scores.Max();
+        if (confidence < options.HardBelow || (options.EntropyAbove is { } limit && scores.Count > 1 && NormalisedEntropy(scores) > limit))
+        {
+            reasons |= CaptureReasons.HardExample;
+        }
+
+        if (options.Disagreement && edge is not null && !string.Equals(edge.Label, label, StringComparison.Ordinal))
+        {
+            reasons |= CaptureReasons.Disagreement;
+        }
+
+        if (options.EffectiveAnomalyLabels.Contains(label, StringComparer.Ordinal))
+        {
+            reasons |= CaptureReasons.Anomaly;
+        }
+
+        if (options.RandomFraction > 0 && Draw(deviceId, seq) < options.RandomFraction)
+        {
+            reasons |= CaptureReasons.Random;
+        }
+
+        return reasons;
+    }
+
+    /// <summary>Entropy of <paramref name="scores"/> divided by its largest possible value: 0 when certain, 1 when uniform.</summary>
+    public static double NormalisedEntropy(IReadOnlyList<float> scores)
+    {
+        ArgumentNullException.ThrowIfNull(scores);
+        var entropy = 0.0;
+        foreach (var p in scores)
+        {
+            entropy -= p > 0 ? p * Math.Log(p) : 0;
+        }
+
+        return scores.Count > 1 ? entropy / Math.Log(scores.Count) : 0;
+    }
+
+    /// <summary>A number in [0, 1) that depends only on the device and the sequence number.</summary>
+    public static double Draw(string deviceId, long? seq)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{deviceId}/{seq}"));
+        return (BinaryPrimitives.ReadUInt64LittleEndian(hash) >> 11) / (double)(1UL << 53);
+    }
+}
