@@ -3,6 +3,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Text.Json;
 using IotAi.Inference;
+using IotAi.Learning;
 using IotAi.Protocol;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
@@ -18,6 +19,8 @@ public sealed partial class DeviceGrain(
     [PersistentState("device", DeviceGrain.StorageName)] IPersistentState<DeviceState> twin,
     IModelHost models,
     ModelOffers offers,
+    SampleCapture capture,
+    ModelRegistry registry,
     DeviceTelemetry telemetry,
     TimeProvider clock,
     ILogger<DeviceGrain> logger) : Grain, IDeviceGrain
@@ -158,6 +161,11 @@ public sealed partial class DeviceGrain(
                 State.Sequence = seq is long kept ? Accept(State.Sequence, kept) : State.Sequence;
                 Count(uplink.Kind);
                 State.Counters.AnsweredAtEdge++;
+                if (EdgeAnswerOf(uplink) is { } edge)
+                {
+                    Capture(uplink, model.Manifest, seq, edge.Label, [], edge);
+                }
+
                 return new UplinkReply(UplinkOutcome.Accepted, null);
             }
 
@@ -184,6 +192,7 @@ public sealed partial class DeviceGrain(
             State.Counters.Results++;
             State.ModelVersions[KindName(uplink.Kind)] = $"{model.Manifest.Name}:{model.Manifest.Version}";
             var result = ToResult(uplink.Kind, seq, model.Manifest, prediction, Stopwatch.GetElapsedTime(started));
+            Capture(uplink, model.Manifest, seq, result.Label, prediction.Scores, EdgeAnswerOf(uplink));
             return new UplinkReply(UplinkOutcome.Accepted, new DownlinkMessage(DownlinkKind.Result, JsonSerializer.SerializeToUtf8Bytes(result, ProtocolJson.Wire.InferenceResult)));
         }
         finally

@@ -42,6 +42,9 @@ public interface IDeviceGrain : IGrainWithStringKey
     /// <summary>Records how a model version answers on the device (<c>devices/{id}/up/model/quality</c>).</summary>
     Task<UplinkReply> ReportModelQualityAsync(byte[] payload, string topic);
 
+    /// <summary>Labels a kept sample with the ground truth the device learnt later (<c>devices/{id}/up/label</c>).</summary>
+    Task<UplinkReply> ReportLabelAsync(byte[] payload, string topic);
+
     /// <summary>What the device last reported about each recent version of <paramref name="name"/>, oldest first.</summary>
     Task<IReadOnlyList<VersionQuality>> GetModelQualityAsync(string name);
 }

@@ -8,5 +8,6 @@ namespace IotAi.Grains;
 /// <param name="Seq">The sequence number carried outside the payload (image user property or topic), if any.</param>
 /// <param name="Topic">The topic it came on, echoed in error replies.</param>
 /// <param name="Escalate">False when the device's own answer stands (image user property); telemetry says so in its JSON.</param>
+/// <param name="Edge">The device's own answer to an image, as the JSON of its <c>edge</c> user property; telemetry carries it in its payload.</param>
 [GenerateSerializer, Immutable, Alias("IotAi.Uplink")]
-public sealed record Uplink(PayloadKind Kind, byte[] Payload, long? Seq, string Topic, bool Escalate = true);
+public sealed record Uplink(PayloadKind Kind, byte[] Payload, long? Seq, string Topic, bool Escalate = true, string? Edge = null);

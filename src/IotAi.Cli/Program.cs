@@ -11,6 +11,7 @@ root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(ModelsCommand.Create());
 root.Subcommands.Add(DevicesCommand.Create());
 root.Subcommands.Add(RolloutsCommand.Create());
+root.Subcommands.Add(SamplesCommand.Create());
 foreach (var option in demo.Options)
 {
     root.Options.Add(option);

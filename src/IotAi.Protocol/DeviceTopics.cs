@@ -16,6 +16,7 @@ public static class DeviceTopics
     public const string ModelFetchSuffix = "up/model/fetch";
     public const string ModelStatusSuffix = "up/model/status";
     public const string ModelQualitySuffix = "up/model/quality";
+    public const string LabelSuffix = "up/label";
     public const string ModelOfferSuffix = "down/model/offer";
     public const string ModelChunkSuffix = "down/model/chunk";
     public const string ResultSuffix = "down/result";
@@ -39,6 +40,8 @@ public static class DeviceTopics
     public static string ModelStatus(string deviceId) => $"{Root}/{deviceId}/{ModelStatusSuffix}";
 
     public static string ModelQuality(string deviceId) => $"{Root}/{deviceId}/{ModelQualitySuffix}";
+
+    public static string Label(string deviceId) => $"{Root}/{deviceId}/{LabelSuffix}";
 
     public static string ModelOffer(string deviceId) => $"{Root}/{deviceId}/{ModelOfferSuffix}";
 
@@ -121,6 +124,11 @@ public static class DeviceTopics
         if (path.SequenceEqual(ModelQualitySuffix))
         {
             return new UplinkTopicParse(UplinkTopicStatus.ModelQuality, id, default, null);
+        }
+
+        if (path.SequenceEqual(LabelSuffix))
+        {
+            return new UplinkTopicParse(UplinkTopicStatus.Label, id, default, null);
         }
 
         if (path.StartsWith(ImageSuffix + "/", StringComparison.Ordinal)

@@ -15,6 +15,7 @@ namespace IotAi.Protocol;
 [JsonSerializable(typeof(ModelStatusReport))]
 [JsonSerializable(typeof(ModelQualityReport))]
 [JsonSerializable(typeof(EdgeAnswer))]
+[JsonSerializable(typeof(GroundTruth))]
 public sealed partial class ProtocolJson : JsonSerializerContext
 {
     /// <summary>

@@ -18,6 +18,9 @@ public enum UplinkTopicStatus
 
     /// <summary>How a model version answers on the device (<see cref="ModelQualityReport"/>).</summary>
     ModelQuality,
+
+    /// <summary>The ground truth of a sample the device sent (<see cref="GroundTruth"/>).</summary>
+    Label,
     InvalidDeviceId,
     UnknownKind,
 }

@@ -9,6 +9,7 @@ public sealed class DeviceTopicsTests
     [InlineData("devices/pump-7/up/twin/reported", UplinkTopicStatus.Reported, "pump-7", default(PayloadKind), null)]
     [InlineData("devices/pump-7/up/model/status", UplinkTopicStatus.ModelStatus, "pump-7", default(PayloadKind), null)]
     [InlineData("devices/pump-7/up/model/quality", UplinkTopicStatus.ModelQuality, "pump-7", default(PayloadKind), null)]
+    [InlineData("devices/pump-7/up/label", UplinkTopicStatus.Label, "pump-7", default(PayloadKind), null)]
     [InlineData("devices/pump-7/up/sound", UplinkTopicStatus.UnknownKind, "pump-7", default(PayloadKind), null)]
     [InlineData("devices/pump-7/up/image/0", UplinkTopicStatus.UnknownKind, "pump-7", default(PayloadKind), null)]
     [InlineData("devices/pump-7/up/image/-3", UplinkTopicStatus.UnknownKind, "pump-7", default(PayloadKind), null)]

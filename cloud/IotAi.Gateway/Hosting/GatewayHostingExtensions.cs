@@ -4,6 +4,7 @@ using IotAi.Gateway.Http;
 using IotAi.Gateway.Mqtt;
 using IotAi.Gateway.Storage;
 using IotAi.Grains;
+using IotAi.Learning;
 using IotAi.Inference;
 using IotAi.Models;
 using Microsoft.AspNetCore.Builder;
@@ -52,13 +53,14 @@ public static class GatewayHostingExtensions
         return builder;
     }
 
-    /// <summary>Maps the silo's HTTP endpoints: the Open Inference Protocol under <c>/v2</c>, the device, rollout and model APIs under <c>/api</c>.</summary>
+    /// <summary>Maps the silo's HTTP endpoints: the Open Inference Protocol under <c>/v2</c>, the device, rollout, model and sample APIs under <c>/api</c>.</summary>
     public static IEndpointRouteBuilder MapIotAiEndpoints(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapOpenInferenceProtocol();
         endpoints.MapDeviceApi();
         endpoints.MapRolloutApi();
         endpoints.MapModelApi();
+        endpoints.MapSampleApi();
         return endpoints;
     }
 
@@ -86,6 +88,9 @@ public static class GatewayHostingExtensions
             }
         });
         services.AddFileGrainStorage(DeviceGrain.StorageName, gateway);
+        services.AddOptions<CaptureSettings>().BindConfiguration(CaptureSettings.SectionName);
+        services.TryAddSingleton(new FileSampleStore(gateway.SamplesDirectory));
+        services.TryAddSingleton<SampleCapture>();
         return services;
     }
 

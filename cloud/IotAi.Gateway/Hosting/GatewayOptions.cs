@@ -27,4 +27,7 @@ public sealed class GatewayOptions
     public string KeysDirectory => Path.GetFullPath(Path.Combine(DataDirectory, "keys"));
 
     public string StateDirectory => Path.GetFullPath(Path.Combine(DataDirectory, "state"));
+
+    /// <summary>Where samples kept for learning go (see <c>IotAi.Learning.FileSampleStore</c>).</summary>
+    public string SamplesDirectory => Path.GetFullPath(Path.Combine(DataDirectory, "samples"));
 }

@@ -189,6 +189,10 @@ public sealed partial class MqttIngress(
                 var status = message.Payload.ToArray();
                 await HandleAsync(e, topic.DeviceId!, null, grain => grain.ReportModelStatusAsync(status, message.Topic));
                 return;
+            case UplinkTopicStatus.Label:
+                var truth = message.Payload.ToArray();
+                await HandleAsync(e, topic.DeviceId!, null, grain => grain.ReportLabelAsync(truth, message.Topic));
+                return;
             case UplinkTopicStatus.ModelQuality:
                 var quality = message.Payload.ToArray();
                 await HandleAsync(e, topic.DeviceId!, null, grain => grain.ReportModelQualityAsync(quality, message.Topic));
@@ -205,7 +209,7 @@ public sealed partial class MqttIngress(
             return;
         }
 
-        var uplink = new Uplink(topic.Kind, message.Payload.ToArray(), seq, message.Topic, !IsAnsweredAtEdge(message));
+        var uplink = new Uplink(topic.Kind, message.Payload.ToArray(), seq, message.Topic, !IsAnsweredAtEdge(message), EdgeAnswerOf(message));
         var started = Stopwatch.GetTimestamp();
         telemetry.Received(uplink.Kind);
         await HandleAsync(e, topic.DeviceId!, seq, grain => grain.HandleUplinkAsync(uplink));
@@ -250,6 +254,10 @@ public sealed partial class MqttIngress(
     /// <summary>An image whose device says its own answer stands (<c>escalate=false</c>); telemetry says so in its JSON.</summary>
     private static bool IsAnsweredAtEdge(MqttApplicationMessage message) =>
         message.UserProperties?.Any(static p => p.Name == UserProperties.Escalate && p.ReadValueAsString() == "false") == true;
+
+    /// <summary>The device's own answer to an image, its <c>edge</c> user property's JSON; the grain reads it.</summary>
+    private static string? EdgeAnswerOf(MqttApplicationMessage message) =>
+        message.UserProperties?.FirstOrDefault(static p => p.Name == UserProperties.Edge)?.ReadValueAsString();
 
     private static bool TryReadSeq(MqttApplicationMessage message, UplinkTopicParse topic, out long? seq)
     {

@@ -1,0 +1,76 @@
+using System.Text.Json;
+using IotAi.Learning;
+using IotAi.Models;
+using IotAi.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace IotAi.Grains;
+
+/// <summary>The device grain's part in the learning loop: keeping samples worth learning from, and their labels.</summary>
+public sealed partial class DeviceGrain
+{
+    public async Task<UplinkReply> ReportLabelAsync(byte[] payload, string topic)
+    {
+        State.LastSeen = clock.GetUtcNow();
+        var (truth, refusal) = ReadJson(payload, topic, ProtocolJson.Wire.GroundTruth, static t =>
+            t.Seq <= 0 || string.IsNullOrEmpty(t.Label) || t.Label.Length > 128 ? "a label needs the positive seq of the sample and the label" : null);
+        if (truth is null)
+        {
+            return refusal!;
+        }
+
+        var id = CapturedSample.IdFor(DeviceId, truth.Seq);
+        var sample = capture.Store.Find(id);
+        if (sample is null)
+        {
+            return Reject(topic, truth.Seq, UplinkOutcome.PayloadInvalid, ErrorCodes.PayloadInvalid, $"sample {truth.Seq} was not kept for learning, so there is nothing to label");
+        }
+
+        if (registry.TryFind(sample.Model, sample.Version) is { } model && !model.Manifest.Labels.Contains(truth.Label, StringComparer.Ordinal))
+        {
+            return Reject(topic, truth.Seq, UplinkOutcome.PayloadInvalid, ErrorCodes.PayloadInvalid,
+                $"'{truth.Label}' is not a label of {sample.Model}; it has {string.Join(", ", model.Manifest.Labels)}");
+        }
+
+        capture.Store.Label(id, new SampleLabel(truth.Label, LabelSources.Device, clock.GetUtcNow()));
+        await twin.WriteStateAsync();
+        return new UplinkReply(UplinkOutcome.Accepted, null);
+    }
+
+    /// <summary>Offers an answered sample to the capture policy; a failure to keep it never fails the uplink.</summary>
+    private void Capture(Uplink uplink, ModelManifest manifest, long? seq, string label, IReadOnlyList<float> scores, EdgeAnswer? edge)
+    {
+        var contentType = uplink.Kind == PayloadKind.Image ? ContentTypes.SniffImage(uplink.Payload) ?? ContentTypes.OctetStream : ContentTypes.Json;
+        try
+        {
+            capture.Consider(new AnsweredSample(DeviceId, seq, manifest.Name, manifest.Version, uplink.Kind, label, scores, edge, contentType), uplink.Payload);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogCaptureFailed(ex, DeviceId, seq);
+        }
+    }
+
+    /// <summary>The device's own answer: in a telemetry payload's <c>edge</c>, or an image's user property.</summary>
+    private static EdgeAnswer? EdgeAnswerOf(Uplink uplink)
+    {
+        try
+        {
+            if (uplink.Kind == PayloadKind.Image)
+            {
+                return uplink.Edge is { Length: > 0 and <= 1024 } json ? JsonSerializer.Deserialize(json, ProtocolJson.Wire.EdgeAnswer) : null;
+            }
+
+            // Most readings carry no device answer; only those that do are parsed a second time.
+            return uplink.Payload.AsSpan().IndexOf("\"edge\""u8) < 0 ? null : JsonSerializer.Deserialize(uplink.Payload, ProtocolJson.Wire.Telemetry)?.Edge;
+        }
+        catch (JsonException)
+        {
+            // An answer the device garbled is no reason to refuse its reading.
+            return null;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not keep sample {Seq} of {DeviceId} for learning")]
+    private partial void LogCaptureFailed(Exception exception, string deviceId, long? seq);
+}

@@ -1,0 +1,69 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Spectre.Console;
+
+namespace IotAi.Cli;
+
+/// <summary><c>iotai samples</c>: the samples a silo kept for learning, and labelling them.</summary>
+internal static class SamplesCommand
+{
+    private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
+
+    public static Command Create()
+    {
+        var url = new Option<string>("--url") { Description = "A silo's HTTP address", DefaultValueFactory = _ => "http://localhost:8080" };
+        var model = new Option<string>("--model") { Description = "The model whose samples to list", Required = true };
+        var unlabelled = new Option<bool>("--unlabelled") { Description = "Only samples nobody has labelled yet" };
+        var limit = new Option<int>("--limit") { Description = "At most this many, newest first", DefaultValueFactory = _ => 50 };
+        var list = new Command("list", "List kept samples: why each was kept, what the model said, its label") { model, unlabelled, limit, url };
+        list.SetAction(async (parse, ct) =>
+        {
+            using var http = new HttpClient { BaseAddress = new Uri(parse.GetValue(url)!) };
+            var filter = parse.GetValue(unlabelled) ? "&labelled=false" : "";
+            var samples = await ReadAsync<JsonElement[]>(await http.GetAsync($"/api/samples?model={Uri.EscapeDataString(parse.GetValue(model)!)}{filter}&limit={parse.GetValue(limit)}", ct), ct);
+            var table = new Table().AddColumns("id", "kept", "why", "answer", "confidence", "device said", "label");
+            foreach (var s in samples)
+            {
+                var edge = s.TryGetProperty("edge", out var e) ? e.GetProperty("label").GetString() : "";
+                var label = s.GetProperty("labels").EnumerateArray().LastOrDefault();
+                table.AddRow(
+                    Markup.Escape(s.GetProperty("id").GetString()!),
+                    s.GetProperty("capturedAt").GetDateTimeOffset().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+                    Markup.Escape(s.GetProperty("reasons").GetString()!),
+                    Markup.Escape(s.GetProperty("prediction").GetString()!),
+                    s.GetProperty("confidence").GetSingle().ToString("F3", CultureInfo.InvariantCulture),
+                    Markup.Escape(edge ?? ""),
+                    label.ValueKind == JsonValueKind.Object ? Markup.Escape($"{label.GetProperty("label").GetString()} ({label.GetProperty("source").GetString()})") : "");
+            }
+
+            AnsiConsole.Write(table);
+            return 0;
+        });
+
+        var id = new Argument<string>("id") { Description = "The sample's id (device id, a dot, sequence number)" };
+        var labelValue = new Argument<string>("label") { Description = "The true label, one of the model's" };
+        var label = new Command("label", "Label a kept sample; the label is recorded as an operator's") { id, labelValue, url };
+        label.SetAction(async (parse, ct) =>
+        {
+            using var http = new HttpClient { BaseAddress = new Uri(parse.GetValue(url)!) };
+            var sample = await ReadAsync<JsonElement>(await http.PostAsJsonAsync($"/api/samples/{Uri.EscapeDataString(parse.GetValue(id)!)}/label", new { label = parse.GetValue(labelValue) }, ct), ct);
+            AnsiConsole.MarkupLineInterpolated($"{sample.GetProperty("id").GetString()}: [green]{parse.GetValue(labelValue)}[/]");
+            return 0;
+        });
+
+        return new Command("samples", "Samples kept for learning, and their labels") { list, label };
+    }
+
+    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (!response.IsSuccessStatusCode)
+        {
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            throw new InvalidOperationException($"the silo answered {(int)response.StatusCode} {response.ReasonPhrase}: {body}");
+        }
+
+        return (await response.Content.ReadFromJsonAsync<T>(Web, cancellationToken))!;
+    }
+}
