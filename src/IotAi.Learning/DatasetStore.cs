@@ -1,0 +1,37 @@
+using System.Text.Json;
+
+namespace IotAi.Learning;
+
+/// <summary>Snapshots as files, <c>{root}/{model}/{id}.json</c>, written once and never changed.</summary>
+public sealed class DatasetStore
+{
+    public DatasetStore(string root)
+    {
+        Root = Path.GetFullPath(root);
+        Directory.CreateDirectory(Root);
+    }
+
+    public string Root { get; }
+
+    public void Save(DatasetSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var folder = Path.Combine(Root, snapshot.Model);
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, snapshot.Id + ".json");
+        if (File.Exists(path))
+        {
+            throw new InvalidOperationException($"Snapshot {snapshot.Id} exists already; snapshots are never rewritten.");
+        }
+
+        var temporary = path + ".tmp";
+        File.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(snapshot, LearningJson.Default.DatasetSnapshot));
+        File.Move(temporary, path);
+    }
+
+    public DatasetSnapshot? Find(string model, string id)
+    {
+        var path = Path.Combine(Root, model, id + ".json");
+        return File.Exists(path) ? JsonSerializer.Deserialize(File.ReadAllBytes(path), LearningJson.Default.DatasetSnapshot) : null;
+    }
+}
