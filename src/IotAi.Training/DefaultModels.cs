@@ -148,7 +148,7 @@ public static class DefaultModels
     /// Exports with <c>Features</c> as the only input: the sample view has no label column, so the graph
     /// needs nothing but what a device sends.
     /// </summary>
-    private static byte[] Export(MLContext ml, ITransformer model, int featureCount)
+    internal static byte[] Export(MLContext ml, ITransformer model, int featureCount)
     {
         var schema = SchemaDefinition.Create(typeof(FeatureRow));
         schema[nameof(FeatureRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, featureCount);

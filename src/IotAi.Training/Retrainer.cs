@@ -1,0 +1,104 @@
+using System.Security.Cryptography;
+using IotAi.Inference;
+using IotAi.Models;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Trainers.FastTree;
+using Microsoft.ML.Trainers.LightGbm;
+
+namespace IotAi.Training;
+
+/// <summary>
+/// Trains a new version of a model from labelled samples, with the trainers the default models use: FastTree
+/// for a two-label model, LightGBM multiclass otherwise, on the same features the model reads (telemetry values
+/// in its feature order, or preprocessed pixels). The graph is exported with <c>Features</c> as its one input.
+/// </summary>
+public static class Retrainer
+{
+    public static TrainedModel Train(ModelManifest current, IReadOnlyList<LabelledRow> rows, string version, ModelLineage lineage, int seed = DefaultModels.DefaultSeed)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        ArgumentNullException.ThrowIfNull(rows);
+        var labels = current.Labels;
+        var missing = labels.Where((_, i) => rows.All(r => r.LabelIndex != i)).ToList();
+        if (missing.Count > 0)
+        {
+            throw new InvalidOperationException($"The training data has no example of {string.Join(", ", missing)}; every label needs at least one.");
+        }
+
+        var ml = new MLContext(seed);
+        var featureCount = current.InputLength;
+        byte[] onnx;
+        string scores;
+        ScoreForm form;
+        if (labels.Count == 2)
+        {
+            var data = ml.Data.LoadFromEnumerable(rows.Select(r => new BinaryRow { Features = r.Features, Label = r.LabelIndex == 1 }), Schema<BinaryRow>(featureCount));
+            var trainer = ml.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
+            {
+                NumberOfLeaves = 16,
+                NumberOfTrees = 80,
+                MinimumExampleCountPerLeaf = Math.Max(2, Math.Min(10, rows.Count / 50)),
+                NumberOfThreads = 1,
+            });
+            onnx = DefaultModels.Export(ml, trainer.Fit(data), featureCount);
+            (scores, form) = ("Probability.output", ScoreForm.BinaryProbability);
+        }
+        else
+        {
+            var data = ml.Data.LoadFromEnumerable(rows.Select(r => new MulticlassRow { Features = r.Features, Label = (uint)r.LabelIndex }), Schema<MulticlassRow>(featureCount));
+            var trainer = ml.MulticlassClassification.Trainers.LightGbm(new LightGbmMulticlassTrainer.Options
+            {
+                NumberOfLeaves = 16,
+                NumberOfIterations = 120,
+                MinimumExampleCountPerLeaf = Math.Max(2, Math.Min(5, rows.Count / 50)),
+                NumberOfThreads = 1,
+                Seed = seed,
+                Silent = true,
+            });
+            // Keys in value order, so score i is label i; only the trainer is exported, leaving Features the one input.
+            var pipeline = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByValue).Append(trainer);
+            onnx = DefaultModels.Export(ml, pipeline.Fit(data).LastTransformer, featureCount);
+            (scores, form) = ("Score.output", ScoreForm.Probabilities);
+        }
+
+        var (inputs, outputs) = OnnxInspector.Describe(onnx);
+        var manifest = current with
+        {
+            Version = version,
+            Input = "Features",
+            ScoresOutput = scores,
+            ScoreForm = form,
+            Inputs = inputs,
+            Outputs = outputs,
+            Sha256 = Convert.ToHexStringLower(SHA256.HashData(onnx)),
+            Lineage = lineage,
+            Metrics = new Dictionary<string, double>(),
+        };
+        return new TrainedModel(manifest, onnx);
+    }
+
+    private static SchemaDefinition Schema<T>(int featureCount)
+    {
+        var schema = SchemaDefinition.Create(typeof(T));
+        schema["Features"].ColumnType = new VectorDataViewType(NumberDataViewType.Single, featureCount);
+        return schema;
+    }
+
+    private sealed class BinaryRow
+    {
+        public float[] Features { get; set; } = [];
+
+        public bool Label { get; set; }
+    }
+
+    private sealed class MulticlassRow
+    {
+        public float[] Features { get; set; } = [];
+
+        public uint Label { get; set; }
+    }
+}
+
+/// <summary>One training or evaluation example: the model's input, and the index of its true label.</summary>
+public sealed record LabelledRow(float[] Features, int LabelIndex);
