@@ -12,6 +12,7 @@ root.Subcommands.Add(ModelsCommand.Create());
 root.Subcommands.Add(DevicesCommand.Create());
 root.Subcommands.Add(RolloutsCommand.Create());
 root.Subcommands.Add(SamplesCommand.Create());
+root.Subcommands.Add(TrainCommand.Create());
 foreach (var option in demo.Options)
 {
     root.Options.Add(option);

@@ -19,7 +19,7 @@ public sealed class TrainingRunner(FileSampleStore samples, DatasetStore dataset
         var active = registry.Active(request.Model) ?? throw new KeyNotFoundException($"model '{request.Model}' has no active version to improve on");
         var current = registry.Open(request.Model, active.Version);
         var now = clock.GetUtcNow();
-        var runId = string.Create(CultureInfo.InvariantCulture, $"{request.Model}-{now:yyyyMMddHHmmss}");
+        var runId = request.RunId ?? string.Create(CultureInfo.InvariantCulture, $"{request.Model}-{now:yyyyMMddHHmmss}");
 
         progress?.Report("snapshotting the labelled samples");
         var snapshot = DatasetSnapshot.Take(request.Model, samples.List(request.Model, labelled: true), request.HoldoutFraction, now);
@@ -105,7 +105,8 @@ public sealed class TrainingRunner(FileSampleStore samples, DatasetStore dataset
 /// <param name="HoldoutFraction">The share of samples kept out of training to score on.</param>
 /// <param name="MinImprovement">How much the candidate's holdout accuracy must exceed the active version's.</param>
 /// <param name="MinSamples">Training samples needed to try at all.</param>
-public sealed record TrainingRequest(string Model, double HoldoutFraction = 0.2, double MinImprovement = 0.01, int MinSamples = 50);
+/// <param name="RunId">The run's id; unset, one is made from the model and the time.</param>
+public sealed record TrainingRequest(string Model, double HoldoutFraction = 0.2, double MinImprovement = 0.01, int MinSamples = 50, string? RunId = null);
 
 /// <summary>What a training run did and found.</summary>
 public sealed record TrainingOutcome(

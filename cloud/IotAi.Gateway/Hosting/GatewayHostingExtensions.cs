@@ -5,6 +5,8 @@ using IotAi.Gateway.Mqtt;
 using IotAi.Gateway.Storage;
 using IotAi.Grains;
 using IotAi.Learning;
+using IotAi.Gateway.Training;
+using IotAi.Training;
 using IotAi.Inference;
 using IotAi.Models;
 using Microsoft.AspNetCore.Builder;
@@ -53,7 +55,7 @@ public static class GatewayHostingExtensions
         return builder;
     }
 
-    /// <summary>Maps the silo's HTTP endpoints: the Open Inference Protocol under <c>/v2</c>, the device, rollout, model and sample APIs under <c>/api</c>.</summary>
+    /// <summary>Maps the silo's HTTP endpoints: the Open Inference Protocol under <c>/v2</c>, the device, rollout, model, sample and training APIs under <c>/api</c>.</summary>
     public static IEndpointRouteBuilder MapIotAiEndpoints(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapOpenInferenceProtocol();
@@ -61,6 +63,7 @@ public static class GatewayHostingExtensions
         endpoints.MapRolloutApi();
         endpoints.MapModelApi();
         endpoints.MapSampleApi();
+        endpoints.MapTrainingApi();
         return endpoints;
     }
 
@@ -91,6 +94,10 @@ public static class GatewayHostingExtensions
         services.AddOptions<CaptureSettings>().BindConfiguration(CaptureSettings.SectionName);
         services.TryAddSingleton(new FileSampleStore(gateway.SamplesDirectory));
         services.TryAddSingleton<SampleCapture>();
+        services.TryAddSingleton(new DatasetStore(gateway.DatasetsDirectory));
+        services.TryAddSingleton(sp => new TrainingRunner(sp.GetRequiredService<FileSampleStore>(), sp.GetRequiredService<DatasetStore>(),
+            sp.GetRequiredService<ModelRegistry>(), sp.GetRequiredService<ModelKeyring>().Signer, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<TrainingService>();
         return services;
     }
 

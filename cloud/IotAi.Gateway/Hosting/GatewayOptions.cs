@@ -30,4 +30,7 @@ public sealed class GatewayOptions
 
     /// <summary>Where samples kept for learning go (see <c>IotAi.Learning.FileSampleStore</c>).</summary>
     public string SamplesDirectory => Path.GetFullPath(Path.Combine(DataDirectory, "samples"));
+
+    /// <summary>Where the dataset snapshots training runs work on go.</summary>
+    public string DatasetsDirectory => Path.GetFullPath(Path.Combine(DataDirectory, "datasets"));
 }

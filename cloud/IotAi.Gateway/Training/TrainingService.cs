@@ -1,0 +1,101 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using IotAi.Grains.Rollouts;
+using IotAi.Training;
+using Microsoft.Extensions.Logging;
+
+namespace IotAi.Gateway.Training;
+
+/// <summary>
+/// Runs training in the silo's process, one run per model at a time, in the background, and keeps each run's
+/// status for the API. A candidate that passes the evaluation gate is rolled out, in stages with the quality
+/// gates, to the devices the request targets, unless the request says not to.
+/// </summary>
+public sealed partial class TrainingService(TrainingRunner runner, IGrainFactory grains, TimeProvider clock, ILogger<TrainingService> logger)
+{
+    private readonly ConcurrentDictionary<string, TrainingStatus> _runs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _busy = new(StringComparer.Ordinal);
+
+    public TrainingStatus? Find(string runId) => _runs.GetValueOrDefault(runId);
+
+    /// <summary>Starts a run; throws <see cref="InvalidOperationException"/> while another run of the model is going.</summary>
+    public TrainingStatus Start(TrainingStart start)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        var runId = string.Create(CultureInfo.InvariantCulture, $"{start.Model}-{clock.GetUtcNow():yyyyMMddHHmmss}-{Random.Shared.Next(0x10000):x4}");
+        if (!_busy.TryAdd(start.Model, runId))
+        {
+            throw new InvalidOperationException($"run {_busy[start.Model]} of {start.Model} is still going");
+        }
+
+        var status = new TrainingStatus(runId, start.Model, TrainingStates.Running, "starting", null, null);
+        _runs[runId] = status;
+        _ = Task.Run(() => ExecuteAsync(runId, start));
+        return status;
+    }
+
+    private async Task ExecuteAsync(string runId, TrainingStart start)
+    {
+        try
+        {
+            var request = new TrainingRequest(start.Model, start.HoldoutFraction ?? 0.2, start.MinImprovement ?? 0.01, start.MinSamples ?? 50, runId);
+            var outcome = runner.Run(request, new Progress<string>(step => Update(runId, s => s with { Progress = step })));
+            string? rollout = null;
+            if (outcome.RegisteredVersion is { } version && start.Rollout != false)
+            {
+                rollout = $"retrain-{runId}";
+                await grains.GetGrain<IRolloutGrain>(rollout).StartAsync(new RolloutPlan(start.Model, version, new RolloutTarget(Tags: start.RolloutTags),
+                    [new RolloutStage("canary", 10), new RolloutStage("half", 50), new RolloutStage("all", 100)], RolloutGates.Default));
+            }
+
+            var state = outcome.RegisteredVersion is null ? TrainingStates.Refused : TrainingStates.Registered;
+            Update(runId, s => s with { State = state, Progress = outcome.Verdict, Outcome = outcome, Rollout = rollout });
+            LogFinished(runId, outcome.Verdict);
+        }
+#pragma warning disable CA1031 // A failed run is reported through its status, whatever broke.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Update(runId, s => s with { State = TrainingStates.Failed, Progress = ex.Message });
+            LogFailed(ex, runId);
+        }
+        finally
+        {
+            _busy.TryRemove(start.Model, out _);
+        }
+    }
+
+    private void Update(string runId, Func<TrainingStatus, TrainingStatus> change) => _runs.AddOrUpdate(runId, _ => throw new KeyNotFoundException(runId), (_, s) => change(s));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Training run {RunId}: {Verdict}")]
+    private partial void LogFinished(string runId, string verdict);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Training run {RunId} failed")]
+    private partial void LogFailed(Exception exception, string runId);
+}
+
+/// <summary>What <c>POST /api/training</c> asks for; everything but the model has a default.</summary>
+/// <param name="Model">The model to retrain.</param>
+/// <param name="HoldoutFraction">The share of samples held out (0.2).</param>
+/// <param name="MinImprovement">How much the candidate's holdout accuracy must beat the active version's (0.01).</param>
+/// <param name="MinSamples">Training samples needed to try (50).</param>
+/// <param name="Rollout">Whether a registered candidate is rolled out at once (true).</param>
+/// <param name="RolloutTags">Roll out to the devices with these tags only; unset means every known device.</param>
+public sealed record TrainingStart(
+    string Model,
+    double? HoldoutFraction = null,
+    double? MinImprovement = null,
+    int? MinSamples = null,
+    bool? Rollout = null,
+    IReadOnlyDictionary<string, string>? RolloutTags = null);
+
+/// <summary>Where a training run stands.</summary>
+public sealed record TrainingStatus(string RunId, string Model, string State, string Progress, TrainingOutcome? Outcome, string? Rollout);
+
+public static class TrainingStates
+{
+    public const string Running = "running";
+    public const string Registered = "registered";
+    public const string Refused = "refused";
+    public const string Failed = "failed";
+}

@@ -1,0 +1,76 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using IotAi.Learning;
+using IotAi.Models;
+using IotAi.Protocol;
+using IotAi.Synthetic;
+using IotAi.Tests.Shared;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace IotAi.EndToEnd.Tests;
+
+/// <summary>A training run started over HTTP: it retrains on kept samples, passes the gate, registers and rolls out.</summary>
+[Collection(SiloGroup.Name)]
+public sealed class TrainingApiTests(SiloFixture silo)
+{
+    private readonly string _model = $"train-{Guid.NewGuid():N}"[..14];
+
+    private HttpClient Http => silo.Host.Http;
+
+    [Fact]
+    public async Task A_run_retrains_on_drifted_samples_registers_the_winner_and_rolls_it_out_to_the_tagged_devices()
+    {
+        var keys = silo.Host.Services.GetRequiredService<ModelKeyring>();
+        var registry = silo.Host.Services.GetRequiredService<ModelRegistry>();
+        var sensor = registry.Open("sensor-anomaly", "1");
+        registry.Import(ModelPackage.Create(sensor.Manifest with { Name = _model }, sensor.Onnx, keys.Signer));
+        KeepDriftedReadings(silo.Host.Services.GetRequiredService<FileSampleStore>(), 600);
+        await using var device = await TestDevice.ConnectAsync(silo.Host.MqttPort);
+        await Http.PutAsJsonAsync($"/api/devices/{device.Id}/tags", new Dictionary<string, string> { ["fleet"] = _model });
+
+        var started = await Http.PostAsJsonAsync("/api/training", new { model = _model, rolloutTags = new Dictionary<string, string> { ["fleet"] = _model } });
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        var runId = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runId").GetString()!;
+        JsonElement status = default;
+        await Eventually.TrueAsync(async () => (status = await Http.GetFromJsonAsync<JsonElement>($"/api/training/{runId}")).GetProperty("state").GetString() != "running",
+            "the training run did not finish", seconds: 120);
+
+        Assert.Equal("registered", status.GetProperty("state").GetString());
+        var outcome = status.GetProperty("outcome");
+        Assert.Equal("2", outcome.GetProperty("registeredVersion").GetString());
+        Assert.True(outcome.GetProperty("candidate").GetProperty("accuracy").GetDouble() > outcome.GetProperty("current").GetProperty("accuracy").GetDouble());
+        Assert.Equal(outcome.GetProperty("snapshotId").GetString(), registry.Find(_model, "2")!.Manifest.Lineage!.DatasetSnapshot);
+        var rollout = await Http.GetFromJsonAsync<JsonElement>($"/api/rollouts/{status.GetProperty("rollout").GetString()}");
+        Assert.Equal((1, "2"), (rollout.GetProperty("targets").GetInt32(), rollout.GetProperty("plan").GetProperty("version").GetString()));
+        Assert.Equal(DeviceTopics.ModelOffer(device.Id), (await device.NextAsync()).Topic);
+    }
+
+    [Fact]
+    public async Task A_run_for_a_model_without_an_active_version_is_refused()
+    {
+        var response = await Http.PostAsJsonAsync("/api/training", new { model = "no-such-model" });
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync("/api/training/no-such-run")).StatusCode);
+    }
+
+    /// <summary>Kept, labelled readings of a machine whose temperature baseline moved by 12 degrees: what the v1 model gets wrong.</summary>
+    private void KeepDriftedReadings(FileSampleStore store, int count)
+    {
+        var signal = new SensorSignal(seed: 23, anomalyRate: 0.3) { Drift = 12 };
+        var start = DateTimeOffset.UtcNow;
+        for (var seq = 1; seq <= count; seq++)
+        {
+            var reading = signal.Next(start.AddSeconds(seq));
+            var payload = JsonSerializer.SerializeToUtf8Bytes(new Telemetry(seq, reading.Timestamp, new Dictionary<string, double>
+            {
+                ["temperature"] = reading.Temperature,
+                ["vibration"] = reading.Vibration,
+                ["current"] = reading.Current,
+            }), ProtocolJson.Wire.Telemetry);
+            store.Save(new CapturedSample(CapturedSample.IdFor($"{_model}-dev", seq), $"{_model}-dev", seq, _model, "1", PayloadKind.Telemetry, reading.Timestamp,
+                "normal", 0.5f, null, CaptureReasons.Random, ContentTypes.Json, [new SampleLabel(reading.Label, LabelSources.Device, reading.Timestamp)]), payload);
+        }
+    }
+}
