@@ -4,7 +4,6 @@ using System.Text.Json;
 using IotAi.Learning;
 using IotAi.Models;
 using IotAi.Protocol;
-using IotAi.Synthetic;
 using IotAi.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -25,7 +24,8 @@ public sealed class TrainingApiTests(SiloFixture silo)
         var registry = silo.Host.Services.GetRequiredService<ModelRegistry>();
         var sensor = registry.Open("sensor-anomaly", "1");
         registry.Import(ModelPackage.Create(sensor.Manifest with { Name = _model }, sensor.Onnx, keys.Signer));
-        KeepDriftedReadings(silo.Host.Services.GetRequiredService<FileSampleStore>(), 600);
+        // Readings of a machine whose temperature baseline moved by 12 degrees: what the v1 model gets wrong.
+        LabelledReadings.Keep(silo.Host.Services.GetRequiredService<FileSampleStore>(), _model, $"{_model}-dev", 600, drift: 12, seed: 23, DateTimeOffset.UtcNow);
         await using var device = await TestDevice.ConnectAsync(silo.Host.MqttPort);
         await Http.PutAsJsonAsync($"/api/devices/{device.Id}/tags", new Dictionary<string, string> { ["fleet"] = _model });
 
@@ -53,24 +53,5 @@ public sealed class TrainingApiTests(SiloFixture silo)
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync("/api/training/no-such-run")).StatusCode);
-    }
-
-    /// <summary>Kept, labelled readings of a machine whose temperature baseline moved by 12 degrees: what the v1 model gets wrong.</summary>
-    private void KeepDriftedReadings(FileSampleStore store, int count)
-    {
-        var signal = new SensorSignal(seed: 23, anomalyRate: 0.3) { Drift = 12 };
-        var start = DateTimeOffset.UtcNow;
-        for (var seq = 1; seq <= count; seq++)
-        {
-            var reading = signal.Next(start.AddSeconds(seq));
-            var payload = JsonSerializer.SerializeToUtf8Bytes(new Telemetry(seq, reading.Timestamp, new Dictionary<string, double>
-            {
-                ["temperature"] = reading.Temperature,
-                ["vibration"] = reading.Vibration,
-                ["current"] = reading.Current,
-            }), ProtocolJson.Wire.Telemetry);
-            store.Save(new CapturedSample(CapturedSample.IdFor($"{_model}-dev", seq), $"{_model}-dev", seq, _model, "1", PayloadKind.Telemetry, reading.Timestamp,
-                "normal", 0.5f, null, CaptureReasons.Random, ContentTypes.Json, [new SampleLabel(reading.Label, LabelSources.Device, reading.Timestamp)]), payload);
-        }
     }
 }

@@ -1,8 +1,6 @@
-using System.Text.Json;
 using IotAi.Learning;
 using IotAi.Models;
-using IotAi.Protocol;
-using IotAi.Synthetic;
+using IotAi.Tests.Shared;
 using IotAi.Training;
 using Microsoft.Extensions.Time.Testing;
 
@@ -29,24 +27,8 @@ public sealed class RetrainingTests : IDisposable
 
     private TrainingRunner Runner() => new(_samples, new DatasetStore(Path.Combine(_data.FullName, "datasets")), _registry, _signer, _clock);
 
-    /// <summary>Readings of a machine whose temperature baseline has moved by <paramref name="drift"/> degrees, kept and labelled with their truth.</summary>
-    private void KeepLabelledReadings(double drift, int count)
-    {
-        var signal = new SensorSignal(seed: 17, anomalyRate: 0.3) { Drift = drift };
-        for (var seq = 1; seq <= count; seq++)
-        {
-            var reading = signal.Next(_clock.GetUtcNow().AddSeconds(seq));
-            var payload = JsonSerializer.SerializeToUtf8Bytes(new Telemetry(seq, reading.Timestamp, new Dictionary<string, double>
-            {
-                ["temperature"] = reading.Temperature,
-                ["vibration"] = reading.Vibration,
-                ["current"] = reading.Current,
-            }), ProtocolJson.Wire.Telemetry);
-            var sample = new CapturedSample(CapturedSample.IdFor("plant-3", seq), "plant-3", seq, "sensor-anomaly", "1", PayloadKind.Telemetry, reading.Timestamp,
-                "normal", 0.5f, null, CaptureReasons.HardExample, ContentTypes.Json, [new SampleLabel(reading.Label, LabelSources.Device, reading.Timestamp)]);
-            _samples.Save(sample, payload);
-        }
-    }
+    private void KeepLabelledReadings(double drift, int count) =>
+        LabelledReadings.Keep(_samples, "sensor-anomaly", "plant-3", count, drift, seed: 17, _clock.GetUtcNow());
 
     [Fact]
     public void After_drift_the_candidate_beats_the_active_version_and_is_registered_with_its_lineage_and_metrics()
