@@ -37,13 +37,20 @@ public sealed partial class DeviceGrain
         return new UplinkReply(UplinkOutcome.Accepted, null);
     }
 
-    /// <summary>Offers an answered sample to the capture policy; a failure to keep it never fails the uplink.</summary>
-    private void Capture(Uplink uplink, ModelManifest manifest, long? seq, string label, IReadOnlyList<float> scores, EdgeAnswer? edge)
+    /// <summary>
+    /// Offers an answered sample to the capture policy; a failure to keep it never fails the uplink. A truth the
+    /// device sent with it, if one of the model's labels, becomes the kept sample's first label.
+    /// </summary>
+    private void Capture(Uplink uplink, ModelManifest manifest, long? seq, string label, IReadOnlyList<float> scores, DeviceAnswers answers)
     {
         var contentType = uplink.Kind == PayloadKind.Image ? ContentTypes.SniffImage(uplink.Payload) ?? ContentTypes.OctetStream : ContentTypes.Json;
         try
         {
-            capture.Consider(new AnsweredSample(DeviceId, seq, manifest.Name, manifest.Version, uplink.Kind, label, scores, edge, contentType), uplink.Payload);
+            var kept = capture.Consider(new AnsweredSample(DeviceId, seq, manifest.Name, manifest.Version, uplink.Kind, label, scores, answers.Edge, contentType), uplink.Payload);
+            if (kept is not null && answers.Truth is { } truth && manifest.Labels.Contains(truth, StringComparer.Ordinal))
+            {
+                capture.Store.Label(kept.Id, new SampleLabel(truth, LabelSources.Device, clock.GetUtcNow()));
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -51,25 +58,36 @@ public sealed partial class DeviceGrain
         }
     }
 
-    /// <summary>The device's own answer: in a telemetry payload's <c>edge</c>, or an image's user property.</summary>
-    private static EdgeAnswer? EdgeAnswerOf(Uplink uplink)
+    /// <summary>What the device said of a sample besides the sample: its own answer and the truth, in a telemetry payload or an image's user properties.</summary>
+    private static DeviceAnswers AnswersOf(Uplink uplink)
     {
         try
         {
             if (uplink.Kind == PayloadKind.Image)
             {
-                return uplink.Edge is { Length: > 0 and <= 1024 } json ? JsonSerializer.Deserialize(json, ProtocolJson.Wire.EdgeAnswer) : null;
+                var edge = uplink.Edge is { Length: > 0 and <= 1024 } json ? JsonSerializer.Deserialize(json, ProtocolJson.Wire.EdgeAnswer) : null;
+                return new DeviceAnswers(edge, uplink.Truth);
             }
 
-            // Most readings carry no device answer; only those that do are parsed a second time.
-            return uplink.Payload.AsSpan().IndexOf("\"edge\""u8) < 0 ? null : JsonSerializer.Deserialize(uplink.Payload, ProtocolJson.Wire.Telemetry)?.Edge;
+            // Most readings carry neither; only those that do are parsed a second time.
+            var payload = uplink.Payload.AsSpan();
+            if (payload.IndexOf("\"edge\""u8) < 0 && payload.IndexOf("\"label\""u8) < 0)
+            {
+                return default;
+            }
+
+            var telemetry = JsonSerializer.Deserialize(uplink.Payload, ProtocolJson.Wire.Telemetry);
+            return new DeviceAnswers(telemetry?.Edge, telemetry?.Label);
         }
         catch (JsonException)
         {
-            // An answer the device garbled is no reason to refuse its reading.
-            return null;
+            // What the device garbled is no reason to refuse its reading.
+            return default;
         }
     }
+
+    /// <summary>The device's own answer and the truth it knew, either possibly missing.</summary>
+    private readonly record struct DeviceAnswers(EdgeAnswer? Edge, string? Truth);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not keep sample {Seq} of {DeviceId} for learning")]
     private partial void LogCaptureFailed(Exception exception, string deviceId, long? seq);

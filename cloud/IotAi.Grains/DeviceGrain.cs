@@ -161,9 +161,10 @@ public sealed partial class DeviceGrain(
                 State.Sequence = seq is long kept ? Accept(State.Sequence, kept) : State.Sequence;
                 Count(uplink.Kind);
                 State.Counters.AnsweredAtEdge++;
-                if (EdgeAnswerOf(uplink) is { } edge)
+                var answers = AnswersOf(uplink);
+                if (answers.Edge is { } edge)
                 {
-                    Capture(uplink, model.Manifest, seq, edge.Label, [], edge);
+                    Capture(uplink, model.Manifest, seq, edge.Label, [], answers);
                 }
 
                 return new UplinkReply(UplinkOutcome.Accepted, null);
@@ -192,7 +193,7 @@ public sealed partial class DeviceGrain(
             State.Counters.Results++;
             State.ModelVersions[KindName(uplink.Kind)] = $"{model.Manifest.Name}:{model.Manifest.Version}";
             var result = ToResult(uplink.Kind, seq, model.Manifest, prediction, Stopwatch.GetElapsedTime(started));
-            Capture(uplink, model.Manifest, seq, result.Label, prediction.Scores, EdgeAnswerOf(uplink));
+            Capture(uplink, model.Manifest, seq, result.Label, prediction.Scores, AnswersOf(uplink));
             return new UplinkReply(UplinkOutcome.Accepted, new DownlinkMessage(DownlinkKind.Result, JsonSerializer.SerializeToUtf8Bytes(result, ProtocolJson.Wire.InferenceResult)));
         }
         finally

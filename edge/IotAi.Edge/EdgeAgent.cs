@@ -53,7 +53,7 @@ public sealed partial class EdgeAgent(
         using var connection = new EdgeConnection(
             settings, ConnectionPipeline.Create(settings, timeProvider, logger), downlink.HandleAsync, timeProvider, logger);
         link = connection;
-        using var publisher = new UplinkPublisher(settings.DeviceId, outbox, settings.MaxInFlight, inFlight, connection, timeProvider, logger);
+        using var publisher = new UplinkPublisher(settings.DeviceId, outbox, settings.MaxInFlight, settings.SendTruth, inFlight, connection, timeProvider, logger);
         var twin = new TwinReporter(settings.DeviceId, settings.TwinReportInterval, connection, outbox, runtime, joint, live, timeProvider,
             (topic, payload, ct) => PublishControlAsync(connection, topic, payload, ct), logger);
         var reporter = new QualityReporter(settings.DeviceId, quality, settings.QualityReportInterval, timeProvider, (topic, payload, ct) => PublishControlAsync(connection, topic, payload, ct), logger);

@@ -117,6 +117,15 @@ public sealed class EdgeAgentOptions
     /// <summary>How often the agent reports how its models answer (<c>up/model/quality</c>), when they have answered since the last report.</summary>
     public TimeSpan QualityReportInterval { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Sends each sample's ground truth with it when the source knows it (the simulated sources, a test rig), so
+    /// the cloud labels what it keeps for learning; off for real sensors, which do not know.
+    /// </summary>
+    public bool SendTruth { get; set; }
+
+    /// <summary>Shifts the simulated sensor's temperature baseline by this many degrees, to rehearse drift; desired property <c>sensorDrift</c>.</summary>
+    public double SensorDrift { get; set; }
+
     /// <summary>How often the agent reports its state into its twin between the reports it makes on connect and on desired changes.</summary>
     public TimeSpan TwinReportInterval { get; set; } = TimeSpan.FromSeconds(60);
 

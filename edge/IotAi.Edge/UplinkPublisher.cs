@@ -21,6 +21,7 @@ internal sealed partial class UplinkPublisher(
     string deviceId,
     IOutbox outbox,
     int maxInFlight,
+    bool sendTruth,
     InFlightTracker inFlight,
     EdgeConnection connection,
     TimeProvider timeProvider,
@@ -148,6 +149,11 @@ internal sealed partial class UplinkPublisher(
                 builder.WithUserProperty(UserProperties.Escalate, "false"u8.ToArray());
             }
 
+            if (sendTruth && sample.Label is { } truth)
+            {
+                builder.WithUserProperty(UserProperties.Label, Utf8(truth));
+            }
+
             return builder.Build();
         }
 
@@ -170,7 +176,7 @@ internal sealed partial class UplinkPublisher(
 
         // Escalation is said only when the cloud need not infer, so a payload without it means "answer this".
         var payload = JsonSerializer.SerializeToUtf8Bytes(
-            telemetry with { Seq = seq, Edge = sample.Local ?? telemetry.Edge, Escalate = sample.Escalate ? null : false },
+            telemetry with { Seq = seq, Edge = sample.Local ?? telemetry.Edge, Escalate = sample.Escalate ? null : false, Label = sendTruth ? sample.Label ?? telemetry.Label : telemetry.Label },
             ProtocolJson.Wire.Telemetry);
         return builder.WithTopic(_telemetryTopic).WithPayload(payload).Build();
     }

@@ -11,9 +11,11 @@ namespace IotAi.Protocol;
 /// False when the device's answer stands and the cloud need not infer: the gateway then stores the reading
 /// and acknowledges it without a result. Absent or true, the cloud's model answers.
 /// </param>
+/// <param name="Label">The reading's ground truth, when the device knows it (a test rig, a simulator): kept as the device's label if the sample is kept for learning.</param>
 public sealed record Telemetry(
     [property: JsonPropertyName("seq")] long? Seq,
     [property: JsonPropertyName("ts")] DateTimeOffset? Timestamp,
     [property: JsonPropertyName("values")] IReadOnlyDictionary<string, double> Values,
     [property: JsonPropertyName("edge")] EdgeAnswer? Edge = null,
-    [property: JsonPropertyName("escalate")] bool? Escalate = null);
+    [property: JsonPropertyName("escalate")] bool? Escalate = null,
+    [property: JsonPropertyName("label")] string? Label = null);

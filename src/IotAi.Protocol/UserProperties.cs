@@ -14,4 +14,7 @@ public static class UserProperties
 
     /// <summary>The device's own answer, as <see cref="EdgeAnswer"/> JSON.</summary>
     public const string Edge = "edge";
+
+    /// <summary>The sample's ground truth, when the device knows it (see <see cref="Telemetry.Label"/>).</summary>
+    public const string Label = "label";
 }

@@ -17,14 +17,17 @@ internal sealed class AgentFleet : IAsyncDisposable
     public IReadOnlyList<EdgeAgentHost> Agents => _agents;
 
     /// <summary>Starts an agent for each of <paramref name="deviceIds"/>, with <c>Edge:</c> <paramref name="settings"/> on top of <see cref="EdgeAgentHost"/>'s.</summary>
-    public static async Task<AgentFleet> StartAsync(SiloFixture silo, IEnumerable<string> deviceIds, IReadOnlyDictionary<string, string?>? settings = null)
+    public static Task<AgentFleet> StartAsync(SiloFixture silo, IEnumerable<string> deviceIds, IReadOnlyDictionary<string, string?>? settings = null) =>
+        StartAsync(silo.Host, deviceIds, settings);
+
+    public static async Task<AgentFleet> StartAsync(GatewayHost silo, IEnumerable<string> deviceIds, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var fleet = new AgentFleet();
         var key = Path.Combine(fleet._data.FullName, "silo.pub.pem");
-        await File.WriteAllTextAsync(key, silo.Host.Services.GetRequiredService<ModelKeyring>().Signer.ExportPublicKeyPem());
+        await File.WriteAllTextAsync(key, silo.Services.GetRequiredService<ModelKeyring>().Signer.ExportPublicKeyPem());
         await Parallel.ForEachAsync(deviceIds, Sixteen, async (id, _) =>
         {
-            var agent = await EdgeAgentHost.StartAsync(EdgeAgentHost.Build(id, silo.Host.MqttPort, fleet._data.FullName, settings ?? new Dictionary<string, string?>(), key));
+            var agent = await EdgeAgentHost.StartAsync(EdgeAgentHost.Build(id, silo.MqttPort, fleet._data.FullName, settings ?? new Dictionary<string, string?>(), key));
             lock (fleet._agents)
             {
                 fleet._agents.Add(agent);

@@ -209,7 +209,7 @@ public sealed partial class MqttIngress(
             return;
         }
 
-        var uplink = new Uplink(topic.Kind, message.Payload.ToArray(), seq, message.Topic, !IsAnsweredAtEdge(message), EdgeAnswerOf(message));
+        var uplink = new Uplink(topic.Kind, message.Payload.ToArray(), seq, message.Topic, !IsAnsweredAtEdge(message), UserProperty(message, UserProperties.Edge), UserProperty(message, UserProperties.Label));
         var started = Stopwatch.GetTimestamp();
         telemetry.Received(uplink.Kind);
         await HandleAsync(e, topic.DeviceId!, seq, grain => grain.HandleUplinkAsync(uplink));
@@ -255,9 +255,9 @@ public sealed partial class MqttIngress(
     private static bool IsAnsweredAtEdge(MqttApplicationMessage message) =>
         message.UserProperties?.Any(static p => p.Name == UserProperties.Escalate && p.ReadValueAsString() == "false") == true;
 
-    /// <summary>The device's own answer to an image, its <c>edge</c> user property's JSON; the grain reads it.</summary>
-    private static string? EdgeAnswerOf(MqttApplicationMessage message) =>
-        message.UserProperties?.FirstOrDefault(static p => p.Name == UserProperties.Edge)?.ReadValueAsString();
+    /// <summary>A user property's value (an image's <c>edge</c> answer or <c>label</c>); the grain reads it.</summary>
+    private static string? UserProperty(MqttApplicationMessage message, string name) =>
+        message.UserProperties?.FirstOrDefault(p => p.Name == name)?.ReadValueAsString();
 
     private static bool TryReadSeq(MqttApplicationMessage message, UplinkTopicParse topic, out long? seq)
     {

@@ -25,6 +25,7 @@ public sealed class SimulatedSensorSource(IOptions<EdgeAgentOptions> options, Li
         do
         {
             var now = timeProvider.GetUtcNow();
+            signal.Drift = live.SensorDrift;
             var reading = signal.Next(now);
             var values = new Dictionary<string, double>(3)
             {

@@ -16,6 +16,7 @@ public sealed class LiveSettings
     public const string ConfidenceThresholdName = "confidenceThreshold";
     public const string JointInferenceName = "jointInference";
     public const string CaptureName = "capture";
+    public const string SensorDriftName = "sensorDrift";
 
     private readonly Lock _lock = new();
     private Snapshot _current;
@@ -24,7 +25,7 @@ public sealed class LiveSettings
     {
         ArgumentNullException.ThrowIfNull(options);
         var o = options.Value;
-        _current = new Snapshot(o.SensorInterval, o.CameraInterval, o.ConfidenceThreshold, o.JointInference, o.Capture, 0, new Dictionary<string, string>());
+        _current = new Snapshot(o.SensorInterval, o.CameraInterval, o.ConfidenceThreshold, o.JointInference, o.Capture, o.SensorDrift, 0, new Dictionary<string, string>());
     }
 
     /// <summary>Raised after desired properties changed something.</summary>
@@ -39,6 +40,9 @@ public sealed class LiveSettings
     public JointInferenceMode JointInference => _current.JointInference;
 
     public CapturePolicy Capture => _current.Capture;
+
+    /// <summary>The simulated sensor's baseline shift, in degrees.</summary>
+    public double SensorDrift => _current.SensorDrift;
 
     /// <summary>The version of the last desired properties applied; 0 before any.</summary>
     public long DesiredVersion => _current.DesiredVersion;
@@ -94,6 +98,13 @@ public sealed class LiveSettings
                     : Refuse(next, refused, CaptureName, "all or hard");
             }
 
+            if (desired.Desired.TryGetValue(SensorDriftName, out var drift))
+            {
+                next = double.TryParse(drift, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && Math.Abs(d) <= 100
+                    ? next with { SensorDrift = d }
+                    : Refuse(next, refused, SensorDriftName, "a number of degrees from -100 to 100");
+            }
+
             _current = next;
         }
 
@@ -116,6 +127,7 @@ public sealed class LiveSettings
         double ConfidenceThreshold,
         JointInferenceMode JointInference,
         CapturePolicy Capture,
+        double SensorDrift,
         long DesiredVersion,
         IReadOnlyDictionary<string, string> Refused);
 }

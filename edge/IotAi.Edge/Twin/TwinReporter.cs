@@ -70,6 +70,7 @@ internal sealed partial class TwinReporter(
             [LiveSettings.ConfidenceThresholdName] = settings.ConfidenceThreshold,
             [LiveSettings.JointInferenceName] = settings.JointInference.ToString().ToLowerInvariant(),
             [LiveSettings.CaptureName] = settings.Capture.ToString().ToLowerInvariant(),
+            [LiveSettings.SensorDriftName] = settings.SensorDrift,
         };
         if (settings.Refused.Count > 0)
         {
