@@ -29,6 +29,14 @@ public sealed class DatasetStore
         File.Move(temporary, path);
     }
 
+    /// <summary>The model's most recent snapshot, or null when it has none.</summary>
+    public DatasetSnapshot? Latest(string model)
+    {
+        var folder = Path.Combine(Root, model);
+        var newest = Directory.Exists(folder) ? Directory.EnumerateFiles(folder, "*.json").Max(StringComparer.Ordinal) : null;
+        return newest is null ? null : Find(model, Path.GetFileNameWithoutExtension(newest));
+    }
+
     public DatasetSnapshot? Find(string model, string id)
     {
         var path = Path.Combine(Root, model, id + ".json");

@@ -8,7 +8,7 @@ namespace IotAi.Learning;
 /// quotas per device and per model, in the <see cref="FileSampleStore"/>. Quotas are counted by each silo for
 /// the devices it serves, so a cluster keeps at most its silo count times the per-model quota.
 /// </summary>
-public sealed class SampleCapture(IOptions<CaptureSettings> settings, FileSampleStore store, TimeProvider clock)
+public sealed class SampleCapture(IOptions<CaptureSettings> settings, FileSampleStore store, ConfidenceDrift drift, TimeProvider clock)
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, int> _perDevice = new(StringComparer.Ordinal);
@@ -17,11 +17,19 @@ public sealed class SampleCapture(IOptions<CaptureSettings> settings, FileSample
 
     public FileSampleStore Store => store;
 
+    public ConfidenceDrift Drift => drift;
+
     /// <summary>Keeps <paramref name="sample"/> if its model's policy and quotas allow; returns what was kept, or null.</summary>
     public CapturedSample? Consider(AnsweredSample sample, ReadOnlySpan<byte> payload)
     {
         ArgumentNullException.ThrowIfNull(sample);
         var options = settings.Value.For(sample.Model);
+        if (sample.Scores.Count > 0)
+        {
+            // Only the cloud model's own answers: a device's answer comes from whatever version it runs.
+            drift.Observe(sample.Model, sample.Version, sample.Scores.Max());
+        }
+
         var reasons = CaptureRules.Decide(options, sample.DeviceId, sample.Seq, sample.Label, sample.Scores, sample.Edge);
         var now = clock.GetUtcNow();
         if (reasons == CaptureReasons.None || !TryCount(sample.DeviceId, sample.Model, options, now))

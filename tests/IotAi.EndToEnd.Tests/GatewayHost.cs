@@ -45,6 +45,8 @@ internal sealed class GatewayHost : IAsyncDisposable
             ["Cluster:ClusterId"] = $"e2e-{Guid.NewGuid():N}",
             // Small chunks, so even the default models travel in many pieces.
             ["Models:Ota:ChunkSize"] = "16384",
+            // Tests sharing a silo keep labelled samples of their own; no run starts unless a test asks.
+            ["Learning:Training:CheckInterval"] = "1.00:00:00",
         });
         builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         builder.Logging.SetMinimumLevel(LogLevel.Warning);

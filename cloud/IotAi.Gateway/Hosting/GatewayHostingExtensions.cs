@@ -93,11 +93,15 @@ public static class GatewayHostingExtensions
         services.AddFileGrainStorage(DeviceGrain.StorageName, gateway);
         services.AddOptions<CaptureSettings>().BindConfiguration(CaptureSettings.SectionName);
         services.TryAddSingleton(new FileSampleStore(gateway.SamplesDirectory));
+        services.TryAddSingleton(new ConfidenceDrift());
         services.TryAddSingleton<SampleCapture>();
         services.TryAddSingleton(new DatasetStore(gateway.DatasetsDirectory));
         services.TryAddSingleton(sp => new TrainingRunner(sp.GetRequiredService<FileSampleStore>(), sp.GetRequiredService<DatasetStore>(),
             sp.GetRequiredService<ModelRegistry>(), sp.GetRequiredService<ModelKeyring>().Signer, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<TrainingService>();
+        services.AddOptions<TrainingOptions>().BindConfiguration(TrainingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<LearningTelemetry>();
+        services.AddHostedService<TrainingTriggers>();
         return services;
     }
 

@@ -1,0 +1,25 @@
+using System.Diagnostics.Metrics;
+using IotAi.Learning;
+
+namespace IotAi.Gateway.Training;
+
+/// <summary>The learning loop's meters: each model's confidence drift, so operators see the world move before accuracy says so.</summary>
+public sealed class LearningTelemetry : IDisposable
+{
+    public const string MeterName = "IotAi.Learning";
+
+    private readonly Meter _meter;
+
+    public LearningTelemetry(IMeterFactory meterFactory, ConfidenceDrift drift)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        ArgumentNullException.ThrowIfNull(drift);
+        _meter = meterFactory.Create(MeterName);
+        // Tagged by model name: a handful per cluster, never device ids.
+        _meter.CreateObservableGauge("iotai.learning.drift.psi",
+            () => drift.All().Select(static m => new Measurement<double>(m.Value, new KeyValuePair<string, object?>("iotai.model", m.Key))),
+            description: "Population stability index of the model's answer confidence against its first answers");
+    }
+
+    public void Dispose() => _meter.Dispose();
+}
