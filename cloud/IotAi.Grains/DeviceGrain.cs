@@ -164,7 +164,8 @@ public sealed partial class DeviceGrain(
                 var answers = AnswersOf(uplink);
                 if (answers.Edge is { } edge)
                 {
-                    Capture(uplink, model.Manifest, seq, edge.Label, [], answers);
+                    // The answer that stands is the device's, from the version it runs.
+                    Capture(uplink, model.Manifest with { Version = edge.Version }, seq, edge.Label, [], answers);
                 }
 
                 return new UplinkReply(UplinkOutcome.Accepted, null);

@@ -24,7 +24,8 @@ internal static class BenchCommand
         var otaDevices = new Option<int>("--ota-devices") { Description = "Devices for the OTA figure", DefaultValueFactory = _ => 1000 };
         var otaMegabytes = new Option<int>("--ota-mb") { Description = "Model size for the OTA figure, in MiB", DefaultValueFactory = _ => 5 };
         var edge = new Option<bool>("--edge") { Description = "Also measure the edge agent: queue appends, the drain after an outage, local inference" };
-        var command = new Command("bench", "Measure raw ONNX Runtime and the gateway end to end, and write docs/benchmarks.md") { seconds, devices, output, ota, otaDevices, otaMegabytes, edge };
+        var loop = new Option<bool>("--loop") { Description = "Also time the learning loop from drift to recovered accuracy" };
+        var command = new Command("bench", "Measure raw ONNX Runtime and the gateway end to end, and write docs/benchmarks.md") { seconds, devices, output, ota, otaDevices, otaMegabytes, edge, loop };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var measure = TimeSpan.FromSeconds(parse.GetValue(seconds));
@@ -77,7 +78,15 @@ internal static class BenchCommand
                 command += " --edge";
             }
 
-            var report = new BenchmarkReport(command, raw, gateway, hotSwap, otaFigures, edgeFigures).ToMarkdown();
+            LoopFigures? loopFigures = null;
+            if (parse.GetValue(loop))
+            {
+                AnsiConsole.MarkupLine("The learning loop: drift, capture, retraining, rollout, recovery…");
+                loopFigures = await LoopBenchmark.RunAsync(cancellationToken);
+                command += " --loop";
+            }
+
+            var report = new BenchmarkReport(command, raw, gateway, hotSwap, otaFigures, edgeFigures, loopFigures).ToMarkdown();
             var file = parse.GetValue(output)!;
             file.Directory?.Create();
             await File.WriteAllTextAsync(file.FullName, report, cancellationToken);

@@ -33,6 +33,7 @@ public sealed class TrainingRunner(FileSampleStore samples, DatasetStore dataset
         }
 
         progress?.Report($"training on {train.Count} samples");
+        var trainingStarted = clock.GetTimestamp();
         var version = NextVersion(request.Model);
         TrainedModel candidate;
         try
@@ -44,10 +45,12 @@ public sealed class TrainingRunner(FileSampleStore samples, DatasetStore dataset
             return outcome with { Verdict = ex.Message };
         }
 
+        var trainingTime = clock.GetElapsedTime(trainingStarted);
         progress?.Report($"scoring {version} and {active.Version} on {holdout.Count} held-out samples");
+        var evaluationStarted = clock.GetTimestamp();
         var before = ModelEvaluation.Of(current.Manifest, current.Onnx, holdout);
         var after = ModelEvaluation.Of(candidate.Manifest, candidate.Onnx, holdout);
-        outcome = outcome with { Current = before, Candidate = after };
+        outcome = outcome with { Current = before, Candidate = after, TrainingSeconds = trainingTime.TotalSeconds, EvaluationSeconds = clock.GetElapsedTime(evaluationStarted).TotalSeconds };
         if (after.Accuracy < before.Accuracy + request.MinImprovement)
         {
             return outcome with
@@ -119,4 +122,6 @@ public sealed record TrainingOutcome(
     ModelEvaluation? Current,
     ModelEvaluation? Candidate,
     string? RegisteredVersion,
-    string Verdict);
+    string Verdict,
+    double TrainingSeconds = 0,
+    double EvaluationSeconds = 0);

@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using IotAi.Edge;
+using IotAi.Learning;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace IotAi.Cli.Bench;
+
+/// <summary>
+/// The learning loop, timed: a silo in its own process and a fleet of real edge agents; the sensor world
+/// drifts; the silo keeps and the agents label samples; a run retrains and evaluates; the winner rolls out;
+/// the agents' own accuracy comes back. Each phase is timed on the wall clock.
+/// </summary>
+internal static class LoopBenchmark
+{
+    private const string Model = "sensor-anomaly";
+    private const int Devices = 6;
+    private const int LabelsForTraining = 1500;
+
+    public static async Task<LoopFigures> RunAsync(CancellationToken cancellationToken)
+    {
+        // The silo process owns the data directory and deletes it when it goes.
+        var data = Directory.CreateTempSubdirectory("iotai-bench-loop-");
+        await using var silo = await SiloProcess.StartAsync(
+            ["--Learning:Capture:Default:RandomFraction=0.3", "--Learning:Capture:Default:PerDevicePerHour=100000", "--Learning:Training:CheckInterval=1.00:00:00"],
+            cancellationToken, data);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{silo.HttpPort}") };
+        // The silo listens for MQTT first; its HTTP side follows a moment later.
+        await UntilAsync(async () => await ReadyAsync(http, cancellationToken), cancellationToken);
+        var key = Directory.EnumerateFiles(Path.Combine(data.FullName, "keys"), "*.pub.pem").First();
+        var ids = Enumerable.Range(0, Devices).Select(i => $"bench-loop-{i}").ToList();
+        var agents = new List<IHost>();
+        foreach (var id in ids)
+        {
+            agents.Add(await StartAgentAsync(id, silo.MqttPort, data.FullName, key, cancellationToken));
+        }
+
+        try
+        {
+            await RollOutAsync(http, "1", ids, cancellationToken);
+            var before = await AccuracyAsync(http, ids, "1", cancellationToken);
+
+            var drifted = Stopwatch.GetTimestamp();
+            foreach (var id in ids)
+            {
+                await http.PatchAsJsonAsync($"/api/devices/{id}/desired", new Dictionary<string, string> { ["sensorDrift"] = "12" }, cancellationToken);
+            }
+
+            var store = new FileSampleStore(Path.Combine(data.FullName, "samples"));
+            await UntilAsync(() => Task.FromResult(store.List(Model, labelled: true).Count >= LabelsForTraining), cancellationToken);
+            var captured = Stopwatch.GetElapsedTime(drifted);
+
+            var trainingStarted = Stopwatch.GetTimestamp();
+            var started = await (await http.PostAsJsonAsync("/api/training", new { model = Model, minSamples = 200, rollout = false }, cancellationToken)).Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+            var runId = started.GetProperty("runId").GetString()!;
+            JsonElement run = default;
+            await UntilAsync(async () => (run = await http.GetFromJsonAsync<JsonElement>($"/api/training/{runId}", cancellationToken)).GetProperty("state").GetString() != "running", cancellationToken);
+            var trained = Stopwatch.GetElapsedTime(trainingStarted);
+            var outcome = run.GetProperty("outcome");
+            var version = outcome.GetProperty("registeredVersion").GetString()
+                ?? throw new InvalidOperationException($"the run registered nothing: {run.GetProperty("progress").GetString()}");
+
+            var rolloutStarted = Stopwatch.GetTimestamp();
+            await RollOutAsync(http, version, ids, cancellationToken);
+            var rolledOut = Stopwatch.GetElapsedTime(rolloutStarted);
+            var after = await AccuracyAsync(http, ids, version, cancellationToken);
+            var total = Stopwatch.GetElapsedTime(drifted);
+            return new LoopFigures(Devices, before, after, LabelsForTraining, captured, outcome.GetProperty("trainingSeconds").GetDouble(),
+                outcome.GetProperty("evaluationSeconds").GetDouble(), trained, rolledOut, total,
+                outcome.GetProperty("candidate").GetProperty("accuracy").GetDouble(), outcome.GetProperty("current").GetProperty("accuracy").GetDouble());
+        }
+        finally
+        {
+            foreach (var agent in agents)
+            {
+                await agent.StopAsync(CancellationToken.None);
+                agent.Dispose();
+            }
+        }
+    }
+
+    private static async Task<bool> ReadyAsync(HttpClient http, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await http.GetAsync("/v2/health/ready", cancellationToken)).IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }
+
+    private static async Task<IHost> StartAgentAsync(string id, int port, string data, string key, CancellationToken cancellationToken)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Edge:DeviceId"] = id,
+            ["Edge:Host"] = "127.0.0.1",
+            ["Edge:Port"] = port.ToString(CultureInfo.InvariantCulture),
+            ["Edge:DataDirectory"] = Path.Combine(data, "edge"),
+            ["Edge:TrustedKeyFiles:0"] = key,
+            ["Edge:Sources:0"] = "sensor",
+            ["Edge:SensorInterval"] = "00:00:00.020",
+            ["Edge:QualityReportInterval"] = "00:00:00.200",
+            ["Edge:JointInference"] = "All",
+            ["Edge:SendTruth"] = "true",
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddSingleton<IResultSink>(NullResultSink.Instance);
+        builder.Services.AddEdgeAgent();
+        var host = builder.Build();
+        await host.StartAsync(cancellationToken);
+        return host;
+    }
+
+    private static async Task RollOutAsync(HttpClient http, string version, IReadOnlyList<string> ids, CancellationToken cancellationToken)
+    {
+        var id = $"bench-loop-v{version}";
+        var response = await http.PostAsJsonAsync("/api/rollouts", new
+        {
+            id,
+            model = Model,
+            version,
+            target = new { deviceIds = ids },
+            stages = new[] { new { name = "all", percent = 100 } },
+        }, cancellationToken);
+        response.EnsureSuccessStatusCode();
+        JsonElement status = default;
+        await UntilAsync(async () => (status = await http.GetFromJsonAsync<JsonElement>($"/api/rollouts/{id}", cancellationToken)).GetProperty("phase").GetString() is not ("Running" or "Paused"), cancellationToken);
+        if (status.GetProperty("phase").GetString() != "Completed")
+        {
+            throw new InvalidOperationException($"the rollout of {version} ended {status.GetProperty("phase").GetString()}: {status.GetProperty("reason")}");
+        }
+    }
+
+    /// <summary>The fleet's edge-measured accuracy of <paramref name="version"/>, once it has 600 labelled answers.</summary>
+    private static async Task<double> AccuracyAsync(HttpClient http, IReadOnlyList<string> ids, string version, CancellationToken cancellationToken)
+    {
+        (long Labeled, long Correct) totals = default;
+        await UntilAsync(async () =>
+        {
+            totals = default;
+            foreach (var id in ids)
+            {
+                var twin = await http.GetFromJsonAsync<JsonElement>($"/api/devices/{id}", cancellationToken);
+                if (twin.GetProperty("quality").TryGetProperty(Model, out var versions))
+                {
+                    foreach (var v in versions.EnumerateArray().Where(v => v.GetProperty("version").GetString() == version))
+                    {
+                        var stats = v.GetProperty("stats");
+                        totals = (totals.Labeled + stats.GetProperty("labeled").GetInt64(), totals.Correct + stats.GetProperty("correct").GetInt64());
+                    }
+                }
+            }
+
+            return totals.Labeled >= 600;
+        }, cancellationToken);
+        return (double)totals.Correct / totals.Labeled;
+    }
+
+    private static async Task UntilAsync(Func<Task<bool>> condition, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.GetTimestamp();
+        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+        while (!await condition())
+        {
+            if (Stopwatch.GetElapsedTime(deadline) > TimeSpan.FromMinutes(5))
+            {
+                throw new TimeoutException("The learning loop did not move on within five minutes.");
+            }
+
+            await poll.WaitForNextTickAsync(cancellationToken);
+        }
+    }
+}
+
+/// <summary>One timed turn of the learning loop.</summary>
+internal sealed record LoopFigures(
+    int Devices,
+    double AccuracyBefore,
+    double AccuracyAfter,
+    int Labels,
+    TimeSpan Capture,
+    double TrainingSeconds,
+    double EvaluationSeconds,
+    TimeSpan Run,
+    TimeSpan Rollout,
+    TimeSpan Total,
+    double CandidateHoldoutAccuracy,
+    double CurrentHoldoutAccuracy);
