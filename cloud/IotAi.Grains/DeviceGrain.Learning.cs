@@ -38,19 +38,17 @@ public sealed partial class DeviceGrain
     }
 
     /// <summary>
-    /// Offers an answered sample to the capture policy; a failure to keep it never fails the uplink. A truth the
-    /// device sent with it, if one of the model's labels, becomes the kept sample's first label.
+    /// Offers an answered sample, as answered by <paramref name="version"/>, to the capture policy; a failure to keep
+    /// it never fails the uplink. A truth the device sent with it, if one of the model's labels, becomes the kept
+    /// sample's first label.
     /// </summary>
-    private void Capture(Uplink uplink, ModelManifest manifest, long? seq, string label, IReadOnlyList<float> scores, DeviceAnswers answers)
+    private void Capture(Uplink uplink, ModelManifest manifest, string version, long? seq, string label, IReadOnlyList<float> scores, DeviceAnswers answers)
     {
         var contentType = uplink.Kind == PayloadKind.Image ? ContentTypes.SniffImage(uplink.Payload) ?? ContentTypes.OctetStream : ContentTypes.Json;
         try
         {
-            var kept = capture.Consider(new AnsweredSample(DeviceId, seq, manifest.Name, manifest.Version, uplink.Kind, label, scores, answers.Edge, contentType), uplink.Payload);
-            if (kept is not null && answers.Truth is { } truth && manifest.Labels.Contains(truth, StringComparer.Ordinal))
-            {
-                capture.Store.Label(kept.Id, new SampleLabel(truth, LabelSources.Device, clock.GetUtcNow()));
-            }
+            var truth = answers.Truth is { } t && manifest.Labels.Contains(t, StringComparer.Ordinal) ? t : null;
+            capture.Consider(new AnsweredSample(DeviceId, seq, manifest.Name, version, uplink.Kind, label, scores, answers.Edge, contentType, truth), uplink.Payload);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -165,7 +165,7 @@ public sealed partial class DeviceGrain(
                 if (answers.Edge is { } edge)
                 {
                     // The answer that stands is the device's, from the version it runs.
-                    Capture(uplink, model.Manifest with { Version = edge.Version }, seq, edge.Label, [], answers);
+                    Capture(uplink, model.Manifest, edge.Version, seq, edge.Label, [], answers);
                 }
 
                 return new UplinkReply(UplinkOutcome.Accepted, null);
@@ -194,7 +194,7 @@ public sealed partial class DeviceGrain(
             State.Counters.Results++;
             State.ModelVersions[KindName(uplink.Kind)] = $"{model.Manifest.Name}:{model.Manifest.Version}";
             var result = ToResult(uplink.Kind, seq, model.Manifest, prediction, Stopwatch.GetElapsedTime(started));
-            Capture(uplink, model.Manifest, seq, result.Label, prediction.Scores, AnswersOf(uplink));
+            Capture(uplink, model.Manifest, model.Manifest.Version, seq, result.Label, prediction.Scores, AnswersOf(uplink));
             return new UplinkReply(UplinkOutcome.Accepted, new DownlinkMessage(DownlinkKind.Result, JsonSerializer.SerializeToUtf8Bytes(result, ProtocolJson.Wire.InferenceResult)));
         }
         finally

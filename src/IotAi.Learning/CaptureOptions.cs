@@ -36,8 +36,9 @@ public sealed class CaptureOptions
     [Range(0, int.MaxValue)]
     public int PerModelPerHour { get; set; } = 20_000;
 
-    /// <summary>The labels kept every time; unset means <c>anomaly</c>.</summary>
-    public IReadOnlyList<string> EffectiveAnomalyLabels => AnomalyLabels is { Count: > 0 } labels ? [.. labels] : ["anomaly"];
+    /// <summary>Whether answers of <paramref name="label"/> are kept every time; with no anomaly labels set, only <c>anomaly</c> is.</summary>
+    public bool IsAnomaly(string label) =>
+        AnomalyLabels is { Count: > 0 } labels ? labels.Contains(label, StringComparer.Ordinal) : string.Equals(label, "anomaly", StringComparison.Ordinal);
 }
 
 /// <summary>Capture options for every model, with overrides per model name. Bound from <c>Learning:Capture</c>.</summary>

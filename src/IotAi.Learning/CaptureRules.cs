@@ -1,6 +1,3 @@
-using System.Buffers.Binary;
-using System.Security.Cryptography;
-using System.Text;
 using IotAi.Protocol;
 
 namespace IotAi.Learning;
@@ -30,7 +27,7 @@ public static class CaptureRules
             reasons |= CaptureReasons.Disagreement;
         }
 
-        if (options.EffectiveAnomalyLabels.Contains(label, StringComparer.Ordinal))
+        if (options.IsAnomaly(label))
         {
             reasons |= CaptureReasons.Anomaly;
         }
@@ -56,10 +53,23 @@ public static class CaptureRules
         return scores.Count > 1 ? entropy / Math.Log(scores.Count) : 0;
     }
 
-    /// <summary>A number in [0, 1) that depends only on the device and the sequence number.</summary>
+    /// <summary>
+    /// A number in [0, 1) that depends only on the device and the sequence number. It is asked of every answered
+    /// sample, so it allocates nothing: FNV-1a over the id and the number, then a SplitMix64 finaliser to spread it.
+    /// </summary>
     public static double Draw(string deviceId, long? seq)
     {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{deviceId}/{seq}"));
-        return (BinaryPrimitives.ReadUInt64LittleEndian(hash) >> 11) / (double)(1UL << 53);
+        ArgumentNullException.ThrowIfNull(deviceId);
+        var hash = 14695981039346656037UL;
+        foreach (var c in deviceId)
+        {
+            hash = (hash ^ c) * 1099511628211UL;
+        }
+
+        hash = (hash ^ (ulong)(seq ?? -1)) * 1099511628211UL;
+        hash = (hash ^ (hash >> 30)) * 0xBF58476D1CE4E5B9UL;
+        hash = (hash ^ (hash >> 27)) * 0x94D049BB133111EBUL;
+        hash ^= hash >> 31;
+        return (hash >> 11) / (double)(1UL << 53);
     }
 }

@@ -7,8 +7,8 @@ namespace IotAi.Learning;
 /// Kept samples as files: <c>{root}/{model}/{id}.sample.json</c> (what it is, why it was kept, its labels) beside
 /// <c>{id}.payload.{json|jpg|png}</c> (the bytes the device sent). Files rather than grain state, because images
 /// are large and datasets are read in bulk; one file per sample, so silos sharing the directory never write the
-/// same file, except to label the same sample at once, when the last label wins. Every write lands whole: it goes
-/// to a temporary file that is then renamed.
+/// same file, except to label the same sample at once, when the last label wins. Metadata lands whole: it goes to
+/// a temporary file that is then renamed.
 /// </summary>
 public sealed class FileSampleStore
 {
@@ -23,13 +23,16 @@ public sealed class FileSampleStore
 
     public string Root { get; }
 
-    /// <summary>Stores the payload, then the metadata, so a sample that is listed always has its bytes.</summary>
+    /// <summary>
+    /// Stores the payload, then the metadata, so a sample that is listed always has its bytes. Only the metadata
+    /// needs the rename: nothing reads a payload whose metadata is not there yet.
+    /// </summary>
     public void Save(CapturedSample sample, ReadOnlySpan<byte> payload)
     {
         ArgumentNullException.ThrowIfNull(sample);
         var folder = Path.Combine(Root, Safe(sample.Model));
         Directory.CreateDirectory(folder);
-        WriteWhole(Path.Combine(folder, PayloadName(sample)), payload);
+        File.WriteAllBytes(Path.Combine(folder, PayloadName(sample)), payload);
         WriteWhole(Path.Combine(folder, Safe(sample.Id) + MetadataSuffix), JsonSerializer.SerializeToUtf8Bytes(sample, LearningJson.Default.CapturedSample));
     }
 

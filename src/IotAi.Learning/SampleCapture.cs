@@ -40,7 +40,7 @@ public sealed class SampleCapture(IOptions<CaptureSettings> settings, FileSample
         var id = sample.Seq is long seq ? CapturedSample.IdFor(sample.DeviceId, seq) : $"{sample.DeviceId}.t{now.UtcTicks}";
         var confidence = sample.Scores.Count > 0 ? sample.Scores.Max() : sample.Edge?.Confidence ?? 0;
         var kept = new CapturedSample(id, sample.DeviceId, sample.Seq, sample.Model, sample.Version, sample.Kind, now, sample.Label, confidence,
-            sample.Edge, reasons, sample.ContentType, []);
+            sample.Edge, reasons, sample.ContentType, sample.Truth is { } truth ? [new SampleLabel(truth, LabelSources.Device, now)] : []);
         store.Save(kept, payload);
         return kept;
     }
@@ -81,6 +81,7 @@ public sealed class SampleCapture(IOptions<CaptureSettings> settings, FileSample
 /// <param name="Scores">Every label's probability from the cloud's model; empty when only the device answered.</param>
 /// <param name="Edge">The device's own answer, if it sent one.</param>
 /// <param name="ContentType">The payload's content type.</param>
+/// <param name="Truth">The ground truth the device sent with it, already checked against the model's labels; it becomes the first label.</param>
 public sealed record AnsweredSample(
     string DeviceId,
     long? Seq,
@@ -90,4 +91,5 @@ public sealed record AnsweredSample(
     string Label,
     IReadOnlyList<float> Scores,
     EdgeAnswer? Edge,
-    string ContentType);
+    string ContentType,
+    string? Truth = null);
