@@ -10,7 +10,6 @@ namespace IotAi.Cli;
 /// <summary><c>iotai models … --url</c>: the same registry operations through a silo's model API, uploads with a progress bar.</summary>
 internal sealed class ModelsApi(string url) : IDisposable
 {
-    private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
     private readonly HttpClient _http = new() { BaseAddress = new Uri(url), Timeout = Timeout.InfiniteTimeSpan };
 
     /// <summary>Uploads a package to <c>/api/models</c>, or an ONNX file to <c>/api/models/onnx?…</c> for the silo to sign.</summary>
@@ -28,17 +27,17 @@ internal sealed class ModelsApi(string url) : IDisposable
                 response = await _http.PostAsync(path, content, cancellationToken);
                 bar.Value = bar.MaxValue;
             });
-        return await ReadAsync<ModelSummary>(response!, cancellationToken);
+        return await SiloReplies.ReadAsync<ModelSummary>(response!, cancellationToken);
     }
 
     public async Task<IReadOnlyList<ModelSummary>> ListAsync(CancellationToken cancellationToken) =>
-        await ReadAsync<List<ModelSummary>>(await _http.GetAsync("/api/models", cancellationToken), cancellationToken);
+        await SiloReplies.ReadAsync<List<ModelSummary>>(await _http.GetAsync("/api/models", cancellationToken), cancellationToken);
 
     /// <summary>The version's state, signature and manifest, as the silo writes them.</summary>
     public async Task<string> InspectAsync(string name, string version, CancellationToken cancellationToken)
     {
         var response = await _http.GetAsync(VersionPath(name, version), cancellationToken);
-        await ThrowIfRefusedAsync(response, cancellationToken);
+        await SiloReplies.ThrowIfRefusedAsync(response, cancellationToken);
         return await response.Content.ReadAsStringAsync(cancellationToken);
     }
 
@@ -48,40 +47,12 @@ internal sealed class ModelsApi(string url) : IDisposable
         var response = verb == "delete"
             ? await _http.DeleteAsync(VersionPath(name, version), cancellationToken)
             : await _http.PostAsync($"{VersionPath(name, version)}/{verb}", null, cancellationToken);
-        return response.StatusCode == HttpStatusCode.NoContent ? null : (await ReadAsync<ModelSummary>(response, cancellationToken)).State;
+        return response.StatusCode == HttpStatusCode.NoContent ? null : (await SiloReplies.ReadAsync<ModelSummary>(response, cancellationToken)).State;
     }
 
     public void Dispose() => _http.Dispose();
 
     private static string VersionPath(string name, string version) => $"/api/models/{Uri.EscapeDataString(name)}/versions/{Uri.EscapeDataString(version)}";
-
-    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        await ThrowIfRefusedAsync(response, cancellationToken);
-        return await response.Content.ReadFromJsonAsync<T>(Web, cancellationToken) ?? throw new InvalidDataException("The silo answered with an empty body.");
-    }
-
-    /// <summary>Turns the silo's refusal into an error with its reason, which the CLI prints.</summary>
-    private static async Task ThrowIfRefusedAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        if (response.IsSuccessStatusCode)
-        {
-            return;
-        }
-
-        var body = await response.Content.ReadAsStringAsync(cancellationToken);
-        string? reason = null;
-        try
-        {
-            using var json = JsonDocument.Parse(body);
-            reason = json.RootElement.TryGetProperty("error", out var error) ? error.GetString() : null;
-        }
-        catch (JsonException)
-        {
-        }
-
-        throw new InvalidOperationException($"the silo answered {(int)response.StatusCode} {response.ReasonPhrase}: {reason ?? body}");
-    }
 
     /// <summary>Streams a file as the request body, telling how many bytes have gone.</summary>
     private sealed class ProgressStreamContent(Stream source, Action<long> sent) : HttpContent

@@ -9,8 +9,6 @@ namespace IotAi.Cli;
 /// <summary><c>iotai samples</c>: the samples a silo kept for learning, and labelling them.</summary>
 internal static class SamplesCommand
 {
-    private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
-
     public static Command Create()
     {
         var url = new Option<string>("--url") { Description = "A silo's HTTP address", DefaultValueFactory = _ => "http://localhost:8080" };
@@ -22,7 +20,7 @@ internal static class SamplesCommand
         {
             using var http = new HttpClient { BaseAddress = new Uri(parse.GetValue(url)!) };
             var filter = parse.GetValue(unlabelled) ? "&labelled=false" : "";
-            var samples = await ReadAsync<JsonElement[]>(await http.GetAsync($"/api/samples?model={Uri.EscapeDataString(parse.GetValue(model)!)}{filter}&limit={parse.GetValue(limit)}", ct), ct);
+            var samples = await SiloReplies.ReadAsync<JsonElement[]>(await http.GetAsync($"/api/samples?model={Uri.EscapeDataString(parse.GetValue(model)!)}{filter}&limit={parse.GetValue(limit)}", ct), ct);
             var table = new Table().AddColumns("id", "kept", "why", "answer", "confidence", "device said", "label");
             foreach (var s in samples)
             {
@@ -48,22 +46,11 @@ internal static class SamplesCommand
         label.SetAction(async (parse, ct) =>
         {
             using var http = new HttpClient { BaseAddress = new Uri(parse.GetValue(url)!) };
-            var sample = await ReadAsync<JsonElement>(await http.PostAsJsonAsync($"/api/samples/{Uri.EscapeDataString(parse.GetValue(id)!)}/label", new { label = parse.GetValue(labelValue) }, ct), ct);
+            var sample = await SiloReplies.ReadAsync<JsonElement>(await http.PostAsJsonAsync($"/api/samples/{Uri.EscapeDataString(parse.GetValue(id)!)}/label", new { label = parse.GetValue(labelValue) }, ct), ct);
             AnsiConsole.MarkupLineInterpolated($"{sample.GetProperty("id").GetString()}: [green]{parse.GetValue(labelValue)}[/]");
             return 0;
         });
 
         return new Command("samples", "Samples kept for learning, and their labels") { list, label };
-    }
-
-    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        if (!response.IsSuccessStatusCode)
-        {
-            var body = await response.Content.ReadAsStringAsync(cancellationToken);
-            throw new InvalidOperationException($"the silo answered {(int)response.StatusCode} {response.ReasonPhrase}: {body}");
-        }
-
-        return (await response.Content.ReadFromJsonAsync<T>(Web, cancellationToken))!;
     }
 }

@@ -32,14 +32,14 @@ internal static class TrainCommand
                 holdoutFraction = parse.GetValue(holdout),
                 rollout = !parse.GetValue(noRollout),
             }, ct);
-            var status = await ReadAsync(started, ct);
+            var status = await SiloReplies.ReadAsync<JsonElement>(started, ct);
             var runId = status.GetProperty("runId").GetString()!;
             await AnsiConsole.Status().StartAsync($"training {Markup.Escape(runId)}", async context =>
             {
                 using var poll = new PeriodicTimer(Poll);
                 while (status.GetProperty("state").GetString() == "running" && await poll.WaitForNextTickAsync(ct))
                 {
-                    status = await ReadAsync(await http.GetAsync($"/api/training/{Uri.EscapeDataString(runId)}", ct), ct);
+                    status = await SiloReplies.ReadAsync<JsonElement>(await http.GetAsync($"/api/training/{Uri.EscapeDataString(runId)}", ct), ct);
                     context.Status(Markup.Escape($"{runId}: {status.GetProperty("progress").GetString()}"));
                 }
             });
@@ -69,17 +69,5 @@ internal static class TrainCommand
         }
 
         static string Percent(JsonElement e, string name) => e.GetProperty(name).GetDouble().ToString("P1", CultureInfo.InvariantCulture);
-    }
-
-    private static async Task<JsonElement> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        var body = await response.Content.ReadAsStringAsync(cancellationToken);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new InvalidOperationException($"the silo answered {(int)response.StatusCode} {response.ReasonPhrase}: {body}");
-        }
-
-        using var json = JsonDocument.Parse(body);
-        return json.RootElement.Clone();
     }
 }
