@@ -98,8 +98,9 @@ public static class GatewayHostingExtensions
         services.TryAddSingleton(new DatasetStore(gateway.DatasetsDirectory));
         services.TryAddSingleton(sp => new TrainingRunner(sp.GetRequiredService<FileSampleStore>(), sp.GetRequiredService<DatasetStore>(),
             sp.GetRequiredService<ModelRegistry>(), sp.GetRequiredService<ModelKeyring>().Signer, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(new TrainingOutcomeStore(gateway.Layout.TrainingRuns));
+        services.AddTrainingExecutors();
         services.TryAddSingleton<TrainingService>();
-        services.AddOptions<TrainingOptions>().BindConfiguration(TrainingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<LearningTelemetry>();
         services.AddHostedService<TrainingTriggers>();
         return services;

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using IotAi.Training;
 
 namespace IotAi.Gateway.Hosting;
 
@@ -22,15 +23,18 @@ public sealed class GatewayOptions
     /// <summary>Flush grain state to disk on every write (survives power loss, costs an fsync per message).</summary>
     public bool FsyncState { get; set; }
 
-    public string ModelsDirectory => Path.GetFullPath(Path.Combine(DataDirectory, "models"));
+    /// <summary>The folders under <see cref="DataDirectory"/>, as every process that shares it sees them.</summary>
+    public DataLayout Layout => new(DataDirectory);
 
-    public string KeysDirectory => Path.GetFullPath(Path.Combine(DataDirectory, "keys"));
+    public string ModelsDirectory => Layout.Models;
 
-    public string StateDirectory => Path.GetFullPath(Path.Combine(DataDirectory, "state"));
+    public string KeysDirectory => Layout.Keys;
+
+    public string StateDirectory => Layout.State;
 
     /// <summary>Where samples kept for learning go (see <c>IotAi.Learning.FileSampleStore</c>).</summary>
-    public string SamplesDirectory => Path.GetFullPath(Path.Combine(DataDirectory, "samples"));
+    public string SamplesDirectory => Layout.Samples;
 
     /// <summary>Where the dataset snapshots training runs work on go.</summary>
-    public string DatasetsDirectory => Path.GetFullPath(Path.Combine(DataDirectory, "datasets"));
+    public string DatasetsDirectory => Layout.Datasets;
 }

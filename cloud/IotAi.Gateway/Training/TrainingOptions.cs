@@ -7,6 +7,9 @@ public sealed class TrainingOptions
 {
     public const string SectionName = "Learning:Training";
 
+    /// <summary>Where runs execute: in this silo's process, or as Kubernetes Jobs set up by <c>Learning:Training:Job</c>.</summary>
+    public TrainingExecutor Executor { get; set; } = TrainingExecutor.InProcess;
+
     /// <summary>How often the triggers are checked.</summary>
     public TimeSpan CheckInterval { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -32,4 +35,10 @@ public sealed class TrainingOptions
 
     [Range(0.0, 1.0)]
     public double MinImprovement { get; set; } = 0.01;
+}
+
+public enum TrainingExecutor
+{
+    InProcess,
+    KubernetesJob,
 }

@@ -7,11 +7,12 @@ using Microsoft.Extensions.Logging;
 namespace IotAi.Gateway.Training;
 
 /// <summary>
-/// Runs training in the silo's process, one run per model at a time, in the background, and keeps each run's
+/// Starts training runs, one per model at a time, in the background (where they execute is the
+/// <see cref="ITrainingExecutor"/>'s business), and keeps each run's
 /// status for the API. A candidate that passes the evaluation gate is rolled out, in stages with the quality
 /// gates, to the devices the request targets, unless the request says not to.
 /// </summary>
-public sealed partial class TrainingService(TrainingRunner runner, IGrainFactory grains, TimeProvider clock, ILogger<TrainingService> logger)
+public sealed partial class TrainingService(ITrainingExecutor executor, IGrainFactory grains, TimeProvider clock, ILogger<TrainingService> logger)
 {
     private readonly ConcurrentDictionary<string, TrainingStatus> _runs = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _busy = new(StringComparer.Ordinal);
@@ -39,18 +40,26 @@ public sealed partial class TrainingService(TrainingRunner runner, IGrainFactory
         try
         {
             var request = new TrainingRequest(start.Model, start.HoldoutFraction ?? 0.2, start.MinImprovement ?? 0.01, start.MinSamples ?? 50, runId);
-            var outcome = runner.Run(request, new Progress<string>(step => Update(runId, s => s with { Progress = step })));
-            string? rollout = null;
+            var outcome = await executor.RunAsync(request, new Progress<string>(step => Update(runId, s => s with { Progress = step })), CancellationToken.None);
+            var (rollout, verdict) = (default(string), outcome.Verdict);
             if (outcome.RegisteredVersion is { } version && start.Rollout != false)
             {
-                rollout = $"retrain-{runId}";
-                await grains.GetGrain<IRolloutGrain>(rollout).StartAsync(new RolloutPlan(start.Model, version, new RolloutTarget(Tags: start.RolloutTags),
-                    [new RolloutStage("canary", 10), new RolloutStage("half", 50), new RolloutStage("all", 100)], RolloutGates.Default));
+                try
+                {
+                    rollout = $"retrain-{runId}";
+                    await grains.GetGrain<IRolloutGrain>(rollout).StartAsync(new RolloutPlan(start.Model, version, new RolloutTarget(Tags: start.RolloutTags),
+                        [new RolloutStage("canary", 10), new RolloutStage("half", 50), new RolloutStage("all", 100)], RolloutGates.Default));
+                }
+                catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+                {
+                    // The version is registered whatever the rollout says, e.g. that no device is there to take it yet.
+                    (rollout, verdict) = (null, $"{verdict}; not rolled out: {ex.Message}");
+                }
             }
 
             var state = outcome.RegisteredVersion is null ? TrainingStates.Refused : TrainingStates.Registered;
-            Update(runId, s => s with { State = state, Progress = outcome.Verdict, Outcome = outcome, Rollout = rollout });
-            LogFinished(runId, outcome.Verdict);
+            Update(runId, s => s with { State = state, Progress = verdict, Outcome = outcome, Rollout = rollout });
+            LogFinished(runId, verdict);
         }
 #pragma warning disable CA1031 // A failed run is reported through its status, whatever broke.
         catch (Exception ex)

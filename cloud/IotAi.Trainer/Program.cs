@@ -1,0 +1,3 @@
+using IotAi.Trainer;
+
+return await TrainerCommand.Create(Console.Out).Parse(args).InvokeAsync();
