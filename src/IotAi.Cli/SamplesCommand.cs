@@ -33,7 +33,7 @@ internal static class SamplesCommand
                     Markup.Escape(s.GetProperty("prediction").GetString()!),
                     s.GetProperty("confidence").GetSingle().ToString("F3", CultureInfo.InvariantCulture),
                     Markup.Escape(edge ?? ""),
-                    label.ValueKind == JsonValueKind.Object ? Markup.Escape($"{label.GetProperty("label").GetString()} ({label.GetProperty("source").GetString()})") : "");
+                    label.ValueKind == JsonValueKind.Object ? Markup.Escape($"{label.GetProperty("label").GetString()} ({Source(label)})") : "");
             }
 
             AnsiConsole.Write(table);
@@ -53,4 +53,8 @@ internal static class SamplesCommand
 
         return new Command("samples", "Samples kept for learning, and their labels") { list, label };
     }
+
+    /// <summary>Who gave a label: its source, and which teacher where one did.</summary>
+    private static string Source(JsonElement label) =>
+        label.TryGetProperty("by", out var by) && by.ValueKind == JsonValueKind.String ? $"{label.GetProperty("source").GetString()}: {by.GetString()}" : label.GetProperty("source").GetString()!;
 }

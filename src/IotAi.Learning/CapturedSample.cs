@@ -42,7 +42,8 @@ public sealed record CapturedSample(
 /// <param name="Label">The label.</param>
 /// <param name="Source">Who: <see cref="LabelSources"/>.</param>
 /// <param name="At">When.</param>
-public sealed record SampleLabel(string Label, string Source, DateTimeOffset At);
+/// <param name="By">Which one of its source, where that is known: the teacher model and version that gave it.</param>
+public sealed record SampleLabel(string Label, string Source, DateTimeOffset At, string? By = null);
 
 /// <summary>Where labels come from.</summary>
 public static class LabelSources

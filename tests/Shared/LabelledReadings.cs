@@ -8,9 +8,13 @@ namespace IotAi.Tests.Shared;
 /// <summary>Sensor readings kept for learning and labelled with their truth, as capture and devices would leave them.</summary>
 internal static class LabelledReadings
 {
-    /// <summary>Keeps <paramref name="count"/> readings of a machine whose temperature baseline moved by <paramref name="drift"/> degrees.</summary>
-    public static void Keep(FileSampleStore store, string model, string deviceId, int count, double drift, int seed, DateTimeOffset start)
+    /// <summary>
+    /// Keeps <paramref name="count"/> readings of a machine whose temperature baseline moved by <paramref name="drift"/> degrees,
+    /// labelled by the device unless <paramref name="labelled"/> is false; returns each sample's true label by id.
+    /// </summary>
+    public static Dictionary<string, string> Keep(FileSampleStore store, string model, string deviceId, int count, double drift, int seed, DateTimeOffset start, bool labelled = true)
     {
+        var truth = new Dictionary<string, string>(StringComparer.Ordinal);
         var signal = new SensorSignal(seed, anomalyRate: 0.3) { Drift = drift };
         for (var seq = 1; seq <= count; seq++)
         {
@@ -21,8 +25,12 @@ internal static class LabelledReadings
                 ["vibration"] = reading.Vibration,
                 ["current"] = reading.Current,
             }), ProtocolJson.Wire.Telemetry);
-            store.Save(new CapturedSample(CapturedSample.IdFor(deviceId, seq), deviceId, seq, model, "1", PayloadKind.Telemetry, reading.Timestamp,
-                "normal", 0.5f, null, CaptureReasons.HardExample, ContentTypes.Json, [new SampleLabel(reading.Label, LabelSources.Device, reading.Timestamp)]), payload);
+            var id = CapturedSample.IdFor(deviceId, seq);
+            truth[id] = reading.Label;
+            store.Save(new CapturedSample(id, deviceId, seq, model, "1", PayloadKind.Telemetry, reading.Timestamp, "normal", 0.5f, null, CaptureReasons.HardExample,
+                ContentTypes.Json, labelled ? [new SampleLabel(reading.Label, LabelSources.Device, reading.Timestamp)] : []), payload);
         }
+
+        return truth;
     }
 }

@@ -103,6 +103,9 @@ public static class GatewayHostingExtensions
         services.TryAddSingleton<TrainingService>();
         services.TryAddSingleton<LearningTelemetry>();
         services.AddHostedService<TrainingTriggers>();
+        services.AddOptions<TeachingOptions>().BindConfiguration(TeachingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<TeacherLabelling>();
+        services.AddHostedService(static sp => sp.GetRequiredService<TeacherLabelling>());
         return services;
     }
 

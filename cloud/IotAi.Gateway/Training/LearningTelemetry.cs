@@ -9,6 +9,7 @@ public sealed class LearningTelemetry : IDisposable
     public const string MeterName = "IotAi.Learning";
 
     private readonly Meter _meter;
+    private readonly Counter<long> _teacherLabels;
 
     public LearningTelemetry(IMeterFactory meterFactory, ConfidenceDrift drift)
     {
@@ -19,7 +20,10 @@ public sealed class LearningTelemetry : IDisposable
         _meter.CreateObservableGauge("iotai.learning.drift.psi",
             () => drift.All().Select(static m => new Measurement<double>(m.Value, new KeyValuePair<string, object?>("iotai.model", m.Key))),
             description: "Population stability index of the model's answer confidence against its first answers");
+        _teacherLabels = _meter.CreateCounter<long>("iotai.learning.teacher.labels", unit: "{sample}", description: "Kept samples a teacher model labelled");
     }
+
+    public void TeacherLabelled(string model, int count) => _teacherLabels.Add(count, new KeyValuePair<string, object?>("iotai.model", model));
 
     public void Dispose() => _meter.Dispose();
 }
