@@ -20,21 +20,13 @@ public sealed class TrainingApiTests(SiloFixture silo)
     [Fact]
     public async Task A_run_retrains_on_drifted_samples_registers_the_winner_and_rolls_it_out_to_the_tagged_devices()
     {
-        var keys = silo.Host.Services.GetRequiredService<ModelKeyring>();
-        var registry = silo.Host.Services.GetRequiredService<ModelRegistry>();
-        var sensor = registry.Open("sensor-anomaly", "1");
-        registry.Import(ModelPackage.Create(sensor.Manifest with { Name = _model }, sensor.Onnx, keys.Signer));
+        var registry = TrainingRuns.CopySensorModel(silo.Host.Services, _model);
         // Readings of a machine whose temperature baseline moved by 12 degrees: what the v1 model gets wrong.
         LabelledReadings.Keep(silo.Host.Services.GetRequiredService<FileSampleStore>(), _model, $"{_model}-dev", 600, drift: 12, seed: 23, DateTimeOffset.UtcNow);
         await using var device = await TestDevice.ConnectAsync(silo.Host.MqttPort);
         await Http.PutAsJsonAsync($"/api/devices/{device.Id}/tags", new Dictionary<string, string> { ["fleet"] = _model });
 
-        var started = await Http.PostAsJsonAsync("/api/training", new { model = _model, rolloutTags = new Dictionary<string, string> { ["fleet"] = _model } });
-        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
-        var runId = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runId").GetString()!;
-        JsonElement status = default;
-        await Eventually.TrueAsync(async () => (status = await Http.GetFromJsonAsync<JsonElement>($"/api/training/{runId}")).GetProperty("state").GetString() != "running",
-            "the training run did not finish", seconds: 120);
+        var (_, status) = await TrainingRuns.RunToVerdictAsync(Http, new { model = _model, rolloutTags = new Dictionary<string, string> { ["fleet"] = _model } });
 
         Assert.Equal("registered", status.GetProperty("state").GetString());
         var outcome = status.GetProperty("outcome");
@@ -44,6 +36,23 @@ public sealed class TrainingApiTests(SiloFixture silo)
         var rollout = await Http.GetFromJsonAsync<JsonElement>($"/api/rollouts/{status.GetProperty("rollout").GetString()}");
         Assert.Equal((1, "2"), (rollout.GetProperty("targets").GetInt32(), rollout.GetProperty("plan").GetProperty("version").GetString()));
         Assert.Equal(DeviceTopics.ModelOffer(device.Id), (await device.NextAsync()).Topic);
+    }
+
+    [Fact]
+    public async Task A_candidate_that_does_not_beat_the_active_version_is_refused_and_nothing_is_registered_or_rolled_out()
+    {
+        var registry = TrainingRuns.CopySensorModel(silo.Host.Services, _model);
+        // Readings like those v1 learned from: nothing to win, so the candidate cannot beat it by the margin.
+        LabelledReadings.Keep(silo.Host.Services.GetRequiredService<FileSampleStore>(), _model, $"{_model}-dev", 400, drift: 0, seed: 29, DateTimeOffset.UtcNow);
+        await using var device = await TestDevice.ConnectAsync(silo.Host.MqttPort);
+
+        var (runId, status) = await TrainingRuns.RunToVerdictAsync(Http, new { model = _model, minImprovement = 0.05 });
+
+        Assert.Equal("refused", status.GetProperty("state").GetString());
+        Assert.StartsWith("refused: the candidate's holdout accuracy", status.GetProperty("progress").GetString(), StringComparison.Ordinal);
+        Assert.Equal(JsonValueKind.Null, status.GetProperty("rollout").ValueKind);
+        Assert.Equal(["1"], registry.Versions(_model).Select(static v => v.Version));
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"/api/rollouts/retrain-{runId}")).StatusCode);
     }
 
     [Fact]

@@ -51,12 +51,7 @@ public sealed class TrainingJobApiTests : IAsyncLifetime
         LabelledReadings.Keep(_silo.Services.GetRequiredService<FileSampleStore>(), "sensor-anomaly", "job-dev", 600, drift: 12, seed: 31, DateTimeOffset.UtcNow);
         await using var device = await TestDevice.ConnectAsync(_silo.MqttPort);
 
-        var started = await _silo.Http.PostAsJsonAsync("/api/training", new { model = "sensor-anomaly" });
-        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
-        var runId = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runId").GetString()!;
-        JsonElement status = default;
-        await Eventually.TrueAsync(async () => (status = await _silo.Http.GetFromJsonAsync<JsonElement>($"/api/training/{runId}")).GetProperty("state").GetString() != "running",
-            "the training job did not finish", seconds: 120);
+        var (runId, status) = await TrainingRuns.RunToVerdictAsync(_silo.Http, new { model = "sensor-anomaly" });
 
         Assert.True(status.GetProperty("state").GetString() == "registered", status.GetProperty("progress").GetString());
         var registered = _silo.Services.GetRequiredService<ModelRegistry>().Find("sensor-anomaly", "2")!;
