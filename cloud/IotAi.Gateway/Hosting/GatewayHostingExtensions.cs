@@ -101,7 +101,8 @@ public static class GatewayHostingExtensions
         services.TryAddSingleton<TrainingService>();
         services.AddOptions<TrainingOptions>().BindConfiguration(TrainingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<LearningTelemetry>();
-        services.AddHostedService<TrainingTriggers>();
+        services.TryAddSingleton<TrainingTriggers>();
+        services.AddHostedService(static sp => sp.GetRequiredService<TrainingTriggers>());
         return services;
     }
 
