@@ -21,6 +21,7 @@ public sealed partial class Fleet : IAsyncDisposable
     private readonly SimulatedDevice[] _devices;
     private bool _connected;
     private bool _ran;
+    private long _sendingSince;
 
     public Fleet(FleetOptions options, ILogger<Fleet>? logger = null, TimeProvider? timeProvider = null)
     {
@@ -41,6 +42,14 @@ public sealed partial class Fleet : IAsyncDisposable
     public FleetStatistics Statistics { get; } = new();
 
     public IReadOnlyList<string> DeviceIds { get; }
+
+    /// <summary>How long the devices have been sending, on the fleet's clock; zero before they start.</summary>
+    public TimeSpan Sending => Volatile.Read(ref _sendingSince) is > 0 and var since ? _time.GetElapsedTime(since) : TimeSpan.Zero;
+
+    /// <summary>Whether the world has drifted by now, as <see cref="FleetOptions.Drift"/> plans.</summary>
+    public bool Drifted => Volatile.Read(ref _sendingSince) > 0 && _options.Drift.IsDue(Sending);
+
+    public DriftPlan Drift => _options.Drift;
 
     /// <summary>Connects every device and subscribes it to its downlink; throws if any device cannot.</summary>
     public async Task ConnectAsync(CancellationToken cancellationToken)
@@ -82,8 +91,11 @@ public sealed partial class Fleet : IAsyncDisposable
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, duration.Token);
 
         Statistics.Start();
+        // A timestamp of 0 would read as "not started"; no real or fake clock is at its very origin here.
+        var since = Math.Max(1, _time.GetTimestamp());
+        Volatile.Write(ref _sendingSince, since);
         var interval = _options.TelemetryInterval;
-        await Task.WhenAll(_devices.Select((device, i) => device.RunAsync(interval * i / _devices.Length, stop.Token)));
+        await Task.WhenAll(_devices.Select((device, i) => device.RunAsync(interval * i / _devices.Length, since, stop.Token)));
 
         await DrainAsync();
         foreach (var device in _devices)

@@ -30,6 +30,16 @@ public sealed class FleetOptions
     /// <summary>The fraction of telemetry samples that are anomalies.</summary>
     public double AnomalyRate { get; set; } = 0.1;
 
+    /// <summary>
+    /// Whether each uplink carries its ground truth (telemetry's <c>label</c>, an image's <c>label</c> user property),
+    /// as a test rig does: the gateway then labels the samples it keeps for learning. Off by default, so a load test
+    /// measures plain readings.
+    /// </summary>
+    public bool SendTruth { get; set; }
+
+    /// <summary>When and how much the simulated world drifts; <see cref="DriftPlan.None"/> by default.</summary>
+    public DriftPlan Drift { get; set; } = DriftPlan.None;
+
     /// <summary>How long devices keep sending; null sends until cancelled or <see cref="MessagesPerDevice"/> is reached.</summary>
     public TimeSpan? Duration { get; set; }
 
@@ -60,6 +70,12 @@ public sealed class FleetOptions
     /// <summary>How long a finished run waits for the last results before it disconnects.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Whether device <paramref name="index"/>'s message <paramref name="number"/> (from 1) is a camera frame: every
+    /// <see cref="ImageEvery"/>th, offset by the device's index so the fleet's cameras do not all fire on one tick.
+    /// </summary>
+    public bool IsImage(int index, long number) => ImageEvery > 0 && (number + index) % ImageEvery == 0;
+
     public string DeviceId(int index) => string.Create(CultureInfo.InvariantCulture, $"{DevicePrefix}-{index:D4}");
 
     /// <summary>Throws on settings that cannot run, before any connection is opened.</summary>
@@ -76,6 +92,8 @@ public sealed class FleetOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(TelemetryInterval, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ResultTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(DrainTimeout, TimeSpan.Zero);
+        ArgumentNullException.ThrowIfNull(Drift);
+        Drift.Validate();
         if (AnomalyRate is < 0 or > 1)
         {
             throw new ArgumentOutOfRangeException(nameof(AnomalyRate), AnomalyRate, "The anomaly rate is a fraction from 0 to 1.");

@@ -12,6 +12,28 @@ namespace IotAi.Simulator;
 /// <summary>The uplinks: telemetry JSON from the signal, JPEG frames from the camera, each with its true label.</summary>
 internal sealed partial class SimulatedDevice
 {
+    /// <summary>What the device says of itself on connect: it runs no model, so rollouts leave it to the cloud.</summary>
+    private static readonly byte[] Reported = Encoding.UTF8.GetBytes($"{{\"{ReportedProperties.Ota}\":\"{ReportedProperties.NoModelUpdates}\"}}");
+
+    /// <summary>Turns the device's world once the run's drift is due: from then on its readings and frames drift.</summary>
+    private void DriftWhenDue()
+    {
+        var plan = _options.Drift;
+        if (!_drifted && plan.IsDue(_time.GetElapsedTime(_sendingSince)))
+        {
+            _signal.Drift = plan.Sensor;
+            _camera.Drift = plan.Image;
+            _drifted = true;
+        }
+    }
+
+    private MqttApplicationMessage ReportedMessage() => new MqttApplicationMessageBuilder()
+        .WithTopic(DeviceTopics.Reported(Id))
+        .WithPayload(Reported)
+        .WithContentType(ContentTypes.Json)
+        .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+        .Build();
+
     private MqttApplicationMessage TelemetryMessage(long seq, out string truth)
     {
         var now = _time.GetUtcNow();
@@ -24,7 +46,7 @@ internal sealed partial class SimulatedDevice
 
         _buffer.ResetWrittenCount();
         _writer.Reset(_buffer);
-        JsonSerializer.Serialize(_writer, new Telemetry(seq, now, _values), ProtocolJson.Wire.Telemetry);
+        JsonSerializer.Serialize(_writer, new Telemetry(seq, now, _values, Label: _options.SendTruth ? truth : null), ProtocolJson.Wire.Telemetry);
         return new MqttApplicationMessageBuilder()
             .WithTopic(_telemetryTopic)
             .WithPayload(new ReadOnlySequence<byte>(_buffer.WrittenMemory))
@@ -37,12 +59,17 @@ internal sealed partial class SimulatedDevice
     {
         var frame = _camera.Next();
         truth = frame.Label;
-        return new MqttApplicationMessageBuilder()
+        var builder = new MqttApplicationMessageBuilder()
             .WithTopic(_imageTopic)
             .WithPayload(frame.Encoded)
             .WithContentType(frame.ContentType)
             .WithUserProperty(UserProperties.Seq, Encoding.UTF8.GetBytes(seq.ToString(CultureInfo.InvariantCulture)).AsMemory())
-            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-            .Build();
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
+        if (_options.SendTruth)
+        {
+            builder.WithUserProperty(UserProperties.Label, Encoding.UTF8.GetBytes(truth).AsMemory());
+        }
+
+        return builder.Build();
     }
 }

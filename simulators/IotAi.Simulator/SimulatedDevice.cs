@@ -19,6 +19,7 @@ internal sealed partial class SimulatedDevice : IDisposable
     private static readonly MqttClientFactory ClientFactory = new();
 
     private readonly FleetOptions _options;
+    private readonly int _index;
     private readonly FleetStatistics _statistics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -37,10 +38,13 @@ internal sealed partial class SimulatedDevice : IDisposable
     private readonly Utf8JsonWriter _writer;
     private int _connected;
     private bool _closing;
+    private bool _drifted;
+    private long _sendingSince;
 
     public SimulatedDevice(int index, FleetOptions options, FleetStatistics statistics, TimeProvider time, ILogger logger)
     {
         Id = options.DeviceId(index);
+        _index = index;
         _options = options;
         _statistics = statistics;
         _time = time;
@@ -84,13 +88,18 @@ internal sealed partial class SimulatedDevice : IDisposable
             throw new InvalidOperationException($"Device {Id} may not subscribe to its downlink: {granted}");
         }
 
+        await _client.PublishAsync(ReportedMessage(), cancellationToken);
         Interlocked.Exchange(ref _connected, 1);
         _statistics.DeviceConnected();
     }
 
     /// <summary>Sends until the limit, cancellation, or a lost connection (reconnecting is not simulated yet).</summary>
-    public async Task RunAsync(TimeSpan startDelay, CancellationToken cancellationToken)
+    /// <param name="startDelay">How long to wait before the first send.</param>
+    /// <param name="sendingSince">When the fleet started sending (a timestamp of the fleet's clock), which the drift plan counts from.</param>
+    /// <param name="cancellationToken">Stops the sending.</param>
+    public async Task RunAsync(TimeSpan startDelay, long sendingSince, CancellationToken cancellationToken)
     {
+        _sendingSince = sendingSince;
         try
         {
             // Spread the first sends over one interval, so a fleet does not fire in lockstep.
@@ -152,7 +161,8 @@ internal sealed partial class SimulatedDevice : IDisposable
     private async Task SendAsync(long number, CancellationToken cancellationToken)
     {
         var seq = _options.FirstSeq + number - 1;
-        var isImage = _options.ImageEvery > 0 && number % _options.ImageEvery == 0;
+        var isImage = _options.IsImage(_index, number);
+        DriftWhenDue();
         var message = isImage ? ImageMessage(seq, out var truth) : TelemetryMessage(seq, out truth);
         var kind = isImage ? PayloadKind.Image : PayloadKind.Telemetry;
 

@@ -7,15 +7,37 @@ namespace IotAi.Cli;
 
 /// <summary>
 /// <c>iotai demo</c> (and plain <c>iotai</c>): a silo with its embedded broker, the default models, and a
-/// simulated fleet sending sensor readings and camera images to it, with a live view until Ctrl+C.
+/// simulated fleet sending sensor readings and camera images to it, with a live view until Ctrl+C. A minute
+/// in, the simulated world drifts; the view shows accuracy fall, the silo retrain on the labels the devices
+/// sent, roll the new versions out, and accuracy come back.
 /// </summary>
 internal static class DemoCommand
 {
+    /// <summary>When the demo's world drifts unless told otherwise: a minute of the old world first, to see it answered well.</summary>
+    public static readonly TimeSpan DriftAt = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// The demo's silo retrains within minutes rather than the production defaults' tens of minutes: triggers
+    /// checked every 5 s, at most one run per model every 30 s, a run after 300 new labels, and a larger share
+    /// of samples kept (every image) so a few minutes of a small fleet hold enough labels. Settings given on the
+    /// command line come after these and win.
+    /// </summary>
+    private static readonly string[] LoopSettings =
+    [
+        "--Learning:Training:CheckInterval=00:00:05",
+        "--Learning:Training:MinInterval=00:00:30",
+        "--Learning:Training:AfterNewLabels=300",
+        "--Learning:Capture:Default:RandomFraction=0.3",
+        "--Learning:Capture:Default:PerDevicePerHour=100000",
+        "--Learning:Capture:Models:shape-classifier:RandomFraction=1",
+        "--Learning:Capture:Models:shape-classifier:PerDevicePerHour=100000",
+    ];
+
     public static Command Create()
     {
-        var fleetOptions = new FleetOptionsBinding();
+        var fleetOptions = new FleetOptionsBinding(DriftAt);
         var port = new Option<int>("--port") { Description = "The MQTT port the silo listens on", DefaultValueFactory = _ => 1883 };
-        var command = new Command("demo", "Run a silo and a simulated fleet of devices against it, with a live view (the default)") { port };
+        var command = new Command("demo", "Run a silo and a simulated fleet of devices against it, with a live view of the learning loop (the default)") { port };
         command.TreatUnmatchedTokensAsErrors = false;
         foreach (var option in fleetOptions.All)
         {
@@ -25,16 +47,26 @@ internal static class DemoCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var mqttPort = parse.GetValue(port);
-            using var silo = SiloHost.Build([.. parse.UnmatchedTokens], mqttPort, quiet: true);
+            using var silo = SiloHost.Build([.. LoopSettings, .. parse.UnmatchedTokens], mqttPort, quiet: true);
             AnsiConsole.MarkupLine("Starting the silo, its MQTT broker and the default models…");
             await silo.StartAsync(cancellationToken);
             AnsiConsole.MarkupLineInterpolated($"MQTT on port [bold]{mqttPort}[/]. Any device can join, e.g. mosquitto_pub -p {mqttPort} -i my-device -t devices/my-device/up/telemetry -m '{{\"values\":{{\"temperature\":80,\"vibration\":0.3,\"current\":10}}}}'");
 
             var options = fleetOptions.Read(parse, "127.0.0.1", mqttPort);
+            if (options.Drift.At is { } at)
+            {
+                AnsiConsole.MarkupLineInterpolated($"The simulated world drifts after {at.TotalSeconds:0} s (--drift-at, --drift, --image-drift, --no-drift); the silo retrains by itself.");
+            }
+
             await using (var fleet = new Fleet(options))
             {
-                var last = await FleetView.ShowAsync(fleet, fleet.RunAsync(cancellationToken), $"IotAi demo: {options.Devices} devices → silo on :{mqttPort}");
+                var watch = new LearningLoopWatch(fleet, new HostedSiloEvents(silo.Services));
+                var last = await FleetView.ShowAsync(fleet, fleet.RunAsync(cancellationToken), $"IotAi demo: {options.Devices} devices → silo on :{mqttPort}", watch);
                 Console.Write(FleetReport.ToText(last));
+                foreach (var e in watch.Events)
+                {
+                    Console.WriteLine(e);
+                }
             }
 
             AnsiConsole.MarkupLine("Stopping the silo…");

@@ -24,7 +24,8 @@ internal static class SimulateCommand
             var options = fleetOptions.Read(parse, parse.GetValue(host)!, parse.GetValue(port));
             options.Duration = parse.GetValue(seconds) is double s ? TimeSpan.FromSeconds(s) : null;
             await using var fleet = new Fleet(options);
-            var last = await FleetView.ShowAsync(fleet, fleet.RunAsync(cancellationToken), $"IotAi fleet → {options.Host}:{options.Port}");
+            var last = await FleetView.ShowAsync(fleet, fleet.RunAsync(cancellationToken), $"IotAi fleet → {options.Host}:{options.Port}",
+                new LearningLoopWatch(fleet, NoSiloEvents.Instance));
             Console.Write(FleetReport.ToText(last));
             if (parse.GetValue(report) is { } file)
             {

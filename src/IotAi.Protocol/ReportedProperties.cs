@@ -14,6 +14,14 @@ public static class ReportedProperties
     public const int MaxNameLength = 64;
     public const int MaxValueLength = 1024;
 
+    /// <summary>
+    /// Reported as <see cref="NoModelUpdates"/> by a device that runs no model of its own and takes none over the
+    /// air: the cloud answers all it sends, so a rollout counts it as served by the cloud instead of waiting for it.
+    /// </summary>
+    public const string Ota = "ota";
+
+    public const string NoModelUpdates = "none";
+
     /// <summary>The properties, or an error that says what is wrong.</summary>
     public static (Dictionary<string, string>? Properties, string? Error) Read(ReadOnlySpan<byte> json)
     {

@@ -5,10 +5,31 @@ namespace IotAi.Synthetic;
 /// <summary>
 /// A seeded camera over a conveyor: each frame is a noisy background with one shape (or none) of random
 /// colour, size, position and rotation, encoded as JPEG or PNG like a real camera's output.
+/// <see cref="Drift"/> changes the lighting, as a new lamp or a dirty lens would, so that a model trained on the
+/// old frames is fooled while the shapes stay as plain to see as before.
 /// </summary>
 public sealed class SyntheticCamera(int seed, int size = 64, SKEncodedImageFormat format = SKEncodedImageFormat.Jpeg)
 {
+    // Grey levels the background gains and the shapes lose at full drift: enough to turn bright-on-dark around.
+    private const int FullDriftShift = 120;
+
     private readonly Random _random = new(seed);
+    private double _drift;
+
+    /// <summary>
+    /// From 0 (the lighting the default model learned: bright shapes on a dark belt) to 1 (a brightly lit belt
+    /// with darker shapes): the background brightens and the shapes darken by up to 120 grey levels.
+    /// </summary>
+    public double Drift
+    {
+        get => _drift;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 0.0);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 1.0);
+            _drift = value;
+        }
+    }
 
     public CameraFrame Next() => Next((ImageShape)_random.Next(ImageShapes.Labels.Count));
 
@@ -25,16 +46,17 @@ public sealed class SyntheticCamera(int seed, int size = 64, SKEncodedImageForma
     {
         var bitmap = new SKBitmap(size, size, SKColorType.Rgba8888, SKAlphaType.Premul);
         using var canvas = new SKCanvas(bitmap);
-        var background = (byte)_random.Next(40, 90);
+        var shift = (int)Math.Round(_drift * FullDriftShift);
+        var background = Shade(_random.Next(40, 90), shift);
         canvas.Clear(new SKColor(background, background, background));
-        DrawNoise(canvas);
+        DrawNoise(canvas, shift);
 
         if (shape != ImageShape.Empty)
         {
             using var paint = new SKPaint
             {
                 IsAntialias = true,
-                Color = new SKColor((byte)_random.Next(150, 256), (byte)_random.Next(150, 256), (byte)_random.Next(150, 256)),
+                Color = new SKColor(Shade(_random.Next(150, 256), -shift), Shade(_random.Next(150, 256), -shift), Shade(_random.Next(150, 256), -shift)),
                 Style = SKPaintStyle.Fill,
             };
             var extent = size * (0.22f + (0.14f * (float)_random.NextDouble()));
@@ -72,12 +94,14 @@ public sealed class SyntheticCamera(int seed, int size = 64, SKEncodedImageForma
         }
     }
 
-    private void DrawNoise(SKCanvas canvas)
+    private static byte Shade(int level, int shift) => (byte)Math.Clamp(level + shift, 0, 255);
+
+    private void DrawNoise(SKCanvas canvas, int shift)
     {
         using var paint = new SKPaint { IsAntialias = false };
         for (var i = 0; i < size * 2; i++)
         {
-            var shade = (byte)_random.Next(20, 120);
+            var shade = Shade(_random.Next(20, 120), shift);
             paint.Color = new SKColor(shade, shade, shade, 90);
             canvas.DrawRect(_random.Next(size), _random.Next(size), 2, 2, paint);
         }

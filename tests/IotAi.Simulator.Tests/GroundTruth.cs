@@ -16,9 +16,9 @@ public sealed class GroundTruth(FleetOptions options)
     {
         lock (_lock)
         {
+            var index = int.Parse(deviceId[(deviceId.LastIndexOf('-') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
             if (!_devices.TryGetValue(deviceId, out var device))
             {
-                var index = int.Parse(deviceId[(deviceId.LastIndexOf('-') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
                 device = new DeviceTruth(new SensorSignal(options.Seed + index, options.AnomalyRate), new SyntheticCamera(options.Seed + index));
                 _devices[deviceId] = device;
             }
@@ -26,7 +26,7 @@ public sealed class GroundTruth(FleetOptions options)
             while (device.Labels.Count < seq)
             {
                 var next = device.Labels.Count + 1;
-                var isImage = options.ImageEvery > 0 && next % options.ImageEvery == 0;
+                var isImage = options.IsImage(index, next);
                 device.Labels.Add(isImage ? device.Camera.Next().Label : device.Signal.Next(DateTimeOffset.UnixEpoch).Label);
             }
 

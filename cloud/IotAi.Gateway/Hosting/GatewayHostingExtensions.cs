@@ -102,7 +102,8 @@ public static class GatewayHostingExtensions
         services.AddTrainingExecutors();
         services.TryAddSingleton<TrainingService>();
         services.TryAddSingleton<LearningTelemetry>();
-        services.AddHostedService<TrainingTriggers>();
+        services.TryAddSingleton<TrainingTriggers>();
+        services.AddHostedService(static sp => sp.GetRequiredService<TrainingTriggers>());
         services.AddOptions<TeachingOptions>().BindConfiguration(TeachingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<TeacherLabelling>();
         services.AddHostedService(static sp => sp.GetRequiredService<TeacherLabelling>());

@@ -140,11 +140,13 @@ public sealed class FileGrainStorage(FileGrainStorageOptions options, Serializer
 
     private void EnsureDirectory(string path)
     {
-        var directory = Path.GetDirectoryName(path)!;
-        if (_createdDirectories.TryAdd(directory, true))
+        // GetOrAdd stores the entry only once the directory exists, so a second first write waits for it or makes
+        // it too; marking it first let a concurrent writer open a file in a directory not yet made.
+        _createdDirectories.GetOrAdd(Path.GetDirectoryName(path)!, static directory =>
         {
             Directory.CreateDirectory(directory);
-        }
+            return true;
+        });
     }
 
     private string PathOf(string stateName, GrainId grainId) => Path.Combine(

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using IotAi.Learning;
 using IotAi.Models;
@@ -10,6 +11,8 @@ namespace IotAi.Gateway.Training;
 /// <summary>
 /// Starts training runs without anyone asking: when enough new labelled samples have come, when the model's
 /// answers drift (<see cref="ConfidenceDrift"/>), or on a schedule; never more often than the minimum interval.
+/// It remembers the last runs it started and why, so a watcher (the demo's live view) can follow them through
+/// <see cref="TrainingService.Find"/>.
 /// </summary>
 public sealed partial class TrainingTriggers(
     TrainingService training,
@@ -22,10 +25,16 @@ public sealed partial class TrainingTriggers(
     TimeProvider clock,
     ILogger<TrainingTriggers> logger) : BackgroundService
 {
+    private const int RunsKept = 100;
+
     private readonly Dictionary<string, DateTimeOffset> _lastStarted = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<TriggeredRun> _started = new();
 
     // Held so the drift gauge is published as long as the triggers that act on it run.
     private readonly LearningTelemetry _telemetry = telemetry;
+
+    /// <summary>The runs the triggers started, oldest first, at most the last hundred.</summary>
+    public IReadOnlyList<TriggeredRun> Started => [.. _started];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -65,6 +74,12 @@ public sealed partial class TrainingTriggers(
         {
             var status = training.Start(new TrainingStart(model, MinImprovement: settings.MinImprovement, MinSamples: settings.MinSamples, Rollout: settings.Rollout));
             _lastStarted[model] = now;
+            _started.Enqueue(new TriggeredRun(status.RunId, model, reason, now));
+            while (_started.Count > RunsKept)
+            {
+                _started.TryDequeue(out _);
+            }
+
             LogTriggered(status.RunId, reason);
         }
         catch (InvalidOperationException ex)
@@ -79,6 +94,9 @@ public sealed partial class TrainingTriggers(
     [LoggerMessage(Level = LogLevel.Debug, Message = "A trigger for {Model} waits: {Reason}")]
     private partial void LogBusy(string model, string reason);
 }
+
+/// <summary>A run a trigger started: which, for which model, why and when.</summary>
+public sealed record TriggeredRun(string RunId, string Model, string Reason, DateTimeOffset StartedAt);
 
 /// <summary>Whether a model is due for retraining, and why. Pure, so every trigger is tested on its own.</summary>
 public static class TriggerRules

@@ -23,7 +23,7 @@ public sealed partial class RolloutGrain
             return;
         }
 
-        if (stage.All(d => State.Devices.GetValueOrDefault(d) is ModelUpdateStates.Active or ModelUpdateStates.Failed))
+        if (stage.All(d => State.Devices.GetValueOrDefault(d) is ModelUpdateStates.Active or ModelUpdateStates.Failed or CloudServed))
         {
             if (activation < plan.Gates.MinActivationRate)
             {
@@ -59,6 +59,7 @@ public sealed partial class RolloutGrain
         {
             State.Phase = RolloutPhase.Completed;
             LogCompleted(Id, plan.Model, plan.Version);
+            PromoteIfWholeFleet(plan);
             return;
         }
 
@@ -108,13 +109,44 @@ public sealed partial class RolloutGrain
         return State.Quality.Outcome;
     }
 
+    /// <summary>
+    /// Devices that take no models follow the cloud's active version; once the whole fleet runs this version, the
+    /// cloud answers with it too, so those devices, and escalations from the rest, get the version the fleet runs.
+    /// A rollout to some devices only (by id, tag or share) leaves the active version alone.
+    /// </summary>
+    private void PromoteIfWholeFleet(RolloutPlan plan)
+    {
+        if (plan.Target is not { DeviceIds: null or { Count: 0 }, Tags: null or { Count: 0 }, Percentage: 100 }
+            || registry.Active(plan.Model)?.Version == plan.Version)
+        {
+            return;
+        }
+
+        try
+        {
+            registry.Promote(plan.Model, plan.Version);
+            LogPromoted(Id, plan.Model, plan.Version);
+        }
+        catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException or IOException)
+        {
+            // Deleted or refused meanwhile: the devices keep the version; the cloud keeps what it had.
+            LogPromotionFailed(ex, Id, plan.Model, plan.Version);
+        }
+    }
+
     private (double Activation, double Failure) Rates(List<string> stage)
     {
-        var active = stage.Count(d => State.Devices.GetValueOrDefault(d) == ModelUpdateStates.Active);
+        var active = stage.Count(d => State.Devices.GetValueOrDefault(d) is ModelUpdateStates.Active or CloudServed);
         var failed = stage.Count(d => State.Devices.GetValueOrDefault(d) == ModelUpdateStates.Failed);
         return stage.Count == 0 ? (0, 0) : ((double)active / stage.Count, (double)failed / stage.Count);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Rollout {Rollout} of {Model} {Version} completed")]
     private partial void LogCompleted(string rollout, string model, string version);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rollout {Rollout} completed for the whole fleet: {Model} {Version} is now the active version")]
+    private partial void LogPromoted(string rollout, string model, string version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rollout {Rollout} could not make {Model} {Version} the active version")]
+    private partial void LogPromotionFailed(Exception exception, string rollout, string model, string version);
 }

@@ -1,3 +1,4 @@
+using IotAi.Models;
 using IotAi.Protocol;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
@@ -7,15 +8,21 @@ namespace IotAi.Grains.Rollouts;
 /// <summary>
 /// Drives one rollout on a one-second tick: offers the version to the current stage's devices, no more at
 /// once than the download limit, and checks the stage's gates; a failed gate, a stage that times out, or an
-/// abort turns it around, offering every device it touched the version it ran before.
+/// abort turns it around, offering every device it touched the version it ran before. A device that runs no
+/// model of its own is answered by the cloud's active version, so a rollout to the whole fleet that completes
+/// promotes its version: from then on the cloud answers with the version the fleet runs.
 /// </summary>
 public sealed partial class RolloutGrain(
     [PersistentState("rollout", DeviceGrain.StorageName)] IPersistentState<RolloutState> rollout,
+    ModelRegistry registry,
     TimeProvider clock,
     ILogger<RolloutGrain> logger) : Grain, IRolloutGrain
 {
     public const string RollingBack = "rollingBack";
     public const string RolledBackState = "rolledBack";
+
+    /// <summary>A device that takes no models (it reports <c>ota: none</c>): the cloud answers it, so there is nothing to wait for.</summary>
+    public const string CloudServed = "cloud";
 
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
 
@@ -152,7 +159,14 @@ public sealed partial class RolloutGrain(
             }
 
             var device = GrainFactory.GetGrain<IDeviceGrain>(deviceId);
-            var running = (await device.GetTwinAsync()).ModelUpdates.GetValueOrDefault(plan.Model);
+            var twin = await device.GetTwinAsync();
+            if (twin.Reported.GetValueOrDefault(ReportedProperties.Ota) == ReportedProperties.NoModelUpdates)
+            {
+                State.Devices[deviceId] = CloudServed;
+                continue;
+            }
+
+            var running = twin.ModelUpdates.GetValueOrDefault(plan.Model);
             var previous = running?.State == ModelUpdateStates.Active ? running.Version : null;
             State.Previous[deviceId] = previous;
             if (previous == plan.Version)

@@ -16,7 +16,7 @@ public enum RolloutPhase
 /// <param name="Phase">Running, paused, completed, rolling back, rolled back or aborted.</param>
 /// <param name="Stage">The index of the stage now running (or the last reached).</param>
 /// <param name="Targets">How many devices the rollout covers.</param>
-/// <param name="Devices">How many devices are in each update state (offered, downloading, active, failed, rolledBack…).</param>
+/// <param name="Devices">How many devices are in each update state (offered, downloading, active, failed, rolledBack, cloud for devices the cloud serves…).</param>
 /// <param name="ActivationRate">The share of the current stage's devices running the version.</param>
 /// <param name="FailureRate">The share of the current stage's devices that failed.</param>
 /// <param name="Reason">Why it rolled back or stopped, if it did.</param>

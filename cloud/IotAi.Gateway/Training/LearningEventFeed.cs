@@ -1,0 +1,69 @@
+using System.Globalization;
+using IotAi.Grains.Rollouts;
+
+namespace IotAi.Gateway.Training;
+
+/// <summary>
+/// Turns what the silo says of its training runs and rollouts, read again and again, into a feed of events,
+/// each said once: a run started and why, registered with its holdout figures, refused or failed; a rollout's
+/// stages, its completion or its rollback. Pure, so it is tested without a silo; the demo's live view polls.
+/// </summary>
+public sealed class LearningEventFeed
+{
+    private readonly Dictionary<string, string> _said = new(StringComparer.Ordinal);
+
+    public IReadOnlyList<string> Observe(TriggeredRun run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return Once($"trigger {run.RunId}", "started", $"training run {run.RunId} started: {run.Reason}");
+    }
+
+    public IReadOnlyList<string> Observe(TrainingStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        var outcome = status.Outcome;
+        var text = status.State switch
+        {
+            TrainingStates.Registered when outcome is { RegisteredVersion: { } version } =>
+                Say($"training run {status.RunId} registered {status.Model} v{version} (holdout accuracy {Percent(outcome.Current?.Accuracy)} with v{outcome.CurrentVersion} → {Percent(outcome.Candidate?.Accuracy)})"),
+            TrainingStates.Refused => Say($"training run {status.RunId} refused: {Unprefixed(status.Progress, "refused: ")}"),
+            TrainingStates.Failed => Say($"training run {status.RunId} failed: {status.Progress}"),
+            _ => null,
+        };
+        return text is null ? [] : Once($"run {status.RunId}", status.State, text);
+    }
+
+    public IReadOnlyList<string> Observe(RolloutStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        var plan = status.Plan;
+        var name = $"rollout {status.Id} of {plan.Model} v{plan.Version}";
+        var stage = plan.Stages[Math.Min(status.Stage, plan.Stages.Count - 1)];
+        var (state, text) = status.Phase switch
+        {
+            RolloutPhase.Running or RolloutPhase.Paused => ($"stage {status.Stage}", Say($"{name}: stage {stage.Name} ({stage.Percent} % of {status.Targets} devices)")),
+            RolloutPhase.Completed => ("completed", Say($"{name} completed on {status.Targets} devices")),
+            RolloutPhase.RollingBack => ("rolling back", Say($"{name} is rolling back: {status.Reason}")),
+            RolloutPhase.RolledBack => ("rolled back", Say($"{name} rolled back: {status.Reason}")),
+            _ => ("aborted", Say($"{name} aborted: {status.Reason}")),
+        };
+        return Once($"rollout {status.Id}", state, text);
+    }
+
+    private List<string> Once(string subject, string state, string text)
+    {
+        if (_said.TryGetValue(subject, out var said) && said == state)
+        {
+            return [];
+        }
+
+        _said[subject] = state;
+        return [text];
+    }
+
+    private static string Unprefixed(string text, string prefix) => text.StartsWith(prefix, StringComparison.Ordinal) ? text[prefix.Length..] : text;
+
+    private static string Percent(double? fraction) => fraction is { } f ? f.ToString("P1", CultureInfo.InvariantCulture) : "–";
+
+    private static string Say(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,15 @@
+namespace IotAi.Cli;
+
+/// <summary>What a silo says happened in its learning loop since the last poll; <see cref="NoSiloEvents"/> when the view watches no silo.</summary>
+internal interface ISiloEvents
+{
+    Task<IReadOnlyList<string>> PollAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>For a fleet against a gateway this process does not host: nothing to hear.</summary>
+internal sealed class NoSiloEvents : ISiloEvents
+{
+    public static NoSiloEvents Instance { get; } = new();
+
+    public Task<IReadOnlyList<string>> PollAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<string>>([]);
+}

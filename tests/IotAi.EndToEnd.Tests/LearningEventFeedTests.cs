@@ -1,0 +1,59 @@
+using IotAi.Gateway.Training;
+using IotAi.Grains.Rollouts;
+using IotAi.Training;
+
+namespace IotAi.EndToEnd.Tests;
+
+/// <summary>The demo's event feed says each step of a training run and its rollout once, with the figures that matter.</summary>
+public sealed class LearningEventFeedTests
+{
+    private static readonly DateTimeOffset Noon = new(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void A_triggered_run_is_said_started_then_registered_with_its_holdout_figures_each_once()
+    {
+        var feed = new LearningEventFeed();
+        var run = new TriggeredRun("run-a", "sensor-anomaly", "312 new labelled samples", Noon);
+        var outcome = new TrainingOutcome("run-a", "sensor-anomaly", "snap", 400, 100, "1", Evaluation(0.612), Evaluation(0.975), "2", "registered 2");
+
+        Assert.Equal(["training run run-a started: 312 new labelled samples"], feed.Observe(run));
+        Assert.Empty(feed.Observe(new TrainingStatus("run-a", "sensor-anomaly", TrainingStates.Running, "training on 400 samples", null, null)));
+        var registered = new TrainingStatus("run-a", "sensor-anomaly", TrainingStates.Registered, "registered 2", outcome, "retrain-run-a");
+        Assert.Equal(["training run run-a registered sensor-anomaly v2 (holdout accuracy 61.2 % with v1 → 97.5 %)"], feed.Observe(registered));
+
+        // Read again and again, as the view polls: nothing new to say.
+        Assert.Empty(feed.Observe(run));
+        Assert.Empty(feed.Observe(registered));
+    }
+
+    [Fact]
+    public void Refused_and_failed_runs_say_why()
+    {
+        var feed = new LearningEventFeed();
+        var refused = new TrainingStatus("run-b", "shape-classifier", TrainingStates.Refused,
+            "refused: the candidate's holdout accuracy 90.0 % does not beat 1's 95.0 % by 1.0 %", null, null);
+        var failed = new TrainingStatus("run-c", "shape-classifier", TrainingStates.Failed, "disk full", null, null);
+
+        Assert.Equal(["training run run-b refused: the candidate's holdout accuracy 90.0 % does not beat 1's 95.0 % by 1.0 %"], feed.Observe(refused));
+        Assert.Equal(["training run run-c failed: disk full"], feed.Observe(failed));
+    }
+
+    [Fact]
+    public void A_rollout_is_said_at_each_stage_and_at_its_end()
+    {
+        var feed = new LearningEventFeed();
+        var plan = new RolloutPlan("sensor-anomaly", "2", new RolloutTarget(), [new RolloutStage("canary", 10), new RolloutStage("all", 100)], RolloutGates.Default);
+        RolloutStatus At(RolloutPhase phase, int stage, string? reason = null) =>
+            new("retrain-a", plan, phase, stage, 20, new Dictionary<string, int>(), 1, 0, reason, null);
+
+        Assert.Equal(["rollout retrain-a of sensor-anomaly v2: stage canary (10 % of 20 devices)"], feed.Observe(At(RolloutPhase.Running, 0)));
+        Assert.Empty(feed.Observe(At(RolloutPhase.Running, 0)));
+        Assert.Equal(["rollout retrain-a of sensor-anomaly v2: stage all (100 % of 20 devices)"], feed.Observe(At(RolloutPhase.Running, 1)));
+        Assert.Equal(["rollout retrain-a of sensor-anomaly v2 completed on 20 devices"], feed.Observe(At(RolloutPhase.Completed, 1)));
+
+        var back = new LearningEventFeed();
+        Assert.Equal(["rollout retrain-a of sensor-anomaly v2 rolled back: stage canary: accuracy fell"], back.Observe(At(RolloutPhase.RolledBack, 0, "stage canary: accuracy fell")));
+    }
+
+    private static ModelEvaluation Evaluation(double accuracy) => new(100, accuracy, accuracy, new Dictionary<string, LabelFigures>());
+}
