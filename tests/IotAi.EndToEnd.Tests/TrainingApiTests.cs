@@ -53,6 +53,8 @@ public sealed class TrainingApiTests(SiloFixture silo)
         Assert.Equal(JsonValueKind.Null, status.GetProperty("rollout").ValueKind);
         Assert.Equal(["1"], registry.Versions(_model).Select(static v => v.Version));
         Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"/api/rollouts/retrain-{runId}")).StatusCode);
+        var listed = await Http.GetFromJsonAsync<JsonElement[]>($"/api/training?model={_model}");
+        Assert.Equal((runId, "refused"), (listed![0].GetProperty("runId").GetString(), listed[0].GetProperty("state").GetString()));
     }
 
     [Fact]

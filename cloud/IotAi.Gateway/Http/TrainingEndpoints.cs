@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace IotAi.Gateway.Http;
 
-/// <summary>Starting a training run by hand, and following it.</summary>
+/// <summary>Starting a training run by hand, following it, and listing the runs this silo started.</summary>
 public static class TrainingEndpoints
 {
     public static IEndpointRouteBuilder MapTrainingApi(this IEndpointRouteBuilder endpoints)
@@ -29,6 +29,7 @@ public static class TrainingEndpoints
                 return Results.Conflict(new OipError(ex.Message));
             }
         });
+        training.MapGet("/", static (string? model, TrainingService service) => Results.Ok(service.List(model)));
         training.MapGet("/{runId}", static (string runId, TrainingService service) =>
             service.Find(runId) is { } status ? Results.Ok(status) : Results.NotFound(new OipError($"there is no training run '{runId}'")));
         return endpoints;

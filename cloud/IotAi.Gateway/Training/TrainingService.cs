@@ -17,7 +17,14 @@ public sealed partial class TrainingService(ITrainingExecutor executor, IGrainFa
     private readonly ConcurrentDictionary<string, TrainingStatus> _runs = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _busy = new(StringComparer.Ordinal);
 
+    /// <summary>How many finished runs the service remembers; their outcomes stay in the data directory.</summary>
+    public const int Remembered = 200;
+
     public TrainingStatus? Find(string runId) => _runs.GetValueOrDefault(runId);
+
+    /// <summary>The runs this silo started, newest first, of one model or of all.</summary>
+    public IReadOnlyList<TrainingStatus> List(string? model = null) =>
+        [.. _runs.Values.Where(r => model is null || r.Model == model).OrderByDescending(static r => r.StartedAt).ThenByDescending(static r => r.RunId, StringComparer.Ordinal)];
 
     /// <summary>Starts a run; throws <see cref="InvalidOperationException"/> while another run of the model is going.</summary>
     public TrainingStatus Start(TrainingStart start)
@@ -29,7 +36,8 @@ public sealed partial class TrainingService(ITrainingExecutor executor, IGrainFa
             throw new InvalidOperationException($"run {_busy[start.Model]} of {start.Model} is still going");
         }
 
-        var status = new TrainingStatus(runId, start.Model, TrainingStates.Running, "starting", null, null);
+        var status = new TrainingStatus(runId, start.Model, TrainingStates.Running, "starting", null, null, clock.GetUtcNow());
+        Forget();
         _runs[runId] = status;
         _ = Task.Run(() => ExecuteAsync(runId, start));
         return status;
@@ -74,6 +82,15 @@ public sealed partial class TrainingService(ITrainingExecutor executor, IGrainFa
         }
     }
 
+    /// <summary>Drops the oldest finished runs past <see cref="Remembered"/>, so a silo that retrains for months does not grow.</summary>
+    private void Forget()
+    {
+        foreach (var old in _runs.Values.Where(static r => r.State != TrainingStates.Running).OrderByDescending(static r => r.StartedAt).Skip(Remembered))
+        {
+            _runs.TryRemove(old.RunId, out _);
+        }
+    }
+
     private void Update(string runId, Func<TrainingStatus, TrainingStatus> change) => _runs.AddOrUpdate(runId, _ => throw new KeyNotFoundException(runId), (_, s) => change(s));
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Training run {RunId}: {Verdict}")]
@@ -99,7 +116,7 @@ public sealed record TrainingStart(
     IReadOnlyDictionary<string, string>? RolloutTags = null);
 
 /// <summary>Where a training run stands.</summary>
-public sealed record TrainingStatus(string RunId, string Model, string State, string Progress, TrainingOutcome? Outcome, string? Rollout);
+public sealed record TrainingStatus(string RunId, string Model, string State, string Progress, TrainingOutcome? Outcome, string? Rollout, DateTimeOffset? StartedAt = null);
 
 public static class TrainingStates
 {
