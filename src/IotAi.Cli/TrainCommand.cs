@@ -6,48 +6,61 @@ using Spectre.Console;
 
 namespace IotAi.Cli;
 
-/// <summary><c>iotai train</c>: retrain a model in a silo on its kept, labelled samples, and follow the run to its verdict.</summary>
+/// <summary>
+/// <c>iotai train</c>: retrain a model in a silo on its kept, labelled samples and follow the run to its verdict
+/// (<c>--model</c>), or train a new model from the user's own data (<c>--from-folder</c>, <c>--from-csv</c>: see
+/// <see cref="OwnDataTraining"/>).
+/// </summary>
 internal static class TrainCommand
 {
+    private const string DefaultUrl = "http://localhost:8080";
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(500);
 
     public static Command Create()
     {
-        var url = new Option<string>("--url") { Description = "A silo's HTTP address", DefaultValueFactory = _ => "http://localhost:8080" };
-        var model = new Option<string>("--model") { Description = "The model to retrain", Required = true };
-        var improvement = new Option<double>("--min-improvement") { Description = "How much the candidate's holdout accuracy must beat the active version's", DefaultValueFactory = _ => 0.01 };
+        var url = new Option<string?>("--url")
+        {
+            Description = $"A silo's HTTP address: where --model retrains (default {DefaultUrl}), or where a model trained from your own data is uploaded",
+        };
+        var model = new Option<string?>("--model") { Description = "Retrain this model in a silo on its kept, labelled samples" };
+        var improvement = new Option<double>("--min-improvement") { Description = "--model: how much the candidate's holdout accuracy must beat the active version's", DefaultValueFactory = _ => 0.01 };
         var holdout = new Option<double>("--holdout") { Description = "The share of samples held out to score on", DefaultValueFactory = _ => 0.2 };
-        var noRollout = new Option<bool>("--no-rollout") { Description = "Register a winning candidate without rolling it out" };
-        var command = new Command("train", "Retrain a model on its labelled samples; a candidate that beats the active version is registered and rolled out")
+        var noRollout = new Option<bool>("--no-rollout") { Description = "--model: register a winning candidate without rolling it out" };
+        var own = new OwnDataTraining(url, holdout);
+        var command = new Command("train", "Retrain a model in a silo on its labelled samples (--model), or train a new model from your own folder of images or CSV")
         {
             model, improvement, holdout, noRollout, url,
         };
-        command.SetAction(async (parse, ct) =>
+        own.AddTo(command);
+        command.Validators.Add(result => own.Validate(result, model, [improvement, noRollout]));
+        command.SetAction((parse, ct) => own.IsChosen(parse) ? own.RunAsync(parse, ct) : RetrainInSiloAsync(parse.GetValue(url) ?? DefaultUrl, new
         {
-            using var http = new HttpClient { BaseAddress = new Uri(parse.GetValue(url)!) };
-            var started = await http.PostAsJsonAsync("/api/training", new
-            {
-                model = parse.GetValue(model),
-                minImprovement = parse.GetValue(improvement),
-                holdoutFraction = parse.GetValue(holdout),
-                rollout = !parse.GetValue(noRollout),
-            }, ct);
-            var status = await SiloReplies.ReadAsync<JsonElement>(started, ct);
-            var runId = status.GetProperty("runId").GetString()!;
-            await AnsiConsole.Status().StartAsync($"training {Markup.Escape(runId)}", async context =>
-            {
-                using var poll = new PeriodicTimer(Poll);
-                while (status.GetProperty("state").GetString() == "running" && await poll.WaitForNextTickAsync(ct))
-                {
-                    status = await SiloReplies.ReadAsync<JsonElement>(await http.GetAsync($"/api/training/{Uri.EscapeDataString(runId)}", ct), ct);
-                    context.Status(Markup.Escape($"{runId}: {status.GetProperty("progress").GetString()}"));
-                }
-            });
-
-            Report(status);
-            return status.GetProperty("state").GetString() == "failed" ? 1 : 0;
-        });
+            model = parse.GetValue(model),
+            minImprovement = parse.GetValue(improvement),
+            holdoutFraction = parse.GetValue(holdout),
+            rollout = !parse.GetValue(noRollout),
+        }, ct));
         return command;
+    }
+
+    private static async Task<int> RetrainInSiloAsync(string url, object request, CancellationToken ct)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(url) };
+        var started = await http.PostAsJsonAsync("/api/training", request, ct);
+        var status = await SiloReplies.ReadAsync<JsonElement>(started, ct);
+        var runId = status.GetProperty("runId").GetString()!;
+        await AnsiConsole.Status().StartAsync($"training {Markup.Escape(runId)}", async context =>
+        {
+            using var poll = new PeriodicTimer(Poll);
+            while (status.GetProperty("state").GetString() == "running" && await poll.WaitForNextTickAsync(ct))
+            {
+                status = await SiloReplies.ReadAsync<JsonElement>(await http.GetAsync($"/api/training/{Uri.EscapeDataString(runId)}", ct), ct);
+                context.Status(Markup.Escape($"{runId}: {status.GetProperty("progress").GetString()}"));
+            }
+        });
+
+        Report(status);
+        return status.GetProperty("state").GetString() == "failed" ? 1 : 0;
     }
 
     private static void Report(JsonElement status)

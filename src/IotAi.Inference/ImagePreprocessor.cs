@@ -14,10 +14,21 @@ public static class ImagePreprocessor
     public const int MaxDimension = 4096;
 
     /// <summary>Decodes <paramref name="encoded"/> and writes the preprocessed pixels; returns an error or null.</summary>
-    public static string? TryPreprocess(ReadOnlySpan<byte> encoded, ImagePreprocessing recipe, Span<float> destination)
+    public static string? TryPreprocess(ReadOnlySpan<byte> encoded, ImagePreprocessing recipe, Span<float> destination) =>
+        TryPreprocess(encoded, recipe, destination, anyFormat: false);
+
+    /// <summary>
+    /// As <see cref="TryPreprocess(ReadOnlySpan{byte}, ImagePreprocessing, Span{float})"/>, but for every format the
+    /// decoder reads (BMP, GIF, WebP too): training images on disk are not limited to what a device may send, and
+    /// once decoded their pixels take the same road.
+    /// </summary>
+    public static string? TryPreprocessAnyFormat(ReadOnlySpan<byte> encoded, ImagePreprocessing recipe, Span<float> destination) =>
+        TryPreprocess(encoded, recipe, destination, anyFormat: true);
+
+    private static string? TryPreprocess(ReadOnlySpan<byte> encoded, ImagePreprocessing recipe, Span<float> destination, bool anyFormat)
     {
         ArgumentNullException.ThrowIfNull(recipe);
-        using var bitmap = Decode(encoded, out var error);
+        using var bitmap = Decode(encoded, anyFormat, out var error);
         if (bitmap is null)
         {
             return error;
@@ -35,7 +46,7 @@ public static class ImagePreprocessor
     public static byte[]? TryResizeToPng(ReadOnlySpan<byte> encoded, ImagePreprocessing recipe, out string? error)
     {
         ArgumentNullException.ThrowIfNull(recipe);
-        using var bitmap = Decode(encoded, out error);
+        using var bitmap = Decode(encoded, anyFormat: false, out error);
         if (bitmap is null)
         {
             return null;
@@ -47,8 +58,8 @@ public static class ImagePreprocessor
         return png.ToArray();
     }
 
-    /// <summary>Decodes a JPEG or PNG within the size limit; null with the reason otherwise.</summary>
-    private static SKBitmap? Decode(ReadOnlySpan<byte> encoded, out string? error)
+    /// <summary>Decodes a JPEG or PNG (any format the decoder reads, with <paramref name="anyFormat"/>) within the size limit; null with the reason otherwise.</summary>
+    private static SKBitmap? Decode(ReadOnlySpan<byte> encoded, bool anyFormat, out string? error)
     {
         error = null;
         if (encoded.IsEmpty)
@@ -58,11 +69,11 @@ public static class ImagePreprocessor
         }
 
         // The decoder reads more formats than the protocol admits; JPEG and PNG are all a device may send.
-        using var data = ContentTypes.SniffImage(encoded) is null ? null : SKData.CreateCopy(encoded);
+        using var data = anyFormat || ContentTypes.SniffImage(encoded) is not null ? SKData.CreateCopy(encoded) : null;
         using var codec = data is null ? null : SKCodec.Create(data);
         if (codec is null)
         {
-            error = "the payload is not a JPEG or PNG image";
+            error = anyFormat ? "the file is not an image the decoder reads" : "the payload is not a JPEG or PNG image";
             return null;
         }
 

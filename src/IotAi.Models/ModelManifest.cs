@@ -15,6 +15,9 @@ public sealed record ModelManifest
     public const string FileName = "manifest.json";
     public const string OnnxFileName = "model.onnx";
 
+    /// <summary>The most values a telemetry model may read.</summary>
+    public const int MaxFeatures = 64;
+
     public required string Name { get; init; }
 
     public required string Version { get; init; }
@@ -86,9 +89,9 @@ public sealed record ModelManifest
             throw new InvalidDataException($"{source}: a model needs at least two labels.");
         }
 
-        if (Kind == PayloadKind.Telemetry && Features.Count is 0 or > 64)
+        if (Kind == PayloadKind.Telemetry && (Features.Count == 0 || Features.Count > MaxFeatures))
         {
-            throw new InvalidDataException($"{source}: a telemetry model needs 1 to 64 features.");
+            throw new InvalidDataException($"{source}: a telemetry model needs 1 to {MaxFeatures} features.");
         }
 
         if (Kind == PayloadKind.Image && Image is null)

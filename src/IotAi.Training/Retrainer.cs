@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using IotAi.Inference;
 using IotAi.Models;
+using IotAi.Protocol;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers.FastTree;
@@ -15,6 +16,30 @@ namespace IotAi.Training;
 /// </summary>
 public static class Retrainer
 {
+    /// <summary>
+    /// The manifest of a model that has no version yet, for <see cref="Train"/> to train the first one: telemetry
+    /// read by <paramref name="features"/>, or images preprocessed by <paramref name="image"/>.
+    /// </summary>
+    public static ModelManifest NewModel(string name, string version, IReadOnlyList<string> labels, IReadOnlyList<string> features, ImagePreprocessing? image)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        var (scores, form) = ScoresOf(labels.Count);
+        var manifest = new ModelManifest
+        {
+            Name = name,
+            Version = version,
+            Kind = image is null ? PayloadKind.Telemetry : PayloadKind.Image,
+            Input = "Features",
+            Features = image is null ? features : [],
+            Image = image,
+            Labels = labels,
+            ScoresOutput = scores,
+            ScoreForm = form,
+        };
+        manifest.Validate($"model {name}");
+        return manifest;
+    }
+
     public static TrainedModel Train(ModelManifest current, IReadOnlyList<LabelledRow> rows, string version, ModelLineage lineage, int seed = DefaultModels.DefaultSeed)
     {
         ArgumentNullException.ThrowIfNull(current);
@@ -29,8 +54,6 @@ public static class Retrainer
         var ml = new MLContext(seed);
         var featureCount = current.InputLength;
         byte[] onnx;
-        string scores;
-        ScoreForm form;
         if (labels.Count == 2)
         {
             var data = ml.Data.LoadFromEnumerable(rows.Select(r => new BinaryRow { Features = r.Features, Label = r.LabelIndex == 1 }), Schema<BinaryRow>(featureCount));
@@ -42,7 +65,6 @@ public static class Retrainer
                 NumberOfThreads = 1,
             });
             onnx = DefaultModels.Export(ml, trainer.Fit(data), featureCount);
-            (scores, form) = ("Probability.output", ScoreForm.BinaryProbability);
         }
         else
         {
@@ -59,10 +81,10 @@ public static class Retrainer
             // Keys in value order, so score i is label i; only the trainer is exported, leaving Features the one input.
             var pipeline = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByValue).Append(trainer);
             onnx = DefaultModels.Export(ml, pipeline.Fit(data).LastTransformer, featureCount);
-            (scores, form) = ("Score.output", ScoreForm.Probabilities);
         }
 
         var (inputs, outputs) = OnnxInspector.Describe(onnx);
+        var (scores, form) = ScoresOf(labels.Count);
         var manifest = current with
         {
             Version = version,
@@ -77,6 +99,10 @@ public static class Retrainer
         };
         return new TrainedModel(manifest, onnx);
     }
+
+    /// <summary>Where the exported graph puts its scores: FastTree's probability of the second label, or LightGBM's one per label.</summary>
+    private static (string Output, ScoreForm Form) ScoresOf(int labels) =>
+        labels == 2 ? ("Probability.output", ScoreForm.BinaryProbability) : ("Score.output", ScoreForm.Probabilities);
 
     private static SchemaDefinition Schema<T>(int featureCount)
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using IotAi.Learning;
 using IotAi.Protocol;
@@ -5,9 +6,28 @@ using IotAi.Synthetic;
 
 namespace IotAi.Tests.Shared;
 
-/// <summary>Sensor readings kept for learning and labelled with their truth, as capture and devices would leave them.</summary>
+/// <summary>Sensor readings with their truth: kept for learning as capture and devices would leave them, or recorded as a CSV.</summary>
 internal static class LabelledReadings
 {
+    /// <summary><paramref name="count"/> readings, one a second, of a machine whose temperature baseline moved by <paramref name="drift"/> degrees.</summary>
+    public static IEnumerable<SensorSample> Of(int count, double drift, int seed, DateTimeOffset start)
+    {
+        var signal = new SensorSignal(seed, anomalyRate: 0.3) { Drift = drift };
+        for (var i = 1; i <= count; i++)
+        {
+            yield return signal.Next(start.AddSeconds(i));
+        }
+    }
+
+    /// <summary>The reading as a device sends it.</summary>
+    public static byte[] Payload(SensorSample reading, long? seq = null) =>
+        JsonSerializer.SerializeToUtf8Bytes(new Telemetry(seq, reading.Timestamp, new Dictionary<string, double>
+        {
+            ["temperature"] = reading.Temperature,
+            ["vibration"] = reading.Vibration,
+            ["current"] = reading.Current,
+        }), ProtocolJson.Wire.Telemetry);
+
     /// <summary>
     /// Keeps <paramref name="count"/> readings of a machine whose temperature baseline moved by <paramref name="drift"/> degrees,
     /// labelled by the device unless <paramref name="labelled"/> is false; returns each sample's true label by id.
@@ -15,22 +35,34 @@ internal static class LabelledReadings
     public static Dictionary<string, string> Keep(FileSampleStore store, string model, string deviceId, int count, double drift, int seed, DateTimeOffset start, bool labelled = true)
     {
         var truth = new Dictionary<string, string>(StringComparer.Ordinal);
-        var signal = new SensorSignal(seed, anomalyRate: 0.3) { Drift = drift };
-        for (var seq = 1; seq <= count; seq++)
+        var seq = 0L;
+        foreach (var reading in Of(count, drift, seed, start))
         {
-            var reading = signal.Next(start.AddSeconds(seq));
-            var payload = JsonSerializer.SerializeToUtf8Bytes(new Telemetry(seq, reading.Timestamp, new Dictionary<string, double>
-            {
-                ["temperature"] = reading.Temperature,
-                ["vibration"] = reading.Vibration,
-                ["current"] = reading.Current,
-            }), ProtocolJson.Wire.Telemetry);
+            seq++;
             var id = CapturedSample.IdFor(deviceId, seq);
             truth[id] = reading.Label;
             store.Save(new CapturedSample(id, deviceId, seq, model, "1", PayloadKind.Telemetry, reading.Timestamp, "normal", 0.5f, null, CaptureReasons.HardExample,
-                ContentTypes.Json, labelled ? [new SampleLabel(reading.Label, LabelSources.Device, reading.Timestamp)] : []), payload);
+                ContentTypes.Json, labelled ? [new SampleLabel(reading.Label, LabelSources.Device, reading.Timestamp)] : []), Payload(reading, seq));
         }
 
         return truth;
+    }
+
+    /// <summary>Writes readings as a CSV with the given columns, each one of temperature, vibration, current or the label column.</summary>
+    public static void WriteCsv(string path, IEnumerable<SensorSample> readings, IReadOnlyList<string> columns, string labelColumn = "label")
+    {
+        using var file = new StreamWriter(path);
+        file.WriteLine(string.Join(',', columns));
+        foreach (var reading in readings)
+        {
+            file.WriteLine(string.Join(',', columns.Select(column => column switch
+            {
+                "temperature" => reading.Temperature.ToString(CultureInfo.InvariantCulture),
+                "vibration" => reading.Vibration.ToString(CultureInfo.InvariantCulture),
+                "current" => reading.Current.ToString(CultureInfo.InvariantCulture),
+                _ when column == labelColumn => reading.Label,
+                _ => throw new ArgumentException($"no such column: {column}", nameof(columns)),
+            })));
+        }
     }
 }

@@ -1,0 +1,51 @@
+using IotAi.Learning;
+using IotAi.Models;
+using IotAi.Protocol;
+using Microsoft.Extensions.Time.Testing;
+using Xunit.Abstractions;
+
+namespace IotAi.Training.Tests;
+
+/// <summary>
+/// A training run for the image model: kept frames from a camera over a new belt, labelled by an operator, retrain
+/// the shipped shape classifier through LightGBM's multiclass path into a candidate that reads the new belt.
+/// </summary>
+public sealed class ImageRetrainingTests(ITestOutputHelper output) : IDisposable
+{
+    private const string Model = "shape-classifier";
+    private readonly DirectoryInfo _data = Directory.CreateTempSubdirectory("iotai-image-retrain-");
+    private readonly ModelSigner _signer = ModelSigner.Generate();
+    private readonly TrustedKeys _trusted = new();
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 29, 12, 0, 0, TimeSpan.Zero));
+
+    [Fact]
+    public void Frames_of_a_new_belt_retrain_the_image_model_into_a_candidate_that_scores_well_on_the_holdout()
+    {
+        _trusted.Add(_signer.ExportPublicKeyPem());
+        var registry = new ModelRegistry(Path.Combine(_data.FullName, "models"), _trusted);
+        var shipped = Path.Combine(AppContext.BaseDirectory, "DefaultModels", Model, "1");
+        registry.Import(ModelPackage.Create(ModelManifest.Load(Path.Combine(shipped, ModelManifest.FileName)), File.ReadAllBytes(Path.Combine(shipped, ModelManifest.OnnxFileName)), _signer));
+        var samples = new FileSampleStore(Path.Combine(_data.FullName, "samples"));
+        LabelledImages.KeepFromLightBelt(samples, Model, "line-7-camera", count: 1_000, seed: 41, _clock.GetUtcNow());
+        var runner = new TrainingRunner(samples, new DatasetStore(Path.Combine(_data.FullName, "datasets")), registry, _signer, _clock);
+
+        var outcome = runner.Run(new TrainingRequest(Model));
+        output.WriteLine(outcome.Verdict);
+
+        Assert.Equal("2", outcome.RegisteredVersion);
+        Assert.True(outcome.Candidate!.Accuracy >= 0.85, outcome.Verdict);
+        Assert.True(outcome.Candidate.Accuracy > outcome.Current!.Accuracy + 0.2, outcome.Verdict);
+        Assert.All(outcome.Candidate.PerLabel.Values, figures => Assert.InRange(figures.Recall, 0.6, 1.0));
+        var registered = registry.Find(Model, "2")!;
+        Assert.Equal((PayloadKind.Image, ScoreForm.Probabilities, "Score.output"), (registered.Manifest.Kind, registered.Manifest.ScoreForm, registered.Manifest.ScoresOutput));
+        Assert.Equal(registry.Find(Model, "1")!.Manifest.Image, registered.Manifest.Image);
+        Assert.Equal(outcome.Candidate.Accuracy, registered.Manifest.Metrics["accuracy"], 6);
+    }
+
+    public void Dispose()
+    {
+        _signer.Dispose();
+        _trusted.Dispose();
+        _data.Delete(recursive: true);
+    }
+}
