@@ -48,7 +48,7 @@ public sealed partial class TrainingService(ITrainingExecutor executor, IGrainFa
         try
         {
             var request = new TrainingRequest(start.Model, start.HoldoutFraction ?? 0.2, start.MinImprovement ?? 0.01, start.MinSamples ?? 50, runId);
-            var outcome = await executor.RunAsync(request, new Progress<string>(step => Update(runId, s => s with { Progress = step })), CancellationToken.None);
+            var outcome = await executor.RunAsync(request, new RunProgress(step => Update(runId, s => s.State == TrainingStates.Running ? s with { Progress = step } : s)), CancellationToken.None);
             var (rollout, verdict) = (default(string), outcome.Verdict);
             if (outcome.RegisteredVersion is { } version && start.Rollout != false)
             {
@@ -89,6 +89,12 @@ public sealed partial class TrainingService(ITrainingExecutor executor, IGrainFa
         {
             _runs.TryRemove(old.RunId, out _);
         }
+    }
+
+    /// <summary>Reports where it is reported, not later on the thread pool as Progress does, so no step lands after the verdict.</summary>
+    private sealed class RunProgress(Action<string> report) : IProgress<string>
+    {
+        public void Report(string value) => report(value);
     }
 
     private void Update(string runId, Func<TrainingStatus, TrainingStatus> change) => _runs.AddOrUpdate(runId, _ => throw new KeyNotFoundException(runId), (_, s) => change(s));
