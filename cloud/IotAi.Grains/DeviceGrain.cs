@@ -82,6 +82,14 @@ public sealed partial class DeviceGrain(
         }
     }
 
+    public async Task DisconnectAsync(string reason)
+    {
+        if (State.Downlink is { } downlink)
+        {
+            await downlink.DisconnectAsync(DeviceId, reason);
+        }
+    }
+
     public async Task SetDesiredAsync(IReadOnlyDictionary<string, string> desired)
     {
         ArgumentNullException.ThrowIfNull(desired);

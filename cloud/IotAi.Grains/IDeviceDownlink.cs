@@ -9,4 +9,7 @@ public interface IDeviceDownlink : IGrainObserver
 {
     /// <summary>Publishes <paramref name="message"/> to the device's downlink topic on the silo that holds its connection.</summary>
     Task DeliverAsync(string deviceId, DownlinkMessage message);
+
+    /// <summary>Closes the device's connection on that silo, with MQTT 5 reason "not authorized" and <paramref name="reason"/>.</summary>
+    Task DisconnectAsync(string deviceId, string reason);
 }

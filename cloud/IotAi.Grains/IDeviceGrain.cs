@@ -22,6 +22,9 @@ public interface IDeviceGrain : IGrainWithStringKey
     /// <summary>Called when that connection closes; ignored if another silo holds a newer one.</summary>
     Task DisconnectedAsync(IDeviceDownlink downlink);
 
+    /// <summary>Closes the device's connection wherever it is held, e.g. because it was just revoked.</summary>
+    Task DisconnectAsync(string reason);
+
     /// <summary>Merges desired properties into the twin and pushes the whole desired set to the device.</summary>
     Task SetDesiredAsync(IReadOnlyDictionary<string, string> desired);
 

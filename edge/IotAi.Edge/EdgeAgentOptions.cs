@@ -26,6 +26,13 @@ public sealed class EdgeAgentOptions
     public int Port { get; set; } = 1883;
 
     /// <summary>
+    /// A file holding the device's secret, as <c>iotai devices enrol</c> issued it (e.g. <c>/etc/iotai-edge/secret</c>,
+    /// readable by the agent alone); the agent sends it as the MQTT password with the device id as user name.
+    /// Unset, the agent connects without credentials, which a gateway accepts only with authentication off.
+    /// </summary>
+    public string? SecretFile { get; set; }
+
+    /// <summary>
     /// The names of the sources to run (<c>sensor</c>, <c>camera</c>, <c>jsonl</c>); unset means
     /// <see cref="DefaultSources"/>, plus <c>jsonl</c> when <see cref="JsonLinesPath"/> is set. It is unset
     /// rather than pre-filled because the configuration binder appends to a pre-filled list instead of replacing it.

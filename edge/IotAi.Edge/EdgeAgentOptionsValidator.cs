@@ -48,6 +48,11 @@ public sealed class EdgeAgentOptionsValidator : IValidateOptions<EdgeAgentOption
             failures.Add("Edge:Sources names 'jsonl' but Edge:JsonLinesPath is not set.");
         }
 
+        if (options.SecretFile is { } secret && !File.Exists(secret))
+        {
+            failures.Add($"Edge:SecretFile {secret} does not exist; enrol the device and save its secret there");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

@@ -45,6 +45,7 @@ internal sealed partial class EdgeConnection : IDisposable
         _clientOptions = new MqttClientOptionsBuilder()
             .WithTcpServer(options.Host, options.Port)
             .WithClientId(options.DeviceId)
+            .WithCredentials(options.SecretFile is null ? null : options.DeviceId, Secret(options.SecretFile))
             .WithProtocolVersion(MqttProtocolVersion.V500)
             .WithCleanStart(false)
             .WithSessionExpiryInterval(3600)
@@ -180,4 +181,7 @@ internal sealed partial class EdgeConnection : IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Device {DeviceId} disconnected")]
     private static partial void LogDisconnected(ILogger logger, string deviceId);
+
+    /// <summary>The secret in the file, without the line end an editor or <c>echo</c> leaves; read once, at start.</summary>
+    private static string? Secret(string? file) => file is null ? null : File.ReadAllText(file).Trim();
 }

@@ -40,6 +40,9 @@ public sealed class FleetOptions
     /// <summary>When and how much the simulated world drifts; <see cref="DriftPlan.None"/> by default.</summary>
     public DriftPlan Drift { get; set; } = DriftPlan.None;
 
+    /// <summary>Each device's secret, by device id, for a gateway that authenticates devices; a device without one connects without credentials.</summary>
+    public IDictionary<string, string> Secrets { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     /// <summary>How long devices keep sending; null sends until cancelled or <see cref="MessagesPerDevice"/> is reached.</summary>
     public TimeSpan? Duration { get; set; }
 

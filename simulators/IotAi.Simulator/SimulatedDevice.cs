@@ -68,6 +68,7 @@ internal sealed partial class SimulatedDevice : IDisposable
         var options = new MqttClientOptionsBuilder()
             .WithTcpServer(_options.Host, _options.Port)
             .WithClientId(Id)
+            .WithCredentials(_options.Secrets.TryGetValue(Id, out var secret) ? Id : null, secret)
             .WithProtocolVersion(MqttProtocolVersion.V500)
             .WithCleanStart()
             .Build();

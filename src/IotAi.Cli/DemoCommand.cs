@@ -1,5 +1,7 @@
 using System.CommandLine;
+using IotAi.Gateway.Identity;
 using IotAi.Simulator;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Spectre.Console;
 
@@ -50,9 +52,10 @@ internal static class DemoCommand
             using var silo = SiloHost.Build([.. LoopSettings, .. parse.UnmatchedTokens], mqttPort, quiet: true);
             AnsiConsole.MarkupLine("Starting the silo, its MQTT broker and the default models…");
             await silo.StartAsync(cancellationToken);
-            AnsiConsole.MarkupLineInterpolated($"MQTT on port [bold]{mqttPort}[/]. Any device can join, e.g. mosquitto_pub -p {mqttPort} -i my-device -t devices/my-device/up/telemetry -m '{{\"values\":{{\"temperature\":80,\"vibration\":0.3,\"current\":10}}}}'");
+            AnsiConsole.MarkupLineInterpolated($"MQTT on port [bold]{mqttPort}[/]. Devices prove who they are: enrol one with [bold]iotai devices enrol my-device[/], then e.g. mosquitto_pub -p {mqttPort} -i my-device -u my-device -P <its secret> -t devices/my-device/up/telemetry -m '{{\"values\":{{\"temperature\":80,\"vibration\":0.3,\"current\":10}}}}'");
 
             var options = fleetOptions.Read(parse, "127.0.0.1", mqttPort);
+            await FleetEnrolment.EnrolAsync(silo.Services.GetRequiredService<DeviceCredentials>(), options);
             if (options.Drift.At is { } at)
             {
                 AnsiConsole.MarkupLineInterpolated($"The simulated world drifts after {at.TotalSeconds:0} s (--drift-at, --drift, --image-drift, --no-drift); the silo retrains by itself.");

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net.Http.Json;
 using System.Text.Json;
+using IotAi.Gateway.Identity;
 
 namespace IotAi.Cli;
 
@@ -50,7 +51,52 @@ internal static class DevicesCommand
             return await PrintAsync(response, ct);
         });
 
-        return new Command("devices", "Read and change device twins through a silo") { show, offer, desire, tag };
+        var enrol = new Command("enrol", "Enrol a device: prints the secret it connects with (user name: its id), shown this once") { device, url };
+        enrol.SetAction(async (parse, ct) =>
+        {
+            using var http = Client(parse, url);
+            return await PrintAsync(await http.PostAsync($"{Path(parse, device)}/credentials", null, ct), ct);
+        });
+
+        var grace = new Option<int>("--grace") { Description = "Seconds the old secret stays good, so the device can move over without a gap", DefaultValueFactory = _ => 0 };
+        var rotate = new Command("rotate", "Give an enrolled device a new secret; prints it, shown this once") { device, grace, url };
+        rotate.SetAction(async (parse, ct) =>
+        {
+            using var http = Client(parse, url);
+            return await PrintAsync(await http.PostAsJsonAsync($"{Path(parse, device)}/credentials/rotate", new { graceSeconds = parse.GetValue(grace) }, ct), ct);
+        });
+
+        var revoke = new Command("revoke", "Revoke a device: it is disconnected and refused until enrolled again") { device, url };
+        revoke.SetAction(async (parse, ct) =>
+        {
+            using var http = Client(parse, url);
+            return await PrintAsync(await http.DeleteAsync($"{Path(parse, device)}/credentials", ct), ct);
+        });
+
+        var credentials = new Command("credentials", "Show where a device's credential stands (never its secret)") { device, url };
+        credentials.SetAction(async (parse, ct) =>
+        {
+            using var http = Client(parse, url);
+            return await PrintAsync(await http.GetAsync($"{Path(parse, device)}/credentials", ct), ct);
+        });
+
+        var hash = new Command("hash-secret", "Read a secret from standard input and print its hash for Mqtt:Authentication:Accounts:{name}:SecretHash");
+        hash.SetAction(_ =>
+        {
+            var secret = Console.In.ReadLine()?.Trim();
+            if (string.IsNullOrEmpty(secret))
+            {
+                throw new ArgumentException("Give the secret on standard input.");
+            }
+
+            Console.WriteLine(DeviceSecrets.Format(DeviceSecrets.Hash(secret, new DeviceAuthenticationOptions().Iterations)));
+            return 0;
+        });
+
+        return new Command("devices", "Read and change device twins, and enrol, rotate and revoke devices, through a silo")
+        {
+            show, offer, desire, tag, enrol, rotate, revoke, credentials, hash,
+        };
     }
 
     private static Dictionary<string, string> Pairs(string[] pairs)

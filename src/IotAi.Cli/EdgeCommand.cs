@@ -17,10 +17,11 @@ internal static class EdgeCommand
         var port = new Option<int>("--port") { Description = "The gateway's MQTT port", DefaultValueFactory = _ => 1883 };
         var jsonLines = new Option<string?>("--jsonl") { Description = "Also send telemetry JSON lines from this file ('-' for standard input)" };
         var sources = new Option<string[]>("--source") { Description = "Sources to run: sensor, camera, jsonl, csv (Edge:CsvPath), folder (Edge:WatchFolder), hwmon (default: sensor and camera)", AllowMultipleArgumentsPerToken = true };
+        var secret = new Option<FileInfo?>("--secret-file") { Description = "A file holding this device's secret, as `iotai devices enrol` printed it" };
         var trust = new Option<FileInfo[]>("--trust") { Description = "Public keys (PEM) whose signed models this device accepts, e.g. .iotai/keys/*.pub.pem", AllowMultipleArgumentsPerToken = true };
         var command = new Command("edge", "Run one edge agent against a gateway. More settings go as --Edge:Key=value.")
         {
-            device, host, port, jsonLines, sources, trust,
+            device, host, port, secret, jsonLines, sources, trust,
         };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parse, cancellationToken) =>
@@ -32,6 +33,7 @@ internal static class EdgeCommand
                 ["Edge:Host"] = parse.GetValue(host),
                 ["Edge:Port"] = parse.GetValue(port).ToString(CultureInfo.InvariantCulture),
                 ["Edge:JsonLinesPath"] = parse.GetValue(jsonLines),
+                ["Edge:SecretFile"] = parse.GetValue(secret)?.FullName,
             };
             var chosen = parse.GetValue(sources) ?? [];
             for (var i = 0; i < chosen.Length; i++)

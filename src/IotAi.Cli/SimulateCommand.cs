@@ -13,7 +13,8 @@ internal static class SimulateCommand
         var port = new Option<int>("--port") { Description = "The gateway's MQTT port", DefaultValueFactory = _ => 1883 };
         var seconds = new Option<double?>("--duration") { Description = "Stop after this many seconds (default: until Ctrl+C)" };
         var report = new Option<FileInfo?>("--report") { Description = "Also write the final figures as JSON to this file" };
-        var command = new Command("simulate", "Run a simulated fleet against a gateway and show throughput, latency and accuracy") { host, port, seconds, report };
+        var enrol = new Option<string?>("--enrol-url") { Description = "Enrol the devices first through this silo's HTTP API (e.g. http://localhost:8080), for a gateway that authenticates devices" };
+        var command = new Command("simulate", "Run a simulated fleet against a gateway and show throughput, latency and accuracy") { host, port, seconds, report, enrol };
         foreach (var option in fleetOptions.All)
         {
             command.Options.Add(option);
@@ -23,6 +24,12 @@ internal static class SimulateCommand
         {
             var options = fleetOptions.Read(parse, parse.GetValue(host)!, parse.GetValue(port));
             options.Duration = parse.GetValue(seconds) is double s ? TimeSpan.FromSeconds(s) : null;
+            if (parse.GetValue(enrol) is { } url)
+            {
+                using var silo = new HttpClient { BaseAddress = new Uri(url) };
+                await FleetEnrolment.EnrolAsync(silo, options, cancellationToken);
+            }
+
             await using var fleet = new Fleet(options);
             var last = await FleetView.ShowAsync(fleet, fleet.RunAsync(cancellationToken), $"IotAi fleet → {options.Host}:{options.Port}",
                 new LearningLoopWatch(fleet, NoSiloEvents.Instance));

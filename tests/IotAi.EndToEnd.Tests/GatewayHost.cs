@@ -45,6 +45,8 @@ internal sealed class GatewayHost : IAsyncDisposable
             ["Cluster:ClusterId"] = $"e2e-{Guid.NewGuid():N}",
             // Small chunks, so even the default models travel in many pieces.
             ["Models:Ota:ChunkSize"] = "16384",
+            // Devices connect without enrolling unless a test is about identity (IdentityTests turn it back on).
+            ["Mqtt:Authentication:Mode"] = "None",
             // Tests sharing a silo keep labelled samples of their own; no run starts unless a test asks.
             ["Learning:Training:CheckInterval"] = "1.00:00:00",
         });

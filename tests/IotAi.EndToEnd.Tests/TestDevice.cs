@@ -16,11 +16,18 @@ internal sealed class TestDevice : IAsyncDisposable
     private readonly IMqttClient _client = new MqttClientFactory().CreateMqttClient();
     private readonly Channel<MqttApplicationMessage> _received = Channel.CreateUnbounded<MqttApplicationMessage>();
 
+    private readonly TaskCompletionSource<MqttClientDisconnectedEventArgs> _disconnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     private TestDevice(string id) => Id = id;
+
+    /// <summary>Completes when the gateway closes the connection, with its reason.</summary>
+    public Task<MqttClientDisconnectedEventArgs> Disconnected => _disconnected.Task.WaitAsync(Patience);
 
     public string Id { get; }
 
-    public static async Task<TestDevice> ConnectAsync(int port, string? id = null, MqttProtocolVersion version = MqttProtocolVersion.V500)
+    /// <summary>Connects a device, with its secret when the silo asks for one, and subscribes to its downlink.</summary>
+    public static async Task<TestDevice> ConnectAsync(int port, string? id = null, MqttProtocolVersion version = MqttProtocolVersion.V500, string? secret = null,
+        string? user = null, bool subscribe = true)
     {
         var device = new TestDevice(id ?? $"e2e-{Guid.NewGuid():N}");
         device._client.ApplicationMessageReceivedAsync += e =>
@@ -28,13 +35,24 @@ internal sealed class TestDevice : IAsyncDisposable
             device._received.Writer.TryWrite(e.ApplicationMessage);
             return Task.CompletedTask;
         };
+        device._client.DisconnectedAsync += e =>
+        {
+            device._disconnected.TrySetResult(e);
+            return Task.CompletedTask;
+        };
         var options = new MqttClientOptionsBuilder()
             .WithTcpServer("127.0.0.1", port)
             .WithClientId(device.Id)
             .WithProtocolVersion(version)
+            .WithCredentials(secret is null ? null : user ?? device.Id, secret)
             .Build();
         var connected = await device._client.ConnectAsync(options);
         Assert.Equal(MqttClientConnectResultCode.Success, connected.ResultCode);
+        if (!subscribe)
+        {
+            return device;
+        }
+
         await device._client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
             .WithTopicFilter(f => f.WithTopic(DeviceTopics.DownlinkFilter(device.Id)).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce))
             .Build());
@@ -60,6 +78,9 @@ internal sealed class TestDevice : IAsyncDisposable
     }
 
     public Task<MqttClientPublishResult> PublishRawAsync(MqttApplicationMessage message) => _client.PublishAsync(message);
+
+    public Task<MqttClientSubscribeResult> SubscribeAsync(string filter) =>
+        _client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(f => f.WithTopic(filter).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)).Build());
 
     /// <summary>The next downlink message, whatever it is.</summary>
     public async Task<MqttApplicationMessage> NextAsync() => await _received.Reader.ReadAsync().AsTask().WaitAsync(Patience);

@@ -1,4 +1,5 @@
 using IotAi.Gateway.Hosting;
+using IotAi.Gateway.Identity;
 using IotAi.Gateway.Mqtt;
 using IotAi.Grains;
 using IotAi.Inference;
@@ -51,7 +52,9 @@ public sealed class TwoSiloTests : IAsyncLifetime
         await grain.GetTwinAsync();
         RequestContext.Remove(IPlacementDirector.PlacementHintKey);
 
-        await using var device = await TestDevice.ConnectAsync(MqttPortOf(connectionSilo), deviceId);
+        // Enrolled through one silo, proven to the other: the registry is the cluster's, not a silo's.
+        var secret = (await grainSilo.ServiceProvider.GetRequiredService<DeviceCredentials>().EnrolAsync(deviceId)).Secret;
+        await using var device = await TestDevice.ConnectAsync(MqttPortOf(connectionSilo), deviceId, secret: secret);
         await device.SendTelemetryAsync(seq: 1, temperature: 90);
         var result = await device.NextResultAsync();
 

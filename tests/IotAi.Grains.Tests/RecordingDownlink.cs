@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 
 namespace IotAi.Grains.Tests;
@@ -13,6 +14,15 @@ internal sealed class RecordingDownlink : IDeviceDownlink
         return Task.CompletedTask;
     }
 
+    /// <summary>The reasons the device was told to go, in order.</summary>
+    public ConcurrentQueue<string> Disconnects { get; } = new();
+
+    public Task DisconnectAsync(string deviceId, string reason)
+    {
+        Disconnects.Enqueue(reason);
+        return Task.CompletedTask;
+    }
+
     public async Task<(string DeviceId, DownlinkMessage Message)> NextAsync() =>
         await _delivered.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
 
@@ -24,4 +34,6 @@ internal sealed class RecordingDownlink : IDeviceDownlink
 internal sealed class VanishedDownlink : IDeviceDownlink
 {
     public Task DeliverAsync(string deviceId, DownlinkMessage message) => throw new InvalidOperationException("the silo holding this connection is gone");
+
+    public Task DisconnectAsync(string deviceId, string reason) => throw new InvalidOperationException("the silo holding this connection is gone");
 }

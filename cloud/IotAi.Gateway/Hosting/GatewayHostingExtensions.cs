@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Serialization;
 using IotAi.Gateway.Http;
+using IotAi.Gateway.Identity;
 using IotAi.Gateway.Mqtt;
 using IotAi.Gateway.Storage;
 using IotAi.Grains;
@@ -60,6 +61,7 @@ public static class GatewayHostingExtensions
     {
         endpoints.MapOpenInferenceProtocol();
         endpoints.MapDeviceApi();
+        endpoints.MapCredentialApi();
         endpoints.MapRolloutApi();
         endpoints.MapModelApi();
         endpoints.MapSampleApi();
@@ -117,7 +119,9 @@ public static class GatewayHostingExtensions
         services.TryAddSingleton<DeviceTelemetry>();
         services.TryAddSingleton<GatewayTelemetry>();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IIngressPolicy, DeviceTopicPolicy>();
+        services.AddOptions<DeviceAuthenticationOptions>().BindConfiguration(DeviceAuthenticationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<DeviceCredentials>();
+        services.TryAddSingleton<IIngressPolicy, DeviceIdentityPolicy>();
         services.TryAddSingleton<ModelOffers>();
         services.TryAddSingleton<ModelChunkServer>();
         services.AddOptions<OtaOptions>().BindConfiguration(OtaOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();

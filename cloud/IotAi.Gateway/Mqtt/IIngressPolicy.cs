@@ -27,4 +27,5 @@ public enum IngressRefusalKind
     BadCredentials,
     ClientIdInvalid,
     QuotaExceeded,
+    Banned,
 }

@@ -51,7 +51,7 @@ public sealed partial class MqttIngress(
             .WithPersistentSessions()
             .Build();
         _server = new MqttServerFactory().CreateMqttServer(serverOptions);
-        _downlink = new MqttDownlink(PublishAsync);
+        _downlink = new MqttDownlink(PublishAsync, DisconnectAsync);
         _downlinkReference = grains.CreateObjectReference<IDeviceDownlink>(_downlink);
         _server.ValidatingConnectionAsync += OnValidatingConnectionAsync;
         _server.ClientConnectedAsync += OnClientConnectedAsync;
@@ -92,7 +92,7 @@ public sealed partial class MqttIngress(
         {
             e.ReasonCode = ReasonCodes.ForConnect(refusal.Kind);
             e.ReasonString = refusal.Reason;
-            telemetry.Refused("connect");
+            telemetry.Refused(ConnectRefusal(refusal.Kind));
             LogConnectRefused(e.ClientId, refusal.Reason);
         }
     }
@@ -252,6 +252,16 @@ public sealed partial class MqttIngress(
     }
 
     /// <summary>An image whose device says its own answer stands (<c>escalate=false</c>); telemetry says so in its JSON.</summary>
+    /// <summary>The refusal's metric reason: a handful of fixed names, never a client id.</summary>
+    private static string ConnectRefusal(IngressRefusalKind kind) => kind switch
+    {
+        IngressRefusalKind.BadCredentials => "connect_bad_credentials",
+        IngressRefusalKind.Banned => "connect_revoked",
+        IngressRefusalKind.ClientIdInvalid => "connect_client_id",
+        IngressRefusalKind.QuotaExceeded => "connect_quota",
+        _ => "connect_not_authorized",
+    };
+
     private static bool IsAnsweredAtEdge(MqttApplicationMessage message) =>
         message.UserProperties?.Any(static p => p.Name == UserProperties.Escalate && p.ReadValueAsString() == "false") == true;
 
@@ -281,6 +291,19 @@ public sealed partial class MqttIngress(
         }
 
         return true;
+    }
+
+    /// <summary>Closes a client's connection here, e.g. a device just revoked; a client no longer here is left alone.</summary>
+    private async Task DisconnectAsync(string clientId, string reason)
+    {
+        try
+        {
+            await _server!.DisconnectClientAsync(clientId, new MqttServerClientDisconnectOptions { ReasonCode = MqttDisconnectReasonCode.NotAuthorized, ReasonString = reason });
+        }
+        catch (InvalidOperationException)
+        {
+            // It went away meanwhile.
+        }
     }
 
     private Task PublishAsync(string deviceId, DownlinkMessage downlink) =>

@@ -19,6 +19,7 @@ internal static class ReasonCodes
         IngressRefusalKind.BadCredentials => MqttConnectReasonCode.BadUserNameOrPassword,
         IngressRefusalKind.ClientIdInvalid => MqttConnectReasonCode.ClientIdentifierNotValid,
         IngressRefusalKind.QuotaExceeded => MqttConnectReasonCode.QuotaExceeded,
+        IngressRefusalKind.Banned => MqttConnectReasonCode.Banned,
         _ => MqttConnectReasonCode.NotAuthorized,
     };
 
