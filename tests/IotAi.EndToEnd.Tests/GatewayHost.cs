@@ -47,6 +47,8 @@ internal sealed class GatewayHost : IAsyncDisposable
             ["Models:Ota:ChunkSize"] = "16384",
             // Devices connect without enrolling unless a test is about identity (IdentityTests turn it back on).
             ["Mqtt:Authentication:Mode"] = "None",
+            // Plain MQTT only, so parallel silos do not fight over 8883; TlsTests give theirs a port of its own.
+            ["Mqtt:Tls:Enabled"] = "false",
             // Tests sharing a silo keep labelled samples of their own; no run starts unless a test asks.
             ["Learning:Training:CheckInterval"] = "1.00:00:00",
         });

@@ -32,6 +32,7 @@ public sealed class TwoSiloTests : IAsyncLifetime
             // Both silos of a cluster share one data directory, as silos on one machine do: one registry, one key.
             silo.Services.AddIotAiSiloServices(new GatewayOptions { DataDirectory = _data.FullName });
             silo.Services.AddMqttIngress();
+            silo.Services.Configure<MqttTlsOptions>(static o => o.Enabled = false);
             silo.Services.Configure<MqttIngressOptions>(o =>
             {
                 o.Port = port;

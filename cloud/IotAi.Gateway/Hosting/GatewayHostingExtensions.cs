@@ -134,6 +134,7 @@ public static class GatewayHostingExtensions
             .BindConfiguration(MqttIngressOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddOptions<MqttTlsOptions>().BindConfiguration(MqttTlsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<MqttIngress>();
         services.AddHostedService(sp => sp.GetRequiredService<MqttIngress>());
         return services;

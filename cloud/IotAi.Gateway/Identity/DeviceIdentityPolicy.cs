@@ -16,6 +16,7 @@ namespace IotAi.Gateway.Identity;
 public sealed partial class DeviceIdentityPolicy(
     DeviceCredentials credentials,
     IOptions<DeviceAuthenticationOptions> options,
+    IOptions<MqttTlsOptions> tls,
     ILogger<DeviceIdentityPolicy> logger) : IIngressPolicy
 {
     private static readonly IngressRefusal NoSecret = new(IngressRefusalKind.BadCredentials, "give the device id as user name and its secret as password");
@@ -51,6 +52,11 @@ public sealed partial class DeviceIdentityPolicy(
             return Refused(request, new IngressRefusal(IngressRefusalKind.NotAuthorized, "a device's user name is its client id"));
         }
 
+        if (request.ClientCertificate is { } certificate && tls.Value.ClientCaFile is { Length: > 0 })
+        {
+            return await CertificateAsync(request, certificate);
+        }
+
         if (request.Password.IsEmpty)
         {
             return Refused(request, NoSecret);
@@ -78,6 +84,21 @@ public sealed partial class DeviceIdentityPolicy(
         _accounts.TryGetValue(clientId, out var role) ? role
         : Options.Mode == AuthenticationMode.None && !DeviceTopics.IsValidDeviceId(clientId) ? MqttRole.Service
         : MqttRole.Device;
+
+    /// <summary>
+    /// A device whose certificate TLS accepted (it chains to <c>Mqtt:Tls:ClientCaFile</c>) is the device its common
+    /// name names; it needs no secret, but a revocation in the registry still holds.
+    /// </summary>
+    private async Task<IngressRefusal?> CertificateAsync(ConnectRequest request, System.Security.Cryptography.X509Certificates.X509Certificate2 certificate)
+    {
+        var named = certificate.GetNameInfo(System.Security.Cryptography.X509Certificates.X509NameType.SimpleName, forIssuer: false);
+        if (named != request.ClientId)
+        {
+            return Refused(request, new IngressRefusal(IngressRefusalKind.NotAuthorized, "the certificate's common name is not the client id"));
+        }
+
+        return (await credentials.GetAsync(request.ClientId))?.RevokedAt is null ? null : Refused(request, Revoked);
+    }
 
     private IngressRefusal? Account(ConnectRequest request, string name, MqttAccount account)
     {

@@ -15,8 +15,9 @@ public interface IIngressPolicy
     IngressRefusal? AuthorizeSubscribe(string clientId, string topicFilter);
 }
 
-/// <summary>What a client presents when it connects.</summary>
-public sealed record ConnectRequest(string ClientId, string? UserName, ReadOnlyMemory<byte> Password, string? RemoteAddress);
+/// <summary>What a client presents when it connects; a client certificate only when TLS accepted it as trusted.</summary>
+public sealed record ConnectRequest(string ClientId, string? UserName, ReadOnlyMemory<byte> Password, string? RemoteAddress,
+    System.Security.Cryptography.X509Certificates.X509Certificate2? ClientCertificate = null);
 
 /// <summary>Why the policy said no; <see cref="Reason"/> becomes the MQTT 5 reason string.</summary>
 public sealed record IngressRefusal(IngressRefusalKind Kind, string Reason);

@@ -2,7 +2,9 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using IotAi.Gateway.Identity;
 using IotAi.Grains;
+using IotAi.Inference;
 using IotAi.Protocol;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -22,6 +24,8 @@ namespace IotAi.Gateway.Mqtt;
 /// </summary>
 public sealed partial class MqttIngress(
     IOptions<MqttIngressOptions> options,
+    IOptions<MqttTlsOptions> tls,
+    IOptions<ModelHostOptions> models,
     IGrainFactory grains,
     IIngressPolicy policy,
     ModelChunkServer chunks,
@@ -42,14 +46,19 @@ public sealed partial class MqttIngress(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var serverOptions = new MqttServerOptionsBuilder()
+        var builder = new MqttServerOptionsBuilder()
             .WithDefaultEndpoint()
             .WithDefaultEndpointBoundIPAddress(IPAddress.Parse(_options.BindAddress))
             .WithDefaultEndpointBoundIPV6Address(IPAddress.None)
             .WithDefaultEndpointPort(_options.Port)
             .WithMaxPendingMessagesPerClient(_options.MaxPendingMessagesPerClient)
-            .WithPersistentSessions()
-            .Build();
+            .WithPersistentSessions();
+        if (tls.Value.Enabled)
+        {
+            MqttTlsEndpoint.Configure(builder, tls.Value, models.Value.KeysDirectory, IPAddress.Parse(_options.BindAddress), logger);
+        }
+
+        var serverOptions = builder.Build();
         _server = new MqttServerFactory().CreateMqttServer(serverOptions);
         _downlink = new MqttDownlink(PublishAsync, DisconnectAsync);
         _downlinkReference = grains.CreateObjectReference<IDeviceDownlink>(_downlink);
@@ -87,7 +96,7 @@ public sealed partial class MqttIngress(
             e.AssignedClientIdentifier = $"anonymous~{Guid.NewGuid():N}";
         }
 
-        var refusal = await policy.AuthorizeConnectAsync(new ConnectRequest(e.ClientId, e.UserName, e.RawPassword, e.RemoteEndPoint?.ToString()));
+        var refusal = await policy.AuthorizeConnectAsync(new ConnectRequest(e.ClientId, e.UserName, e.RawPassword, e.RemoteEndPoint?.ToString(), e.ClientCertificate));
         if (refusal is not null)
         {
             e.ReasonCode = ReasonCodes.ForConnect(refusal.Kind);

@@ -58,7 +58,7 @@ internal sealed class SiloProcess : IAsyncDisposable
             $"--Cluster:SiloPort={FreePort()}", $"--Cluster:GatewayPort={FreePort()}",
             $"--Gateway:DataDirectory={data.FullName}", "--Logging:LogLevel:Default=Warning",
             // Devices connect without enrolling, as they do to the Mosquitto baseline; a secret is checked once per connection anyway.
-            "--Mqtt:Authentication:Mode=None", .. settings])
+            "--Mqtt:Authentication:Mode=None", "--Mqtt:Tls:Enabled=false", .. settings])
         {
             start.ArgumentList.Add(argument);
         }
