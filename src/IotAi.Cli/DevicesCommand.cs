@@ -11,44 +11,49 @@ internal static class DevicesCommand
 
     public static Command Create()
     {
-        var url = new Option<string>("--url") { Description = "A silo's HTTP address", DefaultValueFactory = _ => "http://localhost:8080" };
+        var silo = new SiloConnection();
         var device = new Argument<string>("device") { Description = "The device id" };
 
-        var show = new Command("show", "Show a device's twin") { device, url };
+        var show = new Command("show", "Show a device's twin") { device };
         show.SetAction(async (parse, ct) =>
         {
-            using var http = Client(parse, url);
+            using var http = silo.Connect(parse);
             var response = await http.GetAsync(Path(parse, device), ct);
             return await PrintAsync(response, ct);
         });
 
         var model = new Option<string>("--model") { Description = "The model's name", Required = true };
         var version = new Option<string>("--version") { Description = "The version to offer", Required = true };
-        var offer = new Command("offer", "Offer a registered model version to a device over the air") { device, model, version, url };
+        var offer = new Command("offer", "Offer a registered model version to a device over the air") { device, model, version };
         offer.SetAction(async (parse, ct) =>
         {
-            using var http = Client(parse, url);
+            using var http = silo.Connect(parse);
             var response = await http.PostAsJsonAsync($"{Path(parse, device)}/models/offer", new { name = parse.GetValue(model), version = parse.GetValue(version) }, ct);
             return await PrintAsync(response, ct);
         });
 
         var properties = new Argument<string[]>("properties") { Description = "name=value pairs", Arity = ArgumentArity.OneOrMore };
-        var desire = new Command("desire", "Set desired properties on a device's twin; the device gets them at once or when it returns") { device, properties, url };
+        var desire = new Command("desire", "Set desired properties on a device's twin; the device gets them at once or when it returns") { device, properties };
         desire.SetAction(async (parse, ct) =>
         {
-            using var http = Client(parse, url);
+            using var http = silo.Connect(parse);
             var response = await http.PatchAsJsonAsync($"{Path(parse, device)}/desired", Pairs(parse.GetValue(properties)!), ct);
             return await PrintAsync(response, ct);
         });
 
         var tagPairs = new Argument<string[]>("tags") { Description = "name=value pairs; they replace the device's tags", Arity = ArgumentArity.ZeroOrMore };
-        var tag = new Command("tag", "Set the tags rollouts target a device by") { device, tagPairs, url };
+        var tag = new Command("tag", "Set the tags rollouts target a device by") { device, tagPairs };
         tag.SetAction(async (parse, ct) =>
         {
-            using var http = Client(parse, url);
+            using var http = silo.Connect(parse);
             var response = await http.PutAsJsonAsync($"{Path(parse, device)}/tags", Pairs(parse.GetValue(tagPairs) ?? []), ct);
             return await PrintAsync(response, ct);
         });
+
+        foreach (var command in new[] { show, offer, desire, tag })
+        {
+            silo.AddTo(command);
+        }
 
         return new Command("devices", "Read and change device twins through a silo") { show, offer, desire, tag };
     }
@@ -60,8 +65,6 @@ internal static class DevicesCommand
             ? throw new ArgumentException("Give each property as name=value.")
             : split.ToDictionary(p => p[0], p => p[1]);
     }
-
-    private static HttpClient Client(ParseResult parse, Option<string> url) => new() { BaseAddress = new Uri(parse.GetValue(url)!) };
 
     private static string Path(ParseResult parse, Argument<string> device) => $"/api/devices/{Uri.EscapeDataString(parse.GetValue(device)!)}";
 
@@ -76,7 +79,7 @@ internal static class DevicesCommand
 
         if (!response.IsSuccessStatusCode)
         {
-            Console.Error.WriteLine($"iotai: the silo answered {(int)response.StatusCode} {response.ReasonPhrase}");
+            Console.Error.WriteLine($"iotai: the silo answered {(int)response.StatusCode} {response.ReasonPhrase}{SiloReplies.Hint(response)}");
             return 1;
         }
 
