@@ -1,8 +1,10 @@
 using IotAi.Gateway.Hosting;
+using IotAi.Gateway.Security;
 using Microsoft.AspNetCore.Builder;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddIotAiSilo();
 var app = builder.Build();
+app.UseIotAiApiSecurity();
 app.MapIotAiEndpoints();
 await app.RunAsync();

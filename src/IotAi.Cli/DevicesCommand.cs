@@ -12,71 +12,71 @@ internal static class DevicesCommand
 
     public static Command Create()
     {
-        var url = new Option<string>("--url") { Description = "A silo's HTTP address", DefaultValueFactory = _ => "http://localhost:8080" };
+        var silo = new SiloConnection();
         var device = new Argument<string>("device") { Description = "The device id" };
 
-        var show = new Command("show", "Show a device's twin") { device, url };
+        var show = new Command("show", "Show a device's twin") { device };
         show.SetAction(async (parse, ct) =>
         {
-            using var http = Client(parse, url);
+            using var http = silo.Connect(parse);
             var response = await http.GetAsync(Path(parse, device), ct);
             return await PrintAsync(response, ct);
         });
 
         var model = new Option<string>("--model") { Description = "The model's name", Required = true };
         var version = new Option<string>("--version") { Description = "The version to offer", Required = true };
-        var offer = new Command("offer", "Offer a registered model version to a device over the air") { device, model, version, url };
+        var offer = new Command("offer", "Offer a registered model version to a device over the air") { device, model, version };
         offer.SetAction(async (parse, ct) =>
         {
-            using var http = Client(parse, url);
+            using var http = silo.Connect(parse);
             var response = await http.PostAsJsonAsync($"{Path(parse, device)}/models/offer", new { name = parse.GetValue(model), version = parse.GetValue(version) }, ct);
             return await PrintAsync(response, ct);
         });
 
         var properties = new Argument<string[]>("properties") { Description = "name=value pairs", Arity = ArgumentArity.OneOrMore };
-        var desire = new Command("desire", "Set desired properties on a device's twin; the device gets them at once or when it returns") { device, properties, url };
+        var desire = new Command("desire", "Set desired properties on a device's twin; the device gets them at once or when it returns") { device, properties };
         desire.SetAction(async (parse, ct) =>
         {
-            using var http = Client(parse, url);
+            using var http = silo.Connect(parse);
             var response = await http.PatchAsJsonAsync($"{Path(parse, device)}/desired", Pairs(parse.GetValue(properties)!), ct);
             return await PrintAsync(response, ct);
         });
 
         var tagPairs = new Argument<string[]>("tags") { Description = "name=value pairs; they replace the device's tags", Arity = ArgumentArity.ZeroOrMore };
-        var tag = new Command("tag", "Set the tags rollouts target a device by") { device, tagPairs, url };
+        var tag = new Command("tag", "Set the tags rollouts target a device by") { device, tagPairs };
         tag.SetAction(async (parse, ct) =>
         {
-            using var http = Client(parse, url);
+            using var http = silo.Connect(parse);
             var response = await http.PutAsJsonAsync($"{Path(parse, device)}/tags", Pairs(parse.GetValue(tagPairs) ?? []), ct);
             return await PrintAsync(response, ct);
         });
 
-        var enrol = new Command("enrol", "Enrol a device: prints the secret it connects with (user name: its id), shown this once") { device, url };
+        var enrol = new Command("enrol", "Enrol a device: prints the secret it connects with (user name: its id), shown this once") { device };
         enrol.SetAction(async (parse, ct) =>
         {
-            using var http = Client(parse, url);
+            using var http = silo.Connect(parse);
             return await PrintAsync(await http.PostAsync($"{Path(parse, device)}/credentials", null, ct), ct);
         });
 
         var grace = new Option<int>("--grace") { Description = "Seconds the old secret stays good, so the device can move over without a gap", DefaultValueFactory = _ => 0 };
-        var rotate = new Command("rotate", "Give an enrolled device a new secret; prints it, shown this once") { device, grace, url };
+        var rotate = new Command("rotate", "Give an enrolled device a new secret; prints it, shown this once") { device, grace };
         rotate.SetAction(async (parse, ct) =>
         {
-            using var http = Client(parse, url);
+            using var http = silo.Connect(parse);
             return await PrintAsync(await http.PostAsJsonAsync($"{Path(parse, device)}/credentials/rotate", new { graceSeconds = parse.GetValue(grace) }, ct), ct);
         });
 
-        var revoke = new Command("revoke", "Revoke a device: it is disconnected and refused until enrolled again") { device, url };
+        var revoke = new Command("revoke", "Revoke a device: it is disconnected and refused until enrolled again") { device };
         revoke.SetAction(async (parse, ct) =>
         {
-            using var http = Client(parse, url);
+            using var http = silo.Connect(parse);
             return await PrintAsync(await http.DeleteAsync($"{Path(parse, device)}/credentials", ct), ct);
         });
 
-        var credentials = new Command("credentials", "Show where a device's credential stands (never its secret)") { device, url };
+        var credentials = new Command("credentials", "Show where a device's credential stands (never its secret)") { device };
         credentials.SetAction(async (parse, ct) =>
         {
-            using var http = Client(parse, url);
+            using var http = silo.Connect(parse);
             return await PrintAsync(await http.GetAsync($"{Path(parse, device)}/credentials", ct), ct);
         });
 
@@ -93,6 +93,11 @@ internal static class DevicesCommand
             return 0;
         });
 
+        foreach (var command in new[] { show, offer, desire, tag, enrol, rotate, revoke, credentials })
+        {
+            silo.AddTo(command);
+        }
+
         return new Command("devices", "Read and change device twins, and enrol, rotate and revoke devices, through a silo")
         {
             show, offer, desire, tag, enrol, rotate, revoke, credentials, hash,
@@ -107,8 +112,6 @@ internal static class DevicesCommand
             : split.ToDictionary(p => p[0], p => p[1]);
     }
 
-    private static HttpClient Client(ParseResult parse, Option<string> url) => new() { BaseAddress = new Uri(parse.GetValue(url)!) };
-
     private static string Path(ParseResult parse, Argument<string> device) => $"/api/devices/{Uri.EscapeDataString(parse.GetValue(device)!)}";
 
     private static async Task<int> PrintAsync(HttpResponseMessage response, CancellationToken cancellationToken)
@@ -122,7 +125,7 @@ internal static class DevicesCommand
 
         if (!response.IsSuccessStatusCode)
         {
-            Console.Error.WriteLine($"iotai: the silo answered {(int)response.StatusCode} {response.ReasonPhrase}");
+            Console.Error.WriteLine($"iotai: the silo answered {(int)response.StatusCode} {response.ReasonPhrase}{SiloReplies.Hint(response)}");
             return 1;
         }
 

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -8,9 +9,12 @@ using Spectre.Console;
 namespace IotAi.Cli;
 
 /// <summary><c>iotai models … --url</c>: the same registry operations through a silo's model API, uploads with a progress bar.</summary>
-internal sealed class ModelsApi(string url) : IDisposable
+internal sealed class ModelsApi(HttpClient http) : IDisposable
 {
-    private readonly HttpClient _http = new() { BaseAddress = new Uri(url), Timeout = Timeout.InfiniteTimeSpan };
+    private readonly HttpClient _http = http;
+
+    /// <summary>A client for the silo of <paramref name="silo"/>'s <c>--url</c>, without a timeout, since uploads of large models take their time.</summary>
+    public static ModelsApi Connect(SiloConnection silo, ParseResult parse) => new(silo.Connect(parse, timeout: Timeout.InfiniteTimeSpan));
 
     /// <summary>Uploads a package to <c>/api/models</c>, or an ONNX file to <c>/api/models/onnx?…</c> for the silo to sign.</summary>
     public async Task<ModelSummary> ImportAsync(FileInfo file, string? onnxQuery, CancellationToken cancellationToken)

@@ -73,14 +73,14 @@ internal static class ModelsCommand
         var scores = new Option<string?>("--scores-output") { Description = "ONNX only: the output with per-label probabilities (default: found by shape)" };
         var command = new Command("import", "Import a signed package, or sign and import an ONNX model")
         {
-            file, name, version, kind, labels, features, image, input, scores, access.Data, access.Key, access.Url,
+            file, name, version, kind, labels, features, image, input, scores, access.Data, access.Key, access.Url, access.ApiKey,
         };
         command.SetAction(async (parse, ct) =>
         {
             var path = parse.GetValue(file)!;
-            if (parse.GetValue(access.Url) is { } url)
+            if (parse.GetValue(access.Url) is not null)
             {
-                using var api = new ModelsApi(url);
+                using var api = ModelsApi.Connect(access.Silo, parse);
                 var query = path.Extension == ModelPackage.Extension ? null : string.Join('&', new (string Key, string? Value)[]
                 {
                     ("name", parse.GetValue(name)), ("version", parse.GetValue(version)), ("kind", parse.GetValue(kind)?.ToString()),
@@ -126,13 +126,13 @@ internal static class ModelsCommand
 
     private static Command List(RegistryAccess access)
     {
-        var command = new Command("list", "List every registered version") { access.Data, access.Key, access.Url };
+        var command = new Command("list", "List every registered version") { access.Data, access.Key, access.Url, access.ApiKey };
         command.SetAction(async (parse, ct) =>
         {
             IReadOnlyList<ModelSummary> models;
-            if (parse.GetValue(access.Url) is { } url)
+            if (parse.GetValue(access.Url) is not null)
             {
-                using var api = new ModelsApi(url);
+                using var api = ModelsApi.Connect(access.Silo, parse);
                 models = await api.ListAsync(ct);
             }
             else
@@ -160,12 +160,12 @@ internal static class ModelsCommand
     private static Command Inspect(RegistryAccess access)
     {
         var (name, version) = NameAndVersion();
-        var command = new Command("inspect", "Show a version's manifest, signature and state") { name, version, access.Data, access.Key, access.Url };
+        var command = new Command("inspect", "Show a version's manifest, signature and state") { name, version, access.Data, access.Key, access.Url, access.ApiKey };
         command.SetAction(async (parse, ct) =>
         {
-            if (parse.GetValue(access.Url) is { } url)
+            if (parse.GetValue(access.Url) is not null)
             {
-                using var api = new ModelsApi(url);
+                using var api = ModelsApi.Connect(access.Silo, parse);
                 Console.WriteLine(await api.InspectAsync(parse.GetValue(name)!, parse.GetValue(version)!, ct));
                 return 0;
             }
@@ -204,13 +204,13 @@ internal static class ModelsCommand
     private static Command Change(string verb, string description, RegistryAccess access, Func<ModelRegistry, string, string, RegisteredModel?> change)
     {
         var (name, version) = NameAndVersion();
-        var command = new Command(verb, description) { name, version, access.Data, access.Key, access.Url };
+        var command = new Command(verb, description) { name, version, access.Data, access.Key, access.Url, access.ApiKey };
         command.SetAction(async (parse, ct) =>
         {
             string? state;
-            if (parse.GetValue(access.Url) is { } url)
+            if (parse.GetValue(access.Url) is not null)
             {
-                using var api = new ModelsApi(url);
+                using var api = ModelsApi.Connect(access.Silo, parse);
                 state = await api.ChangeAsync(verb, parse.GetValue(name)!, parse.GetValue(version)!, ct);
             }
             else

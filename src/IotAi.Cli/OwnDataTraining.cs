@@ -26,19 +26,26 @@ internal sealed class OwnDataTraining(Option<string?> url, Option<double> holdou
     };
     private readonly Option<DirectoryInfo> _data = new("--data")
     {
-        Description = "With --url and no --key: the silo's data directory, whose key signs the model",
+        Description = "The silo's data directory: with --url and no --key, its key signs the model; for a silo on this machine, its admin API key is used when no --api-key is given",
         DefaultValueFactory = _ => new DirectoryInfo(new GatewayOptions().DataDirectory),
     };
     private readonly Option<string> _labelColumn = new("--label-column") { Description = "--from-csv: the column that holds the labels", DefaultValueFactory = _ => CsvDataset.DefaultLabelColumn };
     private readonly Option<string> _imageSize = new("--image-size") { Description = "--from-folder: the WIDTHxHEIGHT every image is resized to", DefaultValueFactory = _ => "32x32" };
     private readonly Option<string> _channels = new Option<string>("--channels") { Description = "--from-folder: gray or rgb", DefaultValueFactory = _ => "gray" }.AcceptOnlyFromAmong("gray", "rgb");
 
+    private SiloConnection? _silo;
+
+    /// <summary>The silo at <c>--url</c>, where <c>--model</c> retrains and a new model is uploaded, called with <c>--api-key</c> or the admin key of <c>--data</c>.</summary>
+    public SiloConnection Silo => _silo ??= new SiloConnection(url, _data);
+
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _folder, _csv, _name, _version, _out, _key, _data, _labelColumn, _imageSize, _channels })
+        foreach (var option in new Option[] { _folder, _csv, _name, _version, _out, _key, _labelColumn, _imageSize, _channels })
         {
             command.Options.Add(option);
         }
+
+        Silo.AddTo(command);
     }
 
     public bool IsChosen(ParseResult parse) => parse.GetResult(_folder) is not null || parse.GetResult(_csv) is not null;
@@ -69,7 +76,7 @@ internal sealed class OwnDataTraining(Option<string?> url, Option<double> holdou
 
         if (Given(model))
         {
-            Refuse([_name, _version, _out, _key, _data, _labelColumn, _imageSize, _channels], "goes with --from-folder or --from-csv, not with --model");
+            Refuse([_name, _version, _out, _key, _labelColumn, _imageSize, _channels], "goes with --from-folder or --from-csv, not with --model");
             return;
         }
 
@@ -128,7 +135,7 @@ internal sealed class OwnDataTraining(Option<string?> url, Option<double> holdou
 
             if (parse.GetValue(url) is { } silo)
             {
-                using var api = new ModelsApi(silo);
+                using var api = ModelsApi.Connect(Silo, parse);
                 var uploaded = await api.ImportAsync(file, null, ct);
                 AnsiConsole.MarkupLineInterpolated($"Uploaded [green]{uploaded.Name}[/] {uploaded.Version} to {silo} ({uploaded.State}), signed by {uploaded.SignedBy}");
             }

@@ -15,7 +15,7 @@ internal static class RolloutsCommand
 
     public static Command Create()
     {
-        var url = new Option<string>("--url") { Description = "A silo's HTTP address", DefaultValueFactory = _ => "http://localhost:8080" };
+        var silo = new SiloConnection();
         var id = new Argument<string>("id") { Description = "The rollout's id" };
 
         var model = new Option<string>("--model") { Description = "The model's name", Required = true };
@@ -35,7 +35,7 @@ internal static class RolloutsCommand
         var noQuality = new Option<bool>("--no-quality-gates") { Description = "Judge stages on activation and failures alone" };
         var start = new Command("start", "Start a staged rollout of a model version")
         {
-            model, version, devices, tags, percent, stages, concurrency, qualitySamples, noQuality, rolloutId, watch, url,
+            model, version, devices, tags, percent, stages, concurrency, qualitySamples, noQuality, rolloutId, watch,
         };
         start.SetAction(async (parse, ct) =>
         {
@@ -58,7 +58,7 @@ internal static class RolloutsCommand
                     Quality = parse.GetValue(noQuality) ? null : QualityGates.Default with { MinSamples = parse.GetValue(qualitySamples) },
                 },
             };
-            using var http = Client(parse, url);
+            using var http = silo.Connect(parse);
             var response = await http.PostAsJsonAsync("/api/rollouts", request, ct);
             var status = await ReadAsync(response, ct);
             if (status is not { } started)
@@ -71,10 +71,10 @@ internal static class RolloutsCommand
             return parse.GetValue(watch) ? await WatchAsync(http, startedId, ct) : 0;
         });
 
-        var statusCommand = new Command("status", "Show a rollout's stage, device counts and gate values") { id, watch, url };
+        var statusCommand = new Command("status", "Show a rollout's stage, device counts and gate values") { id, watch };
         statusCommand.SetAction(async (parse, ct) =>
         {
-            using var http = Client(parse, url);
+            using var http = silo.Connect(parse);
             if (parse.GetValue(watch))
             {
                 return await WatchAsync(http, parse.GetValue(id)!, ct);
@@ -89,18 +89,22 @@ internal static class RolloutsCommand
             return status is null ? 1 : 0;
         });
 
-        return new Command("rollouts", "Staged model rollouts through a silo")
+        var rollouts = new Command("rollouts", "Staged model rollouts through a silo")
         {
-            start, statusCommand, Change("pause", id, url), Change("resume", id, url), Change("abort", id, url),
+            start, statusCommand, Change("pause", id, silo), Change("resume", id, silo), Change("abort", id, silo),
         };
+        silo.AddTo(start);
+        silo.AddTo(statusCommand);
+        return rollouts;
     }
 
-    private static Command Change(string verb, Argument<string> id, Option<string> url)
+    private static Command Change(string verb, Argument<string> id, SiloConnection silo)
     {
-        var command = new Command(verb, $"{char.ToUpperInvariant(verb[0])}{verb[1..]} a rollout") { id, url };
+        var command = new Command(verb, $"{char.ToUpperInvariant(verb[0])}{verb[1..]} a rollout") { id };
+        silo.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
-            using var http = Client(parse, url);
+            using var http = silo.Connect(parse);
             var status = await ReadAsync(await http.PostAsync($"/api/rollouts/{Uri.EscapeDataString(parse.GetValue(id)!)}/{verb}", null, ct), ct);
             if (status is { } s)
             {
@@ -157,16 +161,13 @@ internal static class RolloutsCommand
         return 0;
     }
 
-    private static HttpClient Client(ParseResult parse, Option<string> url) => new() { BaseAddress = new Uri(parse.GetValue(url)!) };
-
     private static async Task<JsonElement?> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
         using var json = JsonDocument.Parse(body.Length > 0 ? body : "{}");
         if (!response.IsSuccessStatusCode)
         {
-            var error = json.RootElement.TryGetProperty("error", out var e) ? e.GetString() : response.ReasonPhrase;
-            Console.Error.WriteLine($"iotai: {error}");
+            Console.Error.WriteLine($"iotai: {SiloReplies.Reason(json.RootElement) ?? response.ReasonPhrase}{SiloReplies.Hint(response)}");
             return null;
         }
 

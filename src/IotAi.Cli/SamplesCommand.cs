@@ -11,14 +11,15 @@ internal static class SamplesCommand
 {
     public static Command Create()
     {
-        var url = new Option<string>("--url") { Description = "A silo's HTTP address", DefaultValueFactory = _ => "http://localhost:8080" };
+        var silo = new SiloConnection();
         var model = new Option<string>("--model") { Description = "The model whose samples to list", Required = true };
         var unlabelled = new Option<bool>("--unlabelled") { Description = "Only samples nobody has labelled yet" };
         var limit = new Option<int>("--limit") { Description = "At most this many, newest first", DefaultValueFactory = _ => 50 };
-        var list = new Command("list", "List kept samples: why each was kept, what the model said, its label") { model, unlabelled, limit, url };
+        var list = new Command("list", "List kept samples: why each was kept, what the model said, its label") { model, unlabelled, limit };
+        silo.AddTo(list);
         list.SetAction(async (parse, ct) =>
         {
-            using var http = new HttpClient { BaseAddress = new Uri(parse.GetValue(url)!) };
+            using var http = silo.Connect(parse);
             var filter = parse.GetValue(unlabelled) ? "&labelled=false" : "";
             var samples = await SiloReplies.ReadAsync<JsonElement[]>(await http.GetAsync($"/api/samples?model={Uri.EscapeDataString(parse.GetValue(model)!)}{filter}&limit={parse.GetValue(limit)}", ct), ct);
             var table = new Table().AddColumns("id", "kept", "why", "answer", "confidence", "device said", "label");
@@ -42,10 +43,11 @@ internal static class SamplesCommand
 
         var id = new Argument<string>("id") { Description = "The sample's id (device id, a dot, sequence number)" };
         var labelValue = new Argument<string>("label") { Description = "The true label, one of the model's" };
-        var label = new Command("label", "Label a kept sample; the label is recorded as an operator's") { id, labelValue, url };
+        var label = new Command("label", "Label a kept sample; the label is recorded as an operator's") { id, labelValue };
+        silo.AddTo(label);
         label.SetAction(async (parse, ct) =>
         {
-            using var http = new HttpClient { BaseAddress = new Uri(parse.GetValue(url)!) };
+            using var http = silo.Connect(parse);
             var sample = await SiloReplies.ReadAsync<JsonElement>(await http.PostAsJsonAsync($"/api/samples/{Uri.EscapeDataString(parse.GetValue(id)!)}/label", new { label = parse.GetValue(labelValue) }, ct), ct);
             AnsiConsole.MarkupLineInterpolated($"{sample.GetProperty("id").GetString()}: [green]{parse.GetValue(labelValue)}[/]");
             return 0;

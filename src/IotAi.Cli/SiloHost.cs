@@ -1,5 +1,6 @@
 using System.Globalization;
 using IotAi.Gateway.Hosting;
+using IotAi.Gateway.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
@@ -34,6 +35,7 @@ internal static class SiloHost
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.AddIotAiSilo();
         var app = builder.Build();
+        app.UseIotAiApiSecurity();
         app.MapIotAiEndpoints();
         return app;
     }

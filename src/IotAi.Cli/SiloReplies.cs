@@ -29,12 +29,23 @@ internal static class SiloReplies
         try
         {
             using var json = JsonDocument.Parse(body);
-            reason = json.RootElement.TryGetProperty("error", out var error) ? error.GetString() : null;
+            reason = Reason(json.RootElement);
         }
         catch (JsonException)
         {
         }
 
-        throw new InvalidOperationException($"the silo answered {(int)response.StatusCode} {response.ReasonPhrase}: {reason ?? body}");
+        throw new InvalidOperationException($"the silo answered {(int)response.StatusCode} {response.ReasonPhrase}: {reason ?? body}{Hint(response)}");
     }
+
+    /// <summary>What to do about a 401: say which key to call with.</summary>
+    public static string Hint(HttpResponseMessage response) =>
+        response?.StatusCode == System.Net.HttpStatusCode.Unauthorized ? $" (give --api-key, or set {SiloConnection.ApiKeyVariable})" : "";
+
+    /// <summary>Why the silo refused: its API's <c>error</c>, or the <c>detail</c> of a problem answer (a refusal for want of a key or role).</summary>
+    public static string? Reason(JsonElement body) =>
+        body.ValueKind != JsonValueKind.Object ? null
+        : body.TryGetProperty("error", out var error) ? error.GetString()
+        : body.TryGetProperty("detail", out var detail) ? detail.GetString()
+        : null;
 }

@@ -13,8 +13,10 @@ internal static class SimulateCommand
         var port = new Option<int>("--port") { Description = "The gateway's MQTT port", DefaultValueFactory = _ => 1883 };
         var seconds = new Option<double?>("--duration") { Description = "Stop after this many seconds (default: until Ctrl+C)" };
         var report = new Option<FileInfo?>("--report") { Description = "Also write the final figures as JSON to this file" };
-        var enrol = new Option<string?>("--enrol-url") { Description = "Enrol the devices first through this silo's HTTP API (e.g. http://localhost:8080), for a gateway that authenticates devices" };
+        var enrol = new Option<bool>("--enrol") { Description = "Enrol the devices first through the silo's HTTP API (--url, --api-key), for a gateway that authenticates devices" };
+        var silo = new SiloConnection();
         var command = new Command("simulate", "Run a simulated fleet against a gateway and show throughput, latency and accuracy") { host, port, seconds, report, enrol };
+        silo.AddTo(command);
         foreach (var option in fleetOptions.All)
         {
             command.Options.Add(option);
@@ -24,10 +26,10 @@ internal static class SimulateCommand
         {
             var options = fleetOptions.Read(parse, parse.GetValue(host)!, parse.GetValue(port));
             options.Duration = parse.GetValue(seconds) is double s ? TimeSpan.FromSeconds(s) : null;
-            if (parse.GetValue(enrol) is { } url)
+            if (parse.GetValue(enrol))
             {
-                using var silo = new HttpClient { BaseAddress = new Uri(url) };
-                await FleetEnrolment.EnrolAsync(silo, options, cancellationToken);
+                using var http = silo.Connect(parse);
+                await FleetEnrolment.EnrolAsync(http, options, cancellationToken);
             }
 
             await using var fleet = new Fleet(options);

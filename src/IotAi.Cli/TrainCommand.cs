@@ -13,14 +13,13 @@ namespace IotAi.Cli;
 /// </summary>
 internal static class TrainCommand
 {
-    private const string DefaultUrl = "http://localhost:8080";
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(500);
 
     public static Command Create()
     {
         var url = new Option<string?>("--url")
         {
-            Description = $"A silo's HTTP address: where --model retrains (default {DefaultUrl}), or where a model trained from your own data is uploaded",
+            Description = $"A silo's HTTP address: where --model retrains (default {SiloConnection.DefaultUrl}), or where a model trained from your own data is uploaded",
         };
         var model = new Option<string?>("--model") { Description = "Retrain this model in a silo on its kept, labelled samples" };
         var improvement = new Option<double>("--min-improvement") { Description = "--model: how much the candidate's holdout accuracy must beat the active version's", DefaultValueFactory = _ => 0.01 };
@@ -29,11 +28,11 @@ internal static class TrainCommand
         var own = new OwnDataTraining(url, holdout);
         var command = new Command("train", "Retrain a model in a silo on its labelled samples (--model), or train a new model from your own folder of images or CSV")
         {
-            model, improvement, holdout, noRollout, url,
+            model, improvement, holdout, noRollout,
         };
         own.AddTo(command);
         command.Validators.Add(result => own.Validate(result, model, [improvement, noRollout]));
-        command.SetAction((parse, ct) => own.IsChosen(parse) ? own.RunAsync(parse, ct) : RetrainInSiloAsync(parse.GetValue(url) ?? DefaultUrl, new
+        command.SetAction((parse, ct) => own.IsChosen(parse) ? own.RunAsync(parse, ct) : RetrainInSiloAsync(own.Silo.Connect(parse), new
         {
             model = parse.GetValue(model),
             minImprovement = parse.GetValue(improvement),
@@ -43,9 +42,9 @@ internal static class TrainCommand
         return command;
     }
 
-    private static async Task<int> RetrainInSiloAsync(string url, object request, CancellationToken ct)
+    private static async Task<int> RetrainInSiloAsync(HttpClient silo, object request, CancellationToken ct)
     {
-        using var http = new HttpClient { BaseAddress = new Uri(url) };
+        using var http = silo;
         var started = await http.PostAsJsonAsync("/api/training", request, ct);
         var status = await SiloReplies.ReadAsync<JsonElement>(started, ct);
         var runId = status.GetProperty("runId").GetString()!;

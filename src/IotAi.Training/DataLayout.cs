@@ -20,5 +20,8 @@ public sealed record DataLayout(string Root)
     /// <summary>One JSON outcome per training run, so a run in another process reports back through the volume.</summary>
     public string TrainingRuns => Under("training");
 
+    /// <summary>The management API's audit log, one JSON-lines file per day.</summary>
+    public string Audit => Under("audit");
+
     private string Under(string folder) => Path.GetFullPath(Path.Combine(Root, folder));
 }

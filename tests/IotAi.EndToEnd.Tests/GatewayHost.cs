@@ -1,4 +1,5 @@
 using IotAi.Gateway.Hosting;
+using IotAi.Gateway.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,23 +13,41 @@ internal sealed class GatewayHost : IAsyncDisposable
 {
     private readonly IHost _host;
 
-    private GatewayHost(IHost host, int mqttPort, int httpPort)
+    private GatewayHost(IHost host, int mqttPort, int httpPort, string adminKey)
     {
         _host = host;
         MqttPort = mqttPort;
-        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
+        BaseAddress = new Uri($"http://127.0.0.1:{httpPort}");
+        Http = Connect(adminKey);
     }
 
     public int MqttPort { get; }
 
-    /// <summary>A client for the silo's HTTP endpoints.</summary>
+    public Uri BaseAddress { get; }
+
+    /// <summary>A client for the silo's HTTP endpoints, as an admin.</summary>
     public HttpClient Http { get; }
 
     public IGrainFactory Grains => _host.Services.GetRequiredService<IGrainFactory>();
 
     public IServiceProvider Services => _host.Services;
 
-    public static async Task<GatewayHost> StartAsync(string dataDirectory, IReadOnlyDictionary<string, string?>? settings = null)
+    /// <summary>A client that calls with <paramref name="apiKey"/> as its bearer token, or with no credentials.</summary>
+    public HttpClient Connect(string? apiKey)
+    {
+        var http = new HttpClient { BaseAddress = BaseAddress };
+        if (apiKey is not null)
+        {
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
+        }
+
+        return http;
+    }
+
+    /// <param name="adminKey">The key of an admin that <paramref name="settings"/> configure; without one, <see cref="Http"/> uses the admin key the silo generates.</param>
+    /// <param name="logs">Also receives every log entry, from <see cref="LogLevel.Information"/> up.</param>
+    public static async Task<GatewayHost> StartAsync(
+        string dataDirectory, IReadOnlyDictionary<string, string?>? settings = null, string? adminKey = null, ILoggerProvider? logs = null)
     {
         var mqttPort = FreePort.Next();
         var httpPort = FreePort.Next();
@@ -53,12 +72,19 @@ internal sealed class GatewayHost : IAsyncDisposable
             ["Learning:Training:CheckInterval"] = "1.00:00:00",
         });
         builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.SetMinimumLevel(logs is null ? LogLevel.Warning : LogLevel.Information);
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+        }
+
         builder.AddIotAiSilo();
         var host = builder.Build();
+        host.UseIotAiApiSecurity();
         host.MapIotAiEndpoints();
         await host.StartAsync();
-        return new GatewayHost(host, mqttPort, httpPort);
+        adminKey ??= await File.ReadAllTextAsync(Path.Combine(dataDirectory, "keys", ApiKeyStore.AdminKeyFileName));
+        return new GatewayHost(host, mqttPort, httpPort, adminKey.Trim());
     }
 
     public async ValueTask DisposeAsync()

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using IotAi.Gateway.Http;
 using IotAi.Gateway.Identity;
 using IotAi.Gateway.Mqtt;
+using IotAi.Gateway.Security;
 using IotAi.Gateway.Storage;
 using IotAi.Grains;
 using IotAi.Learning;
@@ -18,6 +19,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime.Hosting;
 using Orleans.Serialization;
@@ -36,8 +38,13 @@ public static class GatewayHostingExtensions
         ArgumentNullException.ThrowIfNull(builder);
         var gateway = Bind<GatewayOptions>(builder, GatewayOptions.SectionName);
         var cluster = Bind<ClusterOptions>(builder, ClusterOptions.SectionName);
+        var security = Bind<ApiSecurityOptions>(builder, ApiSecurityOptions.SectionName);
 
-        // Hosted services start in this order: models are on disk, then loaded, then the silo, then MQTT.
+        // Hosted services start in this order: API keys (the generated admin key is on disk before anything listens),
+        // models are on disk, then loaded, then the silo, then MQTT.
+        builder.Services.AddIotAiApiSecurity(gateway, security);
+        // Its in-memory key ring protects nothing (see AddIotAiApiSecurity), so its warning about unencrypted keys is noise.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         builder.Services.AddIotAiSiloServices(gateway);
         builder.UseOrleans(silo =>
         {
@@ -56,7 +63,11 @@ public static class GatewayHostingExtensions
         return builder;
     }
 
-    /// <summary>Maps the silo's HTTP endpoints: the Open Inference Protocol under <c>/v2</c>, the device, rollout, model, sample and training APIs under <c>/api</c>.</summary>
+    /// <summary>
+    /// Maps the silo's HTTP endpoints: the Open Inference Protocol under <c>/v2</c>, the device, rollout, model, sample,
+    /// training, key and audit APIs under <c>/api</c>, each behind the role it needs (<see cref="ApiPolicies"/>). Call
+    /// <see cref="ApiSecurityExtensions.UseIotAiApiSecurity"/> first, so calls are authenticated and audited.
+    /// </summary>
     public static IEndpointRouteBuilder MapIotAiEndpoints(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapOpenInferenceProtocol();
@@ -66,6 +77,8 @@ public static class GatewayHostingExtensions
         endpoints.MapModelApi();
         endpoints.MapSampleApi();
         endpoints.MapTrainingApi();
+        endpoints.MapKeyApi();
+        endpoints.MapAuditApi();
         return endpoints;
     }
 

@@ -1,4 +1,5 @@
 using IotAi.Gateway.Identity;
+using IotAi.Gateway.Security;
 using IotAi.Grains.Identity;
 using IotAi.Protocol;
 using Microsoft.AspNetCore.Builder;
@@ -15,7 +16,8 @@ public static class CredentialEndpoints
 {
     public static IEndpointRouteBuilder MapCredentialApi(this IEndpointRouteBuilder endpoints)
     {
-        var credentials = endpoints.MapGroup("/api/devices/{deviceId}/credentials");
+        // Who may connect as which device is an admin's decision, reading it included.
+        var credentials = endpoints.MapGroup("/api/devices/{deviceId}/credentials").RequireAuthorization(ApiPolicies.Admin);
         credentials.MapGet("/", static async (string deviceId, DeviceCredentials registry) =>
             !DeviceTopics.IsValidDeviceId(deviceId) ? Invalid(deviceId)
             : await registry.GetAsync(deviceId) is { } credential ? Results.Ok(View(deviceId, credential))

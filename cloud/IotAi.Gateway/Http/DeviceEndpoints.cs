@@ -1,6 +1,7 @@
 using IotAi.Grains;
 using IotAi.Models;
 using IotAi.Protocol;
+using IotAi.Gateway.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -9,14 +10,13 @@ namespace IotAi.Gateway.Http;
 
 /// <summary>
 /// The management API for devices: read a twin, set desired properties, offer a model. It reaches each
-/// device through its grain, wherever in the cluster that lives. Authentication and roles come in front
-/// of it as the security seam is filled.
+/// device through its grain, wherever in the cluster that lives. Reading needs a viewer, changing an operator.
 /// </summary>
 public static class DeviceEndpoints
 {
     public static IEndpointRouteBuilder MapDeviceApi(this IEndpointRouteBuilder endpoints)
     {
-        var devices = endpoints.MapGroup("/api/devices/{deviceId}");
+        var devices = endpoints.MapGroup("/api/devices/{deviceId}").RequireAuthorization(ApiPolicies.Viewer);
         devices.MapGet("/", static async (string deviceId, IGrainFactory grains) =>
             DeviceTopics.IsValidDeviceId(deviceId) ? Results.Ok(await grains.GetGrain<IDeviceGrain>(deviceId).GetTwinAsync()) : InvalidDevice(deviceId));
         devices.MapPatch("/desired", static async (string deviceId, Dictionary<string, string> desired, IGrainFactory grains) =>
@@ -28,7 +28,7 @@ public static class DeviceEndpoints
 
             await grains.GetGrain<IDeviceGrain>(deviceId).SetDesiredAsync(desired);
             return Results.NoContent();
-        });
+        }).RequireAuthorization(ApiPolicies.Operator);
         devices.MapPut("/tags", static async (string deviceId, Dictionary<string, string> tags, IGrainFactory grains) =>
         {
             if (!DeviceTopics.IsValidDeviceId(deviceId))
@@ -38,7 +38,7 @@ public static class DeviceEndpoints
 
             await grains.GetGrain<IDeviceGrain>(deviceId).SetTagsAsync(tags);
             return Results.NoContent();
-        });
+        }).RequireAuthorization(ApiPolicies.Operator);
         devices.MapPost("/models/offer", static async (string deviceId, ModelOfferRequest request, IGrainFactory grains, ModelRegistry registry) =>
         {
             if (!DeviceTopics.IsValidDeviceId(deviceId))
@@ -53,7 +53,7 @@ public static class DeviceEndpoints
 
             await grains.GetGrain<IDeviceGrain>(deviceId).OfferModelAsync(request.Name, request.Version);
             return Results.Accepted($"/api/devices/{deviceId}");
-        });
+        }).RequireAuthorization(ApiPolicies.Operator);
         return endpoints;
     }
 

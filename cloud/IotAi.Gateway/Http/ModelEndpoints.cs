@@ -1,6 +1,7 @@
 using IotAi.Inference;
 using IotAi.Models;
 using IotAi.Protocol;
+using IotAi.Gateway.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -11,7 +12,8 @@ namespace IotAi.Gateway.Http;
 /// <summary>
 /// The management API for the model registry: upload a signed package, or an ONNX model for the silo to sign
 /// with its own key; list, inspect, promote, deprecate and delete versions. Running silos pick up changes
-/// within <c>Models:RefreshInterval</c>.
+/// within <c>Models:RefreshInterval</c>. Reading needs a viewer, promoting and deprecating an operator, uploading
+/// and deleting an admin.
 /// </summary>
 public static class ModelEndpoints
 {
@@ -20,7 +22,7 @@ public static class ModelEndpoints
 
     public static IEndpointRouteBuilder MapModelApi(this IEndpointRouteBuilder endpoints)
     {
-        var models = endpoints.MapGroup("/api/models");
+        var models = endpoints.MapGroup("/api/models").RequireAuthorization(ApiPolicies.Viewer);
         models.MapGet("/", static (ModelRegistry registry) => registry.List().Select(ModelSummary.Of));
         models.MapGet("/{name}/versions/{version}", static (string name, string version, ModelRegistry registry) =>
             registry.TryFind(name, version) is { } model
@@ -31,19 +33,19 @@ public static class ModelEndpoints
             {
                 using var stream = new MemoryStream(bytes, writable: false);
                 return registry.Import(ModelPackage.Read(stream));
-            }));
+            })).RequireAuthorization(ApiPolicies.Admin);
         models.MapPost("/onnx", static async (HttpRequest request, ModelRegistry registry, ModelKeyring keys) =>
-            await ImportAsync(request, onnx => ModelImporter.Import(onnx, DescribeOnnx(request.Query), keys.Signer, registry)));
+            await ImportAsync(request, onnx => ModelImporter.Import(onnx, DescribeOnnx(request.Query), keys.Signer, registry))).RequireAuthorization(ApiPolicies.Admin);
         models.MapPost("/{name}/versions/{version}/promote", static (string name, string version, ModelRegistry registry) =>
-            Change(name, version, registry, () => registry.Promote(name, version)));
+            Change(name, version, registry, () => registry.Promote(name, version))).RequireAuthorization(ApiPolicies.Operator);
         models.MapPost("/{name}/versions/{version}/deprecate", static (string name, string version, ModelRegistry registry) =>
-            Change(name, version, registry, () => registry.Deprecate(name, version)));
+            Change(name, version, registry, () => registry.Deprecate(name, version))).RequireAuthorization(ApiPolicies.Operator);
         models.MapDelete("/{name}/versions/{version}", static (string name, string version, ModelRegistry registry) =>
             Change(name, version, registry, () =>
             {
                 registry.Delete(name, version);
                 return null;
-            }));
+            })).RequireAuthorization(ApiPolicies.Admin);
         return endpoints;
     }
 

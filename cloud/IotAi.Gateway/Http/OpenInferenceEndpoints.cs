@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text.Json;
 using IotAi.Inference;
 using IotAi.Models;
+using IotAi.Gateway.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -11,7 +12,7 @@ namespace IotAi.Gateway.Http;
 /// <summary>
 /// The Open Inference Protocol (v2 REST), as Triton and KServe serve it, so any OIP client or <c>curl</c> can
 /// use the cloud's models without MQTT. Inference runs on this silo's model host, the same sessions the
-/// device grains use.
+/// device grains use. Everything needs a viewer (inference too, which is not audited as a change) but the health probes, which stay anonymous.
 /// </summary>
 public static class OpenInferenceEndpoints
 {
@@ -19,18 +20,18 @@ public static class OpenInferenceEndpoints
 
     public static IEndpointRouteBuilder MapOpenInferenceProtocol(this IEndpointRouteBuilder endpoints)
     {
-        var v2 = endpoints.MapGroup("/v2");
+        var v2 = endpoints.MapGroup("/v2").RequireAuthorization(ApiPolicies.Viewer);
         v2.MapGet("/", static () => new OipServerMetadata("iotai", Version, []));
-        v2.MapGet("/health/live", static () => Results.Ok());
-        v2.MapGet("/health/ready", static (IModelHost host) => host.Models.Count > 0 ? Results.Ok() : Results.StatusCode(StatusCodes.Status503ServiceUnavailable));
+        v2.MapGet("/health/live", static () => Results.Ok()).AllowAnonymous();
+        v2.MapGet("/health/ready", static (IModelHost host) => host.Models.Count > 0 ? Results.Ok() : Results.StatusCode(StatusCodes.Status503ServiceUnavailable)).AllowAnonymous();
 
         v2.MapGet("/models/{name}", static (string name, ModelRegistry registry) => Metadata(registry, name, null));
         v2.MapGet("/models/{name}/versions/{version}", static (string name, string version, ModelRegistry registry) => Metadata(registry, name, version));
         v2.MapGet("/models/{name}/ready", static async (string name, IModelHost host) => await ReadyAsync(host, name, null));
         v2.MapGet("/models/{name}/versions/{version}/ready", static async (string name, string version, IModelHost host) => await ReadyAsync(host, name, version));
-        v2.MapPost("/models/{name}/infer", static async (string name, OipInferRequest request, IModelHost host, CancellationToken ct) => await InferAsync(host, name, null, request, ct));
+        v2.MapPost("/models/{name}/infer", static async (string name, OipInferRequest request, IModelHost host, CancellationToken ct) => await InferAsync(host, name, null, request, ct)).WithMetadata(ReadOnlyCall.Instance);
         v2.MapPost("/models/{name}/versions/{version}/infer", static async (string name, string version, OipInferRequest request, IModelHost host, CancellationToken ct) =>
-            await InferAsync(host, name, version, request, ct));
+            await InferAsync(host, name, version, request, ct)).WithMetadata(ReadOnlyCall.Instance);
         return endpoints;
     }
 

@@ -1,17 +1,18 @@
 using IotAi.Grains.Rollouts;
 using IotAi.Models;
+using IotAi.Gateway.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
 namespace IotAi.Gateway.Http;
 
-/// <summary>The management API for rollouts: start one, follow it, pause, resume or abort it.</summary>
+/// <summary>The management API for rollouts: start one, follow it (a viewer), pause, resume or abort it (an operator).</summary>
 public static class RolloutEndpoints
 {
     public static IEndpointRouteBuilder MapRolloutApi(this IEndpointRouteBuilder endpoints)
     {
-        var rollouts = endpoints.MapGroup("/api/rollouts");
+        var rollouts = endpoints.MapGroup("/api/rollouts").RequireAuthorization(ApiPolicies.Viewer);
         rollouts.MapPost("/", static async (RolloutRequest request, IGrainFactory grains, ModelRegistry registry) =>
         {
             var id = request.Id ?? $"{request.Model}-{request.Version}-{DateTimeOffset.UtcNow:yyyyMMddHHmmss}";
@@ -36,12 +37,12 @@ public static class RolloutEndpoints
             {
                 return Results.BadRequest(new OipError(ex.Message));
             }
-        });
+        }).RequireAuthorization(ApiPolicies.Operator);
         rollouts.MapGet("/{id}", static async (string id, IGrainFactory grains) =>
             await grains.GetGrain<IRolloutGrain>(id).GetStatusAsync() is { } status ? Results.Ok(status) : Results.NotFound(new OipError($"there is no rollout '{id}'")));
-        rollouts.MapPost("/{id}/pause", static (string id, IGrainFactory grains) => ChangeAsync(() => grains.GetGrain<IRolloutGrain>(id).PauseAsync()));
-        rollouts.MapPost("/{id}/resume", static (string id, IGrainFactory grains) => ChangeAsync(() => grains.GetGrain<IRolloutGrain>(id).ResumeAsync()));
-        rollouts.MapPost("/{id}/abort", static (string id, IGrainFactory grains) => ChangeAsync(() => grains.GetGrain<IRolloutGrain>(id).AbortAsync("an operator aborted it")));
+        rollouts.MapPost("/{id}/pause", static (string id, IGrainFactory grains) => ChangeAsync(() => grains.GetGrain<IRolloutGrain>(id).PauseAsync())).RequireAuthorization(ApiPolicies.Operator);
+        rollouts.MapPost("/{id}/resume", static (string id, IGrainFactory grains) => ChangeAsync(() => grains.GetGrain<IRolloutGrain>(id).ResumeAsync())).RequireAuthorization(ApiPolicies.Operator);
+        rollouts.MapPost("/{id}/abort", static (string id, IGrainFactory grains) => ChangeAsync(() => grains.GetGrain<IRolloutGrain>(id).AbortAsync("an operator aborted it"))).RequireAuthorization(ApiPolicies.Operator);
         return endpoints;
     }
 

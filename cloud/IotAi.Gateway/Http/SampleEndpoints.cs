@@ -1,5 +1,6 @@
 using IotAi.Learning;
 using IotAi.Models;
+using IotAi.Gateway.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -8,13 +9,13 @@ namespace IotAi.Gateway.Http;
 
 /// <summary>
 /// The operators' side of labelling: list the samples kept for learning (the unlabelled hard examples first
-/// of all), fetch one with its payload, and label it. Every label records that an operator gave it.
+/// of all), fetch one with its payload (a viewer), and label it (an operator). Every label records that an operator gave it.
 /// </summary>
 public static class SampleEndpoints
 {
     public static IEndpointRouteBuilder MapSampleApi(this IEndpointRouteBuilder endpoints)
     {
-        var samples = endpoints.MapGroup("/api/samples");
+        var samples = endpoints.MapGroup("/api/samples").RequireAuthorization(ApiPolicies.Viewer);
         samples.MapGet("/", static (string model, bool? labelled, int? limit, FileSampleStore store) =>
             ModelRegistry.IsValidName(model)
                 ? Results.Ok(store.List(model, labelled, Math.Clamp(limit ?? 100, 1, 10_000)))
@@ -37,7 +38,7 @@ public static class SampleEndpoints
             }
 
             return Results.Ok(store.Label(sample.Id, new SampleLabel(request.Label, LabelSources.Operator, clock.GetUtcNow())));
-        });
+        }).RequireAuthorization(ApiPolicies.Operator);
         return endpoints;
     }
 

@@ -1,17 +1,18 @@
 using IotAi.Gateway.Training;
 using IotAi.Models;
+using IotAi.Gateway.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
 namespace IotAi.Gateway.Http;
 
-/// <summary>Starting a training run by hand, following it, and listing the runs this silo started.</summary>
+/// <summary>Starting a training run by hand (an operator), following it, and listing the runs this silo started (a viewer).</summary>
 public static class TrainingEndpoints
 {
     public static IEndpointRouteBuilder MapTrainingApi(this IEndpointRouteBuilder endpoints)
     {
-        var training = endpoints.MapGroup("/api/training");
+        var training = endpoints.MapGroup("/api/training").RequireAuthorization(ApiPolicies.Viewer);
         training.MapPost("/", static (TrainingStart start, TrainingService service, ModelRegistry registry) =>
         {
             if (!ModelRegistry.IsValidName(start.Model) || registry.Active(start.Model) is null)
@@ -28,7 +29,7 @@ public static class TrainingEndpoints
             {
                 return Results.Conflict(new OipError(ex.Message));
             }
-        });
+        }).RequireAuthorization(ApiPolicies.Operator);
         training.MapGet("/", static (string? model, TrainingService service) => Results.Ok(service.List(model)));
         training.MapGet("/{runId}", static (string runId, TrainingService service) =>
             service.Find(runId) is { } status ? Results.Ok(status) : Results.NotFound(new OipError($"there is no training run '{runId}'")));

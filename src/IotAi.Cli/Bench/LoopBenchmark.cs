@@ -37,7 +37,7 @@ internal static class LoopBenchmark
              "--Learning:Teaching:Interval=00:00:00.500", "--Learning:Teaching:BatchSize=5000", $"--Learning:Teaching:Models:{Model}:Teacher={Teacher}",
              $"--Learning:Teaching:Models:{Model}:MinConfidence=0.9"],
             cancellationToken, data);
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{silo.HttpPort}") };
+        using var http = silo.Connect();
         // The silo listens for MQTT first; its HTTP side follows a moment later.
         await UntilAsync(async () => await ReadyAsync(http, cancellationToken), cancellationToken);
         var key = Directory.EnumerateFiles(Path.Combine(data.FullName, "keys"), "*.pub.pem").First();

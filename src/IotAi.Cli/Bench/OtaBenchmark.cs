@@ -46,7 +46,7 @@ internal static class OtaBenchmark
         try
         {
             await Parallel.ForEachAsync(fleet, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (d, ct) => await d.ConnectAsync(ct));
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{silo.HttpPort}") };
+            using var http = silo.Connect();
             var cpu = silo.Cpu;
             var started = Stopwatch.GetTimestamp();
             var response = await http.PostAsJsonAsync("/api/rollouts", new

@@ -26,6 +26,9 @@ internal sealed class SiloProcess : IAsyncDisposable
 
     public int HttpPort { get; }
 
+    /// <summary>A client for the silo's HTTP API, as the admin whose key it generated on start.</summary>
+    public HttpClient Connect() => SiloConnection.Create(new Uri($"http://127.0.0.1:{HttpPort}"), SiloConnection.GeneratedAdminKey(_data.FullName));
+
     public TimeSpan Cpu
     {
         get
