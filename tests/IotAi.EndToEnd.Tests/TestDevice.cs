@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -20,7 +21,19 @@ internal sealed class TestDevice : IAsyncDisposable
 
     public string Id { get; }
 
-    public static async Task<TestDevice> ConnectAsync(int port, string? id = null, MqttProtocolVersion version = MqttProtocolVersion.V500)
+    public static async Task<TestDevice> ConnectAsync(int port, string? id = null, MqttProtocolVersion version = MqttProtocolVersion.V500, IPAddress? from = null)
+    {
+        var (device, connected) = await TryConnectAsync(port, id, version, from);
+        Assert.Equal(MqttClientConnectResultCode.Success, connected.ResultCode);
+        await device._client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
+            .WithTopicFilter(f => f.WithTopic(DeviceTopics.DownlinkFilter(device.Id)).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce))
+            .Build());
+        return device;
+    }
+
+    /// <summary>Connects from <paramref name="from"/> (a loopback address of the test's own) and returns the CONNACK, refused or not.</summary>
+    public static async Task<(TestDevice Device, MqttClientConnectResult Connected)> TryConnectAsync(
+        int port, string? id = null, MqttProtocolVersion version = MqttProtocolVersion.V500, IPAddress? from = null)
     {
         var device = new TestDevice(id ?? $"e2e-{Guid.NewGuid():N}");
         device._client.ApplicationMessageReceivedAsync += e =>
@@ -29,16 +42,12 @@ internal sealed class TestDevice : IAsyncDisposable
             return Task.CompletedTask;
         };
         var options = new MqttClientOptionsBuilder()
-            .WithTcpServer("127.0.0.1", port)
+            .WithEndPoint(new IPEndPoint(IPAddress.Loopback, port))
+            .WithTcpServer(tcp => tcp.LocalEndpoint = from is null ? null : new IPEndPoint(from, 0))
             .WithClientId(device.Id)
             .WithProtocolVersion(version)
             .Build();
-        var connected = await device._client.ConnectAsync(options);
-        Assert.Equal(MqttClientConnectResultCode.Success, connected.ResultCode);
-        await device._client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
-            .WithTopicFilter(f => f.WithTopic(DeviceTopics.DownlinkFilter(device.Id)).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce))
-            .Build());
-        return device;
+        return (device, await device._client.ConnectAsync(options));
     }
 
     public Task<MqttClientPublishResult> SendTelemetryAsync(long seq, double temperature) =>

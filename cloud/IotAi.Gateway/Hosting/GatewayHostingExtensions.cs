@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json.Serialization;
 using IotAi.Gateway.Http;
 using IotAi.Gateway.Mqtt;
+using IotAi.Gateway.Mqtt.Limits;
 using IotAi.Gateway.Storage;
 using IotAi.Grains;
 using IotAi.Learning;
@@ -130,6 +131,12 @@ public static class GatewayHostingExtensions
             .BindConfiguration(MqttIngressOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddOptions<MqttLimitsOptions>()
+            .BindConfiguration(MqttLimitsOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton<IngressLimits>();
+        services.TryAddSingleton(static sp => sp.GetRequiredService<IOptions<MqttLimitsOptions>>().Value.Payloads());
         services.TryAddSingleton<MqttIngress>();
         services.AddHostedService(sp => sp.GetRequiredService<MqttIngress>());
         return services;

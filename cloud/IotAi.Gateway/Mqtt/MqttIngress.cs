@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using IotAi.Gateway.Mqtt.Limits;
 using IotAi.Grains;
 using IotAi.Protocol;
 using Microsoft.Extensions.Hosting;
@@ -25,6 +26,7 @@ public sealed partial class MqttIngress(
     IGrainFactory grains,
     IIngressPolicy policy,
     ModelChunkServer chunks,
+    IngressLimits limits,
     GatewayTelemetry telemetry,
     ILogger<MqttIngress> logger) : IHostedService, IDisposable
 {
@@ -50,7 +52,7 @@ public sealed partial class MqttIngress(
             .WithMaxPendingMessagesPerClient(_options.MaxPendingMessagesPerClient)
             .WithPersistentSessions()
             .Build();
-        _server = new MqttServerFactory().CreateMqttServer(serverOptions);
+        _server = new MqttServerFactory().CreateMqttServer(serverOptions, [limits.CreateListener()]);
         _downlink = new MqttDownlink(PublishAsync);
         _downlinkReference = grains.CreateObjectReference<IDeviceDownlink>(_downlink);
         _server.ValidatingConnectionAsync += OnValidatingConnectionAsync;
@@ -87,6 +89,12 @@ public sealed partial class MqttIngress(
             e.AssignedClientIdentifier = $"anonymous~{Guid.NewGuid():N}";
         }
 
+        if (limits.CheckConnect(e.RemoteEndPoint) is { } limited)
+        {
+            RefuseConnect(e, limited);
+            return;
+        }
+
         var refusal = await policy.AuthorizeConnectAsync(new ConnectRequest(e.ClientId, e.UserName, e.RawPassword, e.RemoteEndPoint?.ToString()));
         if (refusal is not null)
         {
@@ -110,6 +118,7 @@ public sealed partial class MqttIngress(
     private async Task OnClientDisconnectedAsync(ClientDisconnectedEventArgs e)
     {
         telemetry.Disconnected();
+        limits.Disconnected(e.ClientId, e.DisconnectType);
         // A takeover means the same device is connected again already; its grain keeps the new connection.
         if (e.DisconnectType != MqttClientDisconnectType.Takeover && DeviceTopics.IsValidDeviceId(e.ClientId))
         {
@@ -157,6 +166,12 @@ public sealed partial class MqttIngress(
         }
 
         var message = e.ApplicationMessage;
+        if (limits.CheckPublish(e.ClientId, message.Payload.Length) is { } overBudget)
+        {
+            Refuse(e, overBudget.Code, overBudget.Reason, overBudget.Metric);
+            return;
+        }
+
         var refusal = policy.AuthorizePublish(e.ClientId, message.Topic);
         if (refusal is not null)
         {
@@ -172,6 +187,13 @@ public sealed partial class MqttIngress(
 
         // Uplinks are answered by the gateway, not fanned out to subscribers.
         e.ProcessPublish = false;
+        if (topic.DeviceId is not null && limits.CheckPayload(topic, message.Payload.Length) is { } tooLarge)
+        {
+            Refuse(e, tooLarge.Code, tooLarge.Reason, tooLarge.Metric);
+            await PublishAsync(topic.DeviceId, Replies.Error(topic.Seq, ErrorCodes.PayloadInvalid, tooLarge.Reason, message.Topic));
+            return;
+        }
+
         switch (topic.Status)
         {
             case UplinkTopicStatus.InvalidDeviceId:
@@ -249,6 +271,14 @@ public sealed partial class MqttIngress(
         e.Response.ReasonString = reason;
         telemetry.Refused(metricReason);
         LogPublishRefused(e.ClientId, e.ApplicationMessage.Topic, reason);
+    }
+
+    private void RefuseConnect(ValidatingConnectionEventArgs e, LimitRefusal<MqttConnectReasonCode> refusal)
+    {
+        e.ReasonCode = refusal.Code;
+        e.ReasonString = refusal.Reason;
+        telemetry.Refused(refusal.Metric);
+        LogConnectRefused(e.ClientId, refusal.Reason);
     }
 
     /// <summary>An image whose device says its own answer stands (<c>escalate=false</c>); telemetry says so in its JSON.</summary>
