@@ -13,22 +13,25 @@ public static class ImagePreprocessor
     /// <summary>Images larger than this in either dimension are refused before their pixels are decoded.</summary>
     public const int MaxDimension = 4096;
 
-    /// <summary>Decodes <paramref name="encoded"/> and writes the preprocessed pixels; returns an error or null.</summary>
-    public static string? TryPreprocess(ReadOnlySpan<byte> encoded, ImagePreprocessing recipe, Span<float> destination) =>
-        TryPreprocess(encoded, recipe, destination, anyFormat: false);
+    /// <summary>
+    /// Decodes <paramref name="encoded"/> and writes the preprocessed pixels; returns an error or null. An image over
+    /// <paramref name="limits"/> (<see cref="PayloadLimits.Default"/> when null) is refused from its length or its header.
+    /// </summary>
+    public static string? TryPreprocess(ReadOnlySpan<byte> encoded, ImagePreprocessing recipe, Span<float> destination, PayloadLimits? limits = null) =>
+        TryPreprocess(encoded, recipe, destination, anyFormat: false, limits ?? PayloadLimits.Default);
 
     /// <summary>
-    /// As <see cref="TryPreprocess(ReadOnlySpan{byte}, ImagePreprocessing, Span{float})"/>, but for every format the
+    /// As <see cref="TryPreprocess(ReadOnlySpan{byte}, ImagePreprocessing, Span{float}, PayloadLimits)"/>, but for every format the
     /// decoder reads (BMP, GIF, WebP too): training images on disk are not limited to what a device may send, and
     /// once decoded their pixels take the same road.
     /// </summary>
     public static string? TryPreprocessAnyFormat(ReadOnlySpan<byte> encoded, ImagePreprocessing recipe, Span<float> destination) =>
-        TryPreprocess(encoded, recipe, destination, anyFormat: true);
+        TryPreprocess(encoded, recipe, destination, anyFormat: true, PayloadLimits.Default);
 
-    private static string? TryPreprocess(ReadOnlySpan<byte> encoded, ImagePreprocessing recipe, Span<float> destination, bool anyFormat)
+    private static string? TryPreprocess(ReadOnlySpan<byte> encoded, ImagePreprocessing recipe, Span<float> destination, bool anyFormat, PayloadLimits limits)
     {
         ArgumentNullException.ThrowIfNull(recipe);
-        using var bitmap = Decode(encoded, anyFormat, out var error);
+        using var bitmap = Decode(encoded, anyFormat, limits, out var error);
         if (bitmap is null)
         {
             return error;
@@ -46,7 +49,7 @@ public static class ImagePreprocessor
     public static byte[]? TryResizeToPng(ReadOnlySpan<byte> encoded, ImagePreprocessing recipe, out string? error)
     {
         ArgumentNullException.ThrowIfNull(recipe);
-        using var bitmap = Decode(encoded, anyFormat: false, out error);
+        using var bitmap = Decode(encoded, anyFormat: false, PayloadLimits.Default, out error);
         if (bitmap is null)
         {
             return null;
@@ -58,13 +61,19 @@ public static class ImagePreprocessor
         return png.ToArray();
     }
 
-    /// <summary>Decodes a JPEG or PNG (any format the decoder reads, with <paramref name="anyFormat"/>) within the size limit; null with the reason otherwise.</summary>
-    private static SKBitmap? Decode(ReadOnlySpan<byte> encoded, bool anyFormat, out string? error)
+    /// <summary>Decodes a JPEG or PNG (any format the decoder reads, with <paramref name="anyFormat"/>) within the limits; null with the reason otherwise.</summary>
+    private static SKBitmap? Decode(ReadOnlySpan<byte> encoded, bool anyFormat, PayloadLimits limits, out string? error)
     {
         error = null;
         if (encoded.IsEmpty)
         {
             error = "the image is empty";
+            return null;
+        }
+
+        if (encoded.Length > limits.MaxImageBytes)
+        {
+            error = $"the image is {encoded.Length} bytes; at most {limits.MaxImageBytes} are accepted";
             return null;
         }
 
@@ -82,6 +91,12 @@ public static class ImagePreprocessor
         if (info.Width <= 0 || info.Height <= 0 || info.Width > MaxDimension || info.Height > MaxDimension)
         {
             error = $"the image is {info.Width}x{info.Height}; at most {MaxDimension}x{MaxDimension} is accepted";
+            return null;
+        }
+
+        if ((long)info.Width * info.Height > limits.MaxImagePixels)
+        {
+            error = $"the image is {info.Width}x{info.Height}; at most {limits.MaxImagePixels} pixels are accepted";
             return null;
         }
 

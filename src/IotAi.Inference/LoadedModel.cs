@@ -10,8 +10,12 @@ public sealed class LoadedModel : IAsyncDisposable
     private readonly DynamicBatcher _batcher;
     private int _inFlight;
     private long _lastUsed = Environment.TickCount64;
+    private readonly PayloadLimits _limits;
 
-    public LoadedModel(OnnxModel model, BatchingOptions batching)
+    /// <param name="model">The session to serve.</param>
+    /// <param name="batching">How requests are batched.</param>
+    /// <param name="limits">How large and deep an input may be; <see cref="PayloadLimits.Default"/> when null.</param>
+    public LoadedModel(OnnxModel model, BatchingOptions batching, PayloadLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         _model = model;
@@ -23,7 +27,8 @@ public sealed class LoadedModel : IAsyncDisposable
             MaxQueueDelay = TimeSpan.Zero,
             QueueCapacity = batching.QueueCapacity,
         });
-        Telemetry = model.Manifest.Kind == PayloadKind.Telemetry ? new TelemetryReader(model.Manifest.Features) : null;
+        Telemetry = model.Manifest.Kind == PayloadKind.Telemetry ? new TelemetryReader(model.Manifest.Features, limits) : null;
+        _limits = limits ?? PayloadLimits.Default;
     }
 
     public ModelManifest Manifest => _model.Manifest;
@@ -46,7 +51,7 @@ public sealed class LoadedModel : IAsyncDisposable
             return (read.Seq, read.Escalate, read.Error);
         }
 
-        return (null, null, ImagePreprocessor.TryPreprocess(payload, Manifest.Image!, features));
+        return (null, null, ImagePreprocessor.TryPreprocess(payload, Manifest.Image!, features, _limits));
     }
 
     /// <summary>Runs a whole batch directly, returning raw outputs; see <see cref="OnnxModel.RunRaw"/>.</summary>

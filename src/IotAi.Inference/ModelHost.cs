@@ -14,7 +14,7 @@ namespace IotAi.Inference;
 /// single reference write, so requests never see a half-ready model. The version it replaces keeps serving
 /// whatever already holds it, and is unloaded only once idle and empty. Other versions load on demand.
 /// </summary>
-public sealed partial class ModelHost(IOptions<ModelHostOptions> options, ModelRegistry registry, ILogger<ModelHost> logger, InferenceTelemetry telemetry)
+public sealed partial class ModelHost(IOptions<ModelHostOptions> options, ModelRegistry registry, ILogger<ModelHost> logger, InferenceTelemetry telemetry, PayloadLimits? limits = null)
     : BackgroundService, IModelHost
 {
     private readonly ModelHostOptions _options = options.Value;
@@ -140,7 +140,7 @@ public sealed partial class ModelHost(IOptions<ModelHostOptions> options, ModelR
         await Task.Yield();
         var package = registry.Open(name, version);
         var batching = _options.ModelBatching.GetValueOrDefault(name) ?? _options.Batching;
-        var loaded = new LoadedModel(new OnnxModel(package.Manifest, package.Onnx, _options.IntraOpThreads), batching);
+        var loaded = new LoadedModel(new OnnxModel(package.Manifest, package.Onnx, _options.IntraOpThreads), batching, limits);
         // One inference before the model takes traffic: sessions allocate on their first run.
         await loaded.InferAsync(new float[package.Manifest.InputLength]);
         telemetry.Observe(loaded);

@@ -10,17 +10,20 @@ namespace IotAi.Protocol;
 /// <remarks>The payload: <c>{"seq": 42, "ts": "2026-01-01T00:00:00Z", "values": {"temperature": 71.5, ...}}</c>.</remarks>
 public sealed class TelemetryReader
 {
-    /// <summary>Nesting deeper than this is refused: a reading is two levels deep.</summary>
-    public const int MaxDepth = 4;
-
-    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = MaxDepth };
+    private readonly JsonReaderOptions _readerOptions;
+    private readonly int _maxBytes;
     private readonly byte[][] _featureNames;
 
-    public TelemetryReader(IReadOnlyList<string> featureNames)
+    /// <param name="featureNames">The values the model reads, in its feature order.</param>
+    /// <param name="limits">How large and deep a payload may be; <see cref="PayloadLimits.Default"/> when null.</param>
+    public TelemetryReader(IReadOnlyList<string> featureNames, PayloadLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(featureNames);
         FeatureNames = featureNames;
         _featureNames = [.. featureNames.Select(Encoding.UTF8.GetBytes)];
+        limits ??= PayloadLimits.Default;
+        _readerOptions = new JsonReaderOptions { MaxDepth = limits.MaxJsonDepth };
+        _maxBytes = limits.MaxJsonBytes;
     }
 
     public IReadOnlyList<string> FeatureNames { get; }
@@ -33,13 +36,18 @@ public sealed class TelemetryReader
             throw new ArgumentException("The feature span is shorter than the feature list.", nameof(features));
         }
 
+        if (json.Length > _maxBytes)
+        {
+            return new TelemetryReadResult($"the payload is {json.Length} bytes; at most {_maxBytes} are accepted", null, null);
+        }
+
         long? seq = null;
         DateTimeOffset? timestamp = null;
         bool? escalate = null;
         var found = 0UL;
         try
         {
-            var reader = new Utf8JsonReader(json, ReaderOptions);
+            var reader = new Utf8JsonReader(json, _readerOptions);
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
                 return Fail("the payload must be a JSON object");

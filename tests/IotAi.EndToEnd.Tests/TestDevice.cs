@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -25,9 +26,25 @@ internal sealed class TestDevice : IAsyncDisposable
 
     public string Id { get; }
 
-    /// <summary>Connects a device, with its secret when the silo asks for one, and subscribes to its downlink.</summary>
+    /// <summary>Connects a device, with its secret when the silo asks for one, and subscribes to its downlink unless told not to.</summary>
     public static async Task<TestDevice> ConnectAsync(int port, string? id = null, MqttProtocolVersion version = MqttProtocolVersion.V500, string? secret = null,
-        string? user = null, bool subscribe = true)
+        string? user = null, bool subscribe = true, IPAddress? from = null)
+    {
+        var (device, connected) = await TryConnectAsync(port, id, version, from, secret, user);
+        Assert.Equal(MqttClientConnectResultCode.Success, connected.ResultCode);
+        if (subscribe)
+        {
+            await device._client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
+                .WithTopicFilter(f => f.WithTopic(DeviceTopics.DownlinkFilter(device.Id)).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce))
+                .Build());
+        }
+
+        return device;
+    }
+
+    /// <summary>Connects from <paramref name="from"/> (a loopback address of the test's own) and returns the CONNACK, refused or not.</summary>
+    public static async Task<(TestDevice Device, MqttClientConnectResult Connected)> TryConnectAsync(
+        int port, string? id = null, MqttProtocolVersion version = MqttProtocolVersion.V500, IPAddress? from = null, string? secret = null, string? user = null)
     {
         var device = new TestDevice(id ?? $"e2e-{Guid.NewGuid():N}");
         device._client.ApplicationMessageReceivedAsync += e =>
@@ -41,22 +58,13 @@ internal sealed class TestDevice : IAsyncDisposable
             return Task.CompletedTask;
         };
         var options = new MqttClientOptionsBuilder()
-            .WithTcpServer("127.0.0.1", port)
+            .WithEndPoint(new IPEndPoint(IPAddress.Loopback, port))
+            .WithTcpServer(tcp => tcp.LocalEndpoint = from is null ? null : new IPEndPoint(from, 0))
             .WithClientId(device.Id)
             .WithProtocolVersion(version)
             .WithCredentials(secret is null ? null : user ?? device.Id, secret)
             .Build();
-        var connected = await device._client.ConnectAsync(options);
-        Assert.Equal(MqttClientConnectResultCode.Success, connected.ResultCode);
-        if (!subscribe)
-        {
-            return device;
-        }
-
-        await device._client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
-            .WithTopicFilter(f => f.WithTopic(DeviceTopics.DownlinkFilter(device.Id)).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce))
-            .Build());
-        return device;
+        return (device, await device._client.ConnectAsync(options));
     }
 
     public Task<MqttClientPublishResult> SendTelemetryAsync(long seq, double temperature) =>

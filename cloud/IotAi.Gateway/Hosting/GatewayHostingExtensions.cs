@@ -4,6 +4,7 @@ using IotAi.Gateway.Http;
 using IotAi.Gateway.Identity;
 using IotAi.Gateway.Mqtt;
 using IotAi.Gateway.Security;
+using IotAi.Gateway.Mqtt.Limits;
 using IotAi.Gateway.Storage;
 using IotAi.Grains;
 using IotAi.Learning;
@@ -148,6 +149,12 @@ public static class GatewayHostingExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddOptions<MqttTlsOptions>().BindConfiguration(MqttTlsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<MqttLimitsOptions>()
+            .BindConfiguration(MqttLimitsOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton<IngressLimits>();
+        services.TryAddSingleton(static sp => sp.GetRequiredService<IOptions<MqttLimitsOptions>>().Value.Payloads());
         services.TryAddSingleton<MqttIngress>();
         services.AddHostedService(sp => sp.GetRequiredService<MqttIngress>());
         return services;

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using IotAi.Gateway.Identity;
+using IotAi.Gateway.Mqtt.Limits;
 using IotAi.Grains;
 using IotAi.Inference;
 using IotAi.Protocol;
@@ -29,6 +30,7 @@ public sealed partial class MqttIngress(
     IGrainFactory grains,
     IIngressPolicy policy,
     ModelChunkServer chunks,
+    IngressLimits limits,
     GatewayTelemetry telemetry,
     ILogger<MqttIngress> logger) : IHostedService, IDisposable
 {
@@ -58,8 +60,7 @@ public sealed partial class MqttIngress(
             MqttTlsEndpoint.Configure(builder, tls.Value, models.Value.KeysDirectory, IPAddress.Parse(_options.BindAddress), logger);
         }
 
-        var serverOptions = builder.Build();
-        _server = new MqttServerFactory().CreateMqttServer(serverOptions);
+        _server = new MqttServerFactory().CreateMqttServer(builder.Build(), [limits.CreateListener()]);
         _downlink = new MqttDownlink(PublishAsync, DisconnectAsync);
         _downlinkReference = grains.CreateObjectReference<IDeviceDownlink>(_downlink);
         _server.ValidatingConnectionAsync += OnValidatingConnectionAsync;
@@ -87,25 +88,6 @@ public sealed partial class MqttIngress(
 
     public void Dispose() => _server?.Dispose();
 
-    private async Task OnValidatingConnectionAsync(ValidatingConnectionEventArgs e)
-    {
-        if (string.IsNullOrEmpty(e.ClientId))
-        {
-            // A watcher such as mosquitto_sub may leave its id to the server. '~' is no device id character, so
-            // such a client is never taken for a device.
-            e.AssignedClientIdentifier = $"anonymous~{Guid.NewGuid():N}";
-        }
-
-        var refusal = await policy.AuthorizeConnectAsync(new ConnectRequest(e.ClientId, e.UserName, e.RawPassword, e.RemoteEndPoint?.ToString(), e.ClientCertificate));
-        if (refusal is not null)
-        {
-            e.ReasonCode = ReasonCodes.ForConnect(refusal.Kind);
-            e.ReasonString = refusal.Reason;
-            telemetry.Refused(ConnectRefusal(refusal.Kind));
-            LogConnectRefused(e.ClientId, refusal.Reason);
-        }
-    }
-
     private async Task OnClientConnectedAsync(ClientConnectedEventArgs e)
     {
         telemetry.Connected();
@@ -119,6 +101,7 @@ public sealed partial class MqttIngress(
     private async Task OnClientDisconnectedAsync(ClientDisconnectedEventArgs e)
     {
         telemetry.Disconnected();
+        limits.Disconnected(e.ClientId, e.DisconnectType);
         // A takeover means the same device is connected again already; its grain keeps the new connection.
         if (e.DisconnectType != MqttClientDisconnectType.Takeover && DeviceTopics.IsValidDeviceId(e.ClientId))
         {
@@ -166,6 +149,12 @@ public sealed partial class MqttIngress(
         }
 
         var message = e.ApplicationMessage;
+        if (limits.CheckPublish(e.ClientId, message.Payload.Length) is { } overBudget)
+        {
+            Refuse(e, overBudget.Code, overBudget.Reason, overBudget.Metric);
+            return;
+        }
+
         var refusal = policy.AuthorizePublish(e.ClientId, message.Topic);
         if (refusal is not null)
         {
@@ -181,6 +170,13 @@ public sealed partial class MqttIngress(
 
         // Uplinks are answered by the gateway, not fanned out to subscribers.
         e.ProcessPublish = false;
+        if (topic.DeviceId is not null && limits.CheckPayload(topic, message.Payload.Length) is { } tooLarge)
+        {
+            Refuse(e, tooLarge.Code, tooLarge.Reason, tooLarge.Metric);
+            await PublishAsync(topic.DeviceId, Replies.Error(topic.Seq, ErrorCodes.PayloadInvalid, tooLarge.Reason, message.Topic));
+            return;
+        }
+
         switch (topic.Status)
         {
             case UplinkTopicStatus.InvalidDeviceId:
@@ -261,16 +257,6 @@ public sealed partial class MqttIngress(
     }
 
     /// <summary>An image whose device says its own answer stands (<c>escalate=false</c>); telemetry says so in its JSON.</summary>
-    /// <summary>The refusal's metric reason: a handful of fixed names, never a client id.</summary>
-    private static string ConnectRefusal(IngressRefusalKind kind) => kind switch
-    {
-        IngressRefusalKind.BadCredentials => "connect_bad_credentials",
-        IngressRefusalKind.Banned => "connect_revoked",
-        IngressRefusalKind.ClientIdInvalid => "connect_client_id",
-        IngressRefusalKind.QuotaExceeded => "connect_quota",
-        _ => "connect_not_authorized",
-    };
-
     private static bool IsAnsweredAtEdge(MqttApplicationMessage message) =>
         message.UserProperties?.Any(static p => p.Name == UserProperties.Escalate && p.ReadValueAsString() == "false") == true;
 
@@ -300,19 +286,6 @@ public sealed partial class MqttIngress(
         }
 
         return true;
-    }
-
-    /// <summary>Closes a client's connection here, e.g. a device just revoked; a client no longer here is left alone.</summary>
-    private async Task DisconnectAsync(string clientId, string reason)
-    {
-        try
-        {
-            await _server!.DisconnectClientAsync(clientId, new MqttServerClientDisconnectOptions { ReasonCode = MqttDisconnectReasonCode.NotAuthorized, ReasonString = reason });
-        }
-        catch (InvalidOperationException)
-        {
-            // It went away meanwhile.
-        }
     }
 
     private Task PublishAsync(string deviceId, DownlinkMessage downlink) =>

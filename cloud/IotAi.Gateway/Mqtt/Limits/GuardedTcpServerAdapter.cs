@@ -1,0 +1,183 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
+using MQTTnet.Adapter;
+using MQTTnet.Diagnostics.Logger;
+using MQTTnet.Formatter;
+using MQTTnet.Implementations;
+using MQTTnet.Server;
+
+namespace IotAi.Gateway.Mqtt.Limits;
+
+/// <summary>
+/// The broker's TCP listeners, in place of MQTTnet's own, so that every connection's bytes pass a
+/// <see cref="PacketSizeGuard"/> and every socket counts against its address from the moment it is accepted.
+/// It serves the server options' plain endpoint and, when enabled, their TLS endpoint, where the handshake
+/// (with the endpoint's certificate and client-certificate check) comes before anything is read.
+/// </summary>
+internal sealed partial class GuardedTcpServerAdapter(int maxPacketBytes, AddressLimits addresses, GatewayTelemetry telemetry, ILogger logger) : IMqttServerAdapter
+{
+    /// <summary>A client that opens a TLS socket and says nothing is dropped after this, so it cannot hold a slot.</summary>
+    private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Socket> _listeners = [];
+
+    public Func<IMqttChannelAdapter, Task>? ClientHandler { get; set; }
+
+    public Task StartAsync(MqttServerOptions options, IMqttNetLogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.DefaultEndpointOptions.IsEnabled)
+        {
+            Listen(options.DefaultEndpointOptions, options, logger, tls: null);
+        }
+
+        if (options.TlsEndpointOptions is { IsEnabled: true } tls)
+        {
+            Listen(tls, options, logger, tls);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private void Listen(MqttServerTcpEndpointBaseOptions endpoint, MqttServerOptions options, IMqttNetLogger mqttLogger, MqttServerTlsTcpEndpointOptions? tls)
+    {
+        var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(endpoint.BoundInterNetworkAddress, endpoint.Port));
+        listener.Listen(endpoint.ConnectionBacklog);
+        _listeners.Add(listener);
+        _ = AcceptAsync(listener, options, mqttLogger, tls, _stopping.Token);
+    }
+
+    public Task StopAsync()
+    {
+        Stop();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose()
+    {
+        Stop();
+        _stopping.Dispose();
+    }
+
+    private void Stop()
+    {
+        if (!_stopping.IsCancellationRequested)
+        {
+            _stopping.Cancel();
+        }
+
+        _listeners.ForEach(static l => l.Dispose());
+    }
+
+    private async Task AcceptAsync(Socket listener, MqttServerOptions options, IMqttNetLogger mqttLogger, MqttServerTlsTcpEndpointOptions? tls, CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listener.AcceptAsync(stopping);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException ex)
+            {
+                // A client that reset before it was accepted; the listener goes on.
+                LogAcceptFailed(ex.SocketErrorCode);
+                continue;
+            }
+
+            _ = ServeAsync(socket, options, mqttLogger, tls);
+        }
+    }
+
+    private async Task ServeAsync(Socket socket, MqttServerOptions options, IMqttNetLogger mqttLogger, MqttServerTlsTcpEndpointOptions? tls)
+    {
+        await Task.Yield();
+        var remote = (IPEndPoint)socket.RemoteEndPoint!;
+        if (!addresses.TryOpen(remote.Address))
+        {
+            // Far past its limit an address is not even read: it could not be told anything it would heed.
+            telemetry.Refused("connections_per_address");
+            LogSocketRefused(remote.Address);
+            socket.Dispose();
+            return;
+        }
+
+        try
+        {
+            socket.NoDelay = options.DefaultEndpointOptions.NoDelay;
+            await using var network = new NetworkStream(socket, ownsSocket: true);
+            await using var ssl = tls is null ? null : await HandshakeAsync(network, tls);
+            Stream stream = ssl is null ? network : ssl;
+            var clientCertificate = ssl?.RemoteCertificate is { } presented ? presented as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(presented.GetRawCertData()) : null;
+            var guard = new PacketSizeGuard(new MqttTcpChannel(stream, socket.LocalEndPoint, remote, clientCertificate), maxPacketBytes, declared =>
+            {
+                telemetry.Refused("packet_too_large");
+                LogPacketTooLarge(remote.Address, declared, maxPacketBytes);
+            });
+            using var adapter = new MqttChannelAdapter(guard, new MqttPacketFormatterAdapter(new MqttBufferWriter(options.WriterBufferSize, options.WriterBufferSizeMax)), mqttLogger)
+            {
+                AllowPacketFragmentation = options.DefaultEndpointOptions.AllowPacketFragmentation,
+            };
+            guard.ProtocolVersion = () => adapter.PacketFormatterAdapter.ProtocolVersion;
+            if (ClientHandler is { } handler)
+            {
+                await handler(adapter);
+            }
+        }
+#pragma warning disable CA1031 // One client's failure must never reach the listener.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogClientFailed(ex, remote.Address);
+        }
+        finally
+        {
+            socket.Dispose();
+            addresses.Close(remote.Address);
+        }
+    }
+
+    /// <summary>The TLS handshake, with the endpoint's certificate and its check of a client certificate; throws when it fails.</summary>
+    private static async Task<SslStream> HandshakeAsync(NetworkStream network, MqttServerTlsTcpEndpointOptions tls)
+    {
+        var ssl = new SslStream(network, leaveInnerStreamOpen: false, tls.RemoteCertificateValidationCallback);
+        try
+        {
+            using var handshake = new CancellationTokenSource(HandshakeTimeout);
+            await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+            {
+                ServerCertificate = tls.CertificateProvider.GetCertificate(),
+                ClientCertificateRequired = tls.ClientCertificateRequired,
+                EnabledSslProtocols = tls.SslProtocol,
+                CertificateRevocationCheckMode = tls.CheckCertificateRevocation ? X509RevocationMode.Online : X509RevocationMode.NoCheck,
+            }, handshake.Token);
+            return ssl;
+        }
+        catch
+        {
+            await ssl.DisposeAsync();
+            throw;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Accepting an MQTT connection failed: {Error}")]
+    private partial void LogAcceptFailed(SocketError error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Closed a socket from {Address} at once: the address holds far more connections than allowed")]
+    private partial void LogSocketRefused(IPAddress address);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Closed a connection from {Address}: it declared a {Declared}-byte packet, over the {Limit}-byte limit")]
+    private partial void LogPacketTooLarge(IPAddress address, long declared, int limit);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "An MQTT connection from {Address} ended with an error")]
+    private partial void LogClientFailed(Exception exception, IPAddress address);
+}

@@ -1,0 +1,139 @@
+using System.Buffers;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using MQTTnet.Channel;
+using MQTTnet.Formatter;
+using MQTTnet.Packets;
+using MQTTnet.Protocol;
+
+namespace IotAi.Gateway.Mqtt.Limits;
+
+/// <summary>
+/// Follows the MQTT framing of what a client sends and ends the connection as soon as a fixed header declares a
+/// packet over the limit. It has to sit under MQTTnet: MQTTnet allocates the whole body a header declares before
+/// reading it, so five bytes claiming 256 MiB would cost 256 MiB. An MQTT 5 client is told why with a DISCONNECT
+/// carrying Packet too large (0x95); an MQTT 3.1.1 client, which has no server DISCONNECT, is just closed.
+/// </summary>
+internal sealed class PacketSizeGuard(IMqttChannel inner, int maxPacketBytes, Action<long> refused) : IMqttChannel
+{
+    private enum Expecting
+    {
+        Type,
+        Length,
+        Body,
+        Nothing,
+    }
+
+    private Expecting _expecting = Expecting.Type;
+    private long _length;
+    private int _lengthBytes;
+    private long _bodyLeft;
+
+    /// <summary>The protocol version the connection speaks, once its CONNECT is read; set by the listener.</summary>
+    public Func<MqttProtocolVersion> ProtocolVersion { get; set; } = static () => MqttProtocolVersion.Unknown;
+
+    public X509Certificate2 ClientCertificate => inner.ClientCertificate;
+
+    public EndPoint RemoteEndPoint => inner.RemoteEndPoint;
+
+    public EndPoint LocalEndPoint => inner.LocalEndPoint;
+
+    public bool IsSecureConnection => inner.IsSecureConnection;
+
+    public Task ConnectAsync(CancellationToken cancellationToken) => inner.ConnectAsync(cancellationToken);
+
+    public Task DisconnectAsync(CancellationToken cancellationToken) => inner.DisconnectAsync(cancellationToken);
+
+    public Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken) =>
+        inner.WriteAsync(buffer, isEndOfPacket, cancellationToken);
+
+    public async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+    {
+        if (_expecting == Expecting.Nothing)
+        {
+            return 0;
+        }
+
+        var read = await inner.ReadAsync(buffer, offset, count, cancellationToken);
+        if (read <= 0 || Scan(buffer.AsSpan(offset, read)) is not long declared)
+        {
+            return read;
+        }
+
+        // MQTTnet never sees the header: to it the client simply hung up.
+        _expecting = Expecting.Nothing;
+        refused(declared);
+        await TellMqtt5ClientAsync(cancellationToken);
+        return 0;
+    }
+
+    public void Dispose() => inner.Dispose();
+
+    /// <summary>Moves through the bytes just read; returns the declared size of a packet over the limit, if one starts here.</summary>
+    private long? Scan(ReadOnlySpan<byte> bytes)
+    {
+        var i = 0;
+        while (i < bytes.Length)
+        {
+            switch (_expecting)
+            {
+                case Expecting.Type:
+                    (_expecting, _length, _lengthBytes) = (Expecting.Length, 0, 0);
+                    i++;
+                    break;
+                case Expecting.Length:
+                    var b = bytes[i++];
+                    _length |= (long)(b & 0x7F) << (7 * _lengthBytes);
+                    _lengthBytes++;
+                    if ((b & 0x80) != 0)
+                    {
+                        // A fifth length byte is malformed; MQTTnet refuses that itself.
+                        _expecting = _lengthBytes < 4 ? Expecting.Length : Expecting.Nothing;
+                        break;
+                    }
+
+                    var total = 1 + _lengthBytes + _length;
+                    if (total > maxPacketBytes)
+                    {
+                        return total;
+                    }
+
+                    (_expecting, _bodyLeft) = _length == 0 ? (Expecting.Type, 0L) : (Expecting.Body, _length);
+                    break;
+                case Expecting.Body:
+                    var skip = (int)Math.Min(_bodyLeft, bytes.Length - i);
+                    i += skip;
+                    _bodyLeft -= skip;
+                    _expecting = _bodyLeft == 0 ? Expecting.Type : Expecting.Body;
+                    break;
+                default:
+                    return null;
+            }
+        }
+
+        return null;
+    }
+
+    private async Task TellMqtt5ClientAsync(CancellationToken cancellationToken)
+    {
+        if (ProtocolVersion() != MqttProtocolVersion.V500)
+        {
+            return;
+        }
+
+        var formatter = new MqttPacketFormatterAdapter(MqttProtocolVersion.V500, new MqttBufferWriter(256, 4096));
+        var disconnect = formatter.Encode(new MqttDisconnectPacket
+        {
+            ReasonCode = MqttDisconnectReasonCode.PacketTooLarge,
+            ReasonString = $"packets are limited to {maxPacketBytes} bytes",
+        });
+        try
+        {
+            await inner.WriteAsync(new ReadOnlySequence<byte>(disconnect.Join()), isEndOfPacket: true, cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException or MQTTnet.Exceptions.MqttCommunicationException)
+        {
+            // The client may be gone already; it is being closed either way.
+        }
+    }
+}
