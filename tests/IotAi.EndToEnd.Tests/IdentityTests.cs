@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using IotAi.Edge.Tests;
 using IotAi.Gateway.Identity;
 using IotAi.Grains;
 using IotAi.Protocol;
@@ -16,10 +17,11 @@ namespace IotAi.EndToEnd.Tests;
 /// A silo as shipped, with device authentication on: devices prove their secret, revoked and unknown ones are
 /// refused with their MQTT 5 codes, and every device is held to its own topics, while enrolled neighbours go on.
 /// </summary>
-public sealed class IdentityTests : IAsyncLifetime
+public sealed class IdentityTests : IAsyncLifetime, IDisposable
 {
     private const string ObserverSecret = "observer-secret-for-tests";
     private readonly DirectoryInfo _data = Directory.CreateTempSubdirectory("iotai-identity-");
+    private readonly RecordingLoggerProvider _logs = new();
     private GatewayHost _silo = null!;
 
     private DeviceCredentials Registry => _silo.Services.GetRequiredService<DeviceCredentials>();
@@ -30,13 +32,15 @@ public sealed class IdentityTests : IAsyncLifetime
         ["Mqtt:Authentication:Iterations"] = "1000",
         ["Mqtt:Authentication:Accounts:dashboard:SecretHash"] = DeviceSecrets.Format(DeviceSecrets.Hash(ObserverSecret, 1000)),
         ["Mqtt:Authentication:Accounts:dashboard:Role"] = "Observer",
-    });
+    }, logs: _logs);
 
     public async Task DisposeAsync()
     {
         await _silo.DisposeAsync();
         _data.Delete(recursive: true);
     }
+
+    public void Dispose() => _logs.Dispose();
 
     [Fact]
     public async Task Missing_wrong_unknown_and_revoked_credentials_are_refused_with_their_codes_while_an_enrolled_neighbour_is_answered()
@@ -126,6 +130,23 @@ public sealed class IdentityTests : IAsyncLifetime
 
         await Eventually.TrueAsync(async () => (await _silo.Grains.GetGrain<IDeviceGrain>("id-edge").GetTwinAsync()).HighestSeq >= 3,
             "the enrolled edge agent's readings did not arrive", seconds: 30);
+    }
+
+    [Fact]
+    public async Task Refusals_are_logged_with_the_client_and_reason_but_no_secret_issued_or_presented_is_ever_logged()
+    {
+        var first = await Registry.EnrolAsync("id-logged");
+        var second = await Registry.RotateAsync("id-logged", TimeSpan.Zero);
+        const string Guess = "a-guessed-secret-that-must-not-be-logged";
+
+        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, await ConnectAsync("id-logged", Guess));
+        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, await ConnectAsync("id-logged", first.Secret));
+        Assert.Equal(MqttClientConnectResultCode.Success, await ConnectAsync("id-logged", second.Secret));
+        await _logs.WaitForAsync(static m => m.Contains("id-logged", StringComparison.Ordinal) && m.Contains("wrong secret", StringComparison.Ordinal));
+
+        Assert.Contains(_logs.Entries, static e => e.Message.Contains("Issued secret 2 to device id-logged", StringComparison.Ordinal));
+        Assert.DoesNotContain(_logs.Entries, e => e.Message.Contains(Guess, StringComparison.Ordinal)
+            || e.Message.Contains(first.Secret, StringComparison.Ordinal) || e.Message.Contains(second.Secret, StringComparison.Ordinal));
     }
 
     [Fact]
