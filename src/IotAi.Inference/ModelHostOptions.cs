@@ -16,6 +16,9 @@ public sealed class ModelHostOptions
     [Required]
     public string KeysDirectory { get; set; } = "";
 
+    /// <summary>Whether an empty registry is given the models the gateway ships with on first start; off for operators who bring their own.</summary>
+    public bool InstallShipped { get; set; } = true;
+
     /// <summary>ONNX Runtime threads per session; the batcher, not the session, is the unit of parallelism.</summary>
     [Range(1, 64)]
     public int IntraOpThreads { get; set; } = 1;

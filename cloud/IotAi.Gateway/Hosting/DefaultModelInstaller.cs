@@ -1,6 +1,8 @@
+using IotAi.Inference;
 using IotAi.Models;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace IotAi.Gateway.Hosting;
 
@@ -9,7 +11,7 @@ namespace IotAi.Gateway.Hosting;
 /// signed with this gateway's key, so the first start answers devices at once. A registry that already
 /// holds models is left alone. It must be registered before the model host, which starts after it.
 /// </summary>
-public sealed partial class DefaultModelInstaller(ModelRegistry registry, ModelKeyring keys, ILogger<DefaultModelInstaller> logger) : IHostedService
+public sealed partial class DefaultModelInstaller(ModelRegistry registry, ModelKeyring keys, IOptions<ModelHostOptions> options, ILogger<DefaultModelInstaller> logger) : IHostedService
 {
     /// <summary>Where the shipped models sit beside the assemblies.</summary>
     public static string BundledDirectory => Path.Combine(AppContext.BaseDirectory, "DefaultModels");
@@ -17,7 +19,7 @@ public sealed partial class DefaultModelInstaller(ModelRegistry registry, ModelK
     public Task StartAsync(CancellationToken cancellationToken)
     {
         LogKey(keys.Signer.KeyId, keys.Source);
-        if (registry.List().Count == 0)
+        if (options.Value.InstallShipped && registry.List().Count == 0)
         {
             foreach (var model in Install(registry, keys.Signer, BundledDirectory))
             {

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using IotAi.Gateway.Http;
 using IotAi.Gateway.Identity;
 using IotAi.Gateway.Mqtt;
+using IotAi.Gateway.Observability;
 using IotAi.Gateway.Security;
 using IotAi.Gateway.Mqtt.Limits;
 using IotAi.Gateway.Storage;
@@ -53,6 +54,7 @@ public static class GatewayHostingExtensions
             silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, primary, cluster.ServiceId, cluster.ClusterId);
         });
         builder.Services.AddMqttIngress();
+        builder.AddIotAiObservability();
         builder.Services.AddHostedService<RolloutWaker>();
         // Phases and states read as words in the management API, not as numbers.
         builder.Services.ConfigureHttpJsonOptions(static o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
@@ -71,6 +73,7 @@ public static class GatewayHostingExtensions
     /// </summary>
     public static IEndpointRouteBuilder MapIotAiEndpoints(this IEndpointRouteBuilder endpoints)
     {
+        endpoints.MapIotAiObservability();
         endpoints.MapOpenInferenceProtocol();
         endpoints.MapDeviceApi();
         endpoints.MapCredentialApi();

@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text.Json;
 using IotAi.Inference;
 using IotAi.Models;
+using IotAi.Gateway.Observability;
 using IotAi.Gateway.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -23,7 +24,7 @@ public static class OpenInferenceEndpoints
         var v2 = endpoints.MapGroup("/v2").RequireAuthorization(ApiPolicies.Viewer);
         v2.MapGet("/", static () => new OipServerMetadata("iotai", Version, []));
         v2.MapGet("/health/live", static () => Results.Ok()).AllowAnonymous();
-        v2.MapGet("/health/ready", static (IModelHost host) => host.Models.Count > 0 ? Results.Ok() : Results.StatusCode(StatusCodes.Status503ServiceUnavailable)).AllowAnonymous();
+        v2.MapHealthChecks("/health/ready", ObservabilityExtensions.ReadyProbe).AllowAnonymous();
 
         v2.MapGet("/models/{name}", static (string name, ModelRegistry registry) => Metadata(registry, name, null));
         v2.MapGet("/models/{name}/versions/{version}", static (string name, string version, ModelRegistry registry) => Metadata(registry, name, version));

@@ -43,6 +43,9 @@ public sealed partial class MqttIngress(
     private MqttDownlink? _downlink;
     private IDeviceDownlink? _downlinkReference;
 
+    /// <summary>Whether the broker is bound and accepting connections.</summary>
+    public bool IsListening => _server?.IsStarted == true;
+
     /// <summary>The port the broker listens on, once started.</summary>
     public int Port => _options.Port;
 

@@ -46,6 +46,13 @@ internal sealed partial class GuardedTcpServerAdapter(int maxPacketBytes, Addres
     private void Listen(MqttServerTcpEndpointBaseOptions endpoint, MqttServerOptions options, IMqttNetLogger mqttLogger, MqttServerTlsTcpEndpointOptions? tls)
     {
         var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        if (endpoint.ReuseAddress || !OperatingSystem.IsWindows())
+        {
+            // A silo restarting on its port must not wait out the old connections' TIME_WAIT; on Linux this lets
+            // it bind past them without sharing a port another process listens on.
+            listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        }
+
         listener.Bind(new IPEndPoint(endpoint.BoundInterNetworkAddress, endpoint.Port));
         listener.Listen(endpoint.ConnectionBacklog);
         _listeners.Add(listener);

@@ -1,0 +1,79 @@
+using System.Text.Json;
+using IotAi.Gateway.Mqtt;
+using IotAi.Gateway.Training;
+using IotAi.Grains;
+using IotAi.Inference;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+
+namespace IotAi.Gateway.Observability;
+
+/// <summary>
+/// How a silo explains itself: its meters (and Orleans' own) through OpenTelemetry, scraped by Prometheus at
+/// <c>/metrics</c> always and pushed over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set; and health
+/// probes for Kubernetes: <c>/health/live</c> (the process answers), <c>/health/startup</c> (models loaded,
+/// cluster joined) and <c>/health/ready</c> (that, and the MQTT listener bound).
+/// </summary>
+public static class ObservabilityExtensions
+{
+    public const string ServiceName = "iotai-silo";
+
+    /// <summary>Every meter the silo publishes, the device ids kept out of their tags.</summary>
+    public static readonly string[] Meters =
+        [GatewayTelemetry.MeterName, DeviceTelemetry.MeterName, InferenceTelemetry.MeterName, LearningTelemetry.MeterName, "Microsoft.Orleans"];
+
+    public static IHostApplicationBuilder AddIotAiObservability(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var otel = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(static r => r.AddService(ServiceName))
+            .WithMetrics(static metrics => metrics.AddMeter(Meters).AddPrometheusExporter());
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            otel.UseOtlpExporter();
+        }
+
+        builder.Services.AddHealthChecks()
+            .AddCheck<ModelsLoadedCheck>("models", tags: [HealthTags.Ready, HealthTags.Startup])
+            .AddCheck<SiloActiveCheck>("silo", tags: [HealthTags.Ready, HealthTags.Startup])
+            .AddCheck<MqttListeningCheck>("mqtt", tags: [HealthTags.Ready]);
+        return builder;
+    }
+
+    /// <summary>Maps <c>/metrics</c> and the probes; none of them needs credentials (scrapers and kubelets have none).</summary>
+    public static IEndpointRouteBuilder MapIotAiObservability(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        endpoints.MapPrometheusScrapingEndpoint().AllowAnonymous();
+        endpoints.MapHealthChecks("/health/live", Probe(static _ => false)).AllowAnonymous();
+        endpoints.MapHealthChecks("/health/startup", Probe(static c => c.Tags.Contains(HealthTags.Startup))).AllowAnonymous();
+        endpoints.MapHealthChecks("/health/ready", Probe(static c => c.Tags.Contains(HealthTags.Ready))).AllowAnonymous();
+        return endpoints;
+    }
+
+    /// <summary>The readiness checks as the Open Inference Protocol's <c>/v2/health/ready</c> answers them.</summary>
+    public static HealthCheckOptions ReadyProbe { get; } = Probe(static c => c.Tags.Contains(HealthTags.Ready));
+
+    private static HealthCheckOptions Probe(Func<HealthCheckRegistration, bool> predicate) => new()
+    {
+        Predicate = predicate,
+        ResponseWriter = static (context, report) =>
+        {
+            context.Response.ContentType = "application/json";
+            return JsonSerializer.SerializeAsync(context.Response.Body, new
+            {
+                status = report.Status.ToString(),
+                checks = report.Entries.ToDictionary(static e => e.Key, static e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
+            });
+        },
+    };
+}
