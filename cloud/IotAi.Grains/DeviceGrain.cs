@@ -34,10 +34,15 @@ public sealed partial class DeviceGrain(
     public async Task<UplinkReply> HandleUplinkAsync(Uplink uplink)
     {
         ArgumentNullException.ThrowIfNull(uplink);
+        // A child of the ingress's span, which Orleans' activity propagation carries into this call.
+        using var activity = DeviceTelemetry.Source.HasListeners() ? DeviceTelemetry.Source.StartActivity($"device {uplink.Kind}") : null;
+        activity?.SetTag("iotai.device.id", DeviceId);
+        activity?.SetTag("iotai.seq", uplink.Seq);
         var now = clock.GetUtcNow();
         State.FirstSeen ??= now;
         State.LastSeen = now;
         var reply = await ProcessAsync(uplink);
+        activity?.SetTag("iotai.outcome", reply.Outcome.ToString());
         telemetry.Uplink(uplink.Kind, reply.Outcome);
         await twin.WriteStateAsync();
         await RegisterOnceAsync();

@@ -8,6 +8,11 @@ public sealed class DeviceTelemetry : IDisposable
 {
     public const string MeterName = "IotAi.Devices";
 
+    /// <summary>Spans of the device grains: one per uplink a grain handles.</summary>
+    public const string SourceName = "IotAi.Devices";
+
+    internal static readonly System.Diagnostics.ActivitySource Source = new(SourceName);
+
     private readonly Meter _meter;
     private readonly Counter<long> _uplinks;
 

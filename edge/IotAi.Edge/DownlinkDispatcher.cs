@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -37,6 +38,9 @@ internal sealed partial class DownlinkDispatcher(
         {
             if (topic == _resultTopic && Read(payload, ProtocolJson.Wire.InferenceResult, topic) is { } result)
             {
+                using var activity = EdgeTelemetry.Source.StartActivity("receive result", ActivityKind.Consumer, EdgeTelemetry.ContextOf(e.ApplicationMessage));
+                activity?.SetTag("iotai.device.id", deviceId);
+                activity?.SetTag("iotai.seq", result.Seq);
                 await OnResultAsync(result);
             }
             else if (topic == _errorTopic && Read(payload, ProtocolJson.Wire.ErrorReply, topic) is { } error)

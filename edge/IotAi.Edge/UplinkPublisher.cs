@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -93,7 +94,10 @@ internal sealed partial class UplinkPublisher(
     {
         try
         {
-            var message = Build(outbound.Sample, outbound.Seq);
+            using var activity = EdgeTelemetry.Source.StartActivity(outbound.Sample.Kind == PayloadKind.Image ? "publish image" : "publish telemetry", ActivityKind.Producer);
+            activity?.SetTag("iotai.device.id", deviceId);
+            activity?.SetTag("iotai.seq", outbound.Seq);
+            var message = Build(outbound.Sample, outbound.Seq, activity);
             if (message is null)
             {
                 outbox.Acknowledge(outbound);
@@ -127,11 +131,16 @@ internal sealed partial class UplinkPublisher(
         }
     }
 
-    private MqttApplicationMessage? Build(EdgeSample sample, long seq)
+    private MqttApplicationMessage? Build(EdgeSample sample, long seq, Activity? activity)
     {
         var builder = new MqttApplicationMessageBuilder()
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .WithContentType(sample.ContentType);
+        if (activity?.Id is { } traceParent)
+        {
+            builder.WithUserProperty(UserProperties.TraceParent, Utf8(traceParent));
+        }
+
         if (sample.Kind == PayloadKind.Image)
         {
             builder

@@ -45,7 +45,8 @@ public sealed class DynamicBatcher : IAsyncDisposable
 
         var buffer = ArrayPool<float>.Shared.Rent(length);
         features.Span.CopyTo(buffer);
-        var request = new Request(buffer);
+        // The batch that serves this request links to the caller's span, so a trace shows which batch answered it.
+        var request = new Request(buffer) { Caller = Activity.Current is { } caller ? caller.Context : default };
         try
         {
             await _queue.Writer.WriteAsync(request, cancellationToken);
@@ -130,6 +131,7 @@ public sealed class DynamicBatcher : IAsyncDisposable
                 ArrayPool<float>.Shared.Return(batch[i].Features);
             }
 
+            using var activity = InferenceTelemetry.Source.HasListeners() ? BatchActivity(batch) : null;
             var started = Stopwatch.GetTimestamp();
             _model.Run(inputs, batch.Count, scores);
             BatchCompleted?.Invoke(batch.Count, Stopwatch.GetElapsedTime(started));
@@ -154,9 +156,22 @@ public sealed class DynamicBatcher : IAsyncDisposable
         }
     }
 
+    /// <summary>A batch's span: a root of its own, linked to every request it served (nothing is made when nobody listens).</summary>
+    private Activity? BatchActivity(List<Request> batch)
+    {
+        var activity = InferenceTelemetry.Source.StartActivity(ActivityKind.Internal, parentContext: default,
+            links: [.. batch.Where(static r => r.Caller != default).Select(static r => new ActivityLink(r.Caller))], name: $"infer batch {_model.Manifest.Name}");
+        activity?.SetTag("iotai.model", _model.Manifest.Name);
+        activity?.SetTag("iotai.model.version", _model.Manifest.Version);
+        activity?.SetTag("iotai.batch.size", batch.Count);
+        return activity;
+    }
+
     private sealed class Request(float[] features)
     {
         public float[] Features { get; } = features;
+
+        public ActivityContext Caller { get; init; }
 
         public TaskCompletionSource<Prediction> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

@@ -7,6 +7,11 @@ public sealed class InferenceTelemetry : IDisposable
 {
     public const string MeterName = "IotAi.Inference";
 
+    /// <summary>Spans of inference: one per batch, linked to the requests it served.</summary>
+    public const string SourceName = "IotAi.Inference";
+
+    internal static readonly System.Diagnostics.ActivitySource Source = new(SourceName);
+
     private readonly Meter _meter;
     private readonly Histogram<int> _batchSize;
     private readonly Histogram<double> _batchDuration;

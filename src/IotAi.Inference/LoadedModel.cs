@@ -79,6 +79,10 @@ public sealed class LoadedModel : IAsyncDisposable
     {
         Interlocked.Increment(ref _inFlight);
         Interlocked.Exchange(ref _lastUsed, Environment.TickCount64);
+        // One request's wait for its batch; the batch's own span links back to this one.
+        using var activity = InferenceTelemetry.Source.HasListeners() ? InferenceTelemetry.Source.StartActivity($"infer {Manifest.Name}") : null;
+        activity?.SetTag("iotai.model", Manifest.Name);
+        activity?.SetTag("iotai.model.version", Manifest.Version);
         try
         {
             return await _batcher.InferAsync(features, cancellationToken);

@@ -15,6 +15,12 @@ public static class UserProperties
     /// <summary>The device's own answer, as <see cref="EdgeAnswer"/> JSON.</summary>
     public const string Edge = "edge";
 
+    /// <summary>The W3C trace context of the span that sent the message, so a trace follows it across MQTT.</summary>
+    public const string TraceParent = "traceparent";
+
+    /// <summary>The W3C trace state that goes with <see cref="TraceParent"/>, when there is one.</summary>
+    public const string TraceState = "tracestate";
+
     /// <summary>The sample's ground truth, when the device knows it (see <see cref="Telemetry.Label"/>).</summary>
     public const string Label = "label";
 }

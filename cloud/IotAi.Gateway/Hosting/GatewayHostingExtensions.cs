@@ -52,6 +52,8 @@ public static class GatewayHostingExtensions
         {
             var primary = cluster.PrimarySiloPort is int port ? new IPEndPoint(IPAddress.Loopback, port) : null;
             silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, primary, cluster.ServiceId, cluster.ClusterId);
+            // A grain call continues the caller's trace: the ingress's span is the device grain's parent.
+            silo.AddActivityPropagation();
         });
         builder.Services.AddMqttIngress();
         builder.AddIotAiObservability();

@@ -9,6 +9,11 @@ public sealed class GatewayTelemetry : IDisposable
 {
     public const string MeterName = "IotAi.Gateway";
 
+    /// <summary>Spans of the MQTT ingress: an uplink's arrival and its answer's publish.</summary>
+    public const string SourceName = "IotAi.Gateway";
+
+    internal static readonly System.Diagnostics.ActivitySource Source = new(SourceName);
+
     private readonly Meter _meter;
     private readonly Counter<long> _messagesIn;
     private readonly Counter<long> _messagesOut;

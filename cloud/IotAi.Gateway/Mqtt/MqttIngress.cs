@@ -218,6 +218,7 @@ public sealed partial class MqttIngress(
         }
 
         var uplink = new Uplink(topic.Kind, message.Payload.ToArray(), seq, message.Topic, !IsAnsweredAtEdge(message), UserProperty(message, UserProperties.Edge), UserProperty(message, UserProperties.Label));
+        using var activity = GatewayTelemetry.Source.HasListeners() ? StartIngress(message, topic.DeviceId!, uplink.Kind, seq) : null;
         var started = Stopwatch.GetTimestamp();
         telemetry.Received(uplink.Kind);
         await HandleAsync(e, topic.DeviceId!, seq, grain => grain.HandleUplinkAsync(uplink));
@@ -246,7 +247,7 @@ public sealed partial class MqttIngress(
         e.Response.ReasonCode = ReasonCodes.ForOutcome(reply.Outcome);
         if (reply.Reply is not null)
         {
-            await PublishAsync(deviceId, reply.Reply);
+            await PublishReplyAsync(deviceId, reply.Reply);
         }
     }
 
@@ -300,12 +301,15 @@ public sealed partial class MqttIngress(
         telemetry.Sent(kind);
     }
 
-    private static MqttApplicationMessage Message(string topic, byte[] payload, string contentType) => new MqttApplicationMessageBuilder()
-        .WithTopic(topic)
-        .WithPayload(payload)
-        .WithContentType(contentType)
-        .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-        .Build();
+    private static MqttApplicationMessage Message(string topic, byte[] payload, string contentType, string? traceParent = null)
+    {
+        var builder = new MqttApplicationMessageBuilder()
+            .WithTopic(topic)
+            .WithPayload(payload)
+            .WithContentType(contentType)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
+        return (traceParent is null ? builder : builder.WithUserProperty(UserProperties.TraceParent, System.Text.Encoding.UTF8.GetBytes(traceParent))).Build();
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "MQTT ingress listening on {Address}:{Port}")]
     private partial void LogListening(string address, int port);

@@ -31,6 +31,10 @@ public static class ObservabilityExtensions
     public static readonly string[] Meters =
         [GatewayTelemetry.MeterName, DeviceTelemetry.MeterName, InferenceTelemetry.MeterName, LearningTelemetry.MeterName, "Microsoft.Orleans"];
 
+    /// <summary>Every activity source a silo's spans come from, Orleans' grain calls included.</summary>
+    public static readonly string[] Sources =
+        [GatewayTelemetry.SourceName, DeviceTelemetry.SourceName, InferenceTelemetry.SourceName, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application"];
+
     public static IHostApplicationBuilder AddIotAiObservability(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -39,7 +43,8 @@ public static class ObservabilityExtensions
             .WithMetrics(static metrics => metrics.AddMeter(Meters).AddPrometheusExporter());
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
-            otel.UseOtlpExporter();
+            // Spans are made only where something listens: with no collector to send them to, tracing costs nothing.
+            otel.WithTracing(static tracing => tracing.AddSource(Sources)).UseOtlpExporter();
         }
 
         builder.Services.AddHealthChecks()

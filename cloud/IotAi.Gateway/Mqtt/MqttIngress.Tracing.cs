@@ -1,0 +1,37 @@
+using System.Diagnostics;
+using IotAi.Grains;
+using IotAi.Protocol;
+using MQTTnet;
+using MQTTnet.Server;
+
+namespace IotAi.Gateway.Mqtt;
+
+/// <summary>
+/// Tracing across MQTT: an uplink's span continues the trace its device started (W3C <c>traceparent</c> in the
+/// message's user properties) or begins one; its answer is published under a span of its own whose context
+/// travels back to the device the same way. Nothing is made when no listener samples these sources.
+/// </summary>
+public sealed partial class MqttIngress
+{
+    private static Activity? StartIngress(MqttApplicationMessage message, string deviceId, PayloadKind kind, long? seq)
+    {
+        var parent = UserProperty(message, UserProperties.TraceParent);
+        var state = UserProperty(message, UserProperties.TraceState);
+        var activity = GatewayTelemetry.Source.StartActivity($"ingress {kind}", ActivityKind.Consumer, ActivityContext.TryParse(parent, state, out var context) ? context : default);
+        activity?.SetTag("iotai.device.id", deviceId);
+        activity?.SetTag("iotai.seq", seq);
+        activity?.SetTag("messaging.system", "mqtt");
+        activity?.SetTag("messaging.destination.name", message.Topic);
+        return activity;
+    }
+
+    /// <summary>Publishes a grain's answer to its device, under a producer span whose context the message carries.</summary>
+    private async Task PublishReplyAsync(string deviceId, DownlinkMessage reply)
+    {
+        using var activity = GatewayTelemetry.Source.HasListeners() ? GatewayTelemetry.Source.StartActivity($"publish {reply.Kind}", ActivityKind.Producer) : null;
+        var topic = DownlinkTopics.For(deviceId, reply.Kind);
+        activity?.SetTag("messaging.destination.name", topic);
+        await _server!.InjectApplicationMessage(new InjectedMqttApplicationMessage(Message(topic, reply.Payload, ContentTypes.Json, activity?.Id)) { SenderClientId = GatewayClientId });
+        telemetry.Sent(reply.Kind.ToString());
+    }
+}
