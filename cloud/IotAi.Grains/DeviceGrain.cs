@@ -1,5 +1,6 @@
 using IotAi.Models;
 using System.Buffers;
+using IotAi.Grains.Keys;
 using System.Diagnostics;
 using System.Text.Json;
 using IotAi.Inference;
@@ -62,9 +63,15 @@ public sealed partial class DeviceGrain(
 
     public Task DownlinkSubscribedAsync() => CatchUpAsync();
 
-    /// <summary>A device that was away catches up on what operators set and offered meanwhile.</summary>
+    /// <summary>A device that was away catches up on the keys it is to trust, and what operators set and offered meanwhile.</summary>
     private async Task CatchUpAsync()
     {
+        // The keys go first, so an offer signed by a key new to the device finds it trusted.
+        if (await GrainFactory.GetGrain<IModelKeySetGrain>(0).GetAsync() is { } keys)
+        {
+            await PushAsync(new DownlinkMessage(DownlinkKind.KeySet, keys.Payload));
+        }
+
         if (State.DesiredVersion > 0)
         {
             await PushAsync(DesiredMessage());

@@ -42,7 +42,7 @@ public static class GatewayHostingExtensions
         var security = Bind<ApiSecurityOptions>(builder, ApiSecurityOptions.SectionName);
 
         // Hosted services start in this order: API keys (the generated admin key is on disk before anything listens),
-        // models are on disk, then loaded, then the silo, then MQTT.
+        // models are on disk, then loaded, then the silo, then the model key set devices are given, then MQTT.
         builder.Services.AddIotAiApiSecurity(gateway, security);
         // Its in-memory key ring protects nothing (see AddIotAiApiSecurity), so its warning about unencrypted keys is noise.
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
@@ -52,6 +52,7 @@ public static class GatewayHostingExtensions
             var primary = cluster.PrimarySiloPort is int port ? new IPEndPoint(IPAddress.Loopback, port) : null;
             silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, primary, cluster.ServiceId, cluster.ClusterId);
         });
+        builder.Services.AddHostedService<ModelKeySetPublisher>();
         builder.Services.AddMqttIngress();
         builder.Services.AddHostedService<RolloutWaker>();
         // Phases and states read as words in the management API, not as numbers.
@@ -66,7 +67,7 @@ public static class GatewayHostingExtensions
 
     /// <summary>
     /// Maps the silo's HTTP endpoints: the Open Inference Protocol under <c>/v2</c>, the device, rollout, model, sample,
-    /// training, key and audit APIs under <c>/api</c>, each behind the role it needs (<see cref="ApiPolicies"/>). Call
+    /// training, model key set, API key and audit APIs under <c>/api</c>, each behind the role it needs (<see cref="ApiPolicies"/>). Call
     /// <see cref="ApiSecurityExtensions.UseIotAiApiSecurity"/> first, so calls are authenticated and audited.
     /// </summary>
     public static IEndpointRouteBuilder MapIotAiEndpoints(this IEndpointRouteBuilder endpoints)
@@ -76,6 +77,7 @@ public static class GatewayHostingExtensions
         endpoints.MapCredentialApi();
         endpoints.MapRolloutApi();
         endpoints.MapModelApi();
+        endpoints.MapModelKeyApi();
         endpoints.MapSampleApi();
         endpoints.MapTrainingApi();
         endpoints.MapKeyApi();
