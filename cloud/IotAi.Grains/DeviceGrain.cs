@@ -1,6 +1,5 @@
 using IotAi.Models;
 using System.Buffers;
-using IotAi.Grains.Keys;
 using System.Diagnostics;
 using System.Text.Json;
 using IotAi.Inference;
@@ -50,6 +49,7 @@ public sealed partial class DeviceGrain(
         State.LastSeen = clock.GetUtcNow();
         var reply = MergeReported(payload, topic);
         await twin.WriteStateAsync();
+        await PushKeySetIfBehindAsync();
         return reply;
     }
 
@@ -67,11 +67,7 @@ public sealed partial class DeviceGrain(
     private async Task CatchUpAsync()
     {
         // The keys go first, so an offer signed by a key new to the device finds it trusted.
-        if (await GrainFactory.GetGrain<IModelKeySetGrain>(0).GetAsync() is { } keys)
-        {
-            await PushAsync(new DownlinkMessage(DownlinkKind.KeySet, keys.Payload));
-        }
-
+        await PushKeySetIfBehindAsync();
         if (State.DesiredVersion > 0)
         {
             await PushAsync(DesiredMessage());
