@@ -54,6 +54,7 @@ public sealed partial class DeviceGrain(
         State.LastSeen = clock.GetUtcNow();
         var reply = MergeReported(payload, topic);
         await twin.WriteStateAsync();
+        await PushKeySetIfBehindAsync();
         return reply;
     }
 
@@ -67,9 +68,11 @@ public sealed partial class DeviceGrain(
 
     public Task DownlinkSubscribedAsync() => CatchUpAsync();
 
-    /// <summary>A device that was away catches up on what operators set and offered meanwhile.</summary>
+    /// <summary>A device that was away catches up on the keys it is to trust, and what operators set and offered meanwhile.</summary>
     private async Task CatchUpAsync()
     {
+        // The keys go first, so an offer signed by a key new to the device finds it trusted.
+        await PushKeySetIfBehindAsync();
         if (State.DesiredVersion > 0)
         {
             await PushAsync(DesiredMessage());

@@ -7,6 +7,7 @@ public enum DownlinkKind
     Error,
     Desired,
     ModelOffer,
+    KeySet,
 }
 
 /// <summary>A message for a device; <see cref="Payload"/> is UTF-8 JSON.</summary>

@@ -21,6 +21,7 @@ internal sealed partial class DownlinkDispatcher(
     IResultSink sink,
     ModelUpdater updater,
     LiveSettings live,
+    TrustedKeyStore keys,
     TimeProvider timeProvider,
     ILogger logger)
 {
@@ -29,6 +30,7 @@ internal sealed partial class DownlinkDispatcher(
     private readonly string _resultTopic = DeviceTopics.Result(deviceId);
     private readonly string _errorTopic = DeviceTopics.Error(deviceId);
     private readonly string _desiredTopic = DeviceTopics.Desired(deviceId);
+    private readonly string _keySetTopic = DeviceTopics.KeySet(deviceId);
 
     public async Task HandleAsync(MqttApplicationMessageReceivedEventArgs e)
     {
@@ -66,6 +68,11 @@ internal sealed partial class DownlinkDispatcher(
                 {
                     updater.Chunk(rest[..slash].ToString(), index, payload.ToArray());
                 }
+            }
+            else if (topic == _keySetTopic && Read(payload, ProtocolJson.Wire.SignedKeySet, topic) is { } keySet)
+            {
+                // Taken here rather than queued, so an offer that follows it is checked against the new keys.
+                keys.Offer(keySet);
             }
             else if (topic == _desiredTopic && Read(payload, ProtocolJson.Wire.DesiredProperties, topic) is { } desired)
             {

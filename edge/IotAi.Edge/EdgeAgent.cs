@@ -28,7 +28,7 @@ public sealed partial class EdgeAgent(
     JointInference joint,
     LiveSettings live,
     ModelQualityTracker quality,
-    TrustedKeys trusted,
+    TrustedKeyStore keys,
     TimeProvider timeProvider,
     ILogger<EdgeAgent> logger) : BackgroundService
 {
@@ -48,13 +48,13 @@ public sealed partial class EdgeAgent(
         var inFlight = new InFlightTracker(settings.InFlightCapacity);
         await runtime.LoadCurrentAsync();
         EdgeConnection? link = null;
-        var updater = new ModelUpdater(settings.DeviceId, models, runtime, trusted, settings.FetchWindow, (topic, payload, ct) => PublishControlAsync(link!, topic, payload, ct), logger);
-        var downlink = new DownlinkDispatcher(this, settings.DeviceId, inFlight, sink, updater, live, timeProvider, logger);
+        var updater = new ModelUpdater(settings.DeviceId, models, runtime, keys.Trusted, settings.FetchWindow, (topic, payload, ct) => PublishControlAsync(link!, topic, payload, ct), logger);
+        var downlink = new DownlinkDispatcher(this, settings.DeviceId, inFlight, sink, updater, live, keys, timeProvider, logger);
         using var connection = new EdgeConnection(
             settings, ConnectionPipeline.Create(settings, timeProvider, logger), downlink.HandleAsync, timeProvider, logger);
         link = connection;
         using var publisher = new UplinkPublisher(settings.DeviceId, outbox, settings.MaxInFlight, settings.SendTruth, inFlight, connection, timeProvider, logger);
-        var twin = new TwinReporter(settings.DeviceId, settings.TwinReportInterval, connection, outbox, runtime, joint, live, timeProvider,
+        var twin = new TwinReporter(settings.DeviceId, settings.TwinReportInterval, connection, outbox, runtime, joint, live, keys, timeProvider,
             (topic, payload, ct) => PublishControlAsync(connection, topic, payload, ct), logger);
         var reporter = new QualityReporter(settings.DeviceId, quality, settings.QualityReportInterval, timeProvider, (topic, payload, ct) => PublishControlAsync(connection, topic, payload, ct), logger);
         var names = string.Join(',', active.Select(s => s.Name));

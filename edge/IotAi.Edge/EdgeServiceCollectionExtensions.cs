@@ -43,7 +43,8 @@ public static class EdgeServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISampleSource, HwmonSource>());
 
         services.TryAddSingleton(sp => new EdgeModelStore(ModelsDirectory(sp.GetRequiredService<IOptions<EdgeAgentOptions>>().Value)));
-        services.TryAddSingleton(sp => TrustedKeysFrom(sp.GetRequiredService<IOptions<EdgeAgentOptions>>().Value));
+        services.TryAddSingleton(sp => new TrustedKeyStore(sp.GetRequiredService<IOptions<EdgeAgentOptions>>().Value, sp.GetRequiredService<ILogger<TrustedKeyStore>>()));
+        services.TryAddSingleton(sp => sp.GetRequiredService<TrustedKeyStore>().Trusted);
         services.TryAddSingleton(sp => new EdgeModelRuntime(
             sp.GetRequiredService<EdgeModelStore>(), sp.GetRequiredService<TrustedKeys>(), sp.GetRequiredService<ILogger<EdgeModelRuntime>>()));
         services.TryAddSingleton<ModelQualityTracker>();
@@ -59,15 +60,4 @@ public static class EdgeServiceCollectionExtensions
 
     /// <summary>Each device keeps its models apart, so several agents can share one data directory.</summary>
     private static string ModelsDirectory(EdgeAgentOptions options) => Path.Combine(options.DataDirectory, options.DeviceId, "models");
-
-    private static TrustedKeys TrustedKeysFrom(EdgeAgentOptions options)
-    {
-        var trusted = new TrustedKeys();
-        foreach (var file in options.TrustedKeyFiles)
-        {
-            trusted.Add(File.ReadAllText(file));
-        }
-
-        return trusted;
-    }
 }

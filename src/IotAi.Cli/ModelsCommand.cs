@@ -13,7 +13,7 @@ namespace IotAi.Cli;
 /// <summary>
 /// <c>iotai models</c>: build the default models, and manage the signed model registry of a data directory, or
 /// of a running silo with <c>--url</c>: import (a package, or any ONNX model), list, inspect, export, promote,
-/// deprecate, delete.
+/// deprecate, delete; and, from a silo, the model key set devices are given (<c>keys</c>).
 /// </summary>
 internal static class ModelsCommand
 {
@@ -22,7 +22,7 @@ internal static class ModelsCommand
         var access = new RegistryAccess();
         var models = new Command("models", "Build the default models and manage the model registry")
         {
-            Build(), Import(access), List(access), Inspect(access), Export(access),
+            Build(), Import(access), List(access), Inspect(access), Export(access), ModelKeysCommand.Create(),
             Change("promote", "Make a version the one that serves by default (running silos switch to it within Models:RefreshInterval)", access, static (r, n, v) => r.Promote(n, v)),
             Change("deprecate", "Mark a version as not to be rolled out", access, static (r, n, v) => r.Deprecate(n, v)),
             Change("delete", "Remove a version that is not active", access, static (r, n, v) =>

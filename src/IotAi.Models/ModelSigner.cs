@@ -1,14 +1,10 @@
 using System.Security.Cryptography;
-using System.Text;
 
 namespace IotAi.Models;
 
-/// <summary>Signs model manifests with an ECDSA P-256 private key.</summary>
+/// <summary>Signs model manifests, and the trusted key sets devices roll to, with an ECDSA P-256 private key.</summary>
 public sealed class ModelSigner : IDisposable
 {
-    /// <summary>Prefixed to every signed manifest, so a model signature can never be replayed as any other kind.</summary>
-    private static readonly byte[] Domain = Encoding.ASCII.GetBytes("iotai.model-manifest.v1\n");
-
     private readonly ECDsa _key;
 
     public ModelSigner(ECDsa privateKey)
@@ -43,8 +39,10 @@ public sealed class ModelSigner : IDisposable
         return new ModelSigner(key);
     }
 
-    public ModelSignature Sign(ReadOnlySpan<byte> manifest) =>
-        new(KeyId, ModelSignature.Es256, Convert.ToBase64String(_key.SignData(Payload(manifest), HashAlgorithmName.SHA256)));
+    public ModelSignature Sign(ReadOnlySpan<byte> manifest) => Sign(SignedContent.Manifest, manifest);
+
+    /// <summary>Signs a trusted key set document (<see cref="TrustedKeySet"/>), under a domain of its own.</summary>
+    public ModelSignature SignKeySet(ReadOnlySpan<byte> document) => Sign(SignedContent.KeySet, document);
 
     public string ExportPrivateKeyPem() => _key.ExportPkcs8PrivateKeyPem();
 
@@ -52,5 +50,6 @@ public sealed class ModelSigner : IDisposable
 
     public void Dispose() => _key.Dispose();
 
-    internal static byte[] Payload(ReadOnlySpan<byte> manifest) => [.. Domain, .. manifest];
+    private ModelSignature Sign(SignedContent content, ReadOnlySpan<byte> bytes) =>
+        new(KeyId, ModelSignature.Es256, Convert.ToBase64String(_key.SignData(content.Payload(bytes), HashAlgorithmName.SHA256)));
 }

@@ -36,22 +36,50 @@ public sealed class TrustedKeys : IDisposable
         return id;
     }
 
+    /// <summary>
+    /// Stops trusting a key. The key is not disposed: a verification on another thread may be using it, so it is
+    /// left to the garbage collector.
+    /// </summary>
+    public void Remove(string keyId) => _keys.TryRemove(keyId, out _);
+
+    /// <summary>The trusted public keys, by key id, as PEM.</summary>
+    public IReadOnlyDictionary<string, string> Export() =>
+        _keys.ToDictionary(static k => k.Key, static k => k.Value.ExportSubjectPublicKeyInfoPem(), StringComparer.Ordinal);
+
     /// <summary>Throws <see cref="ModelVerificationException"/> unless a trusted key made <paramref name="signature"/> over <paramref name="manifest"/>.</summary>
     public void Verify(ReadOnlySpan<byte> manifest, ModelSignature? signature)
     {
+        if (Refusal(SignedContent.Manifest, manifest, signature) is { } reason)
+        {
+            throw new ModelVerificationException(reason);
+        }
+    }
+
+    /// <summary>Throws <see cref="InvalidDataException"/> unless a trusted key made <paramref name="signature"/> over a key set <paramref name="document"/>.</summary>
+    public void VerifyKeySet(ReadOnlySpan<byte> document, ModelSignature? signature)
+    {
+        if (Refusal(SignedContent.KeySet, document, signature) is { } reason)
+        {
+            throw new InvalidDataException($"Key set refused: {reason}.");
+        }
+    }
+
+    /// <summary>Why <paramref name="signature"/> does not make <paramref name="bytes"/> trusted, or null when it does.</summary>
+    private string? Refusal(SignedContent content, ReadOnlySpan<byte> bytes, ModelSignature? signature)
+    {
         if (signature is null)
         {
-            throw new ModelVerificationException("the model is not signed");
+            return $"the {content.Subject} is not signed";
         }
 
         if (signature.Algorithm != ModelSignature.Es256)
         {
-            throw new ModelVerificationException($"the signature uses {signature.Algorithm}; only {ModelSignature.Es256} is accepted");
+            return $"the signature uses {signature.Algorithm}; only {ModelSignature.Es256} is accepted";
         }
 
         if (!_keys.TryGetValue(signature.KeyId, out var key))
         {
-            throw new ModelVerificationException($"the model is signed by key {signature.KeyId}, which is not trusted here");
+            return $"the {content.Subject} is signed by key {signature.KeyId}, which is not trusted here";
         }
 
         byte[] value;
@@ -61,13 +89,12 @@ public sealed class TrustedKeys : IDisposable
         }
         catch (FormatException)
         {
-            throw new ModelVerificationException("the signature is not valid base64");
+            return "the signature is not valid base64";
         }
 
-        if (!key.VerifyData(ModelSigner.Payload(manifest), value, HashAlgorithmName.SHA256))
-        {
-            throw new ModelVerificationException($"the signature does not match the manifest: it was altered after signing, or signed by another key claiming id {signature.KeyId}");
-        }
+        return key.VerifyData(content.Payload(bytes), value, HashAlgorithmName.SHA256)
+            ? null
+            : $"the signature does not match the {content.Document}: it was altered after signing, or signed by another key claiming id {signature.KeyId}";
     }
 
     public void Dispose()

@@ -22,6 +22,7 @@ public static class DeviceTopics
     public const string ResultSuffix = "down/result";
     public const string ErrorSuffix = "down/error";
     public const string DesiredSuffix = "down/twin/desired";
+    public const string KeySetSuffix = "down/keys";
 
     /// <summary>The longest device id the gateway accepts.</summary>
     public const int MaxDeviceIdLength = 128;
@@ -54,6 +55,8 @@ public static class DeviceTopics
     public static string Error(string deviceId) => $"{Root}/{deviceId}/{ErrorSuffix}";
 
     public static string Desired(string deviceId) => $"{Root}/{deviceId}/{DesiredSuffix}";
+
+    public static string KeySet(string deviceId) => $"{Root}/{deviceId}/{KeySetSuffix}";
 
     /// <summary>The filter a device subscribes to for everything addressed to it.</summary>
     public static string DownlinkFilter(string deviceId) => $"{Root}/{deviceId}/down/#";

@@ -16,6 +16,7 @@ namespace IotAi.Protocol;
 [JsonSerializable(typeof(ModelQualityReport))]
 [JsonSerializable(typeof(EdgeAnswer))]
 [JsonSerializable(typeof(GroundTruth))]
+[JsonSerializable(typeof(SignedKeySet))]
 public sealed partial class ProtocolJson : JsonSerializerContext
 {
     /// <summary>

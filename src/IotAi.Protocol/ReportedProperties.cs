@@ -22,6 +22,9 @@ public static class ReportedProperties
 
     public const string NoModelUpdates = "none";
 
+    /// <summary>The version of the trusted model key set the device holds (<c>down/keys</c>); 0 before any.</summary>
+    public const string KeySetVersion = "keySetVersion";
+
     /// <summary>The properties, or an error that says what is wrong.</summary>
     public static (Dictionary<string, string>? Properties, string? Error) Read(ReadOnlySpan<byte> json)
     {

@@ -43,7 +43,7 @@ public static class GatewayHostingExtensions
         var security = Bind<ApiSecurityOptions>(builder, ApiSecurityOptions.SectionName);
 
         // Hosted services start in this order: API keys (the generated admin key is on disk before anything listens),
-        // models are on disk, then loaded, then the silo, then MQTT.
+        // models are on disk, then loaded, then the silo, then the model key set devices are given, then MQTT.
         builder.Services.AddIotAiApiSecurity(gateway, security);
         // Its in-memory key ring protects nothing (see AddIotAiApiSecurity), so its warning about unencrypted keys is noise.
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
@@ -55,6 +55,7 @@ public static class GatewayHostingExtensions
             // A grain call continues the caller's trace: the ingress's span is the device grain's parent.
             silo.AddActivityPropagation();
         });
+        builder.Services.AddHostedService<ModelKeySetPublisher>();
         builder.Services.AddMqttIngress();
         builder.AddIotAiObservability();
         builder.Services.AddHostedService<RolloutWaker>();
@@ -70,7 +71,7 @@ public static class GatewayHostingExtensions
 
     /// <summary>
     /// Maps the silo's HTTP endpoints: the Open Inference Protocol under <c>/v2</c>, the device, rollout, model, sample,
-    /// training, key and audit APIs under <c>/api</c>, each behind the role it needs (<see cref="ApiPolicies"/>). Call
+    /// training, model key set, API key and audit APIs under <c>/api</c>, each behind the role it needs (<see cref="ApiPolicies"/>). Call
     /// <see cref="ApiSecurityExtensions.UseIotAiApiSecurity"/> first, so calls are authenticated and audited.
     /// </summary>
     public static IEndpointRouteBuilder MapIotAiEndpoints(this IEndpointRouteBuilder endpoints)
@@ -81,6 +82,7 @@ public static class GatewayHostingExtensions
         endpoints.MapCredentialApi();
         endpoints.MapRolloutApi();
         endpoints.MapModelApi();
+        endpoints.MapModelKeyApi();
         endpoints.MapSampleApi();
         endpoints.MapTrainingApi();
         endpoints.MapKeyApi();

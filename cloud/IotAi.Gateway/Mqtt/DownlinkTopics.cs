@@ -11,6 +11,7 @@ internal static class DownlinkTopics
         DownlinkKind.Error => DeviceTopics.Error(deviceId),
         DownlinkKind.Desired => DeviceTopics.Desired(deviceId),
         DownlinkKind.ModelOffer => DeviceTopics.ModelOffer(deviceId),
+        DownlinkKind.KeySet => DeviceTopics.KeySet(deviceId),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown downlink kind."),
     };
 }

@@ -10,8 +10,8 @@ namespace IotAi.Edge.Twin;
 
 /// <summary>
 /// Reports the agent's state into its twin (<c>up/twin/reported</c>): what it runs, how its queue stands, how
-/// long it has been offline, and which desired settings it applied. It reports on every connect, after every
-/// desired change, and every <see cref="EdgeAgentOptions.TwinReportInterval"/> in between.
+/// long it has been offline, which desired settings it applied and which model key set it trusts. It reports on
+/// every connect, after every desired change and adopted key set, and every <see cref="EdgeAgentOptions.TwinReportInterval"/> in between.
 /// </summary>
 internal sealed partial class TwinReporter(
     string deviceId,
@@ -21,6 +21,7 @@ internal sealed partial class TwinReporter(
     EdgeModelRuntime models,
     JointInference joint,
     LiveSettings settings,
+    TrustedKeyStore keys,
     TimeProvider timeProvider,
     Func<string, byte[], CancellationToken, Task> publish,
     ILogger logger)
@@ -33,6 +34,7 @@ internal sealed partial class TwinReporter(
         void Now(object? sender, EventArgs e) => _ = ReportAsync(cancellationToken);
         connection.Connected += Now;
         settings.Changed += Now;
+        keys.Changed += Now;
         try
         {
             using var timer = new PeriodicTimer(interval, timeProvider);
@@ -45,6 +47,7 @@ internal sealed partial class TwinReporter(
         {
             connection.Connected -= Now;
             settings.Changed -= Now;
+            keys.Changed -= Now;
         }
     }
 
@@ -65,6 +68,7 @@ internal sealed partial class TwinReporter(
             ["escalated"] = joint.Escalated,
             ["keptLocal"] = joint.KeptLocal,
             ["desiredVersion"] = settings.DesiredVersion,
+            [ReportedProperties.KeySetVersion] = keys.Version,
             [LiveSettings.SensorIntervalMs] = (long)settings.SensorInterval.TotalMilliseconds,
             [LiveSettings.CameraIntervalMs] = (long)settings.CameraInterval.TotalMilliseconds,
             [LiveSettings.ConfidenceThresholdName] = settings.ConfidenceThreshold,
