@@ -5,6 +5,7 @@ using System.Text.Json;
 using IotAi.Grains;
 using IotAi.Models;
 using IotAi.Protocol;
+using IotAi.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace IotAi.EndToEnd.Tests;
@@ -37,7 +38,8 @@ public sealed class ModelTransferTests(SiloFixture silo)
             await FetchAsync(device, offer, firstHalf, received);
         }
 
-        // Back after the break: the offer comes again, and the device asks only for what it lacks.
+        // Back after the break, once the silo has seen it go: the offer comes again, and the device asks only for what it lacks.
+        await Eventually.TrueAsync(async () => !(await grain.GetTwinAsync()).Connected, "the silo did not see the device go", seconds: 15);
         await using (var device = await TestDevice.ConnectAsync(silo.Host.MqttPort, deviceId))
         {
             var again = Read<ModelOffer>(await device.NextAsync(), DeviceTopics.ModelOffer(deviceId), ProtocolJson.Default.ModelOffer);
