@@ -13,9 +13,9 @@ internal static class SimulateCommand
         var port = new Option<int>("--port") { Description = "The gateway's MQTT port", DefaultValueFactory = _ => 1883 };
         var seconds = new Option<double?>("--duration") { Description = "Stop after this many seconds (default: until Ctrl+C)" };
         var report = new Option<FileInfo?>("--report") { Description = "Also write the final figures as JSON to this file" };
-        var enrol = new Option<bool>("--enrol") { Description = "Enrol the devices first through the silo's HTTP API (--url, --api-key), for a gateway that authenticates devices" };
+        var noEnrol = new Option<bool>("--no-enrol") { Description = "Connect without enrolling the devices first (a gateway with authentication off, or another broker)" };
         var silo = new SiloConnection();
-        var command = new Command("simulate", "Run a simulated fleet against a gateway and show throughput, latency and accuracy") { host, port, seconds, report, enrol };
+        var command = new Command("simulate", "Run a simulated fleet against a gateway and show throughput, latency and accuracy") { host, port, seconds, report, noEnrol };
         silo.AddTo(command);
         foreach (var option in fleetOptions.All)
         {
@@ -26,7 +26,8 @@ internal static class SimulateCommand
         {
             var options = fleetOptions.Read(parse, parse.GetValue(host)!, parse.GetValue(port));
             options.Duration = parse.GetValue(seconds) is double s ? TimeSpan.FromSeconds(s) : null;
-            if (parse.GetValue(enrol))
+            // Devices are enrolled through the silo's API (--url, default localhost:8080, with --api-key or the local admin key).
+            if (!parse.GetValue(noEnrol))
             {
                 using var http = silo.Connect(parse);
                 await FleetEnrolment.EnrolAsync(http, options, cancellationToken);
