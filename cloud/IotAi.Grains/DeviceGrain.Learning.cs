@@ -32,7 +32,7 @@ public sealed partial class DeviceGrain
                 $"'{truth.Label}' is not a label of {sample.Model}; it has {string.Join(", ", model.Manifest.Labels)}");
         }
 
-        capture.Store.Label(id, new SampleLabel(truth.Label, LabelSources.Device, clock.GetUtcNow()));
+        capture.Label(id, new SampleLabel(truth.Label, LabelSources.Device, clock.GetUtcNow()));
         await twin.WriteStateAsync();
         return new UplinkReply(UplinkOutcome.Accepted, null);
     }

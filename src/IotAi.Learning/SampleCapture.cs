@@ -8,7 +8,7 @@ namespace IotAi.Learning;
 /// quotas per device and per model, in the <see cref="FileSampleStore"/>. Quotas are counted by each silo for
 /// the devices it serves, so a cluster keeps at most its silo count times the per-model quota.
 /// </summary>
-public sealed class SampleCapture(IOptions<CaptureSettings> settings, FileSampleStore store, ConfidenceDrift drift, TimeProvider clock)
+public sealed class SampleCapture(IOptions<CaptureSettings> settings, FileSampleStore store, ConfidenceDrift drift, LearningMetrics metrics, TimeProvider clock)
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, int> _perDevice = new(StringComparer.Ordinal);
@@ -18,6 +18,15 @@ public sealed class SampleCapture(IOptions<CaptureSettings> settings, FileSample
     public FileSampleStore Store => store;
 
     public ConfidenceDrift Drift => drift;
+
+    /// <summary>Labels a kept sample, and counts the label by its source; throws <see cref="KeyNotFoundException"/> for a sample never kept.</summary>
+    public CapturedSample Label(string id, SampleLabel label)
+    {
+        ArgumentNullException.ThrowIfNull(label);
+        var labelled = store.Label(id, label);
+        metrics.Labelled(labelled.Model, label.Source);
+        return labelled;
+    }
 
     /// <summary>Keeps <paramref name="sample"/> if its model's policy and quotas allow; returns what was kept, or null.</summary>
     public CapturedSample? Consider(AnsweredSample sample, ReadOnlySpan<byte> payload)
@@ -42,6 +51,7 @@ public sealed class SampleCapture(IOptions<CaptureSettings> settings, FileSample
         var kept = new CapturedSample(id, sample.DeviceId, sample.Seq, sample.Model, sample.Version, sample.Kind, now, sample.Label, confidence,
             sample.Edge, reasons, sample.ContentType, sample.Truth is { } truth ? [new SampleLabel(truth, LabelSources.Device, now)] : []);
         store.Save(kept, payload);
+        metrics.Kept(kept.Model, kept.Reasons);
         return kept;
     }
 

@@ -12,7 +12,7 @@ public sealed class SampleStoreTests : IDisposable
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 29, 10, 0, 0, TimeSpan.Zero));
 
     private SampleCapture Capture(CaptureOptions options) =>
-        new(Options.Create(new CaptureSettings { Default = options }), new FileSampleStore(_data.FullName), new ConfidenceDrift(), _clock);
+        new(Options.Create(new CaptureSettings { Default = options }), new FileSampleStore(_data.FullName), new ConfidenceDrift(), new LearningMetrics(new PlainMeters()), _clock);
 
     private static AnsweredSample Answered(string device, long seq, float confidence, EdgeAnswer? edge = null) =>
         new(device, seq, "sensor-anomaly", "2", PayloadKind.Telemetry, "normal", [confidence, 1 - confidence], edge, ContentTypes.Json);
@@ -71,4 +71,14 @@ public sealed class SampleStoreTests : IDisposable
     }
 
     public void Dispose() => _data.Delete(recursive: true);
+
+    /// <summary>Meters made as they are asked for, with no host around them.</summary>
+    private sealed class PlainMeters : System.Diagnostics.Metrics.IMeterFactory
+    {
+        public System.Diagnostics.Metrics.Meter Create(System.Diagnostics.Metrics.MeterOptions options) => new(options);
+
+        public void Dispose()
+        {
+        }
+    }
 }

@@ -117,6 +117,7 @@ public static class GatewayHostingExtensions
         services.AddOptions<CaptureSettings>().BindConfiguration(CaptureSettings.SectionName);
         services.TryAddSingleton(new FileSampleStore(gateway.SamplesDirectory));
         services.TryAddSingleton(new ConfidenceDrift());
+        services.TryAddSingleton<LearningMetrics>();
         services.TryAddSingleton<SampleCapture>();
         services.TryAddSingleton(new DatasetStore(gateway.DatasetsDirectory));
         services.TryAddSingleton(sp => new TrainingRunner(sp.GetRequiredService<FileSampleStore>(), sp.GetRequiredService<DatasetStore>(),

@@ -24,7 +24,7 @@ public static class SampleEndpoints
             Find(store, id) is { } sample ? Results.Ok(sample) : NotKept(id));
         samples.MapGet("/{id}/payload", static (string id, FileSampleStore store) =>
             Find(store, id) is { } sample ? Results.Bytes(store.Payload(sample), sample.ContentType) : NotKept(id));
-        samples.MapPost("/{id}/label", static (string id, LabelRequest request, FileSampleStore store, ModelRegistry registry, TimeProvider clock) =>
+        samples.MapPost("/{id}/label", static (string id, LabelRequest request, FileSampleStore store, SampleCapture capture, ModelRegistry registry, TimeProvider clock) =>
         {
             if (Find(store, id) is not { } sample)
             {
@@ -37,7 +37,7 @@ public static class SampleEndpoints
                 return Results.BadRequest(new OipError($"'{request.Label}' is not a label of {sample.Model}; it has {string.Join(", ", labels ?? [])}"));
             }
 
-            return Results.Ok(store.Label(sample.Id, new SampleLabel(request.Label, LabelSources.Operator, clock.GetUtcNow())));
+            return Results.Ok(capture.Label(sample.Id, new SampleLabel(request.Label, LabelSources.Operator, clock.GetUtcNow())));
         }).RequireAuthorization(ApiPolicies.Operator);
         return endpoints;
     }

@@ -10,6 +10,8 @@ public sealed class LearningTelemetry : IDisposable
 
     private readonly Meter _meter;
     private readonly Counter<long> _teacherLabels;
+    private readonly Counter<long> _trainingRuns;
+    private readonly Histogram<double> _trainingDuration;
 
     public LearningTelemetry(IMeterFactory meterFactory, ConfidenceDrift drift)
     {
@@ -21,6 +23,15 @@ public sealed class LearningTelemetry : IDisposable
             () => drift.All().Select(static m => new Measurement<double>(m.Value, new KeyValuePair<string, object?>("iotai.model", m.Key))),
             description: "Population stability index of the model's answer confidence against its first answers");
         _teacherLabels = _meter.CreateCounter<long>("iotai.learning.teacher.labels", unit: "{sample}", description: "Kept samples a teacher model labelled");
+        _trainingRuns = _meter.CreateCounter<long>("iotai.learning.training.runs", unit: "{run}", description: "Training runs ended, by their state: registered, refused or failed");
+        _trainingDuration = _meter.CreateHistogram<double>("iotai.learning.training.duration", unit: "s", description: "How long a training run took, start to verdict");
+    }
+
+    public void TrainingEnded(string model, string state, TimeSpan took)
+    {
+        KeyValuePair<string, object?>[] tags = [new("iotai.model", model), new("iotai.training.state", state)];
+        _trainingRuns.Add(1, tags);
+        _trainingDuration.Record(took.TotalSeconds, tags);
     }
 
     public void TeacherLabelled(string model, int count) => _teacherLabels.Add(count, new KeyValuePair<string, object?>("iotai.model", model));

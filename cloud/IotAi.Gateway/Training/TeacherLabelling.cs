@@ -17,6 +17,7 @@ public sealed partial class TeacherLabelling(
     IOptions<TeachingOptions> options,
     IModelHost models,
     FileSampleStore samples,
+    SampleCapture capture,
     LearningTelemetry telemetry,
     TimeProvider clock,
     ILogger<TeacherLabelling> logger) : BackgroundService
@@ -94,7 +95,7 @@ public sealed partial class TeacherLabelling(
                 // A label the served model does not know could not be trained on; the teacher's certainty does not change that.
                 if (answer.Confidence >= minConfidence && served.Manifest.Labels.Contains(label))
                 {
-                    samples.Label(sample.Id, new SampleLabel(label, LabelSources.Teacher, clock.GetUtcNow(), by));
+                    capture.Label(sample.Id, new SampleLabel(label, LabelSources.Teacher, clock.GetUtcNow(), by));
                     labelled++;
                     continue;
                 }

@@ -12,7 +12,7 @@ namespace IotAi.Gateway.Training;
 /// status for the API. A candidate that passes the evaluation gate is rolled out, in stages with the quality
 /// gates, to the devices the request targets, unless the request says not to.
 /// </summary>
-public sealed partial class TrainingService(ITrainingExecutor executor, IGrainFactory grains, TimeProvider clock, ILogger<TrainingService> logger)
+public sealed partial class TrainingService(ITrainingExecutor executor, IGrainFactory grains, LearningTelemetry telemetry, TimeProvider clock, ILogger<TrainingService> logger)
 {
     private readonly ConcurrentDictionary<string, TrainingStatus> _runs = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _busy = new(StringComparer.Ordinal);
@@ -45,6 +45,8 @@ public sealed partial class TrainingService(ITrainingExecutor executor, IGrainFa
 
     private async Task ExecuteAsync(string runId, TrainingStart start)
     {
+        var started = clock.GetTimestamp();
+        var ended = TrainingStates.Failed;
         try
         {
             var request = new TrainingRequest(start.Model, start.HoldoutFraction ?? 0.2, start.MinImprovement ?? 0.01, start.MinSamples ?? 50, runId);
@@ -65,7 +67,7 @@ public sealed partial class TrainingService(ITrainingExecutor executor, IGrainFa
                 }
             }
 
-            var state = outcome.RegisteredVersion is null ? TrainingStates.Refused : TrainingStates.Registered;
+            var state = ended = outcome.RegisteredVersion is null ? TrainingStates.Refused : TrainingStates.Registered;
             Update(runId, s => s with { State = state, Progress = verdict, Outcome = outcome, Rollout = rollout });
             LogFinished(runId, verdict);
         }
@@ -78,6 +80,7 @@ public sealed partial class TrainingService(ITrainingExecutor executor, IGrainFa
         }
         finally
         {
+            telemetry.TrainingEnded(start.Model, ended, clock.GetElapsedTime(started));
             _busy.TryRemove(start.Model, out _);
         }
     }

@@ -1,0 +1,57 @@
+using System.Diagnostics.Metrics;
+using System.Net.Http.Json;
+using IotAi.Tests.Shared;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace IotAi.EndToEnd.Tests.Observability;
+
+/// <summary>After a known workload, a silo's counters and histograms hold exactly what happened.</summary>
+public sealed class MetricsTests : IAsyncLifetime, IDisposable
+{
+    private readonly DirectoryInfo _data = Directory.CreateTempSubdirectory("iotai-metrics-");
+    private GatewayHost _silo = null!;
+    private ScopedMeasurements _metrics = null!;
+
+    public async Task InitializeAsync()
+    {
+        // No random share: only the anomaly is kept, so the count is known.
+        _silo = await GatewayHost.StartAsync(_data.FullName, new Dictionary<string, string?> { ["Learning:Capture:Default:RandomFraction"] = "0" });
+        _metrics = new ScopedMeasurements(_silo.Services.GetRequiredService<IMeterFactory>(),
+            "iotai.mqtt.messages.in", "iotai.mqtt.messages.out", "iotai.mqtt.uplink.duration", "iotai.mqtt.connections", "iotai.device.uplinks",
+            "iotai.inference.batch.size", "iotai.learning.samples.kept", "iotai.learning.labels");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _silo.DisposeAsync();
+        _data.Delete(recursive: true);
+    }
+
+    public void Dispose() => _metrics.Dispose();
+
+    [Fact]
+    public async Task Three_readings_one_anomaly_kept_and_labelled_are_counted_as_such()
+    {
+        await using (var device = await TestDevice.ConnectAsync(_silo.MqttPort, "metrics-device"))
+        {
+            foreach (var (seq, temperature) in new[] { (1L, 45.0), (2L, 88.0), (3L, 46.0) })
+            {
+                await device.SendTelemetryAsync(seq, temperature);
+                await device.NextResultAsync();
+            }
+
+            (await _silo.Http.PostAsJsonAsync("/api/samples/metrics-device.2/label", new { label = "anomaly" })).EnsureSuccessStatusCode();
+            Assert.Equal(1, _metrics.Sum("iotai.mqtt.connections"));
+        }
+
+        await Eventually.TrueAsync(() => Task.FromResult(_metrics.Sum("iotai.mqtt.connections") == 0), "the disconnect was not counted", seconds: 15);
+        Assert.Equal(3, _metrics.Sum("iotai.mqtt.messages.in", ("iotai.payload.kind", "Telemetry")));
+        Assert.Equal(3, _metrics.Sum("iotai.mqtt.messages.out", ("iotai.downlink.kind", "Result")));
+        Assert.Equal(3, _metrics.Count("iotai.mqtt.uplink.duration"));
+        Assert.Equal(3, _metrics.Sum("iotai.device.uplinks"));
+        Assert.Equal(3, _metrics.Sum("iotai.inference.batch.size", ("iotai.model", "sensor-anomaly")));
+        Assert.Equal(1, _metrics.Sum("iotai.learning.samples.kept", ("iotai.capture.reason", "Anomaly")));
+        Assert.Equal(1, _metrics.Sum("iotai.learning.samples.kept"));
+        Assert.Equal(1, _metrics.Sum("iotai.learning.labels", ("iotai.label.source", "operator")));
+    }
+}
