@@ -19,7 +19,8 @@ namespace IotAi.Gateway.Observability;
 
 /// <summary>
 /// How a silo explains itself: its meters (and Orleans' own) through OpenTelemetry, scraped by Prometheus at
-/// <c>/metrics</c> always and pushed over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set; and health
+/// <c>/metrics</c> always and pushed over OTLP, with its spans and structured logs, when
+/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set; and health
 /// probes for Kubernetes: <c>/health/live</c> (the process answers), <c>/health/startup</c> (models loaded,
 /// cluster joined) and <c>/health/ready</c> (that, and the MQTT listener bound).
 /// </summary>
@@ -44,7 +45,10 @@ public static class ObservabilityExtensions
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
             // Spans are made only where something listens: with no collector to send them to, tracing costs nothing.
-            otel.WithTracing(static tracing => tracing.AddSource(Sources)).UseOtlpExporter();
+            // Logs go along, each carrying the trace and span it was written in.
+            otel.WithTracing(static tracing => tracing.AddSource(Sources))
+                .WithLogging(static _ => { }, static logs => (logs.IncludeFormattedMessage, logs.IncludeScopes) = (true, true))
+                .UseOtlpExporter();
         }
 
         builder.Services.AddHealthChecks()
