@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Serialization;
+using IotAi.Gateway.Dashboard;
 using IotAi.Gateway.Http;
 using IotAi.Gateway.Identity;
 using IotAi.Gateway.Mqtt;
@@ -56,6 +57,7 @@ public static class GatewayHostingExtensions
             silo.AddActivityPropagation();
         });
         builder.Services.AddHostedService<ModelKeySetPublisher>();
+        builder.Services.AddIotAiDashboard();
         builder.Services.AddMqttIngress();
         builder.AddIotAiObservability();
         builder.Services.AddHostedService<RolloutWaker>();
@@ -87,6 +89,7 @@ public static class GatewayHostingExtensions
         endpoints.MapTrainingApi();
         endpoints.MapKeyApi();
         endpoints.MapAuditApi();
+        endpoints.MapIotAiDashboard();
         return endpoints;
     }
 

@@ -1,0 +1,45 @@
+using IotAi.Grains.Rollouts;
+
+namespace IotAi.Gateway.Dashboard;
+
+/// <summary>What <c>GET /api/dashboard/summary</c> answers: the fleet, models and rollouts now, and the recent history behind the charts.</summary>
+public sealed record DashboardSummary(
+    DateTimeOffset At, FleetFigures Fleet, IReadOnlyList<ModelFigures> Models, IReadOnlyList<RolloutFigures> Rollouts, IReadOnlyList<DashboardSample> History);
+
+/// <summary>
+/// The fleet as the device twins tell it: devices the cluster has met, those connected now, and this silo's uplink rate.
+/// <paramref name="Scanned"/> is how many twins were read; past <see cref="FleetScan.MaxTwins"/> the figures cover a sample.
+/// </summary>
+public sealed record FleetFigures(int Known, int Connected, int Scanned, double MessagesPerSecond, long MessagesIn);
+
+/// <summary>
+/// One model: its active version, every registered version's state, how many devices report running each version
+/// (<c>unreported</c> for devices that report none, such as those the cloud serves), its confidence drift and, where
+/// devices sent labels, the active version's accuracy.
+/// </summary>
+public sealed record ModelFigures(
+    string Name, string Kind, string? ActiveVersion, IReadOnlyDictionary<string, string> Versions, IReadOnlyDictionary<string, int> Devices, double? DriftPsi, double? Accuracy);
+
+/// <summary>One rollout: its phase and stage, its devices by update state, and its quality gate's last verdict.</summary>
+public sealed record RolloutFigures(
+    string Id, string Model, string Version, string Phase, string Stage, int StageIndex, int Stages, int Targets,
+    IReadOnlyDictionary<string, int> Devices, double ActivationRate, double FailureRate, string? Verdict, string? Reason)
+{
+    public static RolloutFigures Of(RolloutStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        var stages = status.Plan.Stages;
+        var stage = stages.Count == 0 ? "" : stages[Math.Clamp(status.Stage, 0, stages.Count - 1)].Name;
+        var verdict = status.Quality is { } q ? $"{q.Outcome}: {q.Summary}" : null;
+        return new(status.Id, status.Plan.Model, status.Plan.Version, status.Phase.ToString(), stage, status.Stage, stages.Count, status.Targets,
+            status.Devices, status.ActivationRate, status.FailureRate, verdict, status.Reason);
+    }
+}
+
+/// <summary>
+/// One point of the charts' history: throughput and latency on this silo, connected devices, and each model's drift and
+/// accuracy at that moment. Latencies are milliseconds; null where nothing was timed since the point before.
+/// </summary>
+public sealed record DashboardSample(
+    DateTimeOffset At, double MessagesPerSecond, int Connected, Percentiles? Uplink, Percentiles? Inference,
+    IReadOnlyDictionary<string, double> DriftPsi, IReadOnlyDictionary<string, double> Accuracy);
