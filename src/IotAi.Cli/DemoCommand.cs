@@ -54,6 +54,9 @@ internal static class DemoCommand
             await silo.StartAsync(cancellationToken);
             AnsiConsole.MarkupLineInterpolated($"MQTT on port [bold]{mqttPort}[/]. Devices prove who they are: enrol one with [bold]iotai devices enrol my-device[/], then e.g. mosquitto_pub -p {mqttPort} -i my-device -u my-device -P <its secret> -t devices/my-device/up/telemetry -m '{{\"values\":{{\"temperature\":80,\"vibration\":0.3,\"current\":10}}}}'");
 
+            var gateway = silo.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<IotAi.Gateway.Hosting.GatewayOptions>>().Value;
+            AnsiConsole.MarkupLineInterpolated($"Ops dashboard: [bold]http://localhost:{gateway.HttpPort}/dashboard#key=<admin key>[/], the key being in {Path.Combine(gateway.Layout.Keys, IotAi.Gateway.Security.ApiKeyStore.AdminKeyFileName)}");
+
             var options = fleetOptions.Read(parse, "127.0.0.1", mqttPort);
             await FleetEnrolment.EnrolAsync(silo.Services.GetRequiredService<DeviceCredentials>(), options);
             if (options.Drift.At is { } at)
