@@ -237,6 +237,7 @@ public sealed partial class DeviceGrain(
             State.Reported[name] = value;
         }
 
+        telemetry.EdgeHealth(properties);
         return new UplinkReply(UplinkOutcome.Accepted, null);
     }
 

@@ -15,16 +15,45 @@ public sealed class DeviceTelemetry : IDisposable
 
     private readonly Meter _meter;
     private readonly Counter<long> _uplinks;
+    private readonly Histogram<double> _queueDepth;
+    private readonly Histogram<double> _queueBytes;
+    private readonly Histogram<double> _diskBytes;
+    private readonly Histogram<double> _offline;
 
     public DeviceTelemetry(IMeterFactory meterFactory)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         _meter = meterFactory.Create(MeterName);
         _uplinks = _meter.CreateCounter<long>("iotai.device.uplinks", "{message}", "Uplinks handled by device grains");
+        _queueDepth = _meter.CreateHistogram<double>("iotai.edge.queue.depth", "{sample}", "Samples waiting in an edge agent's queue, as its twin reports");
+        _queueBytes = _meter.CreateHistogram<double>("iotai.edge.queue.size", "By", "Bytes an edge agent's queue holds, as its twin reports");
+        _diskBytes = _meter.CreateHistogram<double>("iotai.edge.disk.size", "By", "Bytes of disk an edge agent's queue file takes, as its twin reports");
+        _offline = _meter.CreateHistogram<double>("iotai.edge.offline.duration", "s", "How long an edge agent had been offline, as its twin reports");
+    }
+
+    /// <summary>
+    /// Records the health an edge agent reports in its twin: the fleet's distribution of queue depths, sizes and
+    /// time offline, for the operator's question "is the fleet healthy?" without a tag per device.
+    /// </summary>
+    public void EdgeHealth(IReadOnlyDictionary<string, string> reported)
+    {
+        ArgumentNullException.ThrowIfNull(reported);
+        Record(_queueDepth, reported, "queueDepth");
+        Record(_queueBytes, reported, "queueBytes");
+        Record(_diskBytes, reported, "diskBytes");
+        Record(_offline, reported, "offlineSeconds");
     }
 
     public void Uplink(PayloadKind kind, UplinkOutcome outcome) =>
         _uplinks.Add(1, new("iotai.payload.kind", kind), new("iotai.outcome", outcome));
 
     public void Dispose() => _meter.Dispose();
+
+    private static void Record(Histogram<double> histogram, IReadOnlyDictionary<string, string> reported, string name)
+    {
+        if (reported.TryGetValue(name, out var text) && double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value) && value >= 0)
+        {
+            histogram.Record(value);
+        }
+    }
 }

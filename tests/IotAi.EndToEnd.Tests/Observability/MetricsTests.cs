@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Net.Http.Json;
+using IotAi.Protocol;
 using IotAi.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -18,7 +19,7 @@ public sealed class MetricsTests : IAsyncLifetime, IDisposable
         _silo = await GatewayHost.StartAsync(_data.FullName, new Dictionary<string, string?> { ["Learning:Capture:Default:RandomFraction"] = "0" });
         _metrics = new ScopedMeasurements(_silo.Services.GetRequiredService<IMeterFactory>(),
             "iotai.mqtt.messages.in", "iotai.mqtt.messages.out", "iotai.mqtt.uplink.duration", "iotai.mqtt.connections", "iotai.device.uplinks",
-            "iotai.inference.batch.size", "iotai.learning.samples.kept", "iotai.learning.labels");
+            "iotai.inference.batch.size", "iotai.learning.samples.kept", "iotai.learning.labels", "iotai.edge.queue.depth", "iotai.edge.offline.duration");
     }
 
     public async Task DisposeAsync()
@@ -53,5 +54,19 @@ public sealed class MetricsTests : IAsyncLifetime, IDisposable
         Assert.Equal(1, _metrics.Sum("iotai.learning.samples.kept", ("iotai.capture.reason", "Anomaly")));
         Assert.Equal(1, _metrics.Sum("iotai.learning.samples.kept"));
         Assert.Equal(1, _metrics.Sum("iotai.learning.labels", ("iotai.label.source", "operator")));
+    }
+
+    [Fact]
+    public async Task The_health_edge_agents_report_in_their_twins_is_recorded_for_the_fleet_without_device_ids()
+    {
+        await using var first = await TestDevice.ConnectAsync(_silo.MqttPort, "health-a");
+        await using var second = await TestDevice.ConnectAsync(_silo.MqttPort, "health-b");
+
+        await first.PublishAsync(DeviceTopics.Reported(first.Id), """{"queueDepth":12,"offlineSeconds":2.5}"""u8.ToArray());
+        await second.PublishAsync(DeviceTopics.Reported(second.Id), """{"queueDepth":30,"queueBytes":4096}"""u8.ToArray());
+
+        await Eventually.TrueAsync(() => Task.FromResult(_metrics.Count("iotai.edge.queue.depth") == 2), "the reports were not recorded", seconds: 15);
+        Assert.Equal(42, _metrics.Sum("iotai.edge.queue.depth"));
+        Assert.Equal((1, 2.5), (_metrics.Count("iotai.edge.offline.duration"), _metrics.Sum("iotai.edge.offline.duration")));
     }
 }
