@@ -34,8 +34,11 @@ public sealed partial class DeviceGrain(
     public async Task<UplinkReply> HandleUplinkAsync(Uplink uplink)
     {
         ArgumentNullException.ThrowIfNull(uplink);
-        // A child of the ingress's span, which Orleans' activity propagation carries into this call.
-        using var activity = DeviceTelemetry.Source.HasListeners() ? DeviceTelemetry.Source.StartActivity($"device {uplink.Kind}") : null;
+        // A child of the ingress's span when the ingress sampled it and handed its context over in the request context.
+        using var activity = DeviceTelemetry.Source.HasListeners()
+            && ActivityContext.TryParse(RequestContext.Get(DeviceTelemetry.TraceParentKey) as string, null, out var parent)
+            ? DeviceTelemetry.Source.StartActivity($"device {uplink.Kind}", ActivityKind.Internal, parent)
+            : null;
         activity?.SetTag("iotai.device.id", DeviceId);
         activity?.SetTag("iotai.seq", uplink.Seq);
         var now = clock.GetUtcNow();

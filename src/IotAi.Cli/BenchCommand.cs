@@ -25,7 +25,8 @@ internal static class BenchCommand
         var otaMegabytes = new Option<int>("--ota-mb") { Description = "Model size for the OTA figure, in MiB", DefaultValueFactory = _ => 5 };
         var edge = new Option<bool>("--edge") { Description = "Also measure the edge agent: queue appends, the drain after an outage, local inference" };
         var loop = new Option<bool>("--loop") { Description = "Also time the learning loop from drift to recovered accuracy" };
-        var command = new Command("bench", "Measure raw ONNX Runtime and the gateway end to end, and write docs/benchmarks.md") { seconds, devices, output, ota, otaDevices, otaMegabytes, edge, loop };
+        var telemetry = new Option<bool>("--telemetry") { Description = "Also measure what exporting spans, logs and metrics over OTLP costs the gateway" };
+        var command = new Command("bench", "Measure raw ONNX Runtime and the gateway end to end, and write docs/benchmarks.md") { seconds, devices, output, ota, otaDevices, otaMegabytes, edge, loop, telemetry };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var measure = TimeSpan.FromSeconds(parse.GetValue(seconds));
@@ -86,7 +87,15 @@ internal static class BenchCommand
                 command += " --loop";
             }
 
-            var report = new BenchmarkReport(command, raw, gateway, hotSwap, otaFigures, edgeFigures, loopFigures).ToMarkdown();
+            TelemetryFigures? telemetryFigures = null;
+            if (parse.GetValue(telemetry))
+            {
+                AnsiConsole.MarkupLineInterpolated($"Telemetry's cost: sensor telemetry with and without OTLP export, {fleetSize} devices, twice each…");
+                telemetryFigures = await TelemetryBenchmark.RunAsync(fleetSize, measure, cancellationToken);
+                command += " --telemetry";
+            }
+
+            var report = new BenchmarkReport(command, raw, gateway, hotSwap, otaFigures, edgeFigures, loopFigures, telemetryFigures).ToMarkdown();
             var file = parse.GetValue(output)!;
             file.Directory?.Create();
             await File.WriteAllTextAsync(file.FullName, report, cancellationToken);

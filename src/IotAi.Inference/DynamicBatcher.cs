@@ -131,7 +131,7 @@ public sealed class DynamicBatcher : IAsyncDisposable
                 ArrayPool<float>.Shared.Return(batch[i].Features);
             }
 
-            using var activity = InferenceTelemetry.Source.HasListeners() ? BatchActivity(batch) : null;
+            using var activity = InferenceTelemetry.Source.HasListeners() && batch.Exists(static r => r.Caller != default) ? BatchActivity(batch) : null;
             var started = Stopwatch.GetTimestamp();
             _model.Run(inputs, batch.Count, scores);
             BatchCompleted?.Invoke(batch.Count, Stopwatch.GetElapsedTime(started));

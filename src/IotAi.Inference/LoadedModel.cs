@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using IotAi.Models;
 using IotAi.Protocol;
 
@@ -80,7 +81,8 @@ public sealed class LoadedModel : IAsyncDisposable
         Interlocked.Increment(ref _inFlight);
         Interlocked.Exchange(ref _lastUsed, Environment.TickCount64);
         // One request's wait for its batch; the batch's own span links back to this one.
-        using var activity = InferenceTelemetry.Source.HasListeners() ? InferenceTelemetry.Source.StartActivity($"infer {Manifest.Name}") : null;
+        // Only inside a trace someone records: a request of its own would start a trace nobody asked for.
+        using var activity = Activity.Current is not null && InferenceTelemetry.Source.HasListeners() ? InferenceTelemetry.Source.StartActivity($"infer {Manifest.Name}") : null;
         activity?.SetTag("iotai.model", Manifest.Name);
         activity?.SetTag("iotai.model.version", Manifest.Version);
         try

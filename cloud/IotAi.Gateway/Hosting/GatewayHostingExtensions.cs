@@ -53,8 +53,6 @@ public static class GatewayHostingExtensions
         {
             var primary = cluster.PrimarySiloPort is int port ? new IPEndPoint(IPAddress.Loopback, port) : null;
             silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, primary, cluster.ServiceId, cluster.ClusterId);
-            // A grain call continues the caller's trace: the ingress's span is the device grain's parent.
-            silo.AddActivityPropagation();
         });
         builder.Services.AddHostedService<ModelKeySetPublisher>();
         builder.Services.AddIotAiDashboard();

@@ -28,7 +28,10 @@ public sealed partial class MqttIngress
     /// <summary>Publishes a grain's answer to its device, under a producer span whose context the message carries.</summary>
     private async Task PublishReplyAsync(string deviceId, DownlinkMessage reply)
     {
-        using var activity = GatewayTelemetry.Source.HasListeners() ? GatewayTelemetry.Source.StartActivity($"publish {reply.Kind}", ActivityKind.Producer) : null;
+        // Only under the uplink's recorded span: an answer to an untraced message starts no trace of its own.
+        using var activity = Activity.Current is not null && GatewayTelemetry.Source.HasListeners()
+            ? GatewayTelemetry.Source.StartActivity($"publish {reply.Kind}", ActivityKind.Producer)
+            : null;
         var topic = DownlinkTopics.For(deviceId, reply.Kind);
         activity?.SetTag("messaging.destination.name", topic);
         await _server!.InjectApplicationMessage(new InjectedMqttApplicationMessage(Message(topic, reply.Payload, ContentTypes.Json, activity?.Id)) { SenderClientId = GatewayClientId });

@@ -221,7 +221,14 @@ public sealed partial class MqttIngress(
         using var activity = GatewayTelemetry.Source.HasListeners() ? StartIngress(message, topic.DeviceId!, uplink.Kind, seq) : null;
         var started = Stopwatch.GetTimestamp();
         telemetry.Received(uplink.Kind);
+        if (activity is { Recorded: true })
+        {
+            // Only a sampled trace continues into the grain; the rest cost the grain nothing.
+            RequestContext.Set(DeviceTelemetry.TraceParentKey, activity.Id!);
+        }
+
         await HandleAsync(e, topic.DeviceId!, seq, grain => grain.HandleUplinkAsync(uplink));
+        RequestContext.Remove(DeviceTelemetry.TraceParentKey);
         telemetry.Answered(uplink.Kind, Stopwatch.GetElapsedTime(started));
     }
 

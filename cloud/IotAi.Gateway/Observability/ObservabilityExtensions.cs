@@ -14,6 +14,7 @@ using Microsoft.Extensions.Hosting;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 
 namespace IotAi.Gateway.Observability;
 
@@ -32,9 +33,15 @@ public static class ObservabilityExtensions
     public static readonly string[] Meters =
         [GatewayTelemetry.MeterName, DeviceTelemetry.MeterName, InferenceTelemetry.MeterName, LearningTelemetry.MeterName, "Microsoft.Orleans"];
 
-    /// <summary>Every activity source a silo's spans come from, Orleans' grain calls included.</summary>
-    public static readonly string[] Sources =
-        [GatewayTelemetry.SourceName, DeviceTelemetry.SourceName, InferenceTelemetry.SourceName, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application"];
+    /// <summary>The share of traces a silo records when no share is configured.</summary>
+    public const double DefaultTraceSampleRatio = 0.05;
+
+    /// <summary>
+    /// Every activity source a silo's spans come from. Orleans' own grain-call spans are left out: the ingress
+    /// hands a sampled trace's context to the device grain in the call's request context (see
+    /// <c>DeviceTelemetry.TraceParentKey</c>), so unsampled messages make no grain-call spans at all.
+    /// </summary>
+    public static readonly string[] Sources = [GatewayTelemetry.SourceName, DeviceTelemetry.SourceName, InferenceTelemetry.SourceName];
 
     public static IHostApplicationBuilder AddIotAiObservability(this IHostApplicationBuilder builder)
     {
@@ -46,7 +53,10 @@ public static class ObservabilityExtensions
         {
             // Spans are made only where something listens: with no collector to send them to, tracing costs nothing.
             // Logs go along, each carrying the trace and span it was written in.
-            otel.WithTracing(static tracing => tracing.AddSource(Sources))
+            // A share of traces, decided where each trace starts (the device, or the ingress when it sent none), so a
+            // busy silo does not spend on tracing what it spends on answering. Telemetry:TraceSampleRatio sets it.
+            var ratio = builder.Configuration.GetValue("Telemetry:TraceSampleRatio", DefaultTraceSampleRatio);
+            otel.WithTracing(tracing => tracing.AddSource(Sources).SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(ratio))))
                 .WithLogging(static _ => { }, static logs => (logs.IncludeFormattedMessage, logs.IncludeScopes) = (true, true))
                 .UseOtlpExporter();
         }

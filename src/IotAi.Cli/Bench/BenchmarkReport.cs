@@ -13,7 +13,8 @@ internal sealed record BenchmarkReport(
     HotSwapFigures HotSwap,
     OtaFigures? Ota = null,
     EdgeFigures? Edge = null,
-    LoopFigures? Loop = null)
+    LoopFigures? Loop = null,
+    TelemetryFigures? Telemetry = null)
 {
     public string ToMarkdown()
     {
@@ -108,6 +109,11 @@ internal sealed record BenchmarkReport(
         if (Loop is { } loop)
         {
             AppendLoop(text, loop);
+        }
+
+        if (Telemetry is { } telemetry)
+        {
+            TelemetryReport.Append(text, telemetry);
         }
 
         text.AppendLine();

@@ -41,12 +41,19 @@ internal sealed class SiloProcess : IAsyncDisposable
     /// <param name="settings">More <c>--Section:Key=value</c> settings.</param>
     /// <param name="data">The data directory to use (deleted afterwards); a new temporary one when null.</param>
     /// <param name="cancellationToken">Stops waiting for the silo to listen.</param>
-    public static async Task<SiloProcess> StartAsync(IEnumerable<string> settings, CancellationToken cancellationToken, DirectoryInfo? data = null)
+    /// <param name="environment">Environment variables for the silo, such as <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>.</param>
+    public static async Task<SiloProcess> StartAsync(IEnumerable<string> settings, CancellationToken cancellationToken, DirectoryInfo? data = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         data ??= Directory.CreateTempSubdirectory("iotai-bench-");
         var mqttPort = FreePort();
         var httpPort = FreePort();
         var start = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         // Run this same program again: through the apphost when there is one, else through dotnet.
         var self = Environment.ProcessPath!;
         if (Path.GetFileNameWithoutExtension(self) == "dotnet")
