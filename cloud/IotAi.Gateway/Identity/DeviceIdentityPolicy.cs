@@ -11,7 +11,8 @@ namespace IotAi.Gateway.Identity;
 /// The ingress policy: devices prove who they are with the secret the registry issued them (user name = client
 /// id = device id), accounts from configuration with theirs, and each is held to its role's topics. With
 /// <c>Mqtt:Authentication:Mode=None</c> nobody is asked for anything, but the topic rules still hold, by client id.
-/// Refusals are logged with the client and the reason, never with what it presented.
+/// Topic refusals are logged here with the client and the reason; connect refusals by the ingress, with the
+/// client's address. Neither ever logs what a client presented.
 /// </summary>
 public sealed partial class DeviceIdentityPolicy(
     DeviceCredentials credentials,
@@ -44,12 +45,12 @@ public sealed partial class DeviceIdentityPolicy(
 
         if (!DeviceTopics.IsValidDeviceId(request.ClientId))
         {
-            return Refused(request, new IngressRefusal(IngressRefusalKind.ClientIdInvalid, "a device connects with its device id as client id"));
+            return new IngressRefusal(IngressRefusalKind.ClientIdInvalid, "a device connects with its device id as client id");
         }
 
         if (request.UserName is { Length: > 0 } user && user != request.ClientId)
         {
-            return Refused(request, new IngressRefusal(IngressRefusalKind.NotAuthorized, "a device's user name is its client id"));
+            return new IngressRefusal(IngressRefusalKind.NotAuthorized, "a device's user name is its client id");
         }
 
         if (request.ClientCertificate is { } certificate && tls.Value.ClientCaFile is { Length: > 0 })
@@ -59,14 +60,14 @@ public sealed partial class DeviceIdentityPolicy(
 
         if (request.Password.IsEmpty)
         {
-            return Refused(request, NoSecret);
+            return NoSecret;
         }
 
         return await credentials.CheckAsync(request.ClientId, request.Password) switch
         {
             CredentialCheck.Valid => null,
-            CredentialCheck.Revoked => Refused(request, Revoked),
-            _ => Refused(request, WrongSecret),
+            CredentialCheck.Revoked => Revoked,
+            _ => WrongSecret,
         };
     }
 
@@ -94,27 +95,21 @@ public sealed partial class DeviceIdentityPolicy(
         var named = certificate.GetNameInfo(System.Security.Cryptography.X509Certificates.X509NameType.SimpleName, forIssuer: false);
         if (named != request.ClientId)
         {
-            return Refused(request, new IngressRefusal(IngressRefusalKind.NotAuthorized, "the certificate's common name is not the client id"));
+            return new IngressRefusal(IngressRefusalKind.NotAuthorized, "the certificate's common name is not the client id");
         }
 
-        return (await credentials.GetAsync(request.ClientId))?.RevokedAt is null ? null : Refused(request, Revoked);
+        return (await credentials.GetAsync(request.ClientId))?.RevokedAt is null ? null : Revoked;
     }
 
     private IngressRefusal? Account(ConnectRequest request, string name, MqttAccount account)
     {
         if (account.Role == MqttRole.Device || !DeviceSecrets.Verify(request.Password.Span, DeviceSecrets.Parse(account.SecretHash)))
         {
-            return Refused(request, new IngressRefusal(IngressRefusalKind.BadCredentials, $"wrong secret for account {name}"));
+            return new IngressRefusal(IngressRefusalKind.BadCredentials, $"wrong secret for account {name}");
         }
 
         _accounts[request.ClientId] = account.Role;
         return null;
-    }
-
-    private IngressRefusal Refused(ConnectRequest request, IngressRefusal refusal)
-    {
-        LogConnectRefused(request.ClientId, request.RemoteAddress ?? "?", refusal.Reason);
-        return refusal;
     }
 
     private IngressRefusal Topic(string clientId, string topic, string reason)
@@ -122,9 +117,6 @@ public sealed partial class DeviceIdentityPolicy(
         LogTopicRefused(clientId, topic, reason);
         return new IngressRefusal(IngressRefusalKind.NotAuthorized, reason);
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Refused {ClientId} from {Address}: {Reason}")]
-    private partial void LogConnectRefused(string clientId, string address, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Refused {ClientId} on {Topic}: {Reason}")]
     private partial void LogTopicRefused(string clientId, string topic, string reason);

@@ -28,7 +28,7 @@ public sealed partial class MqttIngress
             e.ReasonCode = ReasonCodes.ForConnect(refusal.Kind);
             e.ReasonString = refusal.Reason;
             telemetry.Refused(ConnectRefusal(refusal.Kind));
-            LogConnectRefused(e.ClientId, refusal.Reason);
+            LogConnectRefused(e.ClientId, e.RemoteEndPoint, refusal.Reason);
         }
     }
 
@@ -37,7 +37,7 @@ public sealed partial class MqttIngress
         e.ReasonCode = refusal.Code;
         e.ReasonString = refusal.Reason;
         telemetry.Refused(refusal.Metric);
-        LogConnectRefused(e.ClientId, refusal.Reason);
+        LogConnectRefused(e.ClientId, e.RemoteEndPoint, refusal.Reason);
     }
 
     /// <summary>The refusal's metric reason: a handful of fixed names, never a client id.</summary>

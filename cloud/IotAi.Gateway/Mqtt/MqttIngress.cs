@@ -321,8 +321,8 @@ public sealed partial class MqttIngress(
     [LoggerMessage(Level = LogLevel.Information, Message = "MQTT ingress listening on {Address}:{Port}")]
     private partial void LogListening(string address, int port);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Refused a connection from {ClientId}: {Reason}")]
-    private partial void LogConnectRefused(string clientId, string reason);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refused a connection from {ClientId} at {Address}: {Reason}")]
+    private partial void LogConnectRefused(string clientId, System.Net.EndPoint? address, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Refused a publish from {ClientId} on {Topic}: {Reason}")]
     private partial void LogPublishRefused(string clientId, string topic, string reason);
