@@ -1,5 +1,4 @@
 using System.Text.Json;
-using IotAi.Models;
 
 namespace IotAi.Training;
 
@@ -32,7 +31,8 @@ public sealed class TrainingOutcomeStore(string directory)
 
     private string PathOf(string runId)
     {
-        if (!ModelRegistry.IsValidName(runId))
+        // A run id is a model name (up to 64 characters) and a stamp, so it may be longer than a model name may.
+        if (runId is not { Length: > 0 and <= 128 } || runId.StartsWith('.') || !runId.All(static c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
         {
             throw new ArgumentException($"'{runId}' is not a valid training run id", nameof(runId));
         }
