@@ -129,6 +129,22 @@ public sealed class TrainingJobTests : IAsyncLifetime
         Assert.NotEqual(TrainingJobSpec.JobName(longRun), TrainingJobSpec.JobName(longRun.Replace("ab12", "cd34", StringComparison.Ordinal)));
     }
 
+    [Fact]
+    public void A_signing_key_secret_is_mounted_read_only_and_handed_to_the_trainer()
+    {
+        var job = TrainingJobSpec.Build(Request("keyed"), new TrainingJobOptions { SigningKeySecret = "iotai-signing" });
+        var pod = job.Spec.Template.Spec;
+        var container = pod.Containers.Single();
+
+        var volume = pod.Volumes.Single(v => v.Secret is not null);
+        Assert.Equal(("iotai-signing", 0x100), (volume.Secret.SecretName, volume.Secret.DefaultMode));
+        var mount = container.VolumeMounts.Single(m => m.Name == volume.Name);
+        Assert.True(mount.ReadOnlyProperty);
+        var key = container.Args[container.Args.IndexOf("--signing-key") + 1];
+        Assert.Equal($"{mount.MountPath}/signing-key.pem", key);
+        Assert.DoesNotContain("--signing-key", TrainingJobSpec.Build(Request("plain"), new TrainingJobOptions()).Spec.Template.Spec.Containers.Single().Args);
+    }
+
     private DataLayout Layout => new(_data.FullName);
 
     private static TrainingRequest Request(string runId) => new("sensor-anomaly", RunId: runId);
