@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using IotAi.Protocol;
@@ -27,7 +28,15 @@ public sealed partial class DeviceGrain
         }
 
         await twin.WriteStateAsync();
-        await PushAsync(offer);
+        await PushOfferAsync(offer, name, version);
+    }
+
+    /// <summary>Pushes an offer under a span of its own, always kept, whose context the device's download and swap continue.</summary>
+    private async Task PushOfferAsync(DownlinkMessage offer, string name, string version)
+    {
+        using var activity = DeviceTelemetry.Source.StartActivity(ActivityKind.Producer, parentContext: default,
+            TraceSampling.Keep(new("iotai.model", name), new("iotai.model.version", version), new("iotai.device.id", DeviceId)), name: $"offer {name} {version}");
+        await PushAsync(activity is null ? offer : offer with { TraceParent = activity.Id });
     }
 
     public async Task<UplinkReply> ReportModelStatusAsync(byte[] payload, string topic)
@@ -84,6 +93,7 @@ public sealed partial class DeviceGrain
             State.Quality[report.Name] = versions = [];
         }
 
+        GradeEdge(report, versions.LastOrDefault(v => v.Version == report.Version));
         versions.RemoveAll(v => v.Version == report.Version);
         versions.Add(new VersionQuality(report.Version, QualityStats.From(report), now));
         if (versions.Count > MaxQualityVersions)
@@ -123,7 +133,7 @@ public sealed partial class DeviceGrain
         {
             if (offers.Build(name, version) is { } offer)
             {
-                await PushAsync(offer);
+                await PushOfferAsync(offer, name, version);
             }
         }
     }

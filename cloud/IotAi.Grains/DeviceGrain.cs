@@ -211,9 +211,11 @@ public sealed partial class DeviceGrain(
 
             Count(uplink.Kind);
             State.Counters.Results++;
-            State.ModelVersions[KindName(uplink.Kind)] = $"{model.Manifest.Name}:{model.Manifest.Version}";
+            Answered(uplink.Kind, model.Manifest);
             var result = ToResult(uplink.Kind, seq, model.Manifest, prediction, Stopwatch.GetElapsedTime(started));
-            Capture(uplink, model.Manifest, model.Manifest.Version, seq, result.Label, prediction.Scores, AnswersOf(uplink));
+            var said = AnswersOf(uplink);
+            GradeCloud(model.Manifest, result.Label, said.Truth);
+            Capture(uplink, model.Manifest, model.Manifest.Version, seq, result.Label, prediction.Scores, said);
             return new UplinkReply(UplinkOutcome.Accepted, new DownlinkMessage(DownlinkKind.Result, JsonSerializer.SerializeToUtf8Bytes(result, ProtocolJson.Wire.InferenceResult)));
         }
         finally
@@ -241,6 +243,11 @@ public sealed partial class DeviceGrain(
         }
 
         telemetry.EdgeHealth(properties);
+        if (properties.ContainsKey(ReportedProperties.Models))
+        {
+            RecountFleet();
+        }
+
         return new UplinkReply(UplinkOutcome.Accepted, null);
     }
 

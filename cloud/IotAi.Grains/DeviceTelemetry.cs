@@ -22,6 +22,8 @@ public sealed class DeviceTelemetry : IDisposable
     private readonly Histogram<double> _queueBytes;
     private readonly Histogram<double> _diskBytes;
     private readonly Histogram<double> _offline;
+    private readonly UpDownCounter<long> _fleet;
+    private readonly Counter<long> _graded;
 
     public DeviceTelemetry(IMeterFactory meterFactory)
     {
@@ -32,6 +34,23 @@ public sealed class DeviceTelemetry : IDisposable
         _queueBytes = _meter.CreateHistogram<double>("iotai.edge.queue.size", "By", "Bytes an edge agent's queue holds, as its twin reports");
         _diskBytes = _meter.CreateHistogram<double>("iotai.edge.disk.size", "By", "Bytes of disk an edge agent's queue file takes, as its twin reports");
         _offline = _meter.CreateHistogram<double>("iotai.edge.offline.duration", "s", "How long an edge agent had been offline, as its twin reports");
+        _fleet = _meter.CreateUpDownCounter<long>("iotai.fleet.devices", "{device}",
+            "Devices active on this silo, by the model version that answers them and where it runs; summed over silos, the fleet's share per version");
+        _graded = _meter.CreateCounter<long>("iotai.model.answers.graded", "{answer}",
+            "Answers whose ground truth is known, by model version, where it ran and whether it was right: accuracy is the right ones' share");
+    }
+
+    /// <summary>A device grain now counts under <paramref name="running"/> (<paramref name="delta"/> 1) or no longer does (-1).</summary>
+    public void Fleet(RunningModel running, int delta) => _fleet.Add(delta,
+        new("iotai.model", running.Model), new("iotai.model.version", running.Version), new("iotai.inference.site", running.Site));
+
+    /// <summary>Counts <paramref name="count"/> answers of a model version checked against the truth.</summary>
+    public void Graded(string model, string version, string site, bool correct, long count = 1)
+    {
+        if (count > 0)
+        {
+            _graded.Add(count, new("iotai.model", model), new("iotai.model.version", version), new("iotai.inference.site", site), new("iotai.answer.correct", correct));
+        }
     }
 
     /// <summary>

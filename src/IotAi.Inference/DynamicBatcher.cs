@@ -46,7 +46,7 @@ public sealed class DynamicBatcher : IAsyncDisposable
         var buffer = ArrayPool<float>.Shared.Rent(length);
         features.Span.CopyTo(buffer);
         // The batch that serves this request links to the caller's span, so a trace shows which batch answered it.
-        var request = new Request(buffer) { Caller = Activity.Current is { } caller ? caller.Context : default };
+        var request = new Request(buffer) { Caller = Activity.Current is { Recorded: true } caller ? caller.Context : default };
         try
         {
             await _queue.Writer.WriteAsync(request, cancellationToken);

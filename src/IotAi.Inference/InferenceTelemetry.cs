@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 
 namespace IotAi.Inference;
@@ -15,6 +16,7 @@ public sealed class InferenceTelemetry : IDisposable
     private readonly Meter _meter;
     private readonly Histogram<int> _batchSize;
     private readonly Histogram<double> _batchDuration;
+    private readonly ConcurrentDictionary<LoadedModel, byte> _loaded = new();
 
     public InferenceTelemetry(IMeterFactory meterFactory)
     {
@@ -22,12 +24,16 @@ public sealed class InferenceTelemetry : IDisposable
         _meter = meterFactory.Create(MeterName);
         _batchSize = _meter.CreateHistogram<int>("iotai.inference.batch.size", "{sample}", "Samples per ONNX Runtime call");
         _batchDuration = _meter.CreateHistogram<double>("iotai.inference.batch.duration", "s", "Time one ONNX Runtime call took");
+        _meter.CreateObservableGauge("iotai.inference.queue.depth", () => _loaded.Keys.Select(static m => new Measurement<int>(m.InFlight,
+                new KeyValuePair<string, object?>("iotai.model", m.Manifest.Name), new KeyValuePair<string, object?>("iotai.model.version", m.Manifest.Version))),
+            "{request}", "Requests a loaded model version holds: waiting for their batch or in it");
     }
 
-    /// <summary>Records every batch a model runs.</summary>
+    /// <summary>Records every batch a model runs, and shows its queue until <see cref="Forget"/>.</summary>
     public void Observe(LoadedModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
+        _loaded.TryAdd(model, 0);
         var tag = new KeyValuePair<string, object?>("iotai.model", model.Manifest.Name);
         model.Batcher.BatchCompleted += (size, duration) =>
         {
@@ -35,6 +41,9 @@ public sealed class InferenceTelemetry : IDisposable
             _batchDuration.Record(duration.TotalSeconds, tag);
         };
     }
+
+    /// <summary>Stops showing an unloaded model's queue.</summary>
+    public void Forget(LoadedModel model) => _loaded.TryRemove(model, out _);
 
     public void Dispose() => _meter.Dispose();
 }

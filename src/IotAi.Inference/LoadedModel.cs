@@ -82,7 +82,7 @@ public sealed class LoadedModel : IAsyncDisposable
         Interlocked.Exchange(ref _lastUsed, Environment.TickCount64);
         // One request's wait for its batch; the batch's own span links back to this one.
         // Only inside a trace someone records: a request of its own would start a trace nobody asked for.
-        using var activity = Activity.Current is not null && InferenceTelemetry.Source.HasListeners() ? InferenceTelemetry.Source.StartActivity($"infer {Manifest.Name}") : null;
+        using var activity = Activity.Current is { Recorded: true } && InferenceTelemetry.Source.HasListeners() ? InferenceTelemetry.Source.StartActivity($"infer {Manifest.Name}") : null;
         activity?.SetTag("iotai.model", Manifest.Name);
         activity?.SetTag("iotai.model.version", Manifest.Version);
         try

@@ -85,6 +85,7 @@ public sealed partial class ModelHost(IOptions<ModelHostOptions> options, ModelR
         {
             if (_loaded.TryRemove(key, out var loading) && loading.IsValueCreated && loading.Value.IsCompletedSuccessfully)
             {
+                telemetry.Forget(loading.Value.Result);
                 await loading.Value.Result.DisposeAsync();
             }
         }
@@ -184,6 +185,7 @@ public sealed partial class ModelHost(IOptions<ModelHostOptions> options, ModelR
                 && !keep.Contains(model) && model.InFlight == 0 && model.LastUsed < idleSince
                 && _loaded.TryRemove(new KeyValuePair<(string, string), Lazy<Task<LoadedModel>>>(key, loading)))
             {
+                telemetry.Forget(model);
                 await model.DisposeAsync();
                 LogUnloaded(key.Name, key.Version);
             }

@@ -25,6 +25,9 @@ public static class ReportedProperties
     /// <summary>The version of the trusted model key set the device holds (<c>down/keys</c>); 0 before any.</summary>
     public const string KeySetVersion = "keySetVersion";
 
+    /// <summary>The models an edge agent runs, as <c>name:version</c> pairs separated by commas.</summary>
+    public const string Models = "models";
+
     /// <summary>The properties, or an error that says what is wrong.</summary>
     public static (Dictionary<string, string>? Properties, string? Error) Read(ReadOnlySpan<byte> json)
     {

@@ -1,3 +1,5 @@
+using System.Diagnostics.Metrics;
+using IotAi.EndToEnd.Tests.Observability;
 using IotAi.Tests.Shared;
 using IotAi.Grains;
 using IotAi.Grains.Rollouts;
@@ -57,6 +59,13 @@ public sealed class QualityRolloutTests(SiloFixture silo) : IAsyncLifetime
         Assert.InRange(verdict.Candidate.MeanConfidence, 0.4, 0.65);
         Assert.InRange(verdict.Baseline.MeanConfidence, 0.85, 1.0);
         await AssertEveryDeviceRunsAsync("1");
+
+        // Operators see the same on the rollout gauges: the confidence gate past its limit, the devices rolled back.
+        using var metrics = new ScopedMeasurements(silo.Host.Services.GetRequiredService<IMeterFactory>(), "iotai.rollout.gate.value", "iotai.rollout.gate.limit", "iotai.rollout.devices");
+        (string, string)[] collapsedGate = [("iotai.model", Model), ("iotai.model.version", "2"), ("iotai.rollout.phase", "RolledBack"), ("iotai.gate", "confidence_shift")];
+        Assert.Equal(verdict.Candidate.ShiftBelow(verdict.Baseline), metrics.Gauge("iotai.rollout.gate.value", collapsedGate));
+        Assert.Equal(Gates.Quality!.MaxConfidenceShift, metrics.Gauge("iotai.rollout.gate.limit", collapsedGate));
+        Assert.Equal(collapsed.Devices[RolloutGrain.RolledBackState], metrics.Gauge("iotai.rollout.devices", ("iotai.model", Model), ("iotai.model.version", "2"), ("iotai.update.state", RolloutGrain.RolledBackState)));
 
         // The same graph as version 1 under a new version number: as sure as before, so the gates let it through.
         await WaitForAnswersAsync("1", since: DateTimeOffset.UtcNow);

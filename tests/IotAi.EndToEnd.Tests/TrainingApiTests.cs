@@ -1,11 +1,17 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using IotAi.Gateway.Observability;
 using IotAi.Learning;
 using IotAi.Models;
 using IotAi.Protocol;
 using IotAi.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
+using MQTTnet;
+using MQTTnet.Packets;
+using OpenTelemetry;
+using OpenTelemetry.Trace;
 
 namespace IotAi.EndToEnd.Tests;
 
@@ -20,6 +26,8 @@ public sealed class TrainingApiTests(SiloFixture silo)
     [Fact]
     public async Task A_run_retrains_on_drifted_samples_registers_the_winner_and_rolls_it_out_to_the_tagged_devices()
     {
+        var spans = new List<Activity>();
+        using var tracing = Sdk.CreateTracerProviderBuilder().AddSource(ObservabilityExtensions.Sources).AddInMemoryExporter(spans).Build();
         var registry = TrainingRuns.CopySensorModel(silo.Host.Services, _model);
         // Readings of a machine whose temperature baseline moved by 12 degrees: what the v1 model gets wrong.
         LabelledReadings.Keep(silo.Host.Services.GetRequiredService<FileSampleStore>(), _model, $"{_model}-dev", 600, drift: 12, seed: 23, DateTimeOffset.UtcNow);
@@ -35,7 +43,25 @@ public sealed class TrainingApiTests(SiloFixture silo)
         Assert.Equal(outcome.GetProperty("snapshotId").GetString(), registry.Find(_model, "2")!.Manifest.Lineage!.DatasetSnapshot);
         var rollout = await Http.GetFromJsonAsync<JsonElement>($"/api/rollouts/{status.GetProperty("rollout").GetString()}");
         Assert.Equal((1, "2"), (rollout.GetProperty("targets").GetInt32(), rollout.GetProperty("plan").GetProperty("version").GetString()));
-        Assert.Equal(DeviceTopics.ModelOffer(device.Id), (await device.NextAsync()).Topic);
+        var offer = await device.NextAsync();
+        Assert.Equal(DeviceTopics.ModelOffer(device.Id), offer.Topic);
+
+        // The run is a trace of its own with its steps as events; the offer is traced too, and carries its span's context to the device.
+        await Eventually.TrueAsync(() => Task.FromResult(Spans(spans).Any(s => s.DisplayName == $"training run {_model}")), $"the run made no span; there are {string.Join(", ", Spans(spans).Select(static s => s.DisplayName).Distinct())}", seconds: 15);
+        var run = Spans(spans).Single(s => s.DisplayName == $"training run {_model}");
+        Assert.Equal(("registered", "2"), (run.GetTagItem("iotai.training.state"), run.GetTagItem("iotai.model.version")));
+        Assert.NotEmpty(run.Events);
+        var traceParent = offer.UserProperties.Single(static p => p.Name == UserProperties.TraceParent).ReadValueAsString();
+        await Eventually.TrueAsync(() => Task.FromResult(Spans(spans).Any(s => s.DisplayName == $"offer {_model} 2" && s.Id == traceParent)),
+            "the offer's span is not the one its message carries", seconds: 15);
+    }
+
+    private static List<Activity> Spans(List<Activity> spans)
+    {
+        lock (spans)
+        {
+            return [.. spans];
+        }
     }
 
     [Fact]

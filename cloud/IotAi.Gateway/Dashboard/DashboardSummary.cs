@@ -14,7 +14,8 @@ public sealed record FleetFigures(int Known, int Connected, int Scanned, double 
 
 /// <summary>
 /// One model: its active version, every registered version's state, how many devices report running each version
-/// (<c>unreported</c> for devices that report none, such as those the cloud serves), its confidence drift and, where
+/// (the version the device's edge agent runs, else the one the cloud answers it with; <c>unreported</c> for devices
+/// neither has answered), its confidence drift and, where
 /// devices sent labels, the active version's accuracy.
 /// </summary>
 public sealed record ModelFigures(

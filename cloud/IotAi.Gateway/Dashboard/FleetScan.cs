@@ -23,22 +23,23 @@ public sealed class FleetScan(IGrainFactory grains, ModelRegistry registry, Conf
     {
         var known = await grains.GetGrain<IDeviceDirectoryGrain>(0).FindAsync(new Dictionary<string, string>());
         var twins = await Task.WhenAll(known.Take(MaxTwins).Select(id => grains.GetGrain<IDeviceGrain>(id).GetTwinAsync())).WaitAsync(cancellationToken);
+        var running = twins.Select(static t => (t, RunningModel.Of(t.Reported, t.ModelVersions))).ToList();
         var models = registry.List().GroupBy(static m => m.Name, StringComparer.Ordinal).OrderBy(static g => g.Key, StringComparer.Ordinal)
-            .Select(g => Figures(g.Key, [.. g], twins)).ToList();
+            .Select(g => Figures(g.Key, [.. g], running)).ToList();
         var rolloutIds = await grains.GetGrain<IRolloutIndexGrain>(0).ListAsync();
         var statuses = await Task.WhenAll(rolloutIds.TakeLast(MaxRollouts).Select(id => grains.GetGrain<IRolloutGrain>(id).GetStatusAsync()));
         var rollouts = statuses.OfType<RolloutStatus>().Select(RolloutFigures.Of).Reverse().ToList();
         return new FleetSnapshot(known.Count, twins.Count(static t => t.Connected), twins.Length, models, rollouts);
     }
 
-    private ModelFigures Figures(string name, IReadOnlyList<RegisteredModel> versions, IReadOnlyList<DeviceTwin> twins)
+    private ModelFigures Figures(string name, IReadOnlyList<RegisteredModel> versions, IReadOnlyList<(DeviceTwin Twin, Dictionary<string, RunningModel> Running)> twins)
     {
         var active = versions.FirstOrDefault(static v => v.State == ModelState.Active);
         var devices = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var quality = QualityStats.Empty;
-        foreach (var twin in twins)
+        foreach (var (twin, running) in twins)
         {
-            var version = twin.ModelVersions.TryGetValue(name, out var v) ? v : Unreported;
+            var version = running.TryGetValue(name, out var v) ? v.Version : Unreported;
             devices[version] = devices.GetValueOrDefault(version) + 1;
             if (active is not null && twin.Quality.TryGetValue(name, out var reports) && reports.LastOrDefault(r => r.Version == active.Version) is { } report)
             {

@@ -9,6 +9,7 @@ using IotAi.Gateway.Security;
 using IotAi.Gateway.Mqtt.Limits;
 using IotAi.Gateway.Storage;
 using IotAi.Grains;
+using IotAi.Grains.Rollouts;
 using IotAi.Learning;
 using IotAi.Gateway.Training;
 using IotAi.Training;
@@ -140,6 +141,7 @@ public static class GatewayHostingExtensions
     {
         services.AddMetrics();
         services.TryAddSingleton<DeviceTelemetry>();
+        services.TryAddSingleton<RolloutTelemetry>();
         services.TryAddSingleton<GatewayTelemetry>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<DeviceAuthenticationOptions>().BindConfiguration(DeviceAuthenticationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using IotAi.Grains;
 using IotAi.Protocol;
 using MQTTnet;
@@ -13,6 +14,12 @@ public sealed partial class MqttIngress
     private async Task ServeChunksAsync(InterceptingPublishEventArgs e, string deviceId)
     {
         var topic = e.ApplicationMessage.Topic;
+        // A fetch is traced only as part of a model update the device traces (under the offer's span): alone, it starts none.
+        using var activity = GatewayTelemetry.Source.HasListeners()
+            && ActivityContext.TryParse(UserProperty(e.ApplicationMessage, UserProperties.TraceParent), UserProperty(e.ApplicationMessage, UserProperties.TraceState), out var parent)
+            ? GatewayTelemetry.Source.StartActivity("serve model chunks", ActivityKind.Server, parent)
+            : null;
+        activity?.SetTag("iotai.device.id", deviceId);
         var session = await SessionOfAsync(deviceId);
         var refusal = await chunks.ServeAsync(deviceId, e.ApplicationMessage.Payload.ToArray(), (chunkTopic, chunk) => session is null
             ? PublishAsync(chunkTopic, chunk, ContentTypes.OctetStream, "model_chunk")

@@ -18,18 +18,23 @@ public sealed partial class MqttIngress
         var parent = UserProperty(message, UserProperties.TraceParent);
         var state = UserProperty(message, UserProperties.TraceState);
         var activity = GatewayTelemetry.Source.StartActivity($"ingress {kind}", ActivityKind.Consumer, ActivityContext.TryParse(parent, state, out var context) ? context : default);
-        activity?.SetTag("iotai.device.id", deviceId);
-        activity?.SetTag("iotai.seq", seq);
-        activity?.SetTag("messaging.system", "mqtt");
-        activity?.SetTag("messaging.destination.name", message.Topic);
+        // A trace the sampler left out still gets an activity (it carries the trace's context on), but nothing to record.
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("iotai.device.id", deviceId);
+            activity.SetTag("iotai.seq", seq);
+            activity.SetTag("messaging.system", "mqtt");
+            activity.SetTag("messaging.destination.name", message.Topic);
+        }
+
         return activity;
     }
 
     /// <summary>Publishes a grain's answer to its device, under a producer span whose context the message carries.</summary>
     private async Task PublishReplyAsync(string deviceId, DownlinkMessage reply)
     {
-        // Only under the uplink's recorded span: an answer to an untraced message starts no trace of its own.
-        using var activity = Activity.Current is not null && GatewayTelemetry.Source.HasListeners()
+        // Only under the uplink's recorded span: an answer to an untraced or unsampled message starts no trace of its own.
+        using var activity = Activity.Current is { Recorded: true } && GatewayTelemetry.Source.HasListeners()
             ? GatewayTelemetry.Source.StartActivity($"publish {reply.Kind}", ActivityKind.Producer)
             : null;
         var topic = DownlinkTopics.For(deviceId, reply.Kind);

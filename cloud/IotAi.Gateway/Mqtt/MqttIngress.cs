@@ -300,11 +300,11 @@ public sealed partial class MqttIngress(
     }
 
     private Task PublishAsync(string deviceId, DownlinkMessage downlink) =>
-        PublishAsync(DownlinkTopics.For(deviceId, downlink.Kind), downlink.Payload, ContentTypes.Json, downlink.Kind.ToString());
+        PublishAsync(DownlinkTopics.For(deviceId, downlink.Kind), downlink.Payload, ContentTypes.Json, downlink.Kind.ToString(), downlink.TraceParent);
 
-    private async Task PublishAsync(string topic, byte[] payload, string contentType, string kind)
+    private async Task PublishAsync(string topic, byte[] payload, string contentType, string kind, string? traceParent = null)
     {
-        await _server!.InjectApplicationMessage(new InjectedMqttApplicationMessage(Message(topic, payload, contentType)) { SenderClientId = GatewayClientId });
+        await _server!.InjectApplicationMessage(new InjectedMqttApplicationMessage(Message(topic, payload, contentType, traceParent)) { SenderClientId = GatewayClientId });
         telemetry.Sent(kind);
     }
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using IotAi.Gateway.Mqtt;
 using IotAi.Gateway.Training;
 using IotAi.Grains;
+using IotAi.Grains.Rollouts;
 using IotAi.Inference;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -31,7 +32,9 @@ public static class ObservabilityExtensions
 
     /// <summary>Every meter the silo publishes, the device ids kept out of their tags.</summary>
     public static readonly string[] Meters =
-        [GatewayTelemetry.MeterName, DeviceTelemetry.MeterName, InferenceTelemetry.MeterName, LearningTelemetry.MeterName, "Microsoft.Orleans"];
+        [
+            GatewayTelemetry.MeterName, DeviceTelemetry.MeterName, RolloutTelemetry.MeterName, InferenceTelemetry.MeterName, LearningTelemetry.MeterName, "Microsoft.Orleans",
+        ];
 
     /// <summary>The share of traces a silo records when no share is configured.</summary>
     public const double DefaultTraceSampleRatio = 0.05;
@@ -41,7 +44,7 @@ public static class ObservabilityExtensions
     /// hands a sampled trace's context to the device grain in the call's request context (see
     /// <c>DeviceTelemetry.TraceParentKey</c>), so unsampled messages make no grain-call spans at all.
     /// </summary>
-    public static readonly string[] Sources = [GatewayTelemetry.SourceName, DeviceTelemetry.SourceName, InferenceTelemetry.SourceName];
+    public static readonly string[] Sources = [GatewayTelemetry.SourceName, DeviceTelemetry.SourceName, InferenceTelemetry.SourceName, LearningTelemetry.SourceName];
 
     public static IHostApplicationBuilder AddIotAiObservability(this IHostApplicationBuilder builder)
     {
@@ -54,9 +57,10 @@ public static class ObservabilityExtensions
             // Spans are made only where something listens: with no collector to send them to, tracing costs nothing.
             // Logs go along, each carrying the trace and span it was written in.
             // A share of traces, decided where each trace starts (the device, or the ingress when it sent none), so a
-            // busy silo does not spend on tracing what it spends on answering. Telemetry:TraceSampleRatio sets it.
+            // busy silo does not spend on tracing what it spends on answering. Telemetry:TraceSampleRatio sets it. Training runs
+            // and model offers are rare and always kept.
             var ratio = builder.Configuration.GetValue("Telemetry:TraceSampleRatio", DefaultTraceSampleRatio);
-            otel.WithTracing(tracing => tracing.AddSource(Sources).SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(ratio))))
+            otel.WithTracing(tracing => tracing.AddSource(Sources).SetSampler(new PrioritySampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(ratio)))))
                 .WithLogging(static _ => { }, static logs => (logs.IncludeFormattedMessage, logs.IncludeScopes) = (true, true))
                 .UseOtlpExporter();
         }

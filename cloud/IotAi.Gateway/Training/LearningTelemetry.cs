@@ -3,10 +3,18 @@ using IotAi.Learning;
 
 namespace IotAi.Gateway.Training;
 
-/// <summary>The learning loop's meters: each model's confidence drift, so operators see the world move before accuracy says so.</summary>
+/// <summary>
+/// The learning loop's meters (each model's confidence drift, so operators see the world move before accuracy says so;
+/// teacher labels; training runs) and its training runs' spans.
+/// </summary>
 public sealed class LearningTelemetry : IDisposable
 {
     public const string MeterName = "IotAi.Learning";
+
+    /// <summary>Spans of the learning loop: one per training run, its steps as events, always kept.</summary>
+    public const string SourceName = "IotAi.Learning";
+
+    internal static readonly System.Diagnostics.ActivitySource Source = new(SourceName);
 
     private readonly Meter _meter;
     private readonly Counter<long> _teacherLabels;

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
+using IotAi.Grains;
 using IotAi.Grains.Rollouts;
 using IotAi.Training;
 using Microsoft.Extensions.Logging;
@@ -47,10 +49,19 @@ public sealed partial class TrainingService(ITrainingExecutor executor, IGrainFa
     {
         var started = clock.GetTimestamp();
         var ended = TrainingStates.Failed;
+        // A run is a trace of its own, always kept: its steps are the span's events, its verdict the span's end. Not a
+        // child of whatever started it (an API request's untraced activity would have it dropped with it).
+        Activity.Current = null;
+        using var activity = LearningTelemetry.Source.StartActivity(ActivityKind.Internal, parentContext: default,
+            TraceSampling.Keep(new("iotai.model", start.Model), new("iotai.training.run", runId)), name: $"training run {start.Model}");
         try
         {
             var request = new TrainingRequest(start.Model, start.HoldoutFraction ?? 0.2, start.MinImprovement ?? 0.01, start.MinSamples ?? 50, runId);
-            var outcome = await executor.RunAsync(request, new RunProgress(step => Update(runId, s => s.State == TrainingStates.Running ? s with { Progress = step } : s)), CancellationToken.None);
+            var outcome = await executor.RunAsync(request, new RunProgress(step =>
+            {
+                activity?.AddEvent(new ActivityEvent(step));
+                Update(runId, s => s.State == TrainingStates.Running ? s with { Progress = step } : s);
+            }), CancellationToken.None);
             var (rollout, verdict) = (default(string), outcome.Verdict);
             if (outcome.RegisteredVersion is { } version && start.Rollout != false)
             {
@@ -68,6 +79,8 @@ public sealed partial class TrainingService(ITrainingExecutor executor, IGrainFa
             }
 
             var state = ended = outcome.RegisteredVersion is null ? TrainingStates.Refused : TrainingStates.Registered;
+            activity?.SetTag("iotai.model.version", outcome.RegisteredVersion);
+            activity?.SetTag("iotai.rollout", rollout);
             Update(runId, s => s with { State = state, Progress = verdict, Outcome = outcome, Rollout = rollout });
             LogFinished(runId, verdict);
         }
@@ -76,11 +89,13 @@ public sealed partial class TrainingService(ITrainingExecutor executor, IGrainFa
 #pragma warning restore CA1031
         {
             Update(runId, s => s with { State = TrainingStates.Failed, Progress = ex.Message });
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             LogFailed(ex, runId);
         }
         finally
         {
             telemetry.TrainingEnded(start.Model, ended, clock.GetElapsedTime(started));
+            activity?.SetTag("iotai.training.state", ended);
             _busy.TryRemove(start.Model, out _);
         }
     }

@@ -16,6 +16,7 @@ public sealed partial class RolloutGrain(
     [PersistentState("rollout", DeviceGrain.StorageName)] IPersistentState<RolloutState> rollout,
     ModelRegistry registry,
     TimeProvider clock,
+    RolloutTelemetry telemetry,
     ILogger<RolloutGrain> logger) : Grain, IRolloutGrain
 {
     public const string RollingBack = "rollingBack";
@@ -37,6 +38,17 @@ public sealed partial class RolloutGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         EnsureTicking();
+        if (State.Plan is not null)
+        {
+            Status();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        telemetry.Forget(Id);
         return Task.CompletedTask;
     }
 
@@ -144,6 +156,8 @@ public sealed partial class RolloutGrain(
         {
             await rollout.WriteStateAsync(cancellationToken);
         }
+
+        Status();
     }
 
     private async Task AdvanceAsync()
@@ -271,11 +285,14 @@ public sealed partial class RolloutGrain(
         }
     }
 
+    /// <summary>Where the rollout stands, shown on this silo's rollout gauges too.</summary>
     private RolloutStatus Status()
     {
         var (activation, failure) = State.Phase == RolloutPhase.Running || State.Phase == RolloutPhase.Paused ? Rates(StageDevices()) : (0, 0);
         var counts = State.Devices.Values.GroupBy(static s => s).ToDictionary(static g => g.Key, static g => g.Count());
-        return new RolloutStatus(Id, State.Plan!, State.Phase, State.Stage, State.Targets.Count, counts, activation, failure, State.Reason, State.Quality);
+        var status = new RolloutStatus(Id, State.Plan!, State.Phase, State.Stage, State.Targets.Count, counts, activation, failure, State.Reason, State.Quality);
+        telemetry.Observe(status);
+        return status;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Rollout {Rollout} of {Model} {Version} started for {Devices} devices")]

@@ -58,7 +58,7 @@ internal sealed partial class TwinReporter(
         var properties = new Dictionary<string, object>(StringComparer.Ordinal)
         {
             ["agentVersion"] = AgentVersion,
-            ["models"] = string.Join(',', models.Running.Select(static m => $"{m.Name}:{m.Version}")),
+            [ReportedProperties.Models] = string.Join(',', models.Running.Select(static m => $"{m.Name}:{m.Version}")),
             ["queueDepth"] = queue.Depth,
             ["queueBytes"] = queue.Bytes,
             ["diskBytes"] = queue.DiskBytes,

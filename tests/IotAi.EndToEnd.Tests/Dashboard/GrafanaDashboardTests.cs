@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using IotAi.Grains.Rollouts;
 using IotAi.Learning;
 using IotAi.Protocol;
 using IotAi.Tests.Shared;
@@ -27,13 +28,19 @@ public sealed partial class GrafanaDashboardTests : IAsyncLifetime
     [Fact]
     public async Task Every_query_of_the_Grafana_dashboard_names_metrics_the_silo_exposes()
     {
-        await using (var device = await TestDevice.ConnectAsync(_silo.MqttPort, $"grafana-{Guid.NewGuid():N}"))
+        var id = $"grafana-{Guid.NewGuid():N}";
+        await using (var device = await TestDevice.ConnectAsync(_silo.MqttPort, id))
         {
-            await device.SendTelemetryAsync(1, 42);
+            // A reading whose truth the device knew, so answers are graded.
+            await device.PublishAsync(DeviceTopics.Telemetry(id), """{"seq":1,"values":{"temperature":42,"vibration":0.3,"current":10},"label":"normal"}"""u8.ToArray());
             await device.NextResultAsync();
             // A subscription to another device's downlink is refused, so the refusals counter has a series.
             await device.SubscribeAsync(DeviceTopics.DownlinkFilter($"someone-else-{Guid.NewGuid():N}"));
         }
+
+        // A rollout, so its gauges have series.
+        await _silo.Grains.GetGrain<IRolloutGrain>($"grafana-{Guid.NewGuid():N}").StartAsync(
+            new RolloutPlan("sensor-anomaly", "1", new RolloutTarget([id]), [new RolloutStage("all", 100)], RolloutGates.Default));
 
         // Drift needs two full windows of answers; feeding the silo's own watch stands in for a few thousand uplinks.
         var drift = _silo.Services.GetRequiredService<ConfidenceDrift>();
@@ -46,8 +53,8 @@ public sealed partial class GrafanaDashboardTests : IAsyncLifetime
         await Eventually.TrueAsync(async () =>
         {
             exposed = Names(await _silo.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative)));
-            return exposed.Contains("iotai_mqtt_refusals_total") && exposed.Contains("iotai_learning_drift_psi");
-        }, "the silo's /metrics never showed its refusals and drift", seconds: 30);
+            return exposed.Contains("iotai_mqtt_refusals_total") && exposed.Contains("iotai_learning_drift_psi") && exposed.Contains("iotai_rollout_devices");
+        }, "the silo's /metrics never showed its refusals, drift and rollout", seconds: 30);
 
         var queries = Expressions(JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Dashboard", "iotai-dashboard.json"))).RootElement).ToList();
         Assert.NotEmpty(queries);
