@@ -22,6 +22,7 @@ internal sealed partial class DownlinkDispatcher(
     ModelUpdater updater,
     LiveSettings live,
     TrustedKeyStore keys,
+    EdgeTelemetry telemetry,
     TimeProvider timeProvider,
     ILogger logger)
 {
@@ -94,6 +95,7 @@ internal sealed partial class DownlinkDispatcher(
         if (result.Seq is long seq && inFlight.TryTake(seq, out var sentAt, out truth))
         {
             latency = timeProvider.GetElapsedTime(sentAt);
+            telemetry.Answered(latency.Value);
         }
 
         var edgeResult = new EdgeResult(result, latency, truth);

@@ -29,6 +29,7 @@ public sealed partial class EdgeAgent(
     LiveSettings live,
     ModelQualityTracker quality,
     TrustedKeyStore keys,
+    EdgeTelemetry telemetry,
     TimeProvider timeProvider,
     ILogger<EdgeAgent> logger) : BackgroundService
 {
@@ -49,11 +50,12 @@ public sealed partial class EdgeAgent(
         await runtime.LoadCurrentAsync();
         EdgeConnection? link = null;
         var updater = new ModelUpdater(settings.DeviceId, models, runtime, keys.Trusted, settings.FetchWindow, (topic, payload, ct) => PublishControlAsync(link!, topic, payload, ct), logger);
-        var downlink = new DownlinkDispatcher(this, settings.DeviceId, inFlight, sink, updater, live, keys, timeProvider, logger);
+        var downlink = new DownlinkDispatcher(this, settings.DeviceId, inFlight, sink, updater, live, keys, telemetry, timeProvider, logger);
         using var connection = new EdgeConnection(
             settings, ConnectionPipeline.Create(settings, timeProvider, logger), downlink.HandleAsync, timeProvider, logger);
         link = connection;
-        using var publisher = new UplinkPublisher(settings.DeviceId, outbox, settings.MaxInFlight, settings.SendTruth, inFlight, connection, timeProvider, logger);
+        telemetry.Watch(connection);
+        using var publisher = new UplinkPublisher(settings.DeviceId, outbox, settings.MaxInFlight, settings.SendTruth, inFlight, connection, telemetry, timeProvider, logger);
         var twin = new TwinReporter(settings.DeviceId, settings.TwinReportInterval, connection, outbox, runtime, joint, live, keys, timeProvider,
             (topic, payload, ct) => PublishControlAsync(connection, topic, payload, ct), logger);
         var reporter = new QualityReporter(settings.DeviceId, quality, settings.QualityReportInterval, timeProvider, (topic, payload, ct) => PublishControlAsync(connection, topic, payload, ct), logger);
@@ -129,7 +131,13 @@ public sealed partial class EdgeAgent(
         {
             await foreach (var sample in source.ReadAsync(cancellationToken))
             {
+                var started = timeProvider.GetTimestamp();
                 var answer = await local.InferAsync(sample, cancellationToken);
+                if (answer is not null)
+                {
+                    telemetry.InferredLocally(answer.Model, timeProvider.GetElapsedTime(started));
+                }
+
                 if (await joint.RouteAsync(sample, answer, cancellationToken) is { } routed)
                 {
                     await outbox.EnqueueAsync(routed, cancellationToken);

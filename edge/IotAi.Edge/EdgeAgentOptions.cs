@@ -136,6 +136,17 @@ public sealed class EdgeAgentOptions
     /// <summary>How often the agent reports its state into its twin between the reports it makes on connect and on desired changes.</summary>
     public TimeSpan TwinReportInterval { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>The share of traces an agent records when none is configured: the silo's own default.</summary>
+    public const double DefaultTraceSampleRatio = 0.05;
+
+    /// <summary>
+    /// The share of the traces the agent starts (one per uplink) that it records, when
+    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set; the silo keeps whole every trace a device sampled. At 0 the
+    /// agent records none of its own, and still records its part of the traces the cloud started.
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double TraceSampleRatio { get; set; } = DefaultTraceSampleRatio;
+
     /// <summary>The names of the sources that run, after defaults.</summary>
     public IReadOnlyList<string> ActiveSources => Sources is { Count: > 0 } configured
         ? [.. configured]

@@ -16,6 +16,8 @@ public static class EdgeServiceCollectionExtensions
     /// Adds the edge agent as a hosted service, with <see cref="EdgeAgentOptions"/> bound from <c>Edge</c> and
     /// validated on start, and the on-disk outbound queue (<see cref="SqliteOutbox"/>) under the data directory.
     /// The outbox, the console sink and the time provider are added only if nothing else was registered for them first.
+    /// Its meters and spans (<see cref="EdgeTelemetry"/>) go nowhere until something listens;
+    /// <see cref="EdgeTelemetryExtensions.AddEdgeTelemetry"/> exports them.
     /// </summary>
     public static IServiceCollection AddEdgeAgent(this IServiceCollection services)
     {
@@ -28,6 +30,8 @@ public static class EdgeServiceCollectionExtensions
         services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<EdgeTelemetry>();
         services.TryAddSingleton<LiveSettings>();
         services.TryAddSingleton<IOutbox>(sp => SqliteOutbox.Open(
             QueuePath(sp.GetRequiredService<IOptions<EdgeAgentOptions>>().Value),

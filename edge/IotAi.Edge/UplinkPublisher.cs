@@ -25,6 +25,7 @@ internal sealed partial class UplinkPublisher(
     bool sendTruth,
     InFlightTracker inFlight,
     EdgeConnection connection,
+    EdgeTelemetry telemetry,
     TimeProvider timeProvider,
     ILogger logger) : IDisposable
 {
@@ -92,15 +93,17 @@ internal sealed partial class UplinkPublisher(
 
     private async Task SendAsync(OutboundMessage outbound, CancellationToken cancellationToken)
     {
+        var kind = outbound.Sample.Kind;
         try
         {
-            using var activity = EdgeTelemetry.Source.StartActivity(outbound.Sample.Kind == PayloadKind.Image ? "publish image" : "publish telemetry", ActivityKind.Producer);
+            using var activity = EdgeTelemetry.Source.StartActivity(kind == PayloadKind.Image ? "publish image" : "publish telemetry", ActivityKind.Producer);
             activity?.SetTag("iotai.device.id", deviceId);
             activity?.SetTag("iotai.seq", outbound.Seq);
             var message = Build(outbound.Sample, outbound.Seq, activity);
             if (message is null)
             {
                 outbox.Acknowledge(outbound);
+                telemetry.Uplink(kind, UplinkOutcome.Skipped);
                 return;
             }
 
@@ -114,12 +117,14 @@ internal sealed partial class UplinkPublisher(
             }
 
             outbox.Acknowledge(outbound);
+            telemetry.Uplink(kind, result.IsSuccess ? UplinkOutcome.Acknowledged : UplinkOutcome.Refused);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // Sent or not, the broker did not say: it goes again, under the same number, once connected.
             outbox.Requeue(outbound);
             _resend = true;
+            telemetry.Uplink(kind, UplinkOutcome.Requeued);
             if (!cancellationToken.IsCancellationRequested)
             {
                 LogResending(logger, deviceId, outbound.Seq, ex.Message);

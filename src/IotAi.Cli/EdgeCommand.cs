@@ -50,6 +50,7 @@ internal static class EdgeCommand
             builder.Configuration.AddInMemoryCollection(settings);
             // Results go to standard output as JSON lines; logs go to standard error so the two never mix.
             builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+            builder.AddEdgeTelemetry();
             builder.Services.AddEdgeAgent();
             using var agent = builder.Build();
             await agent.RunAsync(cancellationToken);

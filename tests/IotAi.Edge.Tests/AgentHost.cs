@@ -8,7 +8,10 @@ using Microsoft.Extensions.Logging;
 
 namespace IotAi.Edge.Tests;
 
-/// <summary>A generic host running one edge agent, wired by <see cref="EdgeServiceCollectionExtensions.AddEdgeAgent"/>.</summary>
+/// <summary>
+/// A generic host running one edge agent, wired as its program wires it: <see cref="EdgeTelemetryExtensions.AddEdgeTelemetry"/>
+/// and <see cref="EdgeServiceCollectionExtensions.AddEdgeAgent"/>.
+/// </summary>
 public sealed class AgentHost : IAsyncDisposable
 {
     private readonly IHost _host;
@@ -25,13 +28,17 @@ public sealed class AgentHost : IAsyncDisposable
 
     public IServiceProvider Services => _host.Services;
 
-    /// <summary>Builds the host; <paramref name="settings"/> are <c>Edge:</c> keys that override the test defaults.</summary>
+    /// <summary>
+    /// Builds the host as the agent's program does; <paramref name="settings"/> are <c>Edge:</c> keys that override
+    /// the test defaults, <paramref name="environment"/> keys outside <c>Edge:</c>, as environment variables give them.
+    /// </summary>
     public static AgentHost Create(
         int port,
         string deviceId,
         IReadOnlyDictionary<string, string?>? settings = null,
         ILoggerProvider? logs = null,
-        IResultSink? sink = null)
+        IResultSink? sink = null,
+        IReadOnlyDictionary<string, string?>? environment = null)
     {
         var values = new Dictionary<string, string?>
         {
@@ -47,6 +54,11 @@ public sealed class AgentHost : IAsyncDisposable
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             values["Edge:" + key] = value;
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
+        {
+            values[key] = value;
         }
 
         // Each agent gets a queue and model store of its own unless the test shares one on purpose.
@@ -65,6 +77,7 @@ public sealed class AgentHost : IAsyncDisposable
 
         // Registered first, so AddEdgeAgent keeps it instead of the console sink.
         builder.Services.AddSingleton(sink ?? NullResultSink.Instance);
+        builder.AddEdgeTelemetry();
         builder.Services.AddEdgeAgent();
         return new AgentHost(builder.Build(), ownData);
     }

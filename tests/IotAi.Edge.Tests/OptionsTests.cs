@@ -18,6 +18,17 @@ public sealed class OptionsTests
         Assert.Contains(failure.Failures, f => f.Contains("DeviceId", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("1.5")]
+    [InlineData("-0.1")]
+    public async Task The_host_refuses_to_start_with_a_trace_sample_ratio_outside_0_to_1(string ratio)
+    {
+        await using var agent = AgentHost.Create(1, AgentHost.NewDeviceId("ratio"), new Dictionary<string, string?> { ["TraceSampleRatio"] = ratio });
+
+        var failure = await Assert.ThrowsAsync<OptionsValidationException>(agent.StartAsync);
+        Assert.Contains(failure.Failures, f => f.Contains("TraceSampleRatio", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Naming_jsonl_without_a_path_is_refused()
     {

@@ -113,14 +113,19 @@ public sealed class TestBroker : IAsyncDisposable
         [.. PublishedBy(clientId).Where(static p => p.Topic.EndsWith("/" + DeviceTopics.TelemetrySuffix, StringComparison.Ordinal)
             || p.Topic.Contains("/" + DeviceTopics.ImageSuffix, StringComparison.Ordinal))];
 
-    /// <summary>Publishes as the cloud would, to a device's downlink topic.</summary>
-    public Task InjectAsync(string topic, byte[] payload)
+    /// <summary>Publishes as the cloud would, to a device's downlink topic, with any <paramref name="userProperties"/>.</summary>
+    public Task InjectAsync(string topic, byte[] payload, IReadOnlyDictionary<string, string>? userProperties = null)
     {
-        var message = new MqttApplicationMessageBuilder()
+        var builder = new MqttApplicationMessageBuilder()
             .WithTopic(topic)
             .WithPayload(payload)
-            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-            .Build();
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
+        foreach (var (name, value) in userProperties ?? new Dictionary<string, string>())
+        {
+            builder.WithUserProperty(name, System.Text.Encoding.UTF8.GetBytes(value));
+        }
+
+        var message = builder.Build();
         var server = _server ?? throw new InvalidOperationException("The broker is stopped.");
         return server.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = InjectedSender });
     }
@@ -140,7 +145,7 @@ public sealed class TestBroker : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

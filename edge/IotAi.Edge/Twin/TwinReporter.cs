@@ -26,7 +26,7 @@ internal sealed partial class TwinReporter(
     Func<string, byte[], CancellationToken, Task> publish,
     ILogger logger)
 {
-    private static readonly string AgentVersion =
+    internal static readonly string AgentVersion =
         typeof(TwinReporter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
     public async Task RunAsync(CancellationToken cancellationToken)
