@@ -58,7 +58,7 @@ internal sealed partial class DownlinkDispatcher(
             }
             else if (topic == _offerTopic && Read(payload, ProtocolJson.Wire.ModelOffer, topic) is { } offer)
             {
-                updater.Offer(offer);
+                updater.Offer(offer, EdgeTelemetry.ContextOf(e.ApplicationMessage));
             }
             else if (topic.StartsWith(_chunkPrefix, StringComparison.Ordinal))
             {

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Text;
 using IotAi.Edge.Models;
 using IotAi.Edge.Queue;
 using IotAi.Edge.Twin;
@@ -80,17 +82,24 @@ public sealed partial class EdgeAgent(
         }
     }
 
-    /// <summary>Model fetches and status reports: QoS 1, sent once the connection is up.</summary>
+    /// <summary>
+    /// Model fetches and status reports: QoS 1, sent once the connection is up, carrying the context of the span
+    /// they are sent in (a model update's), if any.
+    /// </summary>
     private static async Task PublishControlAsync(EdgeConnection connection, string topic, byte[] payload, CancellationToken cancellationToken)
     {
         await connection.WaitConnectedAsync(cancellationToken);
-        var message = new MqttApplicationMessageBuilder()
+        var builder = new MqttApplicationMessageBuilder()
             .WithTopic(topic)
             .WithPayload(payload)
             .WithContentType(ContentTypes.Json)
-            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-            .Build();
-        await connection.PublishAsync(message, cancellationToken);
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
+        if (Activity.Current?.Id is { } traceParent)
+        {
+            builder.WithUserProperty(UserProperties.TraceParent, Encoding.UTF8.GetBytes(traceParent));
+        }
+
+        await connection.PublishAsync(builder.Build(), cancellationToken);
     }
 
     internal void OnResultReceived(EdgeResult result) => Raise(ResultReceived, result);

@@ -1,9 +1,14 @@
-using IotAi.Tests.Shared;
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using IotAi.Edge;
+using IotAi.Gateway.Observability;
+using IotAi.Tests.Shared;
 using IotAi.Grains;
 using IotAi.Models;
 using IotAi.Protocol;
 using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry;
+using OpenTelemetry.Trace;
 
 namespace IotAi.EndToEnd.Tests;
 
@@ -23,6 +28,8 @@ public sealed class EdgeModelUpdateTests(SiloFixture silo) : IDisposable
     [Fact]
     public async Task An_offered_model_is_fetched_verified_and_running_and_the_twin_knows()
     {
+        var spans = new List<Activity>();
+        using var tracing = Sdk.CreateTracerProviderBuilder().AddSource([EdgeTelemetry.SourceName, .. ObservabilityExtensions.Sources]).AddInMemoryExporter(spans).Build();
         var deviceId = $"edge-ota-{Guid.NewGuid():N}";
         await using var agent = await EdgeAgentHost.StartAsync(EdgeAgentHost.Build(deviceId, silo.Host.MqttPort, _edge.FullName, TrustSilo()));
         var grain = silo.Host.Grains.GetGrain<IDeviceGrain>(deviceId);
@@ -36,6 +43,28 @@ public sealed class EdgeModelUpdateTests(SiloFixture silo) : IDisposable
         Assert.Same(running, agent.Models.ForKind(PayloadKind.Image));
         Assert.Equal("1", agent.Store.Current("shape-classifier"));
         Assert.Empty((await grain.GetTwinAsync()).OfferedModels);
+
+        // One trace: the silo's offer, the device's update under it (its steps as events), and the silo serving the
+        // chunks the update fetched under that.
+        Activity? offer = null, update = null;
+        await Eventually.TrueAsync(() =>
+        {
+            var recorded = Spans(spans);
+            offer = recorded.FirstOrDefault(s => s.DisplayName == "offer shape-classifier 1" && Equals(s.GetTagItem("iotai.device.id"), deviceId));
+            update = recorded.FirstOrDefault(s => s.DisplayName == "model update shape-classifier" && s.ParentSpanId == offer?.SpanId);
+            return Task.FromResult(update is not null);
+        }, "the device's update did not continue the offer's trace", seconds: 15);
+        Assert.Equal(offer!.TraceId, update!.TraceId);
+        Assert.Equal([ModelUpdateStates.Downloading, ModelUpdateStates.Verified, ModelUpdateStates.Active], update.Events.Select(static e => e.Name));
+        Assert.Contains(Spans(spans), s => s.DisplayName == "serve model chunks" && s.ParentSpanId == update.SpanId && Equals(s.GetTagItem("iotai.device.id"), deviceId));
+    }
+
+    private static List<Activity> Spans(List<Activity> spans)
+    {
+        lock (spans)
+        {
+            return [.. spans];
+        }
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using System.Threading.Channels;
 using IotAi.Models;
@@ -29,7 +30,8 @@ internal sealed partial class ModelUpdater(
 
     private Transfer? _transfer;
 
-    public void Offer(ModelOffer offer) => _work.Writer.TryWrite(ct => OnOfferAsync(offer, ct));
+    /// <summary>Takes an offer; <paramref name="parent"/> is the context of the cloud's span that sent it, which the update's span continues.</summary>
+    public void Offer(ModelOffer offer, ActivityContext parent = default) => _work.Writer.TryWrite(ct => OnOfferAsync(offer, parent, ct));
 
     public void Chunk(string sha256, int index, byte[] payload) => _work.Writer.TryWrite(ct => OnChunkAsync(sha256, index, payload, ct));
 
@@ -77,14 +79,8 @@ internal sealed partial class ModelUpdater(
         }
     }
 
-    private async Task OnOfferAsync(ModelOffer offer, CancellationToken cancellationToken)
+    private async Task OnOfferAsync(ModelOffer offer, ActivityContext parent, CancellationToken cancellationToken)
     {
-        if (runtime.Active(offer.Name)?.Manifest.Version == offer.Version)
-        {
-            await ReportAsync(offer, ModelUpdateStates.Active, null, cancellationToken);
-            return;
-        }
-
         if (_transfer is { } running && running.Offer.Sha256 == offer.Sha256)
         {
             // The cloud repeats an offer on connect and on subscribe. A repeat while chunks are on their way is
@@ -95,6 +91,34 @@ internal sealed partial class ModelUpdater(
             }
 
             return;
+        }
+
+        // One span per update, from the offer to the model running or refused; what it publishes (fetches, status
+        // reports) carries its context, so the silo's serving of the chunks joins the trace the offer began.
+        var activity = EdgeTelemetry.Source.StartActivity($"model update {offer.Name}", ActivityKind.Consumer, parent);
+        activity?.SetTag("iotai.model", offer.Name);
+        activity?.SetTag("iotai.model.version", offer.Version);
+        try
+        {
+            if (await TakeOfferAsync(offer, activity, cancellationToken))
+            {
+                // A transfer has started and ends the span when it ends.
+                activity = null;
+            }
+        }
+        finally
+        {
+            activity?.Dispose();
+        }
+    }
+
+    /// <summary>Checks an offer and starts its transfer; true when a transfer started, false when the offer was settled at once.</summary>
+    private async Task<bool> TakeOfferAsync(ModelOffer offer, Activity? activity, CancellationToken cancellationToken)
+    {
+        if (runtime.Active(offer.Name)?.Manifest.Version == offer.Version)
+        {
+            await ReportAsync(offer, ModelUpdateStates.Active, null, cancellationToken);
+            return false;
         }
 
         byte[] manifestBytes;
@@ -114,19 +138,22 @@ internal sealed partial class ModelUpdater(
         {
             LogOfferRefused(deviceId, offer.Name, offer.Version, ex.Message);
             await ReportAsync(offer, ModelUpdateStates.Failed, ex.Message, cancellationToken);
-            return;
+            return false;
         }
 
         if (store.Load(offer.Name, offer.Version) is { } kept)
         {
             // A version the device already has, such as the one a rollback returns to: no download needed.
             await ActivateAsync(offer, kept, cancellationToken);
-            return;
+            return false;
         }
 
-        _transfer = new Transfer(offer, manifestBytes, signature, store.MissingChunks(offer.Sha256, offer.Chunks));
+        // A newer offer replaces a transfer still going; that one's span ends here.
+        _transfer?.Activity?.Dispose();
+        _transfer = new Transfer(offer, manifestBytes, signature, store.MissingChunks(offer.Sha256, offer.Chunks)) { Activity = activity };
         await ReportAsync(offer, ModelUpdateStates.Downloading, null, cancellationToken);
         await AdvanceAsync(cancellationToken);
+        return true;
     }
 
     private async Task OnChunkAsync(string sha256, int index, byte[] payload, CancellationToken cancellationToken)
@@ -158,6 +185,7 @@ internal sealed partial class ModelUpdater(
     private async Task AdvanceAsync(CancellationToken cancellationToken)
     {
         var transfer = _transfer!;
+        Activity.Current = transfer.Activity;
         if (transfer.Missing.Count > 0)
         {
             var next = transfer.Missing.Take(window).ToList();
@@ -167,6 +195,7 @@ internal sealed partial class ModelUpdater(
         }
 
         _transfer = null;
+        using var finished = transfer.Activity;
         var offer = transfer.Offer;
         var package = ModelPackage.FromParts(transfer.Manifest, store.Assemble(offer.Sha256, offer.Chunks), transfer.Signature);
         try
@@ -205,13 +234,23 @@ internal sealed partial class ModelUpdater(
 
     private async Task RequestAsync(Transfer transfer, List<int> indexes, CancellationToken cancellationToken)
     {
+        Activity.Current = transfer.Activity;
         transfer.LastRequest = Environment.TickCount64;
         var fetch = new ModelFetch(transfer.Offer.Sha256, transfer.Offer.ChunkSize, indexes);
         await publish(DeviceTopics.ModelFetch(deviceId), JsonSerializer.SerializeToUtf8Bytes(fetch, ProtocolJson.Wire.ModelFetch), cancellationToken);
     }
 
-    private Task ReportAsync(ModelOffer offer, string state, string? reason, CancellationToken cancellationToken) =>
-        publish(DeviceTopics.ModelStatus(deviceId), JsonSerializer.SerializeToUtf8Bytes(new ModelStatusReport(offer.Name, offer.Version, state, reason), ProtocolJson.Wire.ModelStatusReport), cancellationToken);
+    /// <summary>Tells the cloud how the update stands; the update's span, current here, records each step as an event.</summary>
+    private Task ReportAsync(ModelOffer offer, string state, string? reason, CancellationToken cancellationToken)
+    {
+        Activity.Current?.AddEvent(new ActivityEvent(state));
+        if (state == ModelUpdateStates.Failed)
+        {
+            Activity.Current?.SetStatus(ActivityStatusCode.Error, reason);
+        }
+
+        return publish(DeviceTopics.ModelStatus(deviceId), JsonSerializer.SerializeToUtf8Bytes(new ModelStatusReport(offer.Name, offer.Version, state, reason), ProtocolJson.Wire.ModelStatusReport), cancellationToken);
+    }
 
     private sealed class Transfer(ModelOffer offer, byte[] manifest, ModelSignature signature, IReadOnlyList<int> missing)
     {
@@ -227,6 +266,9 @@ internal sealed partial class ModelUpdater(
 
         /// <summary>When chunks were last asked for, in <see cref="Environment.TickCount64"/> milliseconds.</summary>
         public long LastRequest { get; set; }
+
+        /// <summary>The update's span, ended when the transfer ends.</summary>
+        public Activity? Activity { get; init; }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Device {DeviceId} refused model {Model} version {Version}: {Reason}")]
