@@ -1,5 +1,6 @@
 using System.CommandLine;
 using IotAi.Cli;
+using IotAi.Cli.Deploy;
 
 var root = new RootCommand("IotAi: an edge-to-cloud AI gateway. With no command, runs the demo: a silo and a simulated fleet.");
 var demo = DemoCommand.Create();
@@ -13,6 +14,7 @@ root.Subcommands.Add(DevicesCommand.Create());
 root.Subcommands.Add(RolloutsCommand.Create());
 root.Subcommands.Add(SamplesCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
+root.Subcommands.Add(DeployCommand.Create());
 foreach (var option in demo.Options)
 {
     root.Options.Add(option);

@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using System.Threading.Channels;
 using k8s;
 using k8s.Models;
@@ -9,6 +7,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using static IotAi.Tests.Shared.KubernetesReplies;
 
 namespace IotAi.EndToEnd.Tests.Kubernetes;
 
@@ -164,21 +163,9 @@ internal sealed partial class FakeKubernetesApi : IAsyncDisposable
         }
 
         _watchStarted.Release();
-        context.Response.ContentType = "application/json";
-        await context.Response.StartAsync();
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        deadline.CancelAfter(TimeSpan.FromSeconds(timeout));
         try
         {
-            await foreach (var line in events.Reader.ReadAllAsync(deadline.Token))
-            {
-                await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(line + "\n"), deadline.Token);
-                await context.Response.Body.FlushAsync(deadline.Token);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // The watch's time is up, as a real API server ends it; the client must watch again.
+            await StreamAsync(context, events.Reader, timeout);
         }
         finally
         {
@@ -258,16 +245,4 @@ internal sealed partial class FakeKubernetesApi : IAsyncDisposable
             watcher.Events.Writer.TryWrite(line);
         }
     }
-
-    private static string Event(string type, object item) => $"{{\"type\":\"{type}\",\"object\":{KubernetesJson.Serialize(item)}}}";
-
-    private static IResult Json(object item, int status = 200) => Content(KubernetesJson.Serialize(item), status);
-
-    private static IResult Content(string json, int status) => Results.Content(json, "application/json", Encoding.UTF8, status);
-
-    private static IResult NotFound(string kind, string name) => Content(Status(404, "NotFound", $"{kind} \"{name}\" not found"), 404);
-
-    /// <summary>A meta/v1 Status as the API server sends with errors (the client's model of it can only be read, not written).</summary>
-    private static string Status(int code, string reason, string message) =>
-        JsonSerializer.Serialize(new { kind = "Status", apiVersion = "v1", status = code < 400 ? "Success" : "Failure", code, reason, message });
 }
