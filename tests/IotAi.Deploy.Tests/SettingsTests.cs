@@ -1,19 +1,28 @@
 using IotAi.Deploy.Tests.Checks;
 using IotAi.Deploy.Tests.Manifests;
-using Xunit.Abstractions;
+using IotAi.Gateway.Hosting;
+using IotAi.Gateway.Storage;
 
 namespace IotAi.Deploy.Tests;
 
-/// <summary>The deployment contract's settings that the silo's code does not read yet, kept honest in both directions.</summary>
-public sealed class SettingsTests(ITestOutputHelper output)
+/// <summary>What production tells the silo, read as the silo reads it.</summary>
+public sealed class SettingsTests
 {
     [Fact]
-    public void Every_setting_still_pending_in_code_is_one_production_gives_the_silo()
+    public void Production_runs_the_silos_as_one_cluster_on_Redis_membership_and_PostgreSQL_state()
     {
         var set = Rendering.Load("overlays/prod");
         var settings = set.Settings(set.Workload(SiloChecks.Name), SiloChecks.Container);
 
-        Assert.All(SettingsChecks.Pending, key => Assert.True(settings.ContainsKey(key), $"{key} is listed as pending but no manifest sets it"));
-        output.WriteLine("Settings the silo's code must still implement: " + string.Join(", ", SettingsChecks.Pending.Order(StringComparer.Ordinal)));
+        var cluster = SettingsChecks.Bind<ClusterOptions>(settings, ClusterOptions.SectionName);
+        var storage = SettingsChecks.Bind<GrainStorageOptions>(settings, GrainStorageOptions.SectionName);
+        var gateway = SettingsChecks.Bind<GatewayOptions>(settings, GatewayOptions.SectionName);
+
+        Assert.Equal(ClusterMembership.Redis, cluster.Membership);
+        Assert.Equal((GrainStorageProvider.AdoNet, GrainStorageOptions.Npgsql), (storage.Provider, storage.Invariant));
+        // The connection strings come from the Secret, so they are named here but hold no value.
+        Assert.True(settings.ContainsKey("Cluster:Redis"), "production names no Redis for the membership table");
+        Assert.True(settings.ContainsKey("Storage:ConnectionString"), "production names no database for grain state");
+        Assert.Equal(9464, gateway.MetricsPort);
     }
 }

@@ -33,9 +33,10 @@ namespace IotAi.Gateway.Hosting;
 public static class GatewayHostingExtensions
 {
     /// <summary>
-    /// Makes this host one IotAi silo: localhost clustering, file grain state and the model registry under
-    /// the data directory, the model host and the embedded MQTT broker; on a web application also HTTP on
-    /// <c>Gateway:HttpPort</c> for <see cref="MapIotAiEndpoints"/>.
+    /// Makes this host one IotAi silo: clustering (localhost by default, or Redis membership, with Kubernetes hosting in a
+    /// pod), grain state (files under the data directory, or a database), the model registry, the model host and the
+    /// embedded MQTT broker; on a web application also HTTP on <c>Gateway:HttpPort</c> (and <c>Gateway:MetricsPort</c>)
+    /// for <see cref="MapIotAiEndpoints"/>.
     /// </summary>
     public static IHostApplicationBuilder AddIotAiSilo(this IHostApplicationBuilder builder)
     {
@@ -43,18 +44,17 @@ public static class GatewayHostingExtensions
         var gateway = Bind<GatewayOptions>(builder, GatewayOptions.SectionName);
         var cluster = Bind<ClusterOptions>(builder, ClusterOptions.SectionName);
         var security = Bind<ApiSecurityOptions>(builder, ApiSecurityOptions.SectionName);
+        var storage = Bind<GrainStorageOptions>(builder, GrainStorageOptions.SectionName);
 
         // Hosted services start in this order: API keys (the generated admin key is on disk before anything listens),
         // models are on disk, then loaded, then the silo, then the model key set devices are given, then MQTT.
         builder.Services.AddIotAiApiSecurity(gateway, security);
         // Its in-memory key ring protects nothing (see AddIotAiApiSecurity), so its warning about unencrypted keys is noise.
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
-        builder.Services.AddIotAiSiloServices(gateway);
-        builder.UseOrleans(silo =>
-        {
-            var primary = cluster.PrimarySiloPort is int port ? new IPEndPoint(IPAddress.Loopback, port) : null;
-            silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, primary, cluster.ServiceId, cluster.ClusterId);
-        });
+        builder.Services.AddIotAiSiloServices(gateway, storage);
+        builder.UseOrleans(silo => ClusterSetup.Configure(silo, cluster, builder.Configuration));
+        // Services stop in the reverse order they start: MQTT first (devices are told to use another silo), then the silo.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = gateway.ShutdownTimeout);
         builder.Services.AddHostedService<ModelKeySetPublisher>();
         builder.Services.AddIotAiDashboard();
         builder.Services.AddMqttIngress();
@@ -64,7 +64,14 @@ public static class GatewayHostingExtensions
         builder.Services.ConfigureHttpJsonOptions(static o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         if (builder is WebApplicationBuilder web)
         {
-            web.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Parse(gateway.HttpBindAddress), gateway.HttpPort));
+            web.WebHost.ConfigureKestrel(kestrel =>
+            {
+                kestrel.Listen(IPAddress.Parse(gateway.HttpBindAddress), gateway.HttpPort);
+                if (gateway.MetricsPort is int metrics && metrics != gateway.HttpPort)
+                {
+                    kestrel.Listen(IPAddress.Parse(gateway.HttpBindAddress), metrics);
+                }
+            });
         }
 
         return builder;
@@ -94,10 +101,11 @@ public static class GatewayHostingExtensions
 
     /// <summary>
     /// Everything a silo runs but its clustering and its MQTT broker: the model registry, keys and host (with
-    /// the shipped models installed into an empty registry), file grain state under <paramref name="gateway"/>'s
-    /// data directory, and the gateway's own services. Test clusters use it, so they run what a real silo runs.
+    /// the shipped models installed into an empty registry), grain state as <paramref name="storage"/> says (files under
+    /// <paramref name="gateway"/>'s data directory by default), and the gateway's own services. Test clusters use it, so
+    /// they run what a real silo runs.
     /// </summary>
-    public static IServiceCollection AddIotAiSiloServices(this IServiceCollection services, GatewayOptions gateway)
+    public static IServiceCollection AddIotAiSiloServices(this IServiceCollection services, GatewayOptions gateway, GrainStorageOptions? storage = null)
     {
         ArgumentNullException.ThrowIfNull(gateway);
         services.AddGatewayServices();
@@ -115,7 +123,7 @@ public static class GatewayHostingExtensions
                 models.KeysDirectory = gateway.KeysDirectory;
             }
         });
-        services.AddFileGrainStorage(DeviceGrain.StorageName, gateway);
+        services.AddIotAiGrainStorage(DeviceGrain.StorageName, gateway, storage ?? new GrainStorageOptions());
         services.AddOptions<CaptureSettings>().BindConfiguration(CaptureSettings.SectionName);
         services.TryAddSingleton(new FileSampleStore(gateway.SamplesDirectory));
         services.TryAddSingleton(new ConfidenceDrift());
@@ -169,13 +177,6 @@ public static class GatewayHostingExtensions
         services.TryAddSingleton<MqttIngress>();
         services.AddHostedService(sp => sp.GetRequiredService<MqttIngress>());
         return services;
-    }
-
-    public static IServiceCollection AddFileGrainStorage(this IServiceCollection services, string name, GatewayOptions gateway)
-    {
-        ArgumentNullException.ThrowIfNull(gateway);
-        var options = new FileGrainStorageOptions { Directory = gateway.StateDirectory, Fsync = gateway.FsyncState };
-        return services.AddGrainStorage(name, (sp, _) => new FileGrainStorage(options, sp.GetRequiredService<Serializer>()));
     }
 
     /// <summary>Binds and validates options now, because clustering and storage are chosen while the host is built.</summary>

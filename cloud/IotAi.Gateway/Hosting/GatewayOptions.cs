@@ -23,6 +23,20 @@ public sealed class GatewayOptions
     /// <summary>Flush grain state to disk on every write (survives power loss, costs an fsync per message).</summary>
     public bool FsyncState { get; set; }
 
+    /// <summary>
+    /// A port of its own for Prometheus' <c>/metrics</c>, so network policies can let scrapers in without letting them
+    /// at the management API; empty serves <c>/metrics</c> on <see cref="HttpPort"/>.
+    /// </summary>
+    [Range(1, 65535)]
+    public int? MetricsPort { get; set; }
+
+    /// <summary>
+    /// How long a stopping silo may take: devices are sent on their way, then grains are put away. Kubernetes'
+    /// termination grace period must be longer.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The folders under <see cref="DataDirectory"/>, as every process that shares it sees them.</summary>
     public DataLayout Layout => new(DataDirectory);
 

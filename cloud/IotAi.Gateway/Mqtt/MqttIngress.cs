@@ -14,6 +14,7 @@ using MQTTnet;
 using MQTTnet.Packets;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
+using Polly;
 
 namespace IotAi.Gateway.Mqtt;
 
@@ -38,6 +39,10 @@ public sealed partial class MqttIngress(
     public const string GatewayClientId = "$iotai-gateway";
 
     private readonly MqttIngressOptions _options = options.Value;
+    private readonly ResiliencePipeline _grainCalls = GrainCallPipeline.Create(options.Value, logger);
+    /// <summary>What devices are told when their silo stops.</summary>
+    public const string ShuttingDown = "server shutting down";
+
     private MqttServer? _server;
     // Orleans holds observers weakly: this field is what keeps the downlink alive while the reference is handed out.
     private MqttDownlink? _downlink;
@@ -76,11 +81,17 @@ public sealed partial class MqttIngress(
         LogListening(_options.BindAddress, _options.Port);
     }
 
+    /// <summary>
+    /// Stops taking connections and tells every device, in an MQTT 5 DISCONNECT, to use another server: devices
+    /// reconnect through the load balancer to a silo that stays, while this one's grains are still there to hear
+    /// them go. Hosted services stop in reverse order, so the silo stops after this.
+    /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         if (_server is not null)
         {
-            await _server.StopAsync();
+            var goodbye = new MqttServerClientDisconnectOptions { ReasonCode = MqttDisconnectReasonCode.UseAnotherServer, ReasonString = ShuttingDown };
+            await _server.StopAsync(new MqttServerStopOptions { DefaultClientDisconnectOptions = goodbye });
         }
 
         if (_downlinkReference is not null)
@@ -90,45 +101,6 @@ public sealed partial class MqttIngress(
     }
 
     public void Dispose() => _server?.Dispose();
-
-    private async Task OnClientConnectedAsync(ClientConnectedEventArgs e)
-    {
-        telemetry.Connected();
-        if (DeviceTopics.IsValidDeviceId(e.ClientId))
-        {
-            // The device's grain learns which silo holds it, so pushes from anywhere reach it here.
-            await grains.GetGrain<IDeviceGrain>(e.ClientId).ConnectedAsync(_downlinkReference!);
-        }
-    }
-
-    private async Task OnClientDisconnectedAsync(ClientDisconnectedEventArgs e)
-    {
-        telemetry.Disconnected();
-        limits.Disconnected(e.ClientId, e.DisconnectType);
-        // A takeover means the same device is connected again already; its grain keeps the new connection.
-        if (e.DisconnectType != MqttClientDisconnectType.Takeover && DeviceTopics.IsValidDeviceId(e.ClientId))
-        {
-            try
-            {
-                await grains.GetGrain<IDeviceGrain>(e.ClientId).DisconnectedAsync(_downlinkReference!);
-            }
-#pragma warning disable CA1031 // During shutdown the grain may be gone already; nothing else depends on this call.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                LogDisconnectNotRecorded(ex, e.ClientId);
-            }
-        }
-    }
-
-    private async Task OnSubscribedAsync(ClientSubscribedTopicEventArgs e)
-    {
-        // Pushes made at connect are lost on a clean session that had not subscribed yet: repeat them now.
-        if (DeviceTopics.IsValidDeviceId(e.ClientId) && e.TopicFilter.Topic.StartsWith($"{DeviceTopics.Root}/{e.ClientId}/", StringComparison.Ordinal))
-        {
-            await grains.GetGrain<IDeviceGrain>(e.ClientId).DownlinkSubscribedAsync();
-        }
-    }
 
     private Task OnSubscribeAsync(InterceptingSubscriptionEventArgs e)
     {
@@ -239,7 +211,8 @@ public sealed partial class MqttIngress(
         UplinkReply reply;
         try
         {
-            reply = await call(grains.GetGrain<IDeviceGrain>(deviceId)).WaitAsync(_options.UplinkTimeout, e.CancellationToken);
+            var grain = grains.GetGrain<IDeviceGrain>(deviceId);
+            reply = await _grainCalls.ExecuteAsync(async token => await call(grain).WaitAsync(token), e.CancellationToken);
         }
 #pragma warning disable CA1031 // A failed grain call must still answer the device.
         catch (Exception ex)
@@ -329,7 +302,4 @@ public sealed partial class MqttIngress(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "An uplink from {DeviceId} on {Topic} failed")]
     private partial void LogUplinkFailed(Exception exception, string deviceId, string topic);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Could not record that {DeviceId} disconnected")]
-    private partial void LogDisconnectNotRecorded(Exception exception, string deviceId);
 }

@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text.Json;
+using IotAi.Gateway.Hosting;
 using IotAi.Gateway.Mqtt;
 using IotAi.Gateway.Training;
 using IotAi.Grains;
@@ -12,6 +14,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -72,11 +75,19 @@ public static class ObservabilityExtensions
         return builder;
     }
 
-    /// <summary>Maps <c>/metrics</c> and the probes; none of them needs credentials (scrapers and kubelets have none).</summary>
+    /// <summary>
+    /// Maps <c>/metrics</c> (on <c>Gateway:MetricsPort</c> alone when one is set) and the probes; none of them needs
+    /// credentials (scrapers and kubelets have none).
+    /// </summary>
     public static IEndpointRouteBuilder MapIotAiObservability(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        endpoints.MapPrometheusScrapingEndpoint().AllowAnonymous();
+        var metrics = endpoints.MapPrometheusScrapingEndpoint().AllowAnonymous();
+        if (endpoints.ServiceProvider.GetRequiredService<IOptions<GatewayOptions>>().Value.MetricsPort is int port)
+        {
+            metrics.RequireHost(string.Create(CultureInfo.InvariantCulture, $"*:{port}"));
+        }
+
         endpoints.MapHealthChecks("/health/live", Probe(static _ => false)).AllowAnonymous();
         endpoints.MapHealthChecks("/health/startup", Probe(static c => c.Tags.Contains(HealthTags.Startup))).AllowAnonymous();
         endpoints.MapHealthChecks("/health/ready", Probe(static c => c.Tags.Contains(HealthTags.Ready))).AllowAnonymous();

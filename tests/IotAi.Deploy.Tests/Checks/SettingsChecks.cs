@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using IotAi.Gateway.Hosting;
 using IotAi.Gateway.Identity;
 using IotAi.Gateway.Mqtt;
+using IotAi.Gateway.Storage;
 using IotAi.Gateway.Training;
 using IotAi.Gateway.Training.Kubernetes;
 using IotAi.Models;
@@ -12,7 +13,7 @@ namespace IotAi.Deploy.Tests.Checks;
 /// <summary>
 /// Every setting the manifests give the silo binds to an option the silo reads, strictly: a misspelt key or a
 /// value of the wrong type is reported instead of being ignored, and bound values must pass the options' own
-/// validation. Settings the deployment contract names but the code does not read yet are listed apart.
+/// validation.
 /// </summary>
 public static class SettingsChecks
 {
@@ -26,21 +27,7 @@ public static class SettingsChecks
         [ModelSigningOptions.SectionName] = typeof(ModelSigningOptions),
         [TrainingOptions.SectionName] = typeof(TrainingOptions),
         [TrainingJobOptions.SectionName] = typeof(TrainingJobOptions),
-    };
-
-    /// <summary>
-    /// The cluster-mode settings of the deployment contract that the silo's code does not bind yet (they are being
-    /// written): allowed here, and listed by the test so they are not forgotten.
-    /// </summary>
-    public static IReadOnlySet<string> Pending { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
-    {
-        "Gateway:MetricsPort",
-        "Gateway:ShutdownTimeout",
-        "Cluster:Membership",
-        "Cluster:Redis",
-        "Storage:Provider",
-        "Storage:Invariant",
-        "Storage:ConnectionString",
+        [GrainStorageOptions.SectionName] = typeof(GrainStorageOptions),
     };
 
     /// <summary>Read by libraries from the environment, not bound to IotAi options.</summary>
@@ -49,7 +36,7 @@ public static class SettingsChecks
     public static IEnumerable<string> Check(IReadOnlyDictionary<string, string?> settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var own = settings.Where(static s => !Foreign.Any(f => s.Key.StartsWith(f, StringComparison.Ordinal)) && !Pending.Contains(s.Key)).ToList();
+        var own = settings.Where(static s => !Foreign.Any(f => s.Key.StartsWith(f, StringComparison.Ordinal))).ToList();
         foreach (var orphan in own.Where(static s => Owner(s.Key) is null))
         {
             yield return $"setting {orphan.Key} belongs to no options section the silo binds";

@@ -1,0 +1,92 @@
+using IotAi.Cluster.Tests.Servers;
+using IotAi.Tests.Shared;
+
+namespace IotAi.Cluster.Tests;
+
+/// <summary>
+/// Three silos on one machine as a production cluster: Redis membership, grain state in PostgreSQL, one shared data
+/// directory (the volume every pod mounts), and failure detection tuned so a dead silo is voted out in seconds.
+/// </summary>
+internal sealed class ThreeSiloCluster : IAsyncDisposable
+{
+    private readonly RedisServer _redis;
+    private readonly PostgresServer _postgres;
+
+    private ThreeSiloCluster(RedisServer redis, PostgresServer postgres, DirectoryInfo data, IReadOnlyList<SiloNode> silos) =>
+        (_redis, _postgres, Data, Silos) = (redis, postgres, data, silos);
+
+    public DirectoryInfo Data { get; }
+
+    public IReadOnlyList<SiloNode> Silos { get; }
+
+    /// <summary>The MQTT ports of every silo: what a load balancer in front of them would spread devices over.</summary>
+    public IReadOnlyList<int> MqttPorts => [.. Silos.Select(static s => s.MqttPort)];
+
+    public static async Task<ThreeSiloCluster> StartAsync()
+    {
+        var redis = await RedisServer.StartAsync();
+        var postgres = await PostgresServer.StartAsync();
+        var data = Directory.CreateTempSubdirectory("iotai-cluster-");
+        string[] settings =
+        [
+            "--Cluster:Membership=Redis", $"--Cluster:Redis={redis.ConnectionString}", "--Cluster:AdvertisedAddress=127.0.0.1",
+            $"--Cluster:ClusterId=test-{Guid.NewGuid():N}", "--Cluster:ProbeTimeout=00:00:03", "--Cluster:MissedProbesLimit=3",
+            "--Storage:Provider=AdoNet", $"--Storage:ConnectionString={postgres.ConnectionString()}",
+            $"--Gateway:DataDirectory={data.FullName}", "--Gateway:ShutdownTimeout=00:00:20",
+            "--Mqtt:Authentication:Mode=None", "--Mqtt:Tls:Enabled=false", "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:IotAi=Information",
+        ];
+        var logs = data.CreateSubdirectory("logs").FullName;
+        var silos = Enumerable.Range(0, 3).Select(i => new SiloNode($"silo-{i}", settings, logs)).ToList();
+        var cluster = new ThreeSiloCluster(redis, postgres, data, silos);
+        try
+        {
+            // The first silo installs the shipped models and makes the keys in the shared directory; the others find them there.
+            await cluster.StartAsync(0);
+            await Task.WhenAll(cluster.StartAsync(1), cluster.StartAsync(2));
+            return cluster;
+        }
+        catch
+        {
+            // Nothing of a cluster that did not come up may outlive the test.
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts silo <paramref name="index"/> (again) and waits until it is ready.</summary>
+    public async Task StartAsync(int index)
+    {
+        var silo = Silos[index];
+        silo.Start();
+        try
+        {
+            await Eventually.TrueAsync(silo.IsReadyAsync, $"{silo.Name} was not ready in time", seconds: 90);
+        }
+        catch (Xunit.Sdk.XunitException)
+        {
+            throw new Xunit.Sdk.XunitException($"{silo.Name} was not ready in time:{Environment.NewLine}{LocalServer.Tail(silo.Log)}");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var silo in Silos)
+        {
+            await silo.DisposeAsync();
+        }
+
+        await _postgres.DisposeAsync();
+        await _redis.DisposeAsync();
+        // IOTAI_KEEP_CLUSTER_LOGS names a folder to keep the silos' logs in, to see what a failed run did.
+        if (Environment.GetEnvironmentVariable("IOTAI_KEEP_CLUSTER_LOGS") is { Length: > 0 } keep)
+        {
+            Directory.CreateDirectory(keep);
+            foreach (var log in Directory.GetFiles(Path.Combine(Data.FullName, "logs")))
+            {
+                File.Copy(log, Path.Combine(keep, Path.GetFileName(log)), overwrite: true);
+            }
+        }
+
+        Data.Delete(recursive: true);
+    }
+}
