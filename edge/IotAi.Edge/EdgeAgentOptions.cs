@@ -137,7 +137,7 @@ public sealed class EdgeAgentOptions
     public TimeSpan TwinReportInterval { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>The share of traces an agent records when none is configured: the silo's own default.</summary>
-    public const double DefaultTraceSampleRatio = 0.05;
+    public const double DefaultTraceSampleRatio = 0.01;
 
     /// <summary>
     /// The share of the traces the agent starts (one per uplink) that it records, when

@@ -40,7 +40,7 @@ public static class ObservabilityExtensions
         ];
 
     /// <summary>The share of traces a silo records when no share is configured.</summary>
-    public const double DefaultTraceSampleRatio = 0.05;
+    public const double DefaultTraceSampleRatio = 0.01;
 
     /// <summary>
     /// Every activity source a silo's spans come from. Orleans' own grain-call spans are left out: the ingress
