@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using IotAi.Cluster.Tests.Servers;
+using IotAi.Tests.Shared;
 
 namespace IotAi.Cluster.Tests;
 
@@ -18,8 +19,8 @@ internal sealed class SiloNode : IAsyncDisposable
     {
         Name = name;
         Log = Path.Combine(logDirectory, $"{name}.log");
-        MqttPort = LocalServer.FreePort();
-        HttpPort = LocalServer.FreePort();
+        MqttPort = FreePort.Next();
+        HttpPort = FreePort.Next();
         _settings =
         [
             .. clusterSettings,
@@ -44,7 +45,7 @@ internal sealed class SiloNode : IAsyncDisposable
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "IotAi.Silo.dll"));
         // Silo-to-silo ports of its own each time, as a replaced pod comes back at a new address; the devices' way in
         // (the load balancer, here the MQTT port) stays.
-        foreach (var setting in (string[])[.. _settings, $"--Cluster:SiloPort={LocalServer.FreePort()}", $"--Cluster:GatewayPort={LocalServer.FreePort()}"])
+        foreach (var setting in (string[])[.. _settings, $"--Cluster:SiloPort={FreePort.Next()}", $"--Cluster:GatewayPort={FreePort.Next()}"])
         {
             start.ArgumentList.Add(setting);
         }

@@ -211,8 +211,10 @@ public sealed partial class MqttIngress(
         UplinkReply reply;
         try
         {
-            var grain = grains.GetGrain<IDeviceGrain>(deviceId);
-            reply = await _grainCalls.ExecuteAsync(async token => await call(grain).WaitAsync(token), e.CancellationToken);
+            // State passed in rather than captured, so an uplink costs no closure here.
+            reply = await _grainCalls.ExecuteAsync(
+                static async (state, token) => await state.Call(state.Grain).WaitAsync(token),
+                (Call: call, Grain: grains.GetGrain<IDeviceGrain>(deviceId)), e.CancellationToken);
         }
 #pragma warning disable CA1031 // A failed grain call must still answer the device.
         catch (Exception ex)

@@ -1,19 +1,10 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace IotAi.Cluster.Tests.Servers;
 
-/// <summary>What the servers the tests start share: a free loopback port, a program found on the machine, a process drained and killed.</summary>
+/// <summary>What the servers the tests start share: a program found on the machine, a process drained and killed.</summary>
 internal static class LocalServer
 {
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     /// <summary>The first of <paramref name="candidates"/> that exists, or a failure that says what to install.</summary>
     public static string Find(string install, params string[] candidates) =>
         candidates.FirstOrDefault(File.Exists)

@@ -37,7 +37,7 @@ internal sealed class PostgresServer : IAsyncDisposable
         }
 
         await RunAsAsync(asRoot, Path.Combine(bin, "initdb"), "-D", data, "-U", User, "-A", "trust", "-E", "UTF8", "--no-sync");
-        var port = LocalServer.FreePort();
+        var port = FreePort.Next();
         var start = Command(asRoot, Path.Combine(bin, "postgres"), "-D", data, "-p", port.ToString(CultureInfo.InvariantCulture),
             "-k", directory.FullName, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off");
         var server = new PostgresServer(LocalServer.Start(start), directory, port);

@@ -22,7 +22,7 @@ internal sealed class RedisServer : IAsyncDisposable
     public static async Task<RedisServer> StartAsync()
     {
         var program = LocalServer.Find("redis-server", "/usr/bin/redis-server", "/usr/local/bin/redis-server");
-        var port = LocalServer.FreePort();
+        var port = FreePort.Next();
         var start = new ProcessStartInfo(program);
         foreach (var argument in (string[])["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
         {

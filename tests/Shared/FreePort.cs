@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace IotAi.EndToEnd.Tests;
+namespace IotAi.Tests.Shared;
 
 internal static class FreePort
 {
