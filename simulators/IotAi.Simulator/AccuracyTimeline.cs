@@ -41,7 +41,7 @@ public sealed class AccuracyTimeline
     {
         ArgumentNullException.ThrowIfNull(telemetry);
         ArgumentNullException.ThrowIfNull(image);
-        var now = new Counts(telemetry.Results, telemetry.Correct, image.Results, image.Correct);
+        var now = new Counts(telemetry.Graded, telemetry.Correct, image.Graded, image.Correct);
         var index = (long)(elapsed / _width);
         if (index > _current)
         {

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 
 namespace IotAi.Simulator;
 
@@ -6,6 +8,9 @@ namespace IotAi.Simulator;
 public sealed class FleetOptions
 {
     public const string SectionName = "Fleet";
+
+    // Under the 28,232 ports of Linux's default ephemeral range, with room for everything else on the machine.
+    private const int DevicesPerAddress = 20_000;
 
     /// <summary>The gateway's MQTT host.</summary>
     public string Host { get; set; } = "localhost";
@@ -55,6 +60,27 @@ public sealed class FleetOptions
     /// <summary>A first sequence number above any earlier run's, for fleets that send under 1000 messages/s per device.</summary>
     public static long SeqFromClock(TimeProvider? time = null) => (time ?? TimeProvider.System).GetUtcNow().ToUnixTimeMilliseconds();
 
+    /// <summary>What counts as an uplink's answer; the gateway's result by default.</summary>
+    public FleetAnswer Answer { get; set; } = FleetAnswer.Result;
+
+    /// <summary>
+    /// False marks every reading as answered at the edge (<c>"escalate": false</c>): the gateway stores and
+    /// acknowledges it without inferring or replying, so the fleet must count <see cref="FleetAnswer.Acknowledgement"/>s.
+    /// </summary>
+    public bool Escalate { get; set; } = true;
+
+    /// <summary>Pads each telemetry payload with a <c>pad</c> string to this many bytes (readers skip it); 0 leaves them as they are.</summary>
+    public int PayloadBytes { get; set; }
+
+    /// <summary>
+    /// How many loopback source addresses (127.0.0.1, 127.0.0.2, …) the connections spread over when the broker is on
+    /// loopback; one address has about 28,000 ephemeral ports. 0 picks one per 20,000 devices.
+    /// </summary>
+    public int LocalAddresses { get; set; }
+
+    /// <summary>The MQTT keep-alive each device asks for; a long one keeps a large idle fleet from pinging all the time.</summary>
+    public TimeSpan KeepAlive { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>How many uplinks each device sends before it stops; null is unlimited.</summary>
     public int? MessagesPerDevice { get; set; }
 
@@ -79,6 +105,18 @@ public sealed class FleetOptions
     /// </summary>
     public bool IsImage(int index, long number) => ImageEvery > 0 && (number + index) % ImageEvery == 0;
 
+    /// <summary>The loopback address device <paramref name="index"/> connects from, or null to let the OS choose (a broker not on loopback).</summary>
+    public IPAddress? LocalAddress(int index)
+    {
+        if (!IPAddress.TryParse(Host, out var host) || !IPAddress.IsLoopback(host) || host.AddressFamily != AddressFamily.InterNetwork)
+        {
+            return null;
+        }
+
+        var spread = LocalAddresses > 0 ? LocalAddresses : (Devices + DevicesPerAddress - 1) / DevicesPerAddress;
+        return new IPAddress([127, 0, 0, (byte)(1 + (index % spread))]);
+    }
+
     public string DeviceId(int index) => string.Create(CultureInfo.InvariantCulture, $"{DevicePrefix}-{index:D4}");
 
     /// <summary>Throws on settings that cannot run, before any connection is opened.</summary>
@@ -92,6 +130,15 @@ public sealed class FleetOptions
         ArgumentOutOfRangeException.ThrowIfNegative(ImageEvery);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ConnectConcurrency);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxInFlightPerDevice);
+        ArgumentOutOfRangeException.ThrowIfNegative(PayloadBytes);
+        ArgumentOutOfRangeException.ThrowIfNegative(LocalAddresses);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(LocalAddresses, 254);
+        ArgumentOutOfRangeException.ThrowIfLessThan(KeepAlive, TimeSpan.FromSeconds(1));
+        if (!Escalate && Answer == FleetAnswer.Result)
+        {
+            throw new ArgumentException("Readings answered at the edge get no result from the gateway; count acknowledgements instead.", nameof(Escalate));
+        }
+
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(TelemetryInterval, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ResultTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(DrainTimeout, TimeSpan.Zero);

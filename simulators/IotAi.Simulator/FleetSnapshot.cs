@@ -67,4 +67,4 @@ public sealed record FleetSnapshot
 }
 
 /// <summary>Counters for one payload kind.</summary>
-public sealed record KindSnapshot(long Sent, long Results, long Correct, double? Accuracy);
+public sealed record KindSnapshot(long Sent, long Results, long Correct, long Graded, double? Accuracy);

@@ -71,7 +71,7 @@ public sealed class FleetStatistics
                 IntervalResultsPerSecond = Rate(intervalResults, interval),
                 Latency = Latency.Summarize(),
                 InferenceLatency = Inference.Summarize(),
-                Accuracy = results == 0 ? null : (double)(telemetry.Correct + image.Correct) / results,
+                Accuracy = telemetry.Graded + image.Graded == 0 ? null : (double)(telemetry.Correct + image.Correct) / (telemetry.Graded + image.Graded),
                 Telemetry = telemetry,
                 Image = image,
                 ErrorsByCode = new SortedDictionary<string, long>(_errorsByCode, StringComparer.Ordinal),
@@ -106,15 +106,25 @@ public sealed class FleetStatistics
     internal void Result(PayloadKind kind, bool correct, TimeSpan latency)
     {
         var counters = For(kind);
-        Interlocked.Increment(ref counters.Results);
+        // Results, then Graded, then Correct; a snapshot reads them the other way round, so it never sees more
+        // correct than graded, or more graded than answered.
+        Settle(counters, latency);
+        Interlocked.Increment(ref counters.Graded);
         if (correct)
         {
             Interlocked.Increment(ref counters.Correct);
         }
+    }
 
+    private void Settle(KindCounters counters, TimeSpan latency)
+    {
+        Interlocked.Increment(ref counters.Results);
         Latency.Record(latency);
         Interlocked.Decrement(ref _outstanding);
     }
+
+    /// <summary>An uplink answered by its PUBACK or its echo: counted and timed, with nothing to grade.</summary>
+    internal void Delivered(PayloadKind kind, TimeSpan latency) => Settle(For(kind), latency);
 
     internal void Error(string code)
     {
@@ -152,12 +162,15 @@ public sealed class FleetStatistics
         public long Results;
         public long Correct;
 
+        /// <summary>Results whose label could be checked: gateway results, not PUBACKs or echoes.</summary>
+        public long Graded;
+
         public KindSnapshot Snapshot()
         {
-            // Correct before Results: a result bumps Results first, so correct can never exceed results here.
             var correct = Interlocked.Read(ref Correct);
+            var graded = Interlocked.Read(ref Graded);
             var results = Interlocked.Read(ref Results);
-            return new KindSnapshot(Interlocked.Read(ref Sent), results, correct, results == 0 ? null : (double)correct / results);
+            return new KindSnapshot(Interlocked.Read(ref Sent), results, correct, graded, graded == 0 ? null : (double)correct / graded);
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using IotAi.Protocol;
 using Microsoft.Extensions.Logging;
@@ -25,6 +26,10 @@ internal sealed partial class SimulatedDevice
             {
                 OnError(Read(message.Payload, ProtocolJson.Wire.ErrorReply));
             }
+            else if (_options.Answer == FleetAnswer.Echo && (message.Topic == _telemetryTopic || message.Topic == _imageTopic))
+            {
+                OnEcho(message, receivedAt);
+            }
 
             // Other downlinks (twin updates) are not part of the load model.
         }
@@ -48,6 +53,39 @@ internal sealed partial class SimulatedDevice
         var correct = string.Equals(result.Label, uplink.Truth, StringComparison.Ordinal);
         _statistics.Result(uplink.Kind, correct, Stopwatch.GetElapsedTime(uplink.SentAt, receivedAt));
         _statistics.Inference.Record(TimeSpan.FromMilliseconds(result.InferenceMs));
+    }
+
+    /// <summary>The uplink's own copy came back through the broker: that delivery is its answer.</summary>
+    private void OnEcho(MqttApplicationMessage message, long receivedAt)
+    {
+        if (EchoedSeq(message) is not { } seq || !Answered(seq, receivedAt))
+        {
+            _statistics.Unmatched();
+        }
+    }
+
+    private static long? EchoedSeq(MqttApplicationMessage message)
+    {
+        if (message.UserProperties?.FirstOrDefault(static p => p.Name == UserProperties.Seq) is { } property)
+        {
+            return long.TryParse(property.ValueBuffer.Span, NumberStyles.None, CultureInfo.InvariantCulture, out var fromProperty) ? fromProperty : null;
+        }
+
+        // Telemetry as this device writes it: the seq is the first property.
+        var reader = new Utf8JsonReader(message.Payload);
+        return reader.Read() && reader.Read() && reader.ValueTextEquals("seq"u8) && reader.Read() && reader.TryGetInt64(out var seq) ? seq : null;
+    }
+
+    /// <summary>Settles an uplink answered by a PUBACK or its echo, where there is no label to grade.</summary>
+    private bool Answered(long seq, long answeredAt)
+    {
+        if (!_pending.TryTake(seq, out var uplink))
+        {
+            return false;
+        }
+
+        _statistics.Delivered(uplink.Kind, Stopwatch.GetElapsedTime(uplink.SentAt, answeredAt));
+        return true;
     }
 
     private void OnError(ErrorReply? error)

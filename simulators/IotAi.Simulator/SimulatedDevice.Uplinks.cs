@@ -46,13 +46,35 @@ internal sealed partial class SimulatedDevice
 
         _buffer.ResetWrittenCount();
         _writer.Reset(_buffer);
-        JsonSerializer.Serialize(_writer, new Telemetry(seq, now, _values, Label: _options.SendTruth ? truth : null), ProtocolJson.Wire.Telemetry);
+        JsonSerializer.Serialize(_writer, new Telemetry(seq, now, _values, Escalate: _options.Escalate ? null : false, Label: _options.SendTruth ? truth : null), ProtocolJson.Wire.Telemetry);
+        Pad(_options.PayloadBytes);
         return new MqttApplicationMessageBuilder()
             .WithTopic(_telemetryTopic)
             .WithPayload(new ReadOnlySequence<byte>(_buffer.WrittenMemory))
             .WithContentType(ContentTypes.Json)
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .Build();
+    }
+
+    /// <summary>Grows the written JSON object to <paramref name="bytes"/> with a <c>pad</c> string, which readers skip.</summary>
+    private void Pad(int bytes)
+    {
+        // Replacing the closing brace with ,"pad":"…"} adds 9 bytes around the padding itself.
+        var padding = bytes - _buffer.WrittenCount - 9;
+        if (padding < 0)
+        {
+            return;
+        }
+
+        var end = _buffer.WrittenCount - 1;
+        _buffer.ResetWrittenCount();
+        _buffer.Advance(end);
+        ",\"pad\":\""u8.CopyTo(_buffer.GetSpan(8));
+        _buffer.Advance(8);
+        _buffer.GetSpan(padding)[..padding].Fill((byte)'x');
+        _buffer.Advance(padding);
+        "\"}"u8.CopyTo(_buffer.GetSpan(2));
+        _buffer.Advance(2);
     }
 
     private MqttApplicationMessage ImageMessage(long seq, out string truth)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Net;
 using System.Text.Json;
 using IotAi.Protocol;
 using IotAi.Synthetic;
@@ -67,26 +68,35 @@ internal sealed partial class SimulatedDevice : IDisposable
     {
         var options = new MqttClientOptionsBuilder()
             .WithTcpServer(_options.Host, _options.Port)
+            .WithKeepAlivePeriod(_options.KeepAlive)
             .WithClientId(Id)
             .WithCredentials(_options.Secrets.TryGetValue(Id, out var secret) ? Id : null, secret)
             .WithProtocolVersion(MqttProtocolVersion.V500)
             .WithCleanStart()
             .Build();
+        if (_options.LocalAddress(_index) is { } local)
+        {
+            // Spread over loopback addresses: each has its own ephemeral ports, so the fleet can outgrow one address's.
+            ((MqttClientTcpOptions)options.ChannelOptions).LocalEndpoint = new IPEndPoint(local, 0);
+        }
         var connect = await _client.ConnectAsync(options, cancellationToken);
         if (connect.ResultCode != MqttClientConnectResultCode.Success)
         {
             throw new InvalidOperationException($"Device {Id} was refused by {_options.Host}:{_options.Port}: {connect.ResultCode} {connect.ReasonString}");
         }
 
-        var subscribe = await _client.SubscribeAsync(
-            new MqttClientSubscribeOptionsBuilder()
-                .WithTopicFilter(f => f.WithTopic(DeviceTopics.DownlinkFilter(Id)).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce))
-                .Build(),
-            cancellationToken);
-        var granted = subscribe.Items.Single().ResultCode;
-        if (granted > MqttClientSubscribeResultCode.GrantedQoS2)
+        var subscription = new MqttClientSubscribeOptionsBuilder()
+            .WithTopicFilter(f => f.WithTopic(DeviceTopics.DownlinkFilter(Id)).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce));
+        if (_options.Answer == FleetAnswer.Echo)
         {
-            throw new InvalidOperationException($"Device {Id} may not subscribe to its downlink: {granted}");
+            subscription.WithTopicFilter(f => f.WithTopic(_telemetryTopic).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce))
+                .WithTopicFilter(f => f.WithTopic(_imageTopic).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce));
+        }
+
+        var subscribe = await _client.SubscribeAsync(subscription.Build(), cancellationToken);
+        if (subscribe.Items.FirstOrDefault(static i => i.ResultCode > MqttClientSubscribeResultCode.GrantedQoS2) is { } refused)
+        {
+            throw new InvalidOperationException($"Device {Id} may not subscribe to {refused.TopicFilter.Topic}: {refused.ResultCode}");
         }
 
         await _client.PublishAsync(ReportedMessage(), cancellationToken);
@@ -173,7 +183,11 @@ internal sealed partial class SimulatedDevice : IDisposable
         try
         {
             var published = await _client.PublishAsync(message, cancellationToken);
-            if (!published.IsSuccess)
+            if (published.IsSuccess && _options.Answer == FleetAnswer.Acknowledgement)
+            {
+                Answered(seq, Stopwatch.GetTimestamp());
+            }
+            else if (!published.IsSuccess)
             {
                 // The gateway follows a refusal with an error reply, which settles the entry; else it times out.
                 _statistics.Refused();

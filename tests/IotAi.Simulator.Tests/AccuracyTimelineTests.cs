@@ -43,5 +43,5 @@ public sealed class AccuracyTimelineTests
     private static void Observe(AccuracyTimeline timeline, double seconds, (long Results, long Correct) telemetry, (long Results, long Correct) image) =>
         timeline.Observe(TimeSpan.FromSeconds(seconds), Kind(telemetry), Kind(image));
 
-    private static KindSnapshot Kind((long Results, long Correct) c) => new(c.Results, c.Results, c.Correct, c.Results == 0 ? null : (double)c.Correct / c.Results);
+    private static KindSnapshot Kind((long Results, long Correct) c) => new(c.Results, c.Results, c.Correct, c.Results, c.Results == 0 ? null : (double)c.Correct / c.Results);
 }

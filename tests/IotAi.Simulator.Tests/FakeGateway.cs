@@ -46,6 +46,7 @@ public sealed class FakeGateway : IAsyncDisposable
         _server.ClientConnectedAsync += e =>
         {
             ConnectedClients.TryAdd(e.ClientId, 0);
+            ConnectedFrom.TryAdd(e.ClientId, ((IPEndPoint)e.RemoteEndPoint).Address);
             return Task.CompletedTask;
         };
         _server.ClientDisconnectedAsync += e =>
@@ -62,6 +63,9 @@ public sealed class FakeGateway : IAsyncDisposable
     public ConcurrentDictionary<string, byte> ConnectedClients { get; } = new();
 
     public ConcurrentDictionary<string, byte> DisconnectedClients { get; } = new();
+
+    /// <summary>The address each client connected from.</summary>
+    public ConcurrentDictionary<string, IPAddress> ConnectedFrom { get; } = new();
 
     public Task FirstUplink => _firstUplink.Task;
 

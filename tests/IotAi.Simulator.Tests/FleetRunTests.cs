@@ -63,8 +63,8 @@ public sealed class FleetRunTests
         var snapshot = fleet.Statistics.Snapshot();
         Assert.Equal(60, snapshot.Results);
         Assert.Equal(0.75, snapshot.Accuracy);
-        Assert.Equal(new KindSnapshot(48, 48, 36, 0.75), snapshot.Telemetry);
-        Assert.Equal(new KindSnapshot(12, 12, 9, 0.75), snapshot.Image);
+        Assert.Equal(new KindSnapshot(48, 48, 36, 48, 0.75), snapshot.Telemetry);
+        Assert.Equal(new KindSnapshot(12, 12, 9, 12, 0.75), snapshot.Image);
     }
 
     [Fact]

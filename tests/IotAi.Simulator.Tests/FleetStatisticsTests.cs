@@ -26,8 +26,8 @@ public sealed class FleetStatisticsTests
         Assert.Equal(3, snapshot.Errors);
         Assert.Equal(0, snapshot.Outstanding);
         Assert.Equal(0.75, snapshot.Accuracy);
-        Assert.Equal(new KindSnapshot(4, 3, 2, 2.0 / 3), snapshot.Telemetry);
-        Assert.Equal(new KindSnapshot(3, 1, 1, 1.0), snapshot.Image);
+        Assert.Equal(new KindSnapshot(4, 3, 2, 3, 2.0 / 3), snapshot.Telemetry);
+        Assert.Equal(new KindSnapshot(3, 1, 1, 1, 1.0), snapshot.Image);
         Assert.Equal(new Dictionary<string, long> { [ErrorCodes.NoModel] = 2, [ErrorCodes.Unavailable] = 1 }, snapshot.ErrorsByCode);
         Assert.Equal(4, snapshot.Latency.Count);
         Assert.InRange(snapshot.Latency.P50Ms, 4, 4 * (1 + (1.0 / 64)));
