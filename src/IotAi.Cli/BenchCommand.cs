@@ -1,108 +1,123 @@
 using System.CommandLine;
+using System.Globalization;
 using IotAi.Cli.Bench;
-using IotAi.Gateway.Hosting;
-using IotAi.Simulator;
-using IotAi.Training;
+using IotAi.Cli.Bench.Suite;
 using Spectre.Console;
 
 namespace IotAi.Cli;
 
 /// <summary>
-/// <c>iotai bench</c>: raw ONNX Runtime and the whole gateway, side by side in one run, written to
-/// <c>docs/benchmarks.md</c>.
+/// <c>iotai bench</c>: the seven measures the gateway is held to, each beside its baseline (Mosquitto, or ONNX
+/// Runtime called bare) in one run, written to <c>docs/benchmarks.md</c> and <c>docs/benchmarks.json</c>;
+/// <c>iotai bench extras</c>: the other figures, to <c>docs/benchmarks-extras.md</c>.
 /// </summary>
 internal static class BenchCommand
 {
-    private const int BatchSize = 32;
-
     public static Command Create()
     {
         var seconds = new Option<int>("--seconds") { Description = "Measuring time per figure", DefaultValueFactory = _ => 15 };
-        var devices = new Option<int>("--devices") { Description = "Simulated devices for the gateway figures", DefaultValueFactory = _ => 100 };
+        var steadyMinutes = new Option<double>("--steady-minutes") { Description = "Length of the steady run that counts allocations and Gen2 collections", DefaultValueFactory = _ => 10 };
+        var idleDevices = new Option<int>("--idle-devices") { Description = "Connected idle devices for the memory figure", DefaultValueFactory = _ => 50_000 };
         var output = new Option<FileInfo>("--out") { Description = "Where to write the report", DefaultValueFactory = _ => new FileInfo(Path.Combine("docs", "benchmarks.md")) };
-        var ota = new Option<bool>("--ota") { Description = "Also send a model over the air to many devices, against Mosquitto's fan-out of the same chunks" };
-        var otaDevices = new Option<int>("--ota-devices") { Description = "Devices for the OTA figure", DefaultValueFactory = _ => 1000 };
-        var otaMegabytes = new Option<int>("--ota-mb") { Description = "Model size for the OTA figure, in MiB", DefaultValueFactory = _ => 5 };
-        var edge = new Option<bool>("--edge") { Description = "Also measure the edge agent: queue appends, the drain after an outage, local inference" };
-        var loop = new Option<bool>("--loop") { Description = "Also time the learning loop from drift to recovered accuracy" };
-        var telemetry = new Option<bool>("--telemetry") { Description = "Also measure what exporting spans, logs and metrics over OTLP costs the gateway" };
-        var command = new Command("bench", "Measure raw ONNX Runtime and the gateway end to end, and write docs/benchmarks.md") { seconds, devices, output, ota, otaDevices, otaMegabytes, edge, loop, telemetry };
+        var json = new Option<FileInfo>("--json") { Description = "Where to write the figures as JSON", DefaultValueFactory = _ => new FileInfo(Path.Combine("docs", "benchmarks.json")) };
+        var command = new Command("bench", "Measure the gateway against Mosquitto and raw ONNX Runtime, and write docs/benchmarks.md and .json")
+        {
+            seconds, steadyMinutes, idleDevices, output, json, ExtrasCommand(),
+        };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var measure = TimeSpan.FromSeconds(parse.GetValue(seconds));
-            var fleetSize = parse.GetValue(devices);
-            var models = DefaultModelInstaller.BundledDirectory;
+            var measure = TimeSpan.FromSeconds(Positive(parse.GetValue(seconds), "--seconds"));
+            var steady = TimeSpan.FromMinutes(Positive(parse.GetValue(steadyMinutes), "--steady-minutes"));
+            var idle = (int)Positive(parse.GetValue(idleDevices), "--idle-devices");
+            var invocation = string.Create(CultureInfo.InvariantCulture,
+                $"dotnet run -c Release --project src/IotAi.Cli -- bench --seconds {measure.TotalSeconds} --steady-minutes {steady.TotalMinutes} --idle-devices {idle}");
 
-            var raw = new List<(string, RateMeasurement, RateMeasurement, int)>();
-            foreach (var model in new[] { DefaultModels.SensorModelName, DefaultModels.ImageModelName })
-            {
-                var folder = Path.Combine(models, model, DefaultModels.Version);
-                AnsiConsole.MarkupLineInterpolated($"Raw ONNX Runtime, {model}…");
-                raw.Add((model, RawOnnxBenchmark.Run(folder, 1, measure), RawOnnxBenchmark.Run(folder, BatchSize, measure), BatchSize));
-            }
+            var ingest = await SensorMeasures.IngestAsync(measure, cancellationToken);
+            var image = await ModelMeasures.ImageAsync(measure, cancellationToken);
+            var batching = await ModelMeasures.BatchingAsync(measure, cancellationToken);
+            var memory = await IdleMemoryMeasure.RunAsync(idle, cancellationToken);
+            var (sensor, latency, steadyRun) = await SensorMeasures.EndToEndAsync(measure, steady, cancellationToken);
+            var figures = new SuiteFigures(MachineDescription.Current(), invocation, DateTimeOffset.UtcNow, ingest, sensor, image, batching, latency, memory, steadyRun);
 
-            var gateway = new List<(string, string, RateMeasurement)>();
-            foreach (var (load, model, imageEvery) in new[] { ("sensor telemetry", DefaultModels.SensorModelName, 0), ("camera images", DefaultModels.ImageModelName, 1) })
-            {
-                AnsiConsole.MarkupLineInterpolated($"Gateway end to end, {load}, {fleetSize} devices…");
-                await using var silo = await SiloProcess.StartAsync([], cancellationToken);
-                var fleet = new FleetOptions
-                {
-                    Devices = fleetSize,
-                    TelemetryInterval = TimeSpan.FromMilliseconds(5),
-                    ImageEvery = imageEvery,
-                    MaxInFlightPerDevice = 4,
-                    FirstSeq = FleetOptions.SeqFromClock(),
-                };
-                gateway.Add((load, model, await GatewayBenchmark.RunAsync(silo, fleet, TimeSpan.FromSeconds(3), measure, cancellationToken)));
-            }
-
-            AnsiConsole.MarkupLine("Inference latency, steady and while the active version is swapped…");
-            var hotSwap = await HotSwapBenchmark.RunAsync(measure, cancellationToken);
-
-            OtaFigures? otaFigures = null;
-            var command = $"dotnet run -c Release --project src/IotAi.Cli -- bench --seconds {measure.TotalSeconds} --devices {fleetSize}";
-            if (parse.GetValue(ota))
-            {
-                var (otaCount, size) = (parse.GetValue(otaDevices), parse.GetValue(otaMegabytes));
-                AnsiConsole.MarkupLineInterpolated($"A {size} MiB model over the air to {otaCount} devices, gateway and Mosquitto…");
-                var (viaGateway, viaMosquitto) = await OtaBenchmark.RunAsync(otaCount, size, cancellationToken);
-                otaFigures = new OtaFigures(otaCount, size, viaGateway, viaMosquitto);
-                command += $" --ota --ota-devices {otaCount} --ota-mb {size}";
-            }
-
-            EdgeFigures? edgeFigures = null;
-            if (parse.GetValue(edge))
-            {
-                AnsiConsole.MarkupLine("The edge agent: queue appends, a drain after an outage, local inference…");
-                edgeFigures = await EdgeBenchmark.RunAsync(measure, Path.Combine(models, DefaultModels.SensorModelName, DefaultModels.Version), cancellationToken);
-                command += " --edge";
-            }
-
-            LoopFigures? loopFigures = null;
-            if (parse.GetValue(loop))
-            {
-                AnsiConsole.MarkupLine("The learning loop: drift, capture, retraining, rollout, recovery…");
-                loopFigures = await LoopBenchmark.RunAsync(cancellationToken);
-                command += " --loop";
-            }
-
-            TelemetryFigures? telemetryFigures = null;
-            if (parse.GetValue(telemetry))
-            {
-                AnsiConsole.MarkupLineInterpolated($"Telemetry's cost: sensor telemetry with and without OTLP export, {fleetSize} devices, twice each…");
-                telemetryFigures = await TelemetryBenchmark.RunAsync(fleetSize, measure, cancellationToken);
-                command += " --telemetry";
-            }
-
-            var report = new BenchmarkReport(command, raw, gateway, hotSwap, otaFigures, edgeFigures, loopFigures, telemetryFigures).ToMarkdown();
-            var file = parse.GetValue(output)!;
-            file.Directory?.Create();
-            await File.WriteAllTextAsync(file.FullName, report, cancellationToken);
+            var report = SuiteReport.ToMarkdown(figures);
+            await WriteAsync(parse.GetValue(output)!, report, cancellationToken);
+            await WriteAsync(parse.GetValue(json)!, SuiteReport.ToJson(figures), cancellationToken);
             Console.WriteLine(report);
-            AnsiConsole.MarkupLineInterpolated($"Written to {file.FullName}");
             return 0;
         });
         return command;
+    }
+
+    private static Command ExtrasCommand()
+    {
+        var seconds = new Option<int>("--seconds") { Description = "Measuring time per figure", DefaultValueFactory = _ => 15 };
+        var output = new Option<FileInfo>("--out") { Description = "Where to write the report", DefaultValueFactory = _ => new FileInfo(Path.Combine("docs", "benchmarks-extras.md")) };
+        var hotSwap = new Option<bool>("--hot-swap") { Description = "Inference latency while the active model version is swapped" };
+        var ota = new Option<bool>("--ota") { Description = "A model over the air to many devices, against Mosquitto's fan-out of the same chunks" };
+        var otaDevices = new Option<int>("--ota-devices") { Description = "Devices for the OTA figure", DefaultValueFactory = _ => 1000 };
+        var otaMegabytes = new Option<int>("--ota-mb") { Description = "Model size for the OTA figure, in MiB", DefaultValueFactory = _ => 5 };
+        var edge = new Option<bool>("--edge") { Description = "The edge agent: queue appends, the drain after an outage, local inference" };
+        var loop = new Option<bool>("--loop") { Description = "The learning loop from drift to recovered accuracy" };
+        var telemetry = new Option<bool>("--telemetry") { Description = "What exporting spans, logs and metrics over OTLP costs the gateway" };
+        var devices = new Option<int>("--devices") { Description = "Simulated devices for the telemetry figure", DefaultValueFactory = _ => 100 };
+        var command = new Command("extras", "Measure hot swaps, OTA, the edge agent, the learning loop and telemetry's cost, and write docs/benchmarks-extras.md")
+        {
+            seconds, output, hotSwap, ota, otaDevices, otaMegabytes, edge, loop, telemetry, devices,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var measure = TimeSpan.FromSeconds(Positive(parse.GetValue(seconds), "--seconds"));
+            var invocation = string.Create(CultureInfo.InvariantCulture, $"dotnet run -c Release --project src/IotAi.Cli -- bench extras --seconds {measure.TotalSeconds}");
+            var sensorFolder = Path.Combine(Gateway.Hosting.DefaultModelInstaller.BundledDirectory, Training.DefaultModels.SensorModelName, Training.DefaultModels.Version);
+            var report = new ExtrasReport(invocation);
+            if (parse.GetValue(hotSwap))
+            {
+                AnsiConsole.MarkupLine("Inference latency, steady and while the active version is swapped…");
+                report = report with { HotSwap = await HotSwapBenchmark.RunAsync(measure, cancellationToken), Command = report.Command + " --hot-swap" };
+            }
+
+            if (parse.GetValue(ota))
+            {
+                var (count, size) = (parse.GetValue(otaDevices), parse.GetValue(otaMegabytes));
+                AnsiConsole.MarkupLineInterpolated($"A {size} MiB model over the air to {count} devices, gateway and Mosquitto…");
+                var (viaGateway, viaMosquitto) = await OtaBenchmark.RunAsync(count, size, cancellationToken);
+                report = report with { Ota = new OtaFigures(count, size, viaGateway, viaMosquitto), Command = report.Command + FormattableString.Invariant($" --ota --ota-devices {count} --ota-mb {size}") };
+            }
+
+            if (parse.GetValue(edge))
+            {
+                AnsiConsole.MarkupLine("The edge agent: queue appends, a drain after an outage, local inference…");
+                report = report with { Edge = await EdgeBenchmark.RunAsync(measure, sensorFolder, cancellationToken), Command = report.Command + " --edge" };
+            }
+
+            if (parse.GetValue(loop))
+            {
+                AnsiConsole.MarkupLine("The learning loop: drift, capture, retraining, rollout, recovery…");
+                report = report with { Loop = await LoopBenchmark.RunAsync(cancellationToken), Command = report.Command + " --loop" };
+            }
+
+            if (parse.GetValue(telemetry))
+            {
+                var fleetSize = parse.GetValue(devices);
+                AnsiConsole.MarkupLineInterpolated($"Telemetry's cost: sensor telemetry with and without OTLP export, {fleetSize} devices, twice each…");
+                report = report with { Telemetry = await TelemetryBenchmark.RunAsync(fleetSize, measure, cancellationToken), Command = report.Command + FormattableString.Invariant($" --telemetry --devices {fleetSize}") };
+            }
+
+            var text = report.ToMarkdown();
+            await WriteAsync(parse.GetValue(output)!, text, cancellationToken);
+            Console.WriteLine(text);
+            return 0;
+        });
+        return command;
+    }
+
+    private static double Positive(double value, string option) =>
+        value > 0 ? value : throw new ArgumentOutOfRangeException(option, value, $"{option} must be positive.");
+
+    private static async Task WriteAsync(FileInfo file, string content, CancellationToken cancellationToken)
+    {
+        file.Directory?.Create();
+        await File.WriteAllTextAsync(file.FullName, content, cancellationToken);
+        AnsiConsole.MarkupLineInterpolated($"Written to {file.FullName}");
     }
 }

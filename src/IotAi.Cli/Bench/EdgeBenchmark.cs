@@ -48,7 +48,8 @@ internal static class EdgeBenchmark
             }
         }
 
-        return new EdgeFigures(appends, drains, await LocalInferenceAsync(sensorFolder, pool, duration, cancellationToken));
+        var local = await LocalInferenceAsync(sensorFolder, pool, duration, cancellationToken);
+        return new EdgeFigures(appends, drains, local, RawOnnxBenchmark.Run(sensorFolder, 1, duration));
     }
 
     /// <summary><paramref name="writers"/> sources enqueueing as fast as the queue takes them.</summary>
@@ -176,4 +177,5 @@ internal static class EdgeBenchmark
 internal sealed record EdgeFigures(
     IReadOnlyList<(QueueDurability Durability, int Writers, RateMeasurement Rate)> Appends,
     IReadOnlyList<(int MaxInFlight, RateMeasurement Rate)> Drains,
-    RateMeasurement LocalInference);
+    RateMeasurement LocalInference,
+    RateMeasurement RawBatch1);

@@ -1,16 +1,16 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text;
 using IotAi.Edge.Queue;
 
 namespace IotAi.Cli.Bench;
 
-/// <summary>The results of one <c>iotai bench</c> run, written as <c>docs/benchmarks.md</c>.</summary>
-internal sealed record BenchmarkReport(
+/// <summary>
+/// The figures of <c>iotai bench extras</c>, written as <c>docs/benchmarks-extras.md</c>: model hot swaps, OTA, the edge
+/// agent, the learning loop and telemetry's cost, each measured side by side with its own baseline.
+/// </summary>
+internal sealed record ExtrasReport(
     string Command,
-    IReadOnlyList<(string Model, RateMeasurement Batch1, RateMeasurement Batched, int BatchSize)> Raw,
-    IReadOnlyList<(string Load, string Model, RateMeasurement Gateway)> Gateway,
-    HotSwapFigures HotSwap,
+    HotSwapFigures? HotSwap = null,
     OtaFigures? Ota = null,
     EdgeFigures? Edge = null,
     LoopFigures? Loop = null,
@@ -20,9 +20,9 @@ internal sealed record BenchmarkReport(
     {
         var c = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
-        text.AppendLine("# Benchmarks");
+        text.AppendLine("# More benchmarks");
         text.AppendLine();
-        text.AppendLine(c, $"Measured {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Machine()}.");
+        text.AppendLine(c, $"Measured {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Suite.MachineDescription.Current()}.");
         text.AppendLine();
         text.AppendLine("Reproduce with:");
         text.AppendLine();
@@ -31,47 +31,11 @@ internal sealed record BenchmarkReport(
         text.AppendLine("```");
         text.AppendLine();
         text.AppendLine("Every figure below comes from that one run. The machine is shared and noisy, so compare ratios");
-        text.AppendLine("and CPU time per item rather than absolute rates.");
-        text.AppendLine();
-        text.AppendLine("## Raw ONNX Runtime");
-        text.AppendLine();
-        text.AppendLine("`InferenceSession.Run` in a tight loop on one thread, inputs prepared in advance.");
-        text.AppendLine();
-        text.AppendLine("| model | batch 1 (samples/s) | batched (samples/s) | batch size | batching speed-up | CPU µs/sample, batch 1 | CPU µs/sample, batched |");
-        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
-        foreach (var (model, one, many, size) in Raw)
+        text.AppendLine("and CPU time per item rather than absolute rates. The headline measures are in [benchmarks.md](benchmarks.md).");
+        if (HotSwap is { } hotSwap)
         {
-            text.AppendLine(c, $"| {model} | {one.PerSecond:N0} | {many.PerSecond:N0} | {size} | {many.PerSecond / one.PerSecond:F1}× | {one.CpuMicrosPerItem:F1} | {many.CpuMicrosPerItem:F1} |");
+            AppendHotSwap(text, hotSwap);
         }
-
-        text.AppendLine();
-        text.AppendLine("## Gateway end to end");
-        text.AppendLine();
-        text.AppendLine("MQTT in → device grain → batched inference → MQTT out, with the simulator as load, the silo in its");
-        text.AppendLine("own process. Only answered messages count. *Silo CPU* is the silo process's own CPU time per");
-        text.AppendLine("answered message; the load generator runs on the same cores.");
-        text.AppendLine();
-        text.AppendLine("| load | answered/s | silo CPU µs/message | raw ORT batched (samples/s) | gateway ÷ raw ORT |");
-        text.AppendLine("|---|---:|---:|---:|---:|");
-        foreach (var (load, model, gateway) in Gateway)
-        {
-            var raw = Raw.First(r => r.Model == model).Batched;
-            text.AppendLine(c, $"| {load} | {gateway.PerSecond:N0} | {gateway.CpuMicrosPerItem:F0} | {raw.PerSecond:N0} | {gateway.PerSecond / raw.PerSecond:F3} |");
-        }
-
-        text.AppendLine();
-        text.AppendLine("## Inference latency during a hot swap");
-        text.AppendLine();
-        text.AppendLine("Four callers infer with the sensor model through the model host without pause: first with one version");
-        text.AppendLine("serving, then while the active version is promoted back and forth twice a second (each promotion loads,");
-        text.AppendLine("warms and swaps in the other version).");
-        text.AppendLine();
-        text.AppendLine("| phase | p50 | p99 | max | inferences |");
-        text.AppendLine("|---|---:|---:|---:|---:|");
-        text.AppendLine(c, $"| steady | {HotSwap.Steady.P50Ms:F3} ms | {HotSwap.Steady.P99Ms:F3} ms | {HotSwap.Steady.MaxMs:F1} ms | {HotSwap.Steady.Count:N0} |");
-        text.AppendLine(c, $"| {HotSwap.Swaps} swaps | {HotSwap.Swapping.P50Ms:F3} ms | {HotSwap.Swapping.P99Ms:F3} ms | {HotSwap.Swapping.MaxMs:F1} ms | {HotSwap.Swapping.Count:N0} |");
-        text.AppendLine();
-        text.AppendLine(c, $"p99 while swapping ÷ steady p99: **{HotSwap.Swapping.P99Ms / HotSwap.Steady.P99Ms:F2}×**; failed inferences: **{HotSwap.Failures}**.");
 
         if (Ota is { } ota)
         {
@@ -119,17 +83,8 @@ internal sealed record BenchmarkReport(
         text.AppendLine();
         text.AppendLine("## Reading the figures");
         text.AppendLine();
-        text.AppendLine("- *gateway ÷ raw ORT* compares one answered MQTT message with one sample through a bare session.");
-        text.AppendLine("  The sensor model costs well under a microsecond a sample in ONNX Runtime, so for telemetry the");
-        text.AppendLine("  ratio measures the messaging path (MQTT decode, grain call, twin write, result publish and its");
-        text.AppendLine("  acknowledgement), not inference. For images the gateway also decodes and resizes each JPEG,");
-        text.AppendLine("  which the raw loop, fed prepared pixels, does not.");
         text.AppendLine("- The benchmark's silos take devices without credentials, as the Mosquitto baseline does. With authentication on,");
         text.AppendLine("  a device proves its secret once per connection (one PBKDF2 check per silo, then a digest), never per message.");
-        text.AppendLine("- The batching speed-up is ONNX Runtime's own: what one call of 32 samples saves over 32 calls.");
-        text.AppendLine("- Every answered message has had its twin written to disk before its PUBACK left, and has been offered");
-        text.AppendLine("  to the learning loop's capture: the simulator's anomalies and a 1 % random share are kept as files,");
-        text.AppendLine("  within the hourly quotas, which is part of the silo's CPU per message.");
         if (Ota is not null)
         {
             text.AppendLine("- In the OTA figure both delivery rates are bounded by the receiving clients, which run on the same");
@@ -141,7 +96,25 @@ internal sealed record BenchmarkReport(
         return text.ToString();
     }
 
-    private void AppendEdge(StringBuilder text, EdgeFigures edge)
+    private static void AppendHotSwap(StringBuilder text, HotSwapFigures hotSwap)
+    {
+        var c = CultureInfo.InvariantCulture;
+        text.AppendLine();
+        text.AppendLine("## Inference latency during a hot swap");
+        text.AppendLine();
+        text.AppendLine("Four callers infer with the sensor model through the model host without pause: first with one version");
+        text.AppendLine("serving, then while the active version is promoted back and forth twice a second (each promotion loads,");
+        text.AppendLine("warms and swaps in the other version).");
+        text.AppendLine();
+        text.AppendLine("| phase | p50 | p99 | max | inferences |");
+        text.AppendLine("|---|---:|---:|---:|---:|");
+        text.AppendLine(c, $"| steady | {hotSwap.Steady.P50Ms:F3} ms | {hotSwap.Steady.P99Ms:F3} ms | {hotSwap.Steady.MaxMs:F1} ms | {hotSwap.Steady.Count:N0} |");
+        text.AppendLine(c, $"| {hotSwap.Swaps} swaps | {hotSwap.Swapping.P50Ms:F3} ms | {hotSwap.Swapping.P99Ms:F3} ms | {hotSwap.Swapping.MaxMs:F1} ms | {hotSwap.Swapping.Count:N0} |");
+        text.AppendLine();
+        text.AppendLine(c, $"p99 while swapping ÷ steady p99: **{hotSwap.Swapping.P99Ms / hotSwap.Steady.P99Ms:F2}×**; failed inferences: **{hotSwap.Failures}**.");
+    }
+
+    private static void AppendEdge(StringBuilder text, EdgeFigures edge)
     {
         var c = CultureInfo.InvariantCulture;
         text.AppendLine();
@@ -185,7 +158,7 @@ internal sealed record BenchmarkReport(
             text.AppendLine(c, $"Pipelined ÷ one at a time: **{edge.Drains[0].Rate.PerSecond / edge.Drains[^1].Rate.PerSecond:F1}×**. On a link with real round trips the gap grows with the latency.");
         }
 
-        var raw = Raw.First(r => r.Model == Training.DefaultModels.SensorModelName).Batch1;
+        var raw = edge.RawBatch1;
         text.AppendLine();
         text.AppendLine("**Local inference.** The agent answering one reading at a time with the sensor model (JSON read,");
         text.AppendLine("batcher, session, quality count), against ONNX Runtime called bare at batch 1 in the same run.");
@@ -224,15 +197,6 @@ internal sealed record BenchmarkReport(
         text.AppendLine();
         text.AppendLine(c, $"Edge-measured accuracy: **{loop.AccuracyBefore:P1}** before the drift, **{loop.AccuracyAfter:P1}** after the new version; on the run's");
         text.AppendLine(c, $"holdout (labelled by the teacher) the candidate scored {loop.CandidateHoldoutAccuracy:P1} against the old version's {loop.CurrentHoldoutAccuracy:P1}.");
-    }
-
-    private static string Machine()
-    {
-        var cpu = File.Exists("/proc/cpuinfo")
-            ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
-            : null;
-        return string.Create(CultureInfo.InvariantCulture,
-            $"{Environment.ProcessorCount} cores ({cpu ?? RuntimeInformation.ProcessArchitecture.ToString()}), {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
     }
 }
 

@@ -1,13 +1,8 @@
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
-using IotAi.Gateway.Hosting;
 using IotAi.Inference;
 using IotAi.Models;
 using IotAi.Protocol;
 using IotAi.Simulator;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace IotAi.Cli.Bench;
 
@@ -21,38 +16,22 @@ internal static class HotSwapBenchmark
 
     public static async Task<HotSwapFigures> RunAsync(TimeSpan duration, CancellationToken cancellationToken)
     {
-        var root = Directory.CreateTempSubdirectory("iotai-bench-swap-");
-        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        using var keys = ModelKeyring.Load(new ModelSigningOptions(), Path.Combine(root.FullName, "keys"));
-        var registry = new ModelRegistry(Path.Combine(root.FullName, "models"), keys.Trusted);
-        DefaultModelInstaller.Install(registry, keys.Signer, DefaultModelInstaller.BundledDirectory);
-        var sensor = registry.Open("sensor-anomaly", "1");
-        registry.Import(ModelPackage.Create(sensor.Manifest with { Version = "2" }, sensor.Onnx, keys.Signer));
-        using var host = new ModelHost(
-            Options.Create(new ModelHostOptions { Directory = registry.Root, KeysDirectory = root.FullName, RefreshInterval = TimeSpan.FromMilliseconds(50) }),
-            registry,
-            NullLogger<ModelHost>.Instance,
-            new InferenceTelemetry(services.GetRequiredService<IMeterFactory>()));
-        await host.StartAsync(cancellationToken);
-        try
+        await using var models = await InProcessModels.StartAsync(new BatchingOptions(), static (registry, signer) =>
         {
-            var steady = await MeasureAsync(host, duration, swap: null, cancellationToken);
-            var swaps = 0;
-            var swapping = await MeasureAsync(host, duration, async ct =>
+            var sensor = registry.Open("sensor-anomaly", "1");
+            registry.Import(ModelPackage.Create(sensor.Manifest with { Version = "2" }, sensor.Onnx, signer));
+        }, cancellationToken);
+        var steady = await MeasureAsync(models.Host, duration, swap: null, cancellationToken);
+        var swaps = 0;
+        var swapping = await MeasureAsync(models.Host, duration, async ct =>
+        {
+            using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
+            while (await timer.WaitForNextTickAsync(ct))
             {
-                using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
-                while (await timer.WaitForNextTickAsync(ct))
-                {
-                    registry.Promote("sensor-anomaly", swaps++ % 2 == 0 ? "2" : "1");
-                }
-            }, cancellationToken);
-            return new HotSwapFigures(steady.Latency, swapping.Latency, steady.Failures + swapping.Failures, swaps);
-        }
-        finally
-        {
-            await host.StopAsync(CancellationToken.None);
-            root.Delete(recursive: true);
-        }
+                models.Registry.Promote("sensor-anomaly", swaps++ % 2 == 0 ? "2" : "1");
+            }
+        }, cancellationToken);
+        return new HotSwapFigures(steady.Latency, swapping.Latency, steady.Failures + swapping.Failures, swaps);
     }
 
     private static async Task<(LatencyPercentiles Latency, long Failures)> MeasureAsync(ModelHost host, TimeSpan duration, Func<CancellationToken, Task>? swap, CancellationToken cancellationToken)

@@ -44,6 +44,9 @@ internal static class RawOnnxBenchmark
         return new RateMeasurement(samples, elapsed, Process.GetCurrentProcess().TotalProcessorTime - cpuBefore);
     }
 
+    /// <summary>Real inputs for the model in <paramref name="modelFolder"/>, as <see cref="Inputs(ModelManifest, int)"/> makes them.</summary>
+    public static float[][] Inputs(string modelFolder, int count) => Inputs(ModelManifest.Load(Path.Combine(modelFolder, ModelManifest.FileName)), count);
+
     /// <summary>Real inputs from the simulator's generators, so tree models take realistic paths.</summary>
     private static float[][] Inputs(ModelManifest manifest, int count)
     {

@@ -9,8 +9,10 @@ namespace IotAi.Cli.Bench;
 /// <summary>
 /// A silo in its own process (<c>iotai silo</c>), so its CPU time can be read apart from the load generator's.
 /// </summary>
-internal sealed class SiloProcess : IAsyncDisposable
+internal sealed class SiloProcess : IMeasuredServer, IAsyncDisposable
 {
+    private static readonly HttpClient Scraper = new();
+
     private readonly Process _process;
     private readonly DirectoryInfo _data;
 
@@ -22,9 +24,24 @@ internal sealed class SiloProcess : IAsyncDisposable
         HttpPort = httpPort;
     }
 
+    public string Name => "IotAi silo";
+
     public int MqttPort { get; }
 
     public int HttpPort { get; }
+
+    public long ResidentBytes
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.WorkingSet64;
+        }
+    }
+
+    /// <summary>The silo's Prometheus exposition, which needs no credentials.</summary>
+    public Task<string> ScrapeMetricsAsync(CancellationToken cancellationToken) =>
+        Scraper.GetStringAsync(new Uri($"http://127.0.0.1:{HttpPort}/metrics"), cancellationToken);
 
     /// <summary>A client for the silo's HTTP API, as the admin whose key it generated on start.</summary>
     public HttpClient Connect() => SiloConnection.Create(new Uri($"http://127.0.0.1:{HttpPort}"), SiloConnection.GeneratedAdminKey(_data.FullName));
@@ -107,8 +124,13 @@ internal sealed class SiloProcess : IAsyncDisposable
 
             try
             {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, MqttPort, cancellationToken);
+                // Both listeners: the benchmarks publish over MQTT and read the silo's counters over HTTP.
+                foreach (var port in (int[])[MqttPort, HttpPort])
+                {
+                    using var client = new TcpClient();
+                    await client.ConnectAsync(IPAddress.Loopback, port, cancellationToken);
+                }
+
                 return;
             }
             catch (SocketException) when (Stopwatch.GetTimestamp() < deadline)
