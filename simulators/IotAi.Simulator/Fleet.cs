@@ -1,3 +1,5 @@
+using IotAi.Simulator.Faults;
+using IotAi.Simulator.Replay;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -8,8 +10,9 @@ namespace IotAi.Simulator;
 /// camera frames whose labels are known, so the gateway's accuracy and round-trip latency can be measured.
 /// </summary>
 /// <remarks>
-/// One MQTTnet client per device is fine for tens to low thousands of devices; a later issue scales the fleet to
-/// tens of thousands (shared sockets and timers instead of a client and a loop apiece).
+/// One MQTTnet client per device. A device that only connects holds its client and little else (its generators
+/// come with its first send), so a fleet of tens of thousands can sit idle to measure a broker's memory per
+/// connection; see docs/simulator.md for what one device costs.
 /// </remarks>
 public sealed partial class Fleet : IAsyncDisposable
 {
@@ -19,6 +22,7 @@ public sealed partial class Fleet : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly SimulatedDevice[] _devices;
+    private readonly FaultSchedule _faults;
     private bool _connected;
     private bool _ran;
     private long _sendingSince;
@@ -30,10 +34,14 @@ public sealed partial class Fleet : IAsyncDisposable
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger<Fleet>.Instance;
+        // A bad replay file fails here, before any connection is opened.
+        Replay = options.ReplayFile is { } file ? CsvReplay.Load(file) : null;
+        _faults = new FaultSchedule(options.Faults, options.Seed, _time);
+        var slow = _faults.SlowDevices(options.Devices);
         _devices = new SimulatedDevice[options.Devices];
         for (var i = 0; i < _devices.Length; i++)
         {
-            _devices[i] = new SimulatedDevice(i, options, Statistics, _time, _logger);
+            _devices[i] = new SimulatedDevice(i, options, Statistics, _time, _logger, Replay, slow.Contains(i) ? options.Faults.SlowLink : null);
         }
 
         DeviceIds = [.. _devices.Select(static d => d.Id)];
@@ -50,6 +58,12 @@ public sealed partial class Fleet : IAsyncDisposable
     public bool Drifted => Volatile.Read(ref _sendingSince) > 0 && _options.Drift.IsDue(Sending);
 
     public DriftPlan Drift => _options.Drift;
+
+    /// <summary>The recorded readings the devices replay, when <see cref="FleetOptions.ReplayFile"/> is set.</summary>
+    public CsvReplay? Replay { get; }
+
+    /// <summary>The storms and pauses carried out so far, with the devices each hit.</summary>
+    public IReadOnlyList<FaultEvent> Faults => _faults.Events;
 
     /// <summary>Connects every device and subscribes it to its downlink; throws if any device cannot.</summary>
     public async Task ConnectAsync(CancellationToken cancellationToken)
@@ -95,7 +109,11 @@ public sealed partial class Fleet : IAsyncDisposable
         var since = Math.Max(1, _time.GetTimestamp());
         Volatile.Write(ref _sendingSince, since);
         var interval = _options.TelemetryInterval;
+        using var faultsDone = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
+        var faults = _faults.RunAsync(_devices, _time.GetUtcNow(), faultsDone.Token);
         await Task.WhenAll(_devices.Select((device, i) => device.RunAsync(interval * i / _devices.Length, since, stop.Token)));
+        await faultsDone.CancelAsync();
+        await faults;
 
         await DrainAsync();
         foreach (var device in _devices)

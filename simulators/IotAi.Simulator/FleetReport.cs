@@ -15,7 +15,7 @@ public static class FleetReport
         var text = new StringBuilder();
         var c = CultureInfo.InvariantCulture;
         text.AppendLine(c, $"[{s.Elapsed:hh\\:mm\\:ss}] devices {s.DevicesConnected}  sent {s.Sent}  results {s.Results}  errors {s.Errors}  timeouts {s.Timeouts}  in flight {s.Outstanding}");
-        text.AppendLine(c, $"  rate {s.IntervalResultsPerSecond:F1}/s now, {s.ResultsPerSecond:F1}/s overall (sending {s.SentPerSecond:F1}/s)");
+        text.AppendLine(c, $"  rate {s.IntervalResultsPerSecond:F1}/s now, {s.ResultsPerSecond:F1}/s overall (sending {s.IntervalSentPerSecond:F1}/s now, {s.SentPerSecond:F1}/s overall)");
         text.AppendLine(c, $"  latency p50 {s.Latency.P50Ms:F1} ms  p90 {s.Latency.P90Ms:F1} ms  p99 {s.Latency.P99Ms:F1} ms  max {s.Latency.MaxMs:F1} ms");
         text.AppendLine(c, $"  inference p50 {s.InferenceLatency.P50Ms:F2} ms  p99 {s.InferenceLatency.P99Ms:F2} ms");
         text.AppendLine(c, $"  accuracy {Percent(s.Accuracy)}  telemetry {Percent(s.Telemetry.Accuracy)} of {s.Telemetry.Results}  image {Percent(s.Image.Accuracy)} of {s.Image.Results}");
@@ -23,6 +23,11 @@ public static class FleetReport
         {
             var codes = string.Join(", ", s.ErrorsByCode.Select(static e => string.Create(CultureInfo.InvariantCulture, $"{e.Key} {e.Value}")));
             text.AppendLine(c, $"  errors [{codes}]  refused {s.Refused}  send failures {s.SendFailures}  throttled {s.Throttled}  unmatched {s.Unmatched}");
+        }
+
+        if (s.ConnectionsLost + s.Reconnects + s.Resent + s.Paused > 0)
+        {
+            text.AppendLine(c, $"  connections lost {s.ConnectionsLost}  reconnects {s.Reconnects}  resent {s.Resent}  ticks paused {s.Paused}");
         }
 
         return text.ToString();

@@ -51,6 +51,21 @@ public sealed record FleetSnapshot
     /// <summary>Results per second since the previous snapshot (since the start for the first).</summary>
     public required double IntervalResultsPerSecond { get; init; }
 
+    /// <summary>Uplinks sent per second since the previous snapshot.</summary>
+    public double IntervalSentPerSecond { get; init; }
+
+    /// <summary>Connections lost without the device closing them (storms, broker restarts, network faults).</summary>
+    public long ConnectionsLost { get; init; }
+
+    /// <summary>Connections a device opened again after losing one.</summary>
+    public long Reconnects { get; init; }
+
+    /// <summary>Unanswered uplinks sent again after a reconnect; each is still one uplink in <see cref="Sent"/>.</summary>
+    public long Resent { get; init; }
+
+    /// <summary>Ticks that paused devices let pass without sending.</summary>
+    public long Paused { get; init; }
+
     public required LatencyPercentiles Latency { get; init; }
 
     /// <summary>Time spent in the gateway's model host, as each result reports it.</summary>

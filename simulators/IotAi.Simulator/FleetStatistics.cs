@@ -17,6 +17,7 @@ public sealed class FleetStatistics
     private long _started = Stopwatch.GetTimestamp();
     private long _previousTimestamp;
     private long _previousResults;
+    private long _previousSent;
     private int _devicesConnected;
     private long _errors;
     private long _timeouts;
@@ -25,6 +26,10 @@ public sealed class FleetStatistics
     private long _sendFailures;
     private long _throttled;
     private long _unmatched;
+    private long _connectionsLost;
+    private long _reconnects;
+    private long _resent;
+    private long _paused;
 
     public FleetStatistics() => _previousTimestamp = _started;
 
@@ -49,8 +54,11 @@ public sealed class FleetStatistics
             var image = _image.Snapshot();
             var results = telemetry.Results + image.Results;
             var intervalResults = results - _previousResults;
+            var sent = telemetry.Sent + image.Sent;
+            var intervalSent = sent - _previousSent;
             _previousTimestamp = now;
             _previousResults = results;
+            _previousSent = sent;
 
             return new FleetSnapshot
             {
@@ -69,6 +77,11 @@ public sealed class FleetStatistics
                 ResultsPerSecond = Rate(results, elapsed),
                 IntervalResults = intervalResults,
                 IntervalResultsPerSecond = Rate(intervalResults, interval),
+                IntervalSentPerSecond = Rate(intervalSent, interval),
+                ConnectionsLost = Interlocked.Read(ref _connectionsLost),
+                Reconnects = Interlocked.Read(ref _reconnects),
+                Resent = Interlocked.Read(ref _resent),
+                Paused = Interlocked.Read(ref _paused),
                 Latency = Latency.Summarize(),
                 InferenceLatency = Inference.Summarize(),
                 Accuracy = telemetry.Graded + image.Graded == 0 ? null : (double)(telemetry.Correct + image.Correct) / (telemetry.Graded + image.Graded),
@@ -95,6 +108,17 @@ public sealed class FleetStatistics
     internal void DeviceConnected() => Interlocked.Increment(ref _devicesConnected);
 
     internal void DeviceDisconnected() => Interlocked.Decrement(ref _devicesConnected);
+
+    /// <summary>A connection lost without the device asking: a storm, a broker restart, a network fault.</summary>
+    internal void ConnectionLost() => Interlocked.Increment(ref _connectionsLost);
+
+    internal void Reconnected() => Interlocked.Increment(ref _reconnects);
+
+    /// <summary>An unanswered uplink sent again on a new connection; it stays one uplink in the counts.</summary>
+    internal void Resending() => Interlocked.Increment(ref _resent);
+
+    /// <summary>A tick a paused device let pass without sending.</summary>
+    internal void PausedTick() => Interlocked.Increment(ref _paused);
 
     /// <summary>Called before the publish, because the reply can arrive before the PUBACK does.</summary>
     internal void Sending(PayloadKind kind)

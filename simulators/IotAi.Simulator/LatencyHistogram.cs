@@ -23,6 +23,9 @@ public sealed class LatencyHistogram
     /// <summary>The number of values recorded so far.</summary>
     public long Count => Copy(null);
 
+    /// <summary>The smallest value recorded, exactly; 0 when empty.</summary>
+    public long MinMicroseconds => Volatile.Read(ref _min) is var min && min == long.MaxValue ? 0 : min;
+
     public void Record(TimeSpan latency) => RecordMicroseconds((long)latency.TotalMicroseconds);
 
     public void RecordMicroseconds(long microseconds)

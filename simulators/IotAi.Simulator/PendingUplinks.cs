@@ -1,9 +1,14 @@
 using IotAi.Protocol;
+using MQTTnet;
 
 namespace IotAi.Simulator;
 
-/// <summary>What a device remembers about an uplink until its reply comes: when it left, and the right answer.</summary>
-internal readonly record struct PendingUplink(PayloadKind Kind, long SentAt, string Truth);
+/// <summary>
+/// What a device remembers about an uplink until its reply comes: when it left, the right answer (null when
+/// none is known, as for a replayed row without a label), and the message itself when a reconnect may have to
+/// send it again.
+/// </summary>
+internal readonly record struct PendingUplink(PayloadKind Kind, long SentAt, string? Truth, MqttApplicationMessage? Message = null);
 
 /// <summary>
 /// One device's unanswered uplinks by seq. The send loop adds and the MQTT receive loop takes, so a small lock
@@ -61,4 +66,13 @@ internal sealed class PendingUplinks
     }
 
     public int ExpireAll() => ExpireSentBefore(long.MaxValue);
+
+    /// <summary>A copy of the unanswered uplinks in seq order, to send again on a new connection.</summary>
+    public (long Seq, PendingUplink Uplink)[] Unanswered()
+    {
+        lock (_lock)
+        {
+            return [.. _bySeq.OrderBy(static p => p.Key).Select(static p => (p.Key, p.Value))];
+        }
+    }
 }

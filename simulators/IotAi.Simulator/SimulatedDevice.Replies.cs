@@ -50,8 +50,17 @@ internal sealed partial class SimulatedDevice
             return;
         }
 
-        var correct = string.Equals(result.Label, uplink.Truth, StringComparison.Ordinal);
-        _statistics.Result(uplink.Kind, correct, Stopwatch.GetElapsedTime(uplink.SentAt, receivedAt));
+        var latency = Stopwatch.GetElapsedTime(uplink.SentAt, receivedAt);
+        if (uplink.Truth is null)
+        {
+            // A replayed row without a label: answered, with nothing to grade.
+            _statistics.Delivered(uplink.Kind, latency);
+        }
+        else
+        {
+            _statistics.Result(uplink.Kind, string.Equals(result.Label, uplink.Truth, StringComparison.Ordinal), latency);
+        }
+
         _statistics.Inference.Record(TimeSpan.FromMilliseconds(result.InferenceMs));
     }
 
@@ -103,10 +112,23 @@ internal sealed partial class SimulatedDevice
     {
         if (e.ClientWasConnected && !_closing)
         {
-            LogConnectionLost(_logger, e.Exception, Id, e.Reason);
+            _statistics.ConnectionLost();
+            if (Reconnects)
+            {
+                LogConnectionLostReconnecting(_logger, Id, e.Reason);
+            }
+            else
+            {
+                LogConnectionLost(_logger, e.Exception, Id, e.Reason);
+            }
         }
 
-        MarkDisconnected();
+        // MQTTnet raises this on a pool thread: after a quick reconnect it may come late, for the old connection.
+        if (!_client.IsConnected)
+        {
+            MarkDisconnected();
+        }
+
         return Task.CompletedTask;
     }
 
@@ -137,6 +159,9 @@ internal sealed partial class SimulatedDevice
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Device {DeviceId} lost its connection ({Reason}); it stops sending")]
     private static partial void LogConnectionLost(ILogger logger, Exception? exception, string deviceId, MqttClientDisconnectReason reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Device {DeviceId} lost its connection ({Reason}); it reconnects")]
+    private static partial void LogConnectionLostReconnecting(ILogger logger, string deviceId, MqttClientDisconnectReason reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Device {DeviceId} could not send seq {Seq}")]
     private static partial void LogSendFailed(ILogger logger, Exception exception, string deviceId, long seq);

@@ -1,9 +1,7 @@
-using System.Buffers;
-using System.Diagnostics;
-using System.Net;
-using System.Text.Json;
+using System.Text;
 using IotAi.Protocol;
-using IotAi.Synthetic;
+using IotAi.Simulator.Faults;
+using IotAi.Simulator.Replay;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
 using MQTTnet.Formatter;
@@ -12,12 +10,16 @@ using MQTTnet.Protocol;
 namespace IotAi.Simulator;
 
 /// <summary>
-/// One simulated device: its own MQTT connection, seeded generators and in-flight table. It sends on a fixed
-/// interval and learns its accuracy and latency from the replies on its down topics.
+/// One simulated device: its own MQTT connection and in-flight table, and (from its first send) its seeded
+/// generators. It sends on a fixed interval and learns its accuracy and latency from the replies on its down
+/// topics; with faults on, it reconnects after a lost connection and sends again what was not answered.
 /// </summary>
 internal sealed partial class SimulatedDevice : IDisposable
 {
     private static readonly MqttClientFactory ClientFactory = new();
+
+    /// <summary>What the device says of itself on connect: it runs no model, so rollouts leave it to the cloud.</summary>
+    private static readonly byte[] Reported = Encoding.UTF8.GetBytes($"{{\"{ReportedProperties.Ota}\":\"{ReportedProperties.NoModelUpdates}\"}}");
 
     private readonly FleetOptions _options;
     private readonly int _index;
@@ -25,24 +27,21 @@ internal sealed partial class SimulatedDevice : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly IMqttClient _client;
-    private readonly SensorSignal _signal;
-    private readonly SyntheticCamera _camera;
+    private readonly DeviceLink _link;
+    private readonly CsvReplay? _replay;
     private readonly PendingUplinks _pending = new();
     private readonly string _telemetryTopic;
     private readonly string _imageTopic;
     private readonly string _resultTopic;
     private readonly string _errorTopic;
-
-    // Reused for every telemetry payload: the previous publish has been acknowledged before the next is written.
-    private readonly Dictionary<string, double> _values = new(StringComparer.Ordinal);
-    private readonly ArrayBufferWriter<byte> _buffer = new(256);
-    private readonly Utf8JsonWriter _writer;
+    private UplinkComposer? _composer;
+    private (DateTimeOffset From, DateTimeOffset Until)[] _pauses = [];
     private int _connected;
     private bool _closing;
     private bool _drifted;
     private long _sendingSince;
 
-    public SimulatedDevice(int index, FleetOptions options, FleetStatistics statistics, TimeProvider time, ILogger logger)
+    public SimulatedDevice(int index, FleetOptions options, FleetStatistics statistics, TimeProvider time, ILogger logger, CsvReplay? replay, SlowLink? slowLink)
     {
         Id = options.DeviceId(index);
         _index = index;
@@ -50,13 +49,12 @@ internal sealed partial class SimulatedDevice : IDisposable
         _statistics = statistics;
         _time = time;
         _logger = logger;
-        _signal = new SensorSignal(options.Seed + index, options.AnomalyRate);
-        _camera = new SyntheticCamera(options.Seed + index);
+        _replay = options.Replays(index) ? replay : null;
+        _link = new DeviceLink(options.LocalAddress(index), slowLink, time);
         _telemetryTopic = DeviceTopics.Telemetry(Id);
         _imageTopic = DeviceTopics.Image(Id);
         _resultTopic = DeviceTopics.Result(Id);
         _errorTopic = DeviceTopics.Error(Id);
-        _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = ProtocolJson.Wire.Options.Encoder });
         _client = ClientFactory.CreateMqttClient();
         _client.ApplicationMessageReceivedAsync += OnMessageAsync;
         _client.DisconnectedAsync += OnDisconnectedAsync;
@@ -64,21 +62,22 @@ internal sealed partial class SimulatedDevice : IDisposable
 
     public string Id { get; }
 
+    private bool Reconnects => _options.Faults.Reconnects;
+
+    private UplinkComposer Composer => _composer ??= new UplinkComposer(_index, _options);
+
     public async Task ConnectAsync(CancellationToken cancellationToken)
     {
+        _closing = false;
         var options = new MqttClientOptionsBuilder()
             .WithTcpServer(_options.Host, _options.Port)
+            .WithStreamProvider(_link)
             .WithKeepAlivePeriod(_options.KeepAlive)
             .WithClientId(Id)
             .WithCredentials(_options.Secrets.TryGetValue(Id, out var secret) ? Id : null, secret)
             .WithProtocolVersion(MqttProtocolVersion.V500)
             .WithCleanStart()
             .Build();
-        if (_options.LocalAddress(_index) is { } local)
-        {
-            // Spread over loopback addresses: each has its own ephemeral ports, so the fleet can outgrow one address's.
-            ((MqttClientTcpOptions)options.ChannelOptions).LocalEndpoint = new IPEndPoint(local, 0);
-        }
         var connect = await _client.ConnectAsync(options, cancellationToken);
         if (connect.ResultCode != MqttClientConnectResultCode.Success)
         {
@@ -100,17 +99,26 @@ internal sealed partial class SimulatedDevice : IDisposable
         }
 
         await _client.PublishAsync(ReportedMessage(), cancellationToken);
-        Interlocked.Exchange(ref _connected, 1);
-        _statistics.DeviceConnected();
+        if (Interlocked.Exchange(ref _connected, 1) == 0)
+        {
+            _statistics.DeviceConnected();
+        }
     }
 
-    /// <summary>Sends until the limit, cancellation, or a lost connection (reconnecting is not simulated yet).</summary>
+    /// <summary>Silences the device in these windows of the fleet's clock (<see cref="DevicePause"/>).</summary>
+    public void PlanPauses(IEnumerable<(DateTimeOffset From, DateTimeOffset Until)> pauses) => _pauses = [.. _pauses, .. pauses];
+
+    /// <summary>Cuts the connection as a network failure would (<see cref="DisconnectStorm"/>).</summary>
+    public void Drop() => _link.Drop();
+
+    /// <summary>Sends until the limit, the end of its replay, cancellation, or a lost connection it may not replace.</summary>
     /// <param name="startDelay">How long to wait before the first send.</param>
     /// <param name="sendingSince">When the fleet started sending (a timestamp of the fleet's clock), which the drift plan counts from.</param>
     /// <param name="cancellationToken">Stops the sending.</param>
     public async Task RunAsync(TimeSpan startDelay, long sendingSince, CancellationToken cancellationToken)
     {
         _sendingSince = sendingSince;
+        var limit = Math.Min(_options.MessagesPerDevice ?? long.MaxValue, _replay?.Rows.Count ?? long.MaxValue);
         try
         {
             // Spread the first sends over one interval, so a fleet does not fire in lockstep.
@@ -121,23 +129,35 @@ internal sealed partial class SimulatedDevice : IDisposable
 
             using var timer = new PeriodicTimer(_options.TelemetryInterval, _time);
             var sent = 0L;
-            while (_client.IsConnected && (_options.MessagesPerDevice is not { } limit || sent < limit))
+            while (sent < limit)
             {
-                ExpireOlderThan(_options.ResultTimeout);
-                if (_pending.Count < _options.MaxInFlightPerDevice)
+                if (!_client.IsConnected && (!Reconnects || !await ReconnectAsync(cancellationToken)))
                 {
-                    await SendAsync(++sent);
+                    break;
+                }
+
+                ExpireOlderThan(_options.ResultTimeout);
+                var now = _time.GetUtcNow();
+                if (IsPaused(now))
+                {
+                    _statistics.PausedTick();
+                }
+                else if (_pending.Count < _options.MaxInFlightPerDevice)
+                {
+                    await SendAsync(++sent, now, cancellationToken);
                 }
                 else
                 {
                     _statistics.Throttled();
                 }
 
-                if (_options.MessagesPerDevice == sent || !await timer.WaitForNextTickAsync(cancellationToken))
+                if (sent == limit || !await timer.WaitForNextTickAsync(cancellationToken))
                 {
                     break;
                 }
             }
+
+            await RecoverUnansweredAsync(cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -163,47 +183,40 @@ internal sealed partial class SimulatedDevice : IDisposable
 
     public void Dispose()
     {
+        _closing = true;
         MarkDisconnected();
         _client.Dispose();
-        _writer.Dispose();
+        _composer?.Dispose();
     }
 
-    // number: this device's message number in the run, from 1; the seq is offset from it by FirstSeq.
-    private async Task SendAsync(long number)
+    private bool IsPaused(DateTimeOffset now)
     {
-        var seq = _options.FirstSeq + number - 1;
-        var isImage = _options.IsImage(_index, number);
-        DriftWhenDue();
-        var message = isImage ? ImageMessage(seq, out var truth) : TelemetryMessage(seq, out truth);
-        var kind = isImage ? PayloadKind.Image : PayloadKind.Telemetry;
-
-        // Remembered before the publish: the gateway may answer before its PUBACK reaches us.
-        _pending.Add(seq, new PendingUplink(kind, Stopwatch.GetTimestamp(), truth));
-        _statistics.Sending(kind);
-        try
+        foreach (var (from, until) in _pauses)
         {
-            // Not cancelled with the run: a publish already on the wire finishes (its PUBACK is a few milliseconds away),
-            // so the run's end never counts as a failed send. MQTTnet reports a cancelled publish as timed out.
-            var published = await _client.PublishAsync(message, CancellationToken.None);
-            if (published.IsSuccess && _options.Answer == FleetAnswer.Acknowledgement)
+            if (now >= from && now < until)
             {
-                Answered(seq, Stopwatch.GetTimestamp());
-            }
-            else if (!published.IsSuccess)
-            {
-                // The gateway follows a refusal with an error reply, which settles the entry; else it times out.
-                _statistics.Refused();
-                LogRefused(_logger, Id, seq, published.ReasonCode, published.ReasonString);
+                return true;
             }
         }
-        catch (Exception ex)
-        {
-            if (_pending.TryTake(seq, out _))
-            {
-                _statistics.SendFailed();
-            }
 
-            LogSendFailed(_logger, ex, Id, seq);
+        return false;
+    }
+
+    private MqttApplicationMessage ReportedMessage() => new MqttApplicationMessageBuilder()
+        .WithTopic(DeviceTopics.Reported(Id))
+        .WithPayload(Reported)
+        .WithContentType(ContentTypes.Json)
+        .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+        .Build();
+
+    /// <summary>Turns the device's world once the run's drift is due: from then on its readings and frames drift.</summary>
+    private void DriftWhenDue()
+    {
+        var plan = _options.Drift;
+        if (!_drifted && plan.IsDue(_time.GetElapsedTime(_sendingSince)))
+        {
+            Composer.Drift(plan);
+            _drifted = true;
         }
     }
 }

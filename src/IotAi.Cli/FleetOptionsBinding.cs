@@ -1,5 +1,6 @@
 using System.CommandLine;
 using IotAi.Simulator;
+using IotAi.Simulator.Faults;
 
 namespace IotAi.Cli;
 
@@ -34,23 +35,121 @@ internal sealed class FleetOptionsBinding(TimeSpan? defaultDriftAt = null)
 
     public IEnumerable<Option> All => [Devices, IntervalMs, ImageEvery, Seed, NoTruth, DriftAt, SensorDrift, ImageDrift, NoDrift];
 
-    /// <summary>Seconds by default, so <c>--drift-at 90</c> is not read as 90 days as <see cref="TimeSpan.Parse(string)"/> would.</summary>
     private static TimeSpan? Duration(System.CommandLine.Parsing.ArgumentResult result)
     {
-        var text = result.Tokens.Single().Value.Trim();
-        var (number, unit) = text.EndsWith('m') ? (text[..^1], 60.0) : text.EndsWith('s') ? (text[..^1], 1.0) : (text, 1.0);
-        if (double.TryParse(number, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value) && value >= 0)
+        var text = result.Tokens.Single().Value;
+        if (DurationText.TryParse(text, out var duration))
         {
-            return TimeSpan.FromSeconds(value * unit);
+            return duration;
         }
 
-        if (TimeSpan.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var span) && span >= TimeSpan.Zero)
-        {
-            return span;
-        }
-
-        result.AddError($"'{text}' is not a duration: give seconds (90, 90s), minutes (2m) or hh:mm:ss.");
+        result.AddError($"'{text}' is not a duration: give seconds (90, 90s), milliseconds (250ms), minutes (2m) or hh:mm:ss.");
         return null;
+    }
+
+    // Load and fault options: only `simulate` offers them, since the demo runs its own silo with the defaults.
+    public Option<FleetAnswer> Answer { get; } = new("--answer")
+    {
+        Description = "What answers an uplink: result (the gateway's inference result), ack (the broker's PUBACK) or echo (the uplink's copy back through a plain broker)",
+        DefaultValueFactory = _ => FleetAnswer.Result,
+        CustomParser = static result => result.Tokens.Single().Value.ToLowerInvariant() switch
+        {
+            "result" => FleetAnswer.Result,
+            "ack" or "acknowledgement" => FleetAnswer.Acknowledgement,
+            "echo" => FleetAnswer.Echo,
+            var other => Refuse<FleetAnswer>(result, $"'{other}' is not an answer: give result, ack or echo."),
+        },
+    };
+
+    public Option<bool> Escalate { get; } = new("--escalate") { Description = "Ask the cloud to infer (false marks readings as answered at the edge; count --answer ack)", DefaultValueFactory = _ => true };
+
+    public Option<int> PayloadBytes { get; } = new("--payload-bytes") { Description = "Pad each telemetry payload to this many bytes (0: as written)" };
+
+    public Option<int> LocalAddresses { get; } = new("--local-addresses") { Description = "Loopback source addresses to spread connections over (0: one per 10,000 devices)" };
+
+    public Option<TimeSpan> KeepAlive { get; } = new("--keep-alive")
+    {
+        Description = "MQTT keep-alive each device asks for (default 60s)",
+        DefaultValueFactory = _ => TimeSpan.FromSeconds(60),
+        CustomParser = static result => Duration(result) ?? TimeSpan.Zero,
+    };
+
+    public Option<int?> Messages { get; } = new("--messages") { Description = "Uplinks per device before it stops (default: no limit)" };
+
+    public Option<int> MaxInFlight { get; } = new("--max-in-flight") { Description = "Unanswered uplinks a device may have before it skips a tick", DefaultValueFactory = _ => 1 };
+
+    public Option<int> ConnectConcurrency { get; } = new("--connect-concurrency") { Description = "Devices connecting at once", DefaultValueFactory = _ => 50 };
+
+    public Option<string[]> Storms { get; } = new("--storm") { Description = "Disconnect storm SHARE@AT, repeatable: 0.2@30s drops a fifth of the devices 30 s in; they reconnect and resend" };
+
+    public Option<string[]> Pauses { get; } = new("--pause") { Description = "Pause SHARE@AT+FOR, repeatable: 0.1@20s+10s silences a tenth of the devices from 20 s to 30 s" };
+
+    public Option<TimeSpan?> SlowLinkDelay { get; } = new("--slow-link")
+    {
+        Description = "Delay every packet of the slow devices by this much (250ms, 1s)",
+        CustomParser = static result => Duration(result),
+    };
+
+    public Option<long> SlowLinkBandwidth { get; } = new("--slow-link-bandwidth") { Description = "Bytes per second the slow devices' links carry (0: no cap)" };
+
+    public Option<double> SlowLinkShare { get; } = new("--slow-link-share") { Description = "Share of the devices behind the slow link, 0 to 1", DefaultValueFactory = _ => 1 };
+
+    public Option<bool> Reconnect { get; } = new("--reconnect") { Description = "Reconnect after a lost connection even without planned faults (on with any fault)" };
+
+    public Option<FileInfo?> Replay { get; } = new("--replay") { Description = "CSV of recorded readings to send instead of the synthetic signal (header: timestamp?, values…, label?)" };
+
+    public Option<string?> ReplayDevice { get; } = new("--replay-device") { Description = "The one device that replays --replay (default: every device)" };
+
+    public IEnumerable<Option> Load =>
+    [
+        Answer, Escalate, PayloadBytes, LocalAddresses, KeepAlive, Messages, MaxInFlight, ConnectConcurrency,
+        Storms, Pauses, SlowLinkDelay, SlowLinkBandwidth, SlowLinkShare, Reconnect, Replay, ReplayDevice,
+    ];
+
+    /// <summary>Applies the load and fault options to <paramref name="options"/>; a spec that cannot be read throws with what is wrong.</summary>
+    public void ReadLoad(ParseResult parse, FleetOptions options)
+    {
+        options.Answer = parse.GetValue(Answer);
+        options.Escalate = parse.GetValue(Escalate);
+        options.PayloadBytes = parse.GetValue(PayloadBytes);
+        options.LocalAddresses = parse.GetValue(LocalAddresses);
+        options.KeepAlive = parse.GetValue(KeepAlive);
+        options.MessagesPerDevice = parse.GetValue(Messages);
+        options.MaxInFlightPerDevice = parse.GetValue(MaxInFlight);
+        options.ConnectConcurrency = parse.GetValue(ConnectConcurrency);
+        options.ReplayFile = parse.GetValue(Replay)?.FullName;
+        options.ReplayDevice = parse.GetValue(ReplayDevice);
+        var faults = options.Faults;
+        faults.Reconnect = parse.GetValue(Reconnect);
+        try
+        {
+            foreach (var storm in parse.GetValue(Storms) ?? [])
+            {
+                faults.Storms.Add(DisconnectStorm.Parse(storm));
+            }
+
+            foreach (var pause in parse.GetValue(Pauses) ?? [])
+            {
+                faults.Pauses.Add(DevicePause.Parse(pause));
+            }
+        }
+        catch (FormatException ex)
+        {
+            // Said plainly like any other refused option, not as a crash.
+            throw new ArgumentException(ex.Message, ex);
+        }
+
+        var bandwidth = parse.GetValue(SlowLinkBandwidth);
+        if (parse.GetValue(SlowLinkDelay) is { } delay || bandwidth > 0)
+        {
+            faults.SlowLink = new SlowLink(parse.GetValue(SlowLinkDelay) ?? TimeSpan.Zero, bandwidth, parse.GetValue(SlowLinkShare));
+        }
+    }
+
+    private static T Refuse<T>(System.CommandLine.Parsing.ArgumentResult result, string error)
+    {
+        result.AddError(error);
+        return default!;
     }
 
     public FleetOptions Read(ParseResult parse, string host, int port) => new()

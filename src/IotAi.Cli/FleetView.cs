@@ -41,6 +41,7 @@ internal static class FleetView
     private static async Task<FleetSnapshot> PrintAsync(Fleet fleet, Task run, LearningLoopWatch watch)
     {
         var printed = 0;
+        var faults = 0;
         var ticks = 0;
         while (!run.IsCompleted)
         {
@@ -58,6 +59,12 @@ internal static class FleetView
             }
 
             printed = buckets.Count;
+            foreach (var fault in fleet.Faults.Skip(faults))
+            {
+                Console.WriteLine(FaultLine(fault));
+            }
+
+            faults = fleet.Faults.Count;
             if (++ticks % 5 == 0)
             {
                 Console.Write(FleetReport.ToText(snapshot));
@@ -73,12 +80,19 @@ internal static class FleetView
         var table = new Table().Title(title).Border(TableBorder.Rounded).AddColumn("").AddColumn(new TableColumn("").RightAligned());
         Row(table, "elapsed", s.Elapsed.ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture));
         Row(table, "devices connected", s.DevicesConnected.ToString(CultureInfo.InvariantCulture));
-        Row(table, "messages/s (now · overall)", $"{s.IntervalResultsPerSecond:F1} · {s.ResultsPerSecond:F1}");
+        Row(table, "sent/s · answered/s (now)", $"{s.IntervalSentPerSecond:F1} · {s.IntervalResultsPerSecond:F1}");
+        Row(table, "answered/s overall", $"{s.ResultsPerSecond:F1}");
         Row(table, "sent · answered · in flight", $"{s.Sent} · {s.Results} · {s.Outstanding}");
         Row(table, "round trip p50 · p99", $"{s.Latency.P50Ms:F1} ms · {s.Latency.P99Ms:F1} ms");
         Row(table, "inference p50 · p99", $"{s.InferenceLatency.P50Ms:F2} ms · {s.InferenceLatency.P99Ms:F2} ms");
         Row(table, "accuracy (sensor · image)", $"{Percent(s.Accuracy)} ({Percent(s.Telemetry.Accuracy)} · {Percent(s.Image.Accuracy)})");
         Row(table, "errors · timeouts", $"{s.Errors} · {s.Timeouts}");
+        Row(table, "connections lost · reconnects · resent", $"{s.ConnectionsLost} · {s.Reconnects} · {s.Resent}");
+        if (s.Paused > 0)
+        {
+            Row(table, "ticks paused", s.Paused.ToString(CultureInfo.InvariantCulture));
+        }
+
         return new Rows(table.Caption("Ctrl+C stops"), Timeline(watch), Events(watch));
     }
 
@@ -115,6 +129,11 @@ internal static class FleetView
 
     private static string BucketLine(AccuracyBucket b) => string.Create(CultureInfo.InvariantCulture,
         $"accuracy [{b.Start:hh\\:mm\\:ss}–{b.Start + b.Width:hh\\:mm\\:ss}] {Percent(b.Accuracy)} of {b.Results} (sensor {Percent(b.TelemetryAccuracy)} · image {Percent(b.ImageAccuracy)})");
+
+    /// <summary>One line for a storm or pause the fleet carried out.</summary>
+    public static string FaultLine(IotAi.Simulator.Faults.FaultEvent fault) => fault.Until is { } until
+        ? string.Create(CultureInfo.InvariantCulture, $"fault {fault.Kind}: {fault.DeviceIds.Count} devices silent {fault.At:HH\\:mm\\:ss.f}–{until:HH\\:mm\\:ss.f}")
+        : string.Create(CultureInfo.InvariantCulture, $"fault {fault.Kind}: {fault.DeviceIds.Count} devices dropped at {fault.At:HH\\:mm\\:ss.f}");
 
     private static void Row(Table table, string name, string value) => table.AddRow(new Text(name), new Text(value));
 

@@ -17,7 +17,7 @@ internal static class SimulateCommand
         var silo = new SiloConnection();
         var command = new Command("simulate", "Run a simulated fleet against a gateway and show throughput, latency and accuracy") { host, port, seconds, report, noEnrol };
         silo.AddTo(command);
-        foreach (var option in fleetOptions.All)
+        foreach (var option in fleetOptions.All.Concat(fleetOptions.Load))
         {
             command.Options.Add(option);
         }
@@ -26,6 +26,7 @@ internal static class SimulateCommand
         {
             var options = fleetOptions.Read(parse, parse.GetValue(host)!, parse.GetValue(port));
             options.Duration = parse.GetValue(seconds) is double s ? TimeSpan.FromSeconds(s) : null;
+            fleetOptions.ReadLoad(parse, options);
             // Devices are enrolled through the silo's API (--url, default localhost:8080, with --api-key or the local admin key).
             if (!parse.GetValue(noEnrol))
             {
@@ -36,7 +37,13 @@ internal static class SimulateCommand
             await using var fleet = new Fleet(options);
             var last = await FleetView.ShowAsync(fleet, fleet.RunAsync(cancellationToken), $"IotAi fleet → {options.Host}:{options.Port}",
                 new LearningLoopWatch(fleet, NoSiloEvents.Instance));
+            Console.WriteLine("final report");
             Console.Write(FleetReport.ToText(last));
+            foreach (var fault in fleet.Faults)
+            {
+                Console.WriteLine(FleetView.FaultLine(fault));
+            }
+
             if (parse.GetValue(report) is { } file)
             {
                 await File.WriteAllTextAsync(file.FullName, FleetReport.ToJson(last), CancellationToken.None);

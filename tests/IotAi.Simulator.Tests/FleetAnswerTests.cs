@@ -67,10 +67,10 @@ public sealed class FleetAnswerTests
 
     [Theory]
     [InlineData(1, 1)]
-    [InlineData(20_000, 1)]
-    [InlineData(20_001, 2)]
-    [InlineData(50_000, 3)]
-    public void By_default_each_address_carries_at_most_twenty_thousand_devices(int devices, int addresses)
+    [InlineData(10_000, 1)]
+    [InlineData(10_001, 2)]
+    [InlineData(50_000, 5)]
+    public void By_default_each_address_carries_at_most_ten_thousand_devices(int devices, int addresses)
     {
         var options = new FleetOptions { Host = "127.0.0.1", Devices = devices };
 
