@@ -33,10 +33,17 @@ public static class ObservabilityExtensions
 {
     public const string ServiceName = "iotai-silo";
 
+    /// <summary>
+    /// .NET's own meter: allocated bytes, collections by generation, CPU time, thread pool. A scraper reads it before and
+    /// after a run to tell what each message cost the silo in allocations, and whether a run reached Gen2.
+    /// </summary>
+    public const string RuntimeMeterName = "System.Runtime";
+
     /// <summary>Every meter the silo publishes, the device ids kept out of their tags.</summary>
     public static readonly string[] Meters =
         [
             GatewayTelemetry.MeterName, DeviceTelemetry.MeterName, RolloutTelemetry.MeterName, InferenceTelemetry.MeterName, LearningTelemetry.MeterName, "Microsoft.Orleans",
+            RuntimeMeterName,
         ];
 
     /// <summary>The share of traces a silo records when no share is configured.</summary>

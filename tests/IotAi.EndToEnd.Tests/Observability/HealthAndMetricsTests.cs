@@ -61,6 +61,10 @@ public sealed class HealthAndMetricsTests : IAsyncLifetime
         }, "the scrape did not count the uplink", seconds: 30);
 
         Assert.Contains(samples, static s => s.Name.StartsWith("iotai_mqtt_uplink_duration", StringComparison.Ordinal) && s.Name.EndsWith("_bucket", StringComparison.Ordinal));
+        // .NET's own figures, which benchmarks read before and after a run: bytes allocated per message, and whether Gen2 ran.
+        Assert.Contains(samples, static s => s.Name == "dotnet_gc_heap_total_allocated_bytes_total" && s.Value > 0);
+        Assert.Contains(samples, static s => s.Name == "dotnet_gc_collections_total" && s.Labels.Contains("gen2", StringComparison.Ordinal));
+        Assert.Contains(samples, static s => s.Name == "dotnet_process_cpu_time_seconds_total");
         Assert.DoesNotContain(device.Id, text, StringComparison.Ordinal);
     }
 
