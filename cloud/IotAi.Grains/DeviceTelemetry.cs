@@ -67,7 +67,7 @@ public sealed class DeviceTelemetry : IDisposable
     }
 
     public void Uplink(PayloadKind kind, UplinkOutcome outcome) =>
-        _uplinks.Add(1, new("iotai.payload.kind", kind), new("iotai.outcome", outcome));
+        _uplinks.Add(1, new("iotai.payload.kind", TagValue.Of(kind)), new("iotai.outcome", TagValue.Of(outcome)));
 
     public void Dispose() => _meter.Dispose();
 

@@ -70,7 +70,12 @@ public static class DeviceTopics
     /// <c>devices/{id}/up/image/{seq}</c> (for MQTT 3.1.1 clients that have no user properties) and
     /// <c>devices/{id}/up/twin/reported</c>.
     /// </summary>
-    public static UplinkTopicParse ParseUplink(string topic)
+    /// <param name="topic">The topic a message came on.</param>
+    /// <param name="sender">
+    /// The publishing client's id, returned as the device id when the topic names it (a device publishes only on its
+    /// own topics), which spares a string per message.
+    /// </param>
+    public static UplinkTopicParse ParseUplink(string topic, string? sender = null)
     {
         ArgumentNullException.ThrowIfNull(topic);
         var span = topic.AsSpan();
@@ -98,7 +103,7 @@ public static class DeviceTopics
             return new UplinkTopicParse(UplinkTopicStatus.InvalidDeviceId, deviceId.ToString(), default, null);
         }
 
-        var id = deviceId.ToString();
+        var id = deviceId.SequenceEqual(sender) ? sender! : deviceId.ToString();
         if (path.SequenceEqual(TelemetrySuffix))
         {
             return new UplinkTopicParse(UplinkTopicStatus.Ok, id, PayloadKind.Telemetry, null);

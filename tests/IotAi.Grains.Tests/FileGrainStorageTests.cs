@@ -93,5 +93,55 @@ public sealed class FileGrainStorageTests(ClusterFixture fixture) : IDisposable
         Assert.Equal(7, read.State.DesiredVersion);
     }
 
+    [Fact]
+    public async Task A_second_activation_that_read_the_same_version_cannot_write_over_the_first()
+    {
+        var storage = Storage();
+        var id = GrainId.Create("device", "twin-activations");
+        await storage.WriteStateAsync("device", id, new GrainState<DeviceState> { State = new DeviceState { DesiredVersion = 1 } });
+        var first = new GrainState<DeviceState> { State = new DeviceState() };
+        var second = new GrainState<DeviceState> { State = new DeviceState() };
+        await storage.ReadStateAsync("device", id, first);
+        await storage.ReadStateAsync("device", id, second);
+
+        first.State.DesiredVersion = 2;
+        await storage.WriteStateAsync("device", id, first);
+        first.State.DesiredVersion = 3;
+        await storage.WriteStateAsync("device", id, first);
+        second.State.DesiredVersion = 99;
+        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync("device", id, second));
+
+        var read = new GrainState<DeviceState> { State = new DeviceState() };
+        await storage.ReadStateAsync("device", id, read);
+        Assert.Equal((3, first.ETag), (read.State.DesiredVersion, read.ETag));
+    }
+
+    [Fact]
+    public async Task A_state_that_shrinks_reads_back_whole()
+    {
+        var storage = Storage();
+        var id = GrainId.Create("device", "shrink-test");
+        var state = new GrainState<DeviceState> { State = new DeviceState() };
+        await storage.ReadStateAsync("device", id, state);
+        for (var i = 0; i < 20; i++)
+        {
+            state.State.Desired[$"setting-{i}"] = new string('x', 40);
+        }
+
+        // Large twice, so both slots hold a long record, then small: each slot is overwritten by a shorter one.
+        await storage.WriteStateAsync("device", id, state);
+        await storage.WriteStateAsync("device", id, state);
+        state.State.Desired.Clear();
+        state.State.DesiredVersion = 5;
+        await storage.WriteStateAsync("device", id, state);
+        state.State.DesiredVersion = 6;
+        await storage.WriteStateAsync("device", id, state);
+
+        var read = new GrainState<DeviceState> { State = new DeviceState() };
+        await storage.ReadStateAsync("device", id, read);
+        Assert.Equal((6, "4"), (read.State.DesiredVersion, read.ETag));
+        Assert.Empty(read.State.Desired);
+    }
+
     public void Dispose() => _directory.Delete(recursive: true);
 }

@@ -19,6 +19,16 @@ public sealed class DeviceTopicsTests
         Assert.Equal(new UplinkTopicParse(status, deviceId, kind, seq), DeviceTopics.ParseUplink(topic));
     }
 
+    [Fact]
+    public void The_senders_own_id_is_returned_as_is_and_another_id_is_read_from_the_topic()
+    {
+        var sender = new string("pump-7".AsSpan());
+
+        Assert.Same(sender, DeviceTopics.ParseUplink("devices/pump-7/up/telemetry", sender).DeviceId);
+        Assert.Equal("pump-8", DeviceTopics.ParseUplink("devices/pump-8/up/telemetry", sender).DeviceId);
+        Assert.Equal("pump-77", DeviceTopics.ParseUplink("devices/pump-77/up/telemetry", sender).DeviceId);
+    }
+
     [Theory]
     [InlineData("devices/pump-7/down/result")]
     [InlineData("devices/pump-7")]

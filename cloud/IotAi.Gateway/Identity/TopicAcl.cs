@@ -15,12 +15,20 @@ public static class TopicAcl
         var underDevices = topic.StartsWith(DeviceTopics.Root + "/", StringComparison.Ordinal);
         return role switch
         {
-            MqttRole.Device when !topic.StartsWith($"{DeviceTopics.Root}/{clientId}/up/", StringComparison.Ordinal) =>
+            MqttRole.Device when !IsOwnUplink(topic, clientId) =>
                 $"a device publishes only on its own topics, {DeviceTopics.Root}/{clientId}/up/…",
             MqttRole.Observer => "an observer publishes nothing",
             MqttRole.Service when underDevices => $"only devices and the gateway publish under {DeviceTopics.Root}/",
             _ => null,
         };
+    }
+
+    /// <summary>Whether <paramref name="topic"/> is under <c>devices/{clientId}/up/</c>; checked on every publish, so without building that prefix.</summary>
+    private static bool IsOwnUplink(string topic, string clientId)
+    {
+        var rest = topic.AsSpan();
+        return rest.StartsWith(DeviceTopics.Root, StringComparison.Ordinal) && (rest = rest[DeviceTopics.Root.Length..]).StartsWith('/')
+            && (rest = rest[1..]).StartsWith(clientId, StringComparison.Ordinal) && rest[clientId.Length..].StartsWith("/up/", StringComparison.Ordinal);
     }
 
     public static string? RefuseSubscribe(MqttRole role, string clientId, string filter)

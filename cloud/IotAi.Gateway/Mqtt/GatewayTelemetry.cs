@@ -34,7 +34,7 @@ public sealed class GatewayTelemetry : IDisposable
         _uplinkDuration = _meter.CreateHistogram<double>("iotai.mqtt.uplink.duration", "s", "From an uplink's arrival to its answer");
     }
 
-    public void Received(PayloadKind kind) => _messagesIn.Add(1, new KeyValuePair<string, object?>("iotai.payload.kind", kind));
+    public void Received(PayloadKind kind) => _messagesIn.Add(1, new KeyValuePair<string, object?>("iotai.payload.kind", TagValue.Of(kind)));
 
     public void Sent(string kind) => _messagesOut.Add(1, new KeyValuePair<string, object?>("iotai.downlink.kind", kind));
 
@@ -47,7 +47,7 @@ public sealed class GatewayTelemetry : IDisposable
     public void Disconnected() => _connections.Add(-1);
 
     public void Answered(PayloadKind kind, TimeSpan elapsed) =>
-        _uplinkDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("iotai.payload.kind", kind));
+        _uplinkDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("iotai.payload.kind", TagValue.Of(kind)));
 
     public void Dispose() => _meter.Dispose();
 }

@@ -31,13 +31,13 @@ public sealed partial class MqttIngress
     }
 
     /// <summary>Publishes a grain's answer to its device, under a producer span whose context the message carries.</summary>
-    private async Task PublishReplyAsync(string deviceId, DownlinkMessage reply)
+    private async Task PublishReplyAsync(DeviceSession device, DownlinkMessage reply)
     {
         // Only under the uplink's recorded span: an answer to an untraced or unsampled message starts no trace of its own.
         using var activity = Activity.Current is { Recorded: true } && GatewayTelemetry.Source.HasListeners()
             ? GatewayTelemetry.Source.StartActivity($"publish {reply.Kind}", ActivityKind.Producer)
             : null;
-        var topic = DownlinkTopics.For(deviceId, reply.Kind);
+        var topic = reply.Kind == DownlinkKind.Result ? device.ResultTopic : DownlinkTopics.For(device.DeviceId, reply.Kind);
         activity?.SetTag("messaging.destination.name", topic);
         await _server!.InjectApplicationMessage(new InjectedMqttApplicationMessage(Message(topic, reply.Payload, ContentTypes.Json, activity?.Id)) { SenderClientId = GatewayClientId });
         telemetry.Sent(reply.Kind.ToString());

@@ -1,6 +1,6 @@
 using System.Buffers;
+using System.Buffers.Text;
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using IotAi.Gateway.Identity;
 using IotAi.Gateway.Mqtt.Limits;
@@ -137,7 +137,7 @@ public sealed partial class MqttIngress(
             return;
         }
 
-        var topic = DeviceTopics.ParseUplink(message.Topic);
+        var topic = DeviceTopics.ParseUplink(message.Topic, e.ClientId);
         if (topic.Status == UplinkTopicStatus.NotUplink)
         {
             return;
@@ -162,20 +162,16 @@ public sealed partial class MqttIngress(
                 await PublishAsync(topic.DeviceId!, Replies.Error(null, ErrorCodes.UnknownKind, $"the topic {message.Topic} names no payload kind the gateway knows", message.Topic));
                 return;
             case UplinkTopicStatus.Reported:
-                var report = message.Payload.ToArray();
-                await HandleAsync(e, topic.DeviceId!, null, grain => grain.ReportAsync(report, message.Topic));
+                await HandleAsync(e, topic.DeviceId!, null, (Payload: message.Payload.ToArray(), message.Topic), static (grain, m) => grain.ReportAsync(m.Payload, m.Topic));
                 return;
             case UplinkTopicStatus.ModelStatus:
-                var status = message.Payload.ToArray();
-                await HandleAsync(e, topic.DeviceId!, null, grain => grain.ReportModelStatusAsync(status, message.Topic));
+                await HandleAsync(e, topic.DeviceId!, null, (Payload: message.Payload.ToArray(), message.Topic), static (grain, m) => grain.ReportModelStatusAsync(m.Payload, m.Topic));
                 return;
             case UplinkTopicStatus.Label:
-                var truth = message.Payload.ToArray();
-                await HandleAsync(e, topic.DeviceId!, null, grain => grain.ReportLabelAsync(truth, message.Topic));
+                await HandleAsync(e, topic.DeviceId!, null, (Payload: message.Payload.ToArray(), message.Topic), static (grain, m) => grain.ReportLabelAsync(m.Payload, m.Topic));
                 return;
             case UplinkTopicStatus.ModelQuality:
-                var quality = message.Payload.ToArray();
-                await HandleAsync(e, topic.DeviceId!, null, grain => grain.ReportModelQualityAsync(quality, message.Topic));
+                await HandleAsync(e, topic.DeviceId!, null, (Payload: message.Payload.ToArray(), message.Topic), static (grain, m) => grain.ReportModelQualityAsync(m.Payload, m.Topic));
                 return;
             case UplinkTopicStatus.ModelFetch:
                 await ServeChunksAsync(e, topic.DeviceId!);
@@ -199,22 +195,21 @@ public sealed partial class MqttIngress(
             RequestContext.Set(DeviceTelemetry.TraceParentKey, activity.Id!);
         }
 
-        await HandleAsync(e, topic.DeviceId!, seq, grain => grain.HandleUplinkAsync(uplink));
+        await HandleAsync(e, topic.DeviceId!, seq, uplink, static (grain, u) => grain.HandleUplinkAsync(u));
         RequestContext.Remove(DeviceTelemetry.TraceParentKey);
         telemetry.Answered(uplink.Kind, Stopwatch.GetElapsedTime(started));
     }
 
     /// <summary>Calls the device's grain, sets the PUBACK reason code from its outcome and publishes its reply.</summary>
-    private async Task HandleAsync(InterceptingPublishEventArgs e, string deviceId, long? seq, Func<IDeviceGrain, Task<UplinkReply>> call)
+    /// <remarks>The call and its argument come apart, and the call is static, so that an uplink costs no closure.</remarks>
+    private async Task HandleAsync<TArg>(InterceptingPublishEventArgs e, string deviceId, long? seq, TArg arg, Func<IDeviceGrain, TArg, Task<UplinkReply>> call)
     {
+        var device = DeviceSession.Of(e.SessionItems, deviceId, grains);
         var topic = e.ApplicationMessage.Topic;
         UplinkReply reply;
         try
         {
-            // State passed in rather than captured, so an uplink costs no closure here.
-            reply = await _grainCalls.ExecuteAsync(
-                static async (state, token) => await state.Call(state.Grain).WaitAsync(token),
-                (Call: call, Grain: grains.GetGrain<IDeviceGrain>(deviceId)), e.CancellationToken);
+            reply = await _grainCalls.CallAsync(_options.UplinkTimeout, device.Grain, arg, call, e.CancellationToken);
         }
 #pragma warning disable CA1031 // A failed grain call must still answer the device.
         catch (Exception ex)
@@ -229,7 +224,7 @@ public sealed partial class MqttIngress(
         e.Response.ReasonCode = ReasonCodes.ForOutcome(reply.Outcome);
         if (reply.Reply is not null)
         {
-            await PublishReplyAsync(deviceId, reply.Reply);
+            await PublishReplyAsync(device, reply.Reply);
         }
     }
 
@@ -244,11 +239,27 @@ public sealed partial class MqttIngress(
 
     /// <summary>An image whose device says its own answer stands (<c>escalate=false</c>); telemetry says so in its JSON.</summary>
     private static bool IsAnsweredAtEdge(MqttApplicationMessage message) =>
-        message.UserProperties?.Any(static p => p.Name == UserProperties.Escalate && p.ReadValueAsString() == "false") == true;
+        Property(message, UserProperties.Escalate) is { } escalate && escalate.ValueBuffer.Span.SequenceEqual("false"u8);
 
     /// <summary>A user property's value (an image's <c>edge</c> answer or <c>label</c>); the grain reads it.</summary>
-    private static string? UserProperty(MqttApplicationMessage message, string name) =>
-        message.UserProperties?.FirstOrDefault(p => p.Name == name)?.ReadValueAsString();
+    private static string? UserProperty(MqttApplicationMessage message, string name) => Property(message, name)?.ReadValueAsString();
+
+    /// <summary>The first user property named <paramref name="name"/>; a loop, since a lambda over the name would cost a closure per message.</summary>
+    private static MqttUserProperty? Property(MqttApplicationMessage message, string name)
+    {
+        if (message.UserProperties is { } properties)
+        {
+            foreach (var property in properties)
+            {
+                if (property.Name == name)
+                {
+                    return property;
+                }
+            }
+        }
+
+        return null;
+    }
 
     private static bool TryReadSeq(MqttApplicationMessage message, UplinkTopicParse topic, out long? seq)
     {
@@ -262,7 +273,10 @@ public sealed partial class MqttIngress(
         {
             if (property.Name == UserProperties.Seq)
             {
-                if (!long.TryParse(property.ReadValueAsString(), NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value <= 0)
+                // Parsed from its UTF-8 bytes, as long.TryParse(NumberStyles.None) would parse its text, without making the text.
+                var digits = property.ValueBuffer.Span;
+                if (digits.IsEmpty || digits.ContainsAnyExceptInRange((byte)'0', (byte)'9')
+                    || !Utf8Parser.TryParse(digits, out long value, out var used) || used != digits.Length || value <= 0)
                 {
                     return false;
                 }
@@ -283,15 +297,15 @@ public sealed partial class MqttIngress(
         telemetry.Sent(kind);
     }
 
-    private static MqttApplicationMessage Message(string topic, byte[] payload, string contentType, string? traceParent = null)
+    /// <summary>A QoS 1 message, made directly rather than through a builder: one is made for every answer.</summary>
+    private static MqttApplicationMessage Message(string topic, byte[] payload, string contentType, string? traceParent = null) => new()
     {
-        var builder = new MqttApplicationMessageBuilder()
-            .WithTopic(topic)
-            .WithPayload(payload)
-            .WithContentType(contentType)
-            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
-        return (traceParent is null ? builder : builder.WithUserProperty(UserProperties.TraceParent, System.Text.Encoding.UTF8.GetBytes(traceParent))).Build();
-    }
+        Topic = topic,
+        Payload = new ReadOnlySequence<byte>(payload),
+        ContentType = contentType,
+        QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce,
+        UserProperties = traceParent is null ? null : [new MqttUserProperty(UserProperties.TraceParent, System.Text.Encoding.UTF8.GetBytes(traceParent))],
+    };
 
     [LoggerMessage(Level = LogLevel.Information, Message = "MQTT ingress listening on {Address}:{Port}")]
     private partial void LogListening(string address, int port);

@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.IO.Hashing;
+using System.Runtime.CompilerServices;
 using Microsoft.Win32.SafeHandles;
 using Orleans.Serialization;
 using Orleans.Storage;
@@ -20,11 +21,25 @@ namespace IotAi.Gateway.Storage;
 /// costs some 180 µs of CPU per write against about 6 µs for an overwrite, and a device grain writes on
 /// every message. The version doubles as the ETag, which catches a second activation writing over the first.
 /// The I/O is synchronous on purpose: for files this small a blocking call is cheaper than a thread-pool hop.
+/// <para>
+/// A device grain writes on every message, so a write costs one open: an activation that read or wrote the version
+/// its ETag names knows that version's slot, and only the slot about to be overwritten is checked, through the
+/// handle that writes it. Anyone who wrote after that version put a newer one there first, since writers take
+/// turns between the slots; only then, or for an activation with nothing known, are both slots read and checked.
+/// </para>
 /// </remarks>
 public sealed class FileGrainStorage(FileGrainStorageOptions options, Serializer serializer) : IGrainStorage
 {
     private const int HeaderLength = sizeof(long) + sizeof(int) + sizeof(uint);
+    private const int MaxKeptBuffer = 64 * 1024;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_record;
+
     private readonly ConcurrentDictionary<string, bool> _createdDirectories = new(StringComparer.Ordinal);
+
+    // What each activation last read or wrote, keyed by its state object, so it goes when the activation goes.
+    private readonly ConditionalWeakTable<object, KnownSlots> _known = new();
 
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
@@ -36,6 +51,8 @@ public sealed class FileGrainStorage(FileGrainStorageOptions options, Serializer
             grainState.State = serializer.Deserialize<T>(slot.Body);
             grainState.ETag = slot.Version.ToString(CultureInfo.InvariantCulture);
             grainState.RecordExists = true;
+            // Only a state found is remembered: a first write still makes the grain's directory.
+            Remember(grainState, path, slot.Version);
         }
 
         return Task.CompletedTask;
@@ -44,11 +61,17 @@ public sealed class FileGrainStorage(FileGrainStorageOptions options, Serializer
     public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         ArgumentNullException.ThrowIfNull(grainState);
-        var path = PathOf(stateName, grainId);
-        var stored = CheckETag(path, grainState.ETag);
+        var expected = grainState.ETag is null ? 0 : long.Parse(grainState.ETag, CultureInfo.InvariantCulture);
+        var known = _known.TryGetValue(grainState, out var k) && k.Version == expected ? k : null;
+        var path = known?.Path ?? PathOf(stateName, grainId);
+        if (known is null)
+        {
+            CheckETag(path, grainState.ETag);
+            EnsureDirectory(path);
+        }
 
-        var version = stored + 1;
-        var buffer = new ArrayBufferWriter<byte>(512);
+        var version = expected + 1;
+        var buffer = RecordBuffer();
         buffer.Advance(HeaderLength);
         serializer.Serialize(grainState.State, buffer);
         var record = System.Runtime.InteropServices.MemoryMarshal.AsMemory(buffer.WrittenMemory).Span;
@@ -57,11 +80,17 @@ public sealed class FileGrainStorage(FileGrainStorageOptions options, Serializer
         BinaryPrimitives.WriteInt32LittleEndian(record[sizeof(long)..], body.Length);
         BinaryPrimitives.WriteUInt32LittleEndian(record[(sizeof(long) + sizeof(int))..], Crc32.HashToUInt32(body));
 
-        EnsureDirectory(path);
-        using (var handle = File.OpenHandle(SlotPath(path, (int)(version % 2)), FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read))
+        var slot = known?.Slot((int)(version % 2)) ?? SlotPath(path, (int)(version % 2));
+        using (var handle = File.OpenHandle(slot, FileMode.OpenOrCreate, known is null ? FileAccess.Write : FileAccess.ReadWrite, FileShare.Read))
         {
+            // Read one byte past the new record: the old one's header, and whether the file must be cut to the new length.
+            var old = known is null ? 0 : Overwritten(handle, path, expected, grainState.ETag, record.Length + 1);
             RandomAccess.Write(handle, record, 0);
-            RandomAccess.SetLength(handle, record.Length);
+            if (known is null || old > record.Length)
+            {
+                RandomAccess.SetLength(handle, record.Length);
+            }
+
             if (options.Fsync)
             {
                 using var stream = new FileStream(handle, FileAccess.Write, bufferSize: 0);
@@ -69,9 +98,59 @@ public sealed class FileGrainStorage(FileGrainStorageOptions options, Serializer
             }
         }
 
+        Remember(grainState, path, version);
         grainState.ETag = version.ToString(CultureInfo.InvariantCulture);
         grainState.RecordExists = true;
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Checks the slot about to be overwritten (at most <paramref name="peek"/> bytes of it) and returns how many bytes
+    /// were read. A header there newer than <paramref name="expected"/> means someone else wrote, or began to: then
+    /// both slots decide, as for a first write (a torn record of theirs acknowledged nothing and does not count).
+    /// </summary>
+    private static int Overwritten(SafeFileHandle handle, string path, long expected, string? etag, int peek)
+    {
+        var bytes = ArrayPool<byte>.Shared.Rent(peek);
+        try
+        {
+            var read = RandomAccess.Read(handle, bytes.AsSpan(0, peek), 0);
+            if (read >= HeaderLength && BinaryPrimitives.ReadInt64LittleEndian(bytes) > expected)
+            {
+                CheckETag(path, etag);
+            }
+
+            return read;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
+    }
+
+    /// <summary>One record buffer per thread, reused: writes run synchronously, so none outlives its call.</summary>
+    private static ArrayBufferWriter<byte> RecordBuffer()
+    {
+        var buffer = t_record;
+        if (buffer is null || buffer.Capacity > MaxKeptBuffer)
+        {
+            // A rare large state does not keep its buffer for good.
+            t_record = buffer = new ArrayBufferWriter<byte>(512);
+        }
+
+        buffer.ResetWrittenCount();
+        return buffer;
+    }
+
+    private void Remember(object grainState, string path, long version)
+    {
+        if (!_known.TryGetValue(grainState, out var known))
+        {
+            known = new KnownSlots(path);
+            _known.AddOrUpdate(grainState, known);
+        }
+
+        known.Version = version;
     }
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
@@ -81,6 +160,7 @@ public sealed class FileGrainStorage(FileGrainStorageOptions options, Serializer
         CheckETag(path, grainState.ETag);
         File.Delete(SlotPath(path, 0));
         File.Delete(SlotPath(path, 1));
+        _known.Remove(grainState);
         grainState.ETag = null;
         grainState.RecordExists = false;
         grainState.State = default!;
@@ -156,4 +236,16 @@ public sealed class FileGrainStorage(FileGrainStorageOptions options, Serializer
         Uri.EscapeDataString(grainId.Key.ToString()!) + ".state");
 
     private readonly record struct Slot(long Version, ReadOnlyMemory<byte> Body);
+
+    /// <summary>An activation's slot files, and the version it last read or wrote (held in slot <c>Version % 2</c>).</summary>
+    private sealed class KnownSlots(string path)
+    {
+        private readonly string[] _slots = [SlotPath(path, 0), SlotPath(path, 1)];
+
+        public string Path { get; } = path;
+
+        public long Version { get; set; }
+
+        public string Slot(int index) => _slots[index];
+    }
 }
