@@ -87,8 +87,11 @@ internal sealed class TestDevice : IAsyncDisposable
 
     public Task<MqttClientPublishResult> PublishRawAsync(MqttApplicationMessage message) => _client.PublishAsync(message);
 
-    public Task<MqttClientSubscribeResult> SubscribeAsync(string filter) =>
-        _client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(f => f.WithTopic(filter).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)).Build());
+    public Task<MqttClientSubscribeResult> SubscribeAsync(string filter, MqttQualityOfServiceLevel qos = MqttQualityOfServiceLevel.AtLeastOnce) =>
+        _client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(f => f.WithTopic(filter).WithQualityOfServiceLevel(qos)).Build());
+
+    public Task<MqttClientUnsubscribeResult> UnsubscribeAsync(string filter) =>
+        _client.UnsubscribeAsync(new MqttClientUnsubscribeOptionsBuilder().WithTopicFilter(filter).Build());
 
     /// <summary>The next downlink message, whatever it is.</summary>
     public async Task<MqttApplicationMessage> NextAsync() => await _received.Reader.ReadAsync().AsTask().WaitAsync(Patience);

@@ -47,6 +47,7 @@ public sealed partial class MqttIngress
 
     private Task OnSubscribedAsync(ClientSubscribedTopicEventArgs e)
     {
+        TrackSubscription(e);
         // Pushes made at connect are lost on a clean session that had not subscribed yet: repeat them now.
         if (DeviceTopics.IsValidDeviceId(e.ClientId) && e.TopicFilter.Topic.StartsWith($"{DeviceTopics.Root}/{e.ClientId}/", StringComparison.Ordinal))
         {

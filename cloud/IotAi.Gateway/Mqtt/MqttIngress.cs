@@ -77,6 +77,8 @@ public sealed partial class MqttIngress(
         _server.InterceptingPublishAsync += OnPublishAsync;
         _server.InterceptingSubscriptionAsync += OnSubscribeAsync;
         _server.ClientSubscribedTopicAsync += OnSubscribedAsync;
+        _server.ClientUnsubscribedTopicAsync += OnUnsubscribedAsync;
+        _server.SessionDeletedAsync += OnSessionDeletedAsync;
         await _server.StartAsync();
         LogListening(_options.BindAddress, _options.Port);
     }

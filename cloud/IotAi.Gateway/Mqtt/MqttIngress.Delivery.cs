@@ -1,0 +1,72 @@
+using IotAi.Protocol;
+using MQTTnet;
+using MQTTnet.Server;
+
+namespace IotAi.Gateway.Mqtt;
+
+/// <summary>
+/// Delivering answers: straight into the device's session when nobody else watches device topics, which costs the
+/// same however many devices are connected; else through the broker's routing, which checks every session.
+/// </summary>
+public sealed partial class MqttIngress
+{
+    private readonly DownlinkWatchers _watchers = new();
+
+    /// <summary>Publishes an answer to its device, into its session when it can, else through the broker.</summary>
+    private async Task DeliverAsync(DeviceSession device, MqttApplicationMessage message)
+    {
+        if (!_watchers.Any)
+        {
+            if (device.SubscribedQos(message.Topic) is not { } qos)
+            {
+                // Not subscribed to it: the broker would deliver it to nobody either.
+                return;
+            }
+
+            if ((device.BrokerSession ??= await _server!.GetSessionAsync(device.DeviceId)) is { } session)
+            {
+                // As the broker would: at the lower of the message's QoS and the subscription's.
+                message.QualityOfServiceLevel = qos < message.QualityOfServiceLevel ? qos : message.QualityOfServiceLevel;
+                if (!session.TryEnqueueApplicationMessage(message, out _))
+                {
+                    telemetry.Refused("answer_queue_full");
+                }
+
+                return;
+            }
+        }
+
+        await _server!.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = GatewayClientId });
+    }
+
+    /// <summary>Keeps track of who subscribes to what: the device's own downlink filters, and watchers of device topics.</summary>
+    private void TrackSubscription(ClientSubscribedTopicEventArgs e)
+    {
+        var filter = e.TopicFilter.Topic;
+        if (DeviceTopics.IsValidDeviceId(e.ClientId) && filter.StartsWith($"{DeviceTopics.Root}/{e.ClientId}/down/", StringComparison.Ordinal))
+        {
+            DeviceSession.Of(e.SessionItems, e.ClientId, grains).Subscribed(filter, e.TopicFilter.QualityOfServiceLevel);
+        }
+        else if (DownlinkWatchers.Watches(e.ClientId, filter))
+        {
+            _watchers.Subscribed(e.ClientId, filter);
+        }
+    }
+
+    private Task OnUnsubscribedAsync(ClientUnsubscribedTopicEventArgs e)
+    {
+        if (DeviceTopics.IsValidDeviceId(e.ClientId))
+        {
+            DeviceSession.Of(e.SessionItems, e.ClientId, grains).Unsubscribed(e.TopicFilter);
+        }
+
+        _watchers.Unsubscribed(e.ClientId, e.TopicFilter);
+        return Task.CompletedTask;
+    }
+
+    private Task OnSessionDeletedAsync(SessionDeletedEventArgs e)
+    {
+        _watchers.SessionDeleted(e.Id);
+        return Task.CompletedTask;
+    }
+}
