@@ -44,6 +44,28 @@ internal static class RawOnnxBenchmark
         return new RateMeasurement(samples, elapsed, Process.GetCurrentProcess().TotalProcessorTime - cpuBefore);
     }
 
+    /// <summary>
+    /// What the gateway does to a frame before the model sees it, alone: JPEG decoding, resizing and scaling into
+    /// the model's input, one frame at a time on one thread.
+    /// </summary>
+    public static RateMeasurement Preprocess(string modelFolder, TimeSpan duration)
+    {
+        var recipe = ModelManifest.Load(Path.Combine(modelFolder, ModelManifest.FileName)).Image
+            ?? throw new InvalidOperationException($"The model in {modelFolder} does not take images.");
+        var camera = new SyntheticCamera(seed: 1);
+        var frames = Enumerable.Range(0, 64).Select(_ => camera.Next().Encoded).ToArray();
+        var features = new float[recipe.InputLength];
+        var done = 0L;
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var started = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(started) < duration)
+        {
+            ImagePreprocessor.TryPreprocess(frames[done++ % frames.Length], recipe, features);
+        }
+
+        return new RateMeasurement(done, Stopwatch.GetElapsedTime(started), Process.GetCurrentProcess().TotalProcessorTime - cpuBefore);
+    }
+
     /// <summary>Real inputs for the model in <paramref name="modelFolder"/>, as <see cref="Inputs(ModelManifest, int)"/> makes them.</summary>
     public static float[][] Inputs(string modelFolder, int count) => Inputs(ModelManifest.Load(Path.Combine(modelFolder, ModelManifest.FileName)), count);
 

@@ -11,6 +11,11 @@ namespace IotAi.Cli.Bench;
 /// </summary>
 internal sealed class SiloProcess : IMeasuredServer, IAsyncDisposable
 {
+    /// <summary>The gen0 budget deploy/silo/Dockerfile sets; the runtime reads it from the environment only.</summary>
+    internal const string Gen0SizeVariable = "DOTNET_GCgen0size";
+
+    internal const string ShippedGen0Size = "0x4000000";
+
     private static readonly HttpClient Scraper = new();
 
     private readonly Process _process;
@@ -66,6 +71,8 @@ internal sealed class SiloProcess : IMeasuredServer, IAsyncDisposable
         var mqttPort = FreePort();
         var httpPort = FreePort();
         var start = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true };
+        // The garbage collector's settings the silo image ships with (deploy/silo/Dockerfile), so figures hold for it.
+        start.Environment[Gen0SizeVariable] = ShippedGen0Size;
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[name] = value;

@@ -64,7 +64,7 @@ public sealed class SuiteReportTests
             DateTimeOffset.UnixEpoch,
             new BrokerComparison(Fleet("IotAi silo", ingestGateway, 5), Fleet("Mosquitto", 10_000, 1)),
             new BrokerComparison(Fleet("IotAi silo", 4_000, 5), Fleet("Mosquitto", 10_000, 1)),
-            new ImageComparison(Fleet("IotAi silo", 1_000, 5), 6.4, 6, Rate(50_000)),
+            new ImageComparison(Fleet("IotAi silo", 1_000, 5), 6.4, 6, Rate(50_000), Rate(8_000)),
             [
                 new BatchingComparison("sensor-anomaly", 64, 32, Rate(600_000), 22, Rate(100_000)),
                 new BatchingComparison("shape-classifier", 64, 32, Rate(45_000), 27, Rate(50_000)),

@@ -36,7 +36,8 @@ internal static class ModelMeasures
         var meanBatch = (after.Samples - before.Samples) / Math.Max(1, after.Calls - before.Calls);
         var rawBatch = Math.Max(1, (int)Math.Round(meanBatch));
         var raw = RawOnnxBenchmark.Run(ModelFolder(DefaultModels.ImageModelName), rawBatch, measure);
-        return new ImageComparison(gateway, meanBatch, rawBatch, raw);
+        var preprocessing = RawOnnxBenchmark.Preprocess(ModelFolder(DefaultModels.ImageModelName), measure);
+        return new ImageComparison(gateway, meanBatch, rawBatch, raw, preprocessing);
     }
 
     /// <summary>Measure 4: each shipped model through the host by many callers, batching up to 32, then one per call.</summary>

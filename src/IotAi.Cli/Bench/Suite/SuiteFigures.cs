@@ -11,8 +11,11 @@ internal sealed record BrokerComparison(FleetMeasurement Gateway, FleetMeasureme
     public double CpuRatio => Gateway.Rate.CpuMicrosPerItem / Mosquitto.Rate.CpuMicrosPerItem;
 }
 
-/// <summary>Images through the gateway, against ONNX Runtime called bare at the batch size the gateway formed.</summary>
-internal sealed record ImageComparison(FleetMeasurement Gateway, double MeanBatch, int RawBatch, RateMeasurement Raw)
+/// <summary>
+/// Images through the gateway, against ONNX Runtime called bare at the batch size the gateway formed; and the
+/// frame preprocessing alone, which the bare loop (fed prepared pixels) skips.
+/// </summary>
+internal sealed record ImageComparison(FleetMeasurement Gateway, double MeanBatch, int RawBatch, RateMeasurement Raw, RateMeasurement Preprocessing)
 {
     public double Ratio => Gateway.Rate.PerSecond / Raw.PerSecond;
 }

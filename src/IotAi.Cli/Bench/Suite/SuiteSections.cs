@@ -29,6 +29,7 @@ internal static class SuiteSections
         text.AppendLine("|---|---:|---:|---:|");
         text.AppendLine(C, $"| IotAi gateway | {f.Image.Gateway.Rate.PerSecond:N0} | {f.Image.Gateway.Rate.CpuMicrosPerItem:F0} | {f.Image.MeanBatch:F1} (mean) |");
         text.AppendLine(C, $"| raw ONNX Runtime | {f.Image.Raw.PerSecond:N0} | {f.Image.Raw.CpuMicrosPerItem:F1} | {f.Image.RawBatch} |");
+        text.AppendLine(C, $"| preprocessing alone (JPEG decode, resize, scale) | {f.Image.Preprocessing.PerSecond:N0} | {f.Image.Preprocessing.CpuMicrosPerItem:F1} | 1 |");
         text.AppendLine();
         text.AppendLine(C, $"Gateway ÷ raw: **{f.Image.Ratio:F3}×**.");
 
