@@ -13,9 +13,11 @@ public sealed class DynamicBatcher : IAsyncDisposable
 {
     private readonly OnnxModel _model;
     private readonly BatchingOptions _options;
-    private readonly Channel<Request> _queue;
+    private readonly Channel<BatchRequest> _queue;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _loop;
+    private readonly BatchRequestPool _requests;
+    private int _pending;
 
     public DynamicBatcher(OnnxModel model, BatchingOptions options)
     {
@@ -23,19 +25,23 @@ public sealed class DynamicBatcher : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         _model = model;
         _options = options;
-        _queue = Channel.CreateBounded<Request>(new BoundedChannelOptions(options.QueueCapacity)
+        _queue = Channel.CreateBounded<BatchRequest>(new BoundedChannelOptions(options.QueueCapacity)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
+        _requests = new BatchRequestPool(model.Manifest.InputLength, Math.Min(options.QueueCapacity, 4096) + options.MaxBatchSize);
         _loop = Task.Run(RunAsync);
     }
 
     /// <summary>Raised after every batch with its size and how long the model took; for telemetry.</summary>
     public event Action<int, TimeSpan>? BatchCompleted;
 
+    /// <summary>Requests queued or running now.</summary>
+    public int Pending => Volatile.Read(ref _pending);
+
     /// <summary>Queues one sample; completes when the batch it joined has run.</summary>
-    public async ValueTask<Prediction> InferAsync(ReadOnlyMemory<float> features, CancellationToken cancellationToken = default)
+    public ValueTask<Prediction> InferAsync(ReadOnlyMemory<float> features, CancellationToken cancellationToken = default)
     {
         var length = _model.Manifest.InputLength;
         if (features.Length != length)
@@ -43,21 +49,36 @@ public sealed class DynamicBatcher : IAsyncDisposable
             throw new ArgumentException($"Model {_model.Manifest.Name} takes {length} values, not {features.Length}.", nameof(features));
         }
 
-        var buffer = ArrayPool<float>.Shared.Rent(length);
-        features.Span.CopyTo(buffer);
+        var request = _requests.Rent();
+        features.Span.CopyTo(request.Features);
         // The batch that serves this request links to the caller's span, so a trace shows which batch answered it.
-        var request = new Request(buffer) { Caller = Activity.Current is { Recorded: true } caller ? caller.Context : default };
+        request.Caller = Activity.Current is { Recorded: true } caller ? caller.Context : default;
+        Interlocked.Increment(ref _pending);
+        if (!_queue.Writer.TryWrite(request))
+        {
+            return QueueWhenFullAsync(request, cancellationToken);
+        }
+
+        // A caller that may give up waits on a task of its own; the request still runs, and goes back to the
+        // pool when its batch completes it.
+        return cancellationToken.CanBeCanceled ? new(request.Pending.AsTask().WaitAsync(cancellationToken)) : request.Pending;
+    }
+
+    private async ValueTask<Prediction> QueueWhenFullAsync(BatchRequest request, CancellationToken cancellationToken)
+    {
         try
         {
             await _queue.Writer.WriteAsync(request, cancellationToken);
         }
         catch
         {
-            ArrayPool<float>.Shared.Return(buffer);
+            Interlocked.Decrement(ref _pending);
+            request.Caller = default;
+            _requests.Return(request);
             throw;
         }
 
-        return await request.Completion.Task.WaitAsync(cancellationToken);
+        return cancellationToken.CanBeCanceled ? await request.Pending.AsTask().WaitAsync(cancellationToken) : await request.Pending;
     }
 
     public async ValueTask DisposeAsync()
@@ -69,7 +90,7 @@ public sealed class DynamicBatcher : IAsyncDisposable
 
     private async Task RunAsync()
     {
-        var batch = new List<Request>(_options.MaxBatchSize);
+        var batch = new List<BatchRequest>(_options.MaxBatchSize);
         var reader = _queue.Reader;
         var delay = new CancellationTokenSource();
         while (await reader.WaitToReadAsync())
@@ -98,7 +119,7 @@ public sealed class DynamicBatcher : IAsyncDisposable
         delay.Dispose();
     }
 
-    private async Task FillUntilDeadlineAsync(ChannelReader<Request> reader, List<Request> batch, CancellationTokenSource delay)
+    private async Task FillUntilDeadlineAsync(ChannelReader<BatchRequest> reader, List<BatchRequest> batch, CancellationTokenSource delay)
     {
         delay.CancelAfter(_options.MaxQueueDelay);
         try
@@ -117,47 +138,58 @@ public sealed class DynamicBatcher : IAsyncDisposable
         }
     }
 
-    private void Execute(List<Request> batch)
+    private void Execute(List<BatchRequest> batch)
     {
         var inputLength = _model.Manifest.InputLength;
         var labels = _model.Manifest.Labels.Count;
         var inputs = ArrayPool<float>.Shared.Rent(batch.Count * inputLength);
         var scores = ArrayPool<float>.Shared.Rent(batch.Count * labels);
+        Exception? failure = null;
         try
         {
             for (var i = 0; i < batch.Count; i++)
             {
-                batch[i].Features.AsSpan(0, inputLength).CopyTo(inputs.AsSpan(i * inputLength));
-                ArrayPool<float>.Shared.Return(batch[i].Features);
+                batch[i].Features.CopyTo(inputs.AsSpan(i * inputLength));
             }
 
             using var activity = InferenceTelemetry.Source.HasListeners() && batch.Exists(static r => r.Caller != default) ? BatchActivity(batch) : null;
             var started = Stopwatch.GetTimestamp();
             _model.Run(inputs, batch.Count, scores);
             BatchCompleted?.Invoke(batch.Count, Stopwatch.GetElapsedTime(started));
-            for (var i = 0; i < batch.Count; i++)
-            {
-                batch[i].Completion.TrySetResult(Prediction.FromScores(scores.AsSpan(i * labels, labels).ToArray()));
-            }
         }
 #pragma warning disable CA1031 // Every waiting caller must hear of the failure, whatever it is.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            foreach (var request in batch)
+            failure = ex;
+        }
+
+        // The batch no longer needs the session, so a version waiting to unload may go once its callers hear.
+        Interlocked.Add(ref _pending, -batch.Count);
+
+        // Callers continue here, on the batcher's thread, unless they await on a scheduler of their own (a grain
+        // does: its turn is posted to the activation). Measured with 64 callers on the sensor model, a thread-pool
+        // hop per request cost about 0.8 µs of CPU a sample and one hop per batch 0.5 µs, against 0.6 µs for the
+        // model itself; the price is that a caller doing heavy synchronous work after its answer delays the next
+        // batch, so such callers should yield first.
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (failure is null)
             {
-                request.Completion.TrySetException(ex);
+                batch[i].SetResult(Prediction.FromScores(scores.AsSpan(i * labels, labels).ToArray()));
+            }
+            else
+            {
+                batch[i].SetException(failure);
             }
         }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(inputs);
-            ArrayPool<float>.Shared.Return(scores);
-        }
+
+        ArrayPool<float>.Shared.Return(inputs);
+        ArrayPool<float>.Shared.Return(scores);
     }
 
     /// <summary>A batch's span: a root of its own, linked to every request it served (nothing is made when nobody listens).</summary>
-    private Activity? BatchActivity(List<Request> batch)
+    private Activity? BatchActivity(List<BatchRequest> batch)
     {
         var activity = InferenceTelemetry.Source.StartActivity(ActivityKind.Internal, parentContext: default,
             links: [.. batch.Where(static r => r.Caller != default).Select(static r => new ActivityLink(r.Caller))], name: $"infer batch {_model.Manifest.Name}");
@@ -165,14 +197,5 @@ public sealed class DynamicBatcher : IAsyncDisposable
         activity?.SetTag("iotai.model.version", _model.Manifest.Version);
         activity?.SetTag("iotai.batch.size", batch.Count);
         return activity;
-    }
-
-    private sealed class Request(float[] features)
-    {
-        public float[] Features { get; } = features;
-
-        public ActivityContext Caller { get; init; }
-
-        public TaskCompletionSource<Prediction> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -59,7 +59,7 @@ public sealed class LoadedModel : IAsyncDisposable
     public IReadOnlyList<RawOutput> RunRaw(float[] inputs, int batchSize, IReadOnlyList<string>? outputNames = null)
     {
         Interlocked.Increment(ref _inFlight);
-        Interlocked.Exchange(ref _lastUsed, Environment.TickCount64);
+        Touch();
         try
         {
             return _model.RunRaw(inputs, batchSize, outputNames);
@@ -71,27 +71,39 @@ public sealed class LoadedModel : IAsyncDisposable
     }
 
     /// <summary>Requests queued or running now; a version is unloaded only when this is zero.</summary>
-    public int InFlight => Volatile.Read(ref _inFlight);
+    public int InFlight => Volatile.Read(ref _inFlight) + _batcher.Pending;
 
     /// <summary>When the last request arrived, in <see cref="Environment.TickCount64"/> milliseconds.</summary>
-    public long LastUsed => Interlocked.Read(ref _lastUsed);
+    public long LastUsed => Volatile.Read(ref _lastUsed);
 
-    public async ValueTask<Prediction> InferAsync(ReadOnlyMemory<float> features, CancellationToken cancellationToken = default)
+    public ValueTask<Prediction> InferAsync(ReadOnlyMemory<float> features, CancellationToken cancellationToken = default)
     {
-        Interlocked.Increment(ref _inFlight);
-        Interlocked.Exchange(ref _lastUsed, Environment.TickCount64);
-        // One request's wait for its batch; the batch's own span links back to this one.
+        Touch();
         // Only inside a trace someone records: a request of its own would start a trace nobody asked for.
-        using var activity = Activity.Current is { Recorded: true } && InferenceTelemetry.Source.HasListeners() ? InferenceTelemetry.Source.StartActivity($"infer {Manifest.Name}") : null;
+        return Activity.Current is { Recorded: true } && InferenceTelemetry.Source.HasListeners()
+            ? TracedInferAsync(features, cancellationToken)
+            : _batcher.InferAsync(features, cancellationToken);
+    }
+
+    /// <summary>One request's wait for its batch as a span; the batch's own span links back to this one.</summary>
+    private async ValueTask<Prediction> TracedInferAsync(ReadOnlyMemory<float> features, CancellationToken cancellationToken)
+    {
+        using var activity = InferenceTelemetry.Source.StartActivity($"infer {Manifest.Name}");
         activity?.SetTag("iotai.model", Manifest.Name);
         activity?.SetTag("iotai.model.version", Manifest.Version);
-        try
+        return await _batcher.InferAsync(features, cancellationToken);
+    }
+
+    /// <summary>
+    /// Callers arrive millions of times a second while the clock moves once a millisecond: writing only when it
+    /// has moved keeps every core from fighting over this field's cache line.
+    /// </summary>
+    private void Touch()
+    {
+        var now = Environment.TickCount64;
+        if (Volatile.Read(ref _lastUsed) != now)
         {
-            return await _batcher.InferAsync(features, cancellationToken);
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _inFlight);
+            Volatile.Write(ref _lastUsed, now);
         }
     }
 

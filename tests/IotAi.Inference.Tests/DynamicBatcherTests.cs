@@ -58,6 +58,49 @@ public sealed class DynamicBatcherTests
         }
     }
 
+    [Fact]
+    public async Task A_caller_that_gives_up_leaves_its_request_to_run_and_later_callers_get_their_own_answers()
+    {
+        using var model = ShippedModels.Load("sensor-anomaly");
+        // A batch runs only when two requests are queued, so the first waits until its caller has given up.
+        await using var batcher = new DynamicBatcher(model, new BatchingOptions { MaxBatchSize = 2, MaxQueueDelay = TimeSpan.FromMinutes(10) });
+        var normal = new float[] { 45, 0.3f, 10 };
+        var anomaly = new float[] { 95, 2.5f, 40 };
+        using var giveUp = new CancellationTokenSource();
+
+        var abandoned = batcher.InferAsync(anomaly, giveUp.Token).AsTask();
+        await giveUp.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned);
+        var kept = await batcher.InferAsync(normal);
+
+        // The abandoned request's pooled state is reused by these: each must carry only its own caller's answer.
+        var again = await Task.WhenAll(batcher.InferAsync(anomaly).AsTask(), batcher.InferAsync(normal).AsTask());
+        Assert.Equal(Single(model, normal), kept.Scores);
+        Assert.Equal(Single(model, anomaly), again[0].Scores);
+        Assert.Equal(Single(model, normal), again[1].Scores);
+    }
+
+    [Fact]
+    public async Task Pending_counts_a_request_from_its_queueing_until_its_batch_has_run()
+    {
+        using var model = ShippedModels.Load("sensor-anomaly");
+        await using var batcher = new DynamicBatcher(model, new BatchingOptions { MaxBatchSize = 2, MaxQueueDelay = TimeSpan.FromMinutes(10) });
+        var input = new float[] { 45, 0.3f, 10 };
+
+        var first = batcher.InferAsync(input).AsTask();
+        Assert.Equal(1, batcher.Pending);
+        await Task.WhenAll(first, batcher.InferAsync(input).AsTask());
+
+        Assert.Equal(0, batcher.Pending);
+    }
+
+    private static float[] Single(OnnxModel model, float[] input)
+    {
+        var scores = new float[model.Manifest.Labels.Count];
+        model.Run(input.ToArray(), 1, scores);
+        return scores;
+    }
+
     private static async Task AssertBatchedEqualsSingleAsync(OnnxModel model, float[][] inputs)
     {
         var labels = model.Manifest.Labels.Count;
