@@ -70,7 +70,7 @@ public sealed partial class MqttIngress(
 
         var serverOptions = builder.Build();
         // Each connection keeps its packet writer's buffer for life: MQTTnet's 4 KB default, held by every idle device, was
-        // an eighth of what a connected device cost. A writer starts small and grows to the largest packet it wrote (an
+        // 4 KB of the 22 KB of managed heap an idle device held. A writer starts small and grows to the largest packet it wrote (an
         // answer is a few hundred bytes); one that wrote a larger packet, such as a model chunk, shrinks back to the cap.
         serverOptions.WriterBufferSize = 256;
         serverOptions.WriterBufferSizeMax = 4096;
