@@ -135,6 +135,22 @@ public sealed class DeviceGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_push_reaches_a_connected_device_whose_grain_was_put_away_while_it_idled()
+    {
+        // Idle device grains are collected early (Gateway:DeviceIdleAge); the connection lives on in the twin on disk.
+        var device = Device();
+        var downlink = new RecordingDownlink();
+        var reference = fixture.Grains.CreateObjectReference<IDeviceDownlink>(downlink);
+        await device.ConnectedAsync(reference);
+
+        await fixture.Cluster.DeactivateAsync(device);
+        await device.SetDesiredAsync(new Dictionary<string, string> { ["samplingMs"] = "250" });
+
+        Assert.Equal("250", Desired((await downlink.NextAsync()).Message).Desired["samplingMs"]);
+        fixture.Grains.DeleteObjectReference<IDeviceDownlink>(reference);
+    }
+
+    [Fact]
     public async Task A_downlink_that_fails_is_dropped_and_the_change_is_kept()
     {
         var device = Device();

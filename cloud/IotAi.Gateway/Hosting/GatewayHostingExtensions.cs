@@ -108,6 +108,7 @@ public static class GatewayHostingExtensions
     public static IServiceCollection AddIotAiSiloServices(this IServiceCollection services, GatewayOptions gateway, GrainStorageOptions? storage = null)
     {
         ArgumentNullException.ThrowIfNull(gateway);
+        services.Configure<Orleans.Configuration.GrainCollectionOptions>(o => o.ClassSpecificCollectionAge[typeof(DeviceGrain).FullName!] = gateway.DeviceIdleAge);
         services.AddGatewayServices();
         services.AddHostedService<DefaultModelInstaller>();
         services.AddModelHost();

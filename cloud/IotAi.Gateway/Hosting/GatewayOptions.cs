@@ -37,6 +37,14 @@ public sealed class GatewayOptions
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a device grain stays in memory after its last call. Its twin is on disk and its connection does not
+    /// need it, so an idle device's grain is put away early and read back at its next message or push; Orleans' own
+    /// default of 15 minutes kept every connected device's grain in memory for most of a slow reporting interval.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:01:01", "1.00:00:00")]
+    public TimeSpan DeviceIdleAge { get; set; } = TimeSpan.FromMinutes(3);
+
     /// <summary>The folders under <see cref="DataDirectory"/>, as every process that shares it sees them.</summary>
     public DataLayout Layout => new(DataDirectory);
 
