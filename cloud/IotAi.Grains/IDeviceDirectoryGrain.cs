@@ -2,8 +2,8 @@ namespace IotAi.Grains;
 
 /// <summary>
 /// Every device the cluster has met, with its tags, so rollouts can target by tag or by share of the
-/// fleet. One activation (key 0); devices register once, and again when their tags change. A fleet far
-/// beyond tens of thousands would shard this by a hash of the device id.
+/// fleet. One activation (key 0); devices register once, and again when their tags change, and registrations
+/// share their writes. A fleet far beyond tens of thousands would shard this by a hash of the device id.
 /// </summary>
 [Alias("IotAi.IDeviceDirectoryGrain")]
 public interface IDeviceDirectoryGrain : IGrainWithIntegerKey
