@@ -33,10 +33,13 @@ internal sealed record MachineDescription(
         return total is null ? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1024.0 / 1024 / 1024 : double.Parse(total, CultureInfo.InvariantCulture) / 1024 / 1024;
     }
 
-    /// <summary>The package version an assembly was built as, without the source revision after '+'.</summary>
+    /// <summary>
+    /// The package version an assembly was built as, without what packages append to it: a source revision after
+    /// '+' (most), or ". Commit Hash: …" (Orleans).
+    /// </summary>
     private static string VersionOf(Type type)
     {
         var version = type.Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? type.Assembly.GetName().Version?.ToString() ?? "?";
-        return version.Split('+')[0];
+        return version.Split('+', ' ')[0].TrimEnd('.');
     }
 }
