@@ -49,6 +49,36 @@ internal sealed class GatewayHost : IAsyncDisposable
     public static async Task<GatewayHost> StartAsync(
         string dataDirectory, IReadOnlyDictionary<string, string?>? settings = null, string? adminKey = null, ILoggerProvider? logs = null)
     {
+        // A free port can be taken between finding it and binding it, by another test process's outgoing
+        // connection: then the silo starts again on new ports.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await TryStartAsync(dataDirectory, settings, adminKey, logs);
+            }
+            catch (Exception ex) when (attempt < 5 && IsAddressInUse(ex))
+            {
+            }
+        }
+    }
+
+    private static bool IsAddressInUse(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static async Task<GatewayHost> TryStartAsync(
+        string dataDirectory, IReadOnlyDictionary<string, string?>? settings, string? adminKey, ILoggerProvider? logs)
+    {
         var mqttPort = FreePort.Next();
         var httpPort = FreePort.Next();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = typeof(GatewayHost).Assembly.GetName().Name });
@@ -82,7 +112,18 @@ internal sealed class GatewayHost : IAsyncDisposable
         var host = builder.Build();
         host.UseIotAiApiSecurity();
         host.MapIotAiEndpoints();
-        await host.StartAsync();
+        try
+        {
+            await host.StartAsync();
+        }
+        catch
+        {
+            // What started before the failure (the silo, the MQTT listener) lets its ports go before a retry.
+            await host.StopAsync();
+            await host.DisposeAsync();
+            throw;
+        }
+
         adminKey ??= await File.ReadAllTextAsync(Path.Combine(dataDirectory, "keys", ApiKeyStore.AdminKeyFileName));
         return new GatewayHost(host, mqttPort, httpPort, adminKey.Trim());
     }
