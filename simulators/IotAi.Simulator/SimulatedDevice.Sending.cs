@@ -9,7 +9,7 @@ namespace IotAi.Simulator;
 internal sealed partial class SimulatedDevice
 {
     // number: this device's message number in the run, from 1; the seq is offset from it by FirstSeq.
-    private async Task SendAsync(long number, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task SendAsync(long number, DateTimeOffset now)
     {
         var seq = _options.FirstSeq + number - 1;
         var isImage = _replay is null && _options.IsImage(_index, number);
@@ -84,7 +84,7 @@ internal sealed partial class SimulatedDevice
                 await ConnectAsync(cancellationToken);
                 _statistics.Reconnected();
                 LogReconnected(_logger, Id, attempt);
-                await ResendAsync(cancellationToken);
+                await ResendAsync();
                 return true;
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -97,7 +97,7 @@ internal sealed partial class SimulatedDevice
     }
 
     /// <summary>Sends again, in seq order, every uplink the lost connection left unanswered.</summary>
-    private async Task ResendAsync(CancellationToken cancellationToken)
+    private async Task ResendAsync()
     {
         foreach (var (seq, uplink) in _pending.Unanswered())
         {

@@ -144,7 +144,7 @@ internal sealed partial class SimulatedDevice : IDisposable
                 }
                 else if (_pending.Count < _options.MaxInFlightPerDevice)
                 {
-                    await SendAsync(++sent, now, cancellationToken);
+                    await SendAsync(++sent, now);
                 }
                 else
                 {

@@ -18,10 +18,9 @@ internal sealed class DownlinkWatchers
     /// <summary>Whether any client but the device itself may be subscribed to a device's downlinks.</summary>
     public bool Any => _any;
 
-    /// <summary>Whether <paramref name="filter"/>, subscribed by <paramref name="clientId"/>, may match another device's downlink topics.</summary>
-    public static bool Watches(string clientId, string filter) =>
-        !filter.StartsWith($"{Protocol.DeviceTopics.Root}/{clientId}/down/", StringComparison.Ordinal)
-        && (filter.StartsWith('#') || filter.StartsWith('+') || filter.StartsWith($"{Protocol.DeviceTopics.Root}/", StringComparison.Ordinal));
+    /// <summary>Whether <paramref name="filter"/> may match device topics (the caller has ruled out a device's own downlink filters).</summary>
+    public static bool Watches(string filter) =>
+        filter.StartsWith('#') || filter.StartsWith('+') || filter.StartsWith($"{Protocol.DeviceTopics.Root}/", StringComparison.Ordinal);
 
     public void Subscribed(string clientId, string filter)
     {

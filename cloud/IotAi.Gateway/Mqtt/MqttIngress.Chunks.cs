@@ -49,18 +49,10 @@ public sealed partial class MqttIngress
         }
     }
 
+    /// <remarks>When the device's queue is full the chunk is dropped; the device asks again for what does not arrive.</remarks>
     private Task EnqueueChunk(MqttSessionStatus session, string topic, byte[] chunk)
     {
-        if (session.TryEnqueueApplicationMessage(Message(topic, chunk, ContentTypes.OctetStream), out _))
-        {
-            telemetry.Sent("model_chunk");
-        }
-        else
-        {
-            // The device's queue is full; it asks again for what does not arrive.
-            telemetry.Dropped("model_chunk");
-        }
-
+        Enqueue(session, Message(topic, chunk, ContentTypes.OctetStream), "model_chunk");
         return Task.CompletedTask;
     }
 }

@@ -13,7 +13,7 @@ public sealed partial class MqttIngress
     private readonly DownlinkWatchers _watchers = new();
 
     /// <summary>Publishes an answer to its device, into its session when it can, else through the broker.</summary>
-    private async Task DeliverAsync(DeviceSession device, MqttApplicationMessage message)
+    private async Task DeliverAsync(DeviceSession device, MqttApplicationMessage message, string kind)
     {
         if (!_watchers.Any)
         {
@@ -23,20 +23,30 @@ public sealed partial class MqttIngress
                 return;
             }
 
-            if ((device.BrokerSession ??= await _server!.GetSessionAsync(device.DeviceId)) is { } session)
+            if ((device.BrokerSession ??= await SessionOfAsync(device.DeviceId)) is { } session)
             {
                 // As the broker would: at the lower of the message's QoS and the subscription's.
                 message.QualityOfServiceLevel = qos < message.QualityOfServiceLevel ? qos : message.QualityOfServiceLevel;
-                if (!session.TryEnqueueApplicationMessage(message, out _))
-                {
-                    telemetry.Refused("answer_queue_full");
-                }
-
+                Enqueue(session, message, kind);
                 return;
             }
         }
 
         await _server!.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = GatewayClientId });
+        telemetry.Sent(kind);
+    }
+
+    /// <summary>Puts a message straight into a device's session, counted as sent, or as dropped when its queue is full.</summary>
+    private void Enqueue(MqttSessionStatus session, MqttApplicationMessage message, string kind)
+    {
+        if (session.TryEnqueueApplicationMessage(message, out _))
+        {
+            telemetry.Sent(kind);
+        }
+        else
+        {
+            telemetry.Dropped(kind);
+        }
     }
 
     /// <summary>Keeps track of who subscribes to what: the device's own downlink filters, and watchers of device topics.</summary>
@@ -47,7 +57,7 @@ public sealed partial class MqttIngress
         {
             DeviceSession.Of(e.SessionItems, e.ClientId, grains).Subscribed(filter, e.TopicFilter.QualityOfServiceLevel);
         }
-        else if (DownlinkWatchers.Watches(e.ClientId, filter))
+        else if (DownlinkWatchers.Watches(filter))
         {
             _watchers.Subscribed(e.ClientId, filter);
         }

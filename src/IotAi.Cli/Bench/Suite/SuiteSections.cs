@@ -61,7 +61,7 @@ internal static class SuiteSections
             "taken after a first 50 devices, to when it settles, divided by the devices.");
         if (f.Memory.Gateway.Devices < f.Memory.Requested)
         {
-            text.AppendLine(C, $"Only {f.Memory.Gateway.Devices:N0} of the {f.Memory.Requested:N0} devices asked for: the open-file limit could not be raised further (run as root to lift it).");
+            text.AppendLine(C, $"Only {f.Memory.Gateway.Devices:N0} of the {f.Memory.Requested:N0} devices asked for: the open-file limit could not be raised further (that takes the privilege to raise resource limits, CAP_SYS_RESOURCE, which this process lacked).");
             text.AppendLine();
         }
 
