@@ -78,8 +78,9 @@ public sealed partial class DeviceGrain
     }
 
     /// <summary>
-    /// Grades the edge's answers a quality report adds to the last one for the same version (the counts are cumulative;
-    /// a count that went down means the device started counting again, so all of it is new).
+    /// Grades the edge's answers a quality report adds to the last one for the same version, for the fleet's metrics and the
+    /// silo's live accuracy (the counts are cumulative; a count that went down means the device started counting again, so
+    /// all of it is new).
     /// </summary>
     private void GradeEdge(ModelQualityReport report, VersionQuality? previous)
     {
@@ -93,5 +94,6 @@ public sealed partial class DeviceGrain
 
         telemetry.Graded(report.Name, report.Version, InferenceSites.Edge, correct: true, correct);
         telemetry.Graded(report.Name, report.Version, InferenceSites.Edge, correct: false, labeled - correct);
+        capture.Accuracy.Observe(report.Name, report.Version, correct, labeled);
     }
 }

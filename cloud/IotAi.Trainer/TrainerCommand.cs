@@ -26,19 +26,39 @@ public static class TrainerCommand
         var model = new Option<string>("--model") { Description = "The model to retrain", Required = true };
         var runId = new Option<string>("--run-id") { Description = "The run's id, chosen by the silo that started it", Required = true };
         var holdout = new Option<double>("--holdout") { Description = "The share of samples held out to score on", DefaultValueFactory = _ => 0.2 };
-        var improvement = new Option<double>("--min-improvement") { Description = "How much the candidate must beat the active version by", DefaultValueFactory = _ => 0.01 };
-        var minSamples = new Option<int>("--min-samples") { Description = "Training samples needed to try", DefaultValueFactory = _ => 50 };
+        var defaults = new TrainingRequest("defaults");
+        var improvement = new Option<double>("--min-improvement") { Description = "How much the candidate must beat the active version by on recent traffic", DefaultValueFactory = _ => defaults.MinImprovement };
+        var minSamples = new Option<int>("--min-samples") { Description = "Training samples needed to try", DefaultValueFactory = _ => defaults.MinSamples };
+        var minEvaluation = new Option<int>("--min-evaluation-samples")
+        {
+            Description = "Labelled evaluation samples of recent traffic needed to judge the candidate; 0 judges on the holdout instead",
+            DefaultValueFactory = _ => defaults.MinEvaluationSamples,
+        };
+        var evaluationWindow = new Option<int>("--evaluation-window") { Description = "The newest this many evaluation samples are the recent traffic", DefaultValueFactory = _ => defaults.EvaluationWindow };
+        var labelDrop = new Option<double>("--max-label-drop") { Description = "How far any label's F1 on recent traffic may fall", DefaultValueFactory = _ => defaults.MaxLabelDrop };
+        var regressionMargin = new Option<double>("--regression-margin") { Description = "How far accuracy on the active version's regression set may fall", DefaultValueFactory = _ => defaults.RegressionMargin };
+        var replay = new Option<double>("--replay-ratio") { Description = "Rows of the active version's training data replayed per new sample", DefaultValueFactory = _ => defaults.ReplayRatio };
         var signingKey = new Option<FileInfo?>("--signing-key") { Description = "The PEM signing key, such as a mounted Secret; unset, the key kept in the data directory" };
         var terminationLog = new Option<FileInfo>("--termination-log")
         {
             Description = "Where the verdict goes for the container's status",
             DefaultValueFactory = _ => new FileInfo("/dev/termination-log"),
         };
-        var root = new RootCommand("Run one training run against a shared IotAi data directory") { data, model, runId, holdout, improvement, minSamples, signingKey, terminationLog };
+        var root = new RootCommand("Run one training run against a shared IotAi data directory")
+        {
+            data, model, runId, holdout, improvement, minSamples, minEvaluation, evaluationWindow, labelDrop, regressionMargin, replay, signingKey, terminationLog,
+        };
         root.SetAction(parse =>
         {
             var layout = new DataLayout(parse.GetValue(data)!.FullName);
-            var request = new TrainingRequest(parse.GetValue(model)!, parse.GetValue(holdout), parse.GetValue(improvement), parse.GetValue(minSamples), parse.GetValue(runId));
+            var request = new TrainingRequest(parse.GetValue(model)!, parse.GetValue(holdout), parse.GetValue(improvement), parse.GetValue(minSamples), parse.GetValue(runId))
+            {
+                MinEvaluationSamples = parse.GetValue(minEvaluation),
+                EvaluationWindow = parse.GetValue(evaluationWindow),
+                MaxLabelDrop = parse.GetValue(labelDrop),
+                RegressionMargin = parse.GetValue(regressionMargin),
+                ReplayRatio = parse.GetValue(replay),
+            };
             try
             {
                 var outcome = Run(layout, request, parse.GetValue(signingKey), output);
@@ -67,7 +87,7 @@ public static class TrainerCommand
         var signing = new ModelSigningOptions { PrivateKeyFile = signingKey?.FullName };
         using var keys = ModelKeyring.Load(signing, layout.Keys);
         output.WriteLine($"training run {request.RunId}: {request.Model} in {layout.Root}, signing with {keys.Source}");
-        var runner = new TrainingRunner(new FileSampleStore(layout.Samples), new DatasetStore(layout.Datasets),
+        var runner = new TrainingRunner(new FileSampleStore(layout.Samples), new DatasetStore(layout.Datasets), new VersionDatasets(layout.Datasets),
             new ModelRegistry(layout.Models, keys.Trusted), keys.Signer, TimeProvider.System);
         var outcome = runner.Run(request, new LineProgress(output));
         new TrainingOutcomeStore(layout.TrainingRuns).Save(outcome);

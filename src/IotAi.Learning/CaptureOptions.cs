@@ -24,6 +24,17 @@ public sealed class CaptureOptions
     [Range(0.0, 1.0)]
     public double RandomFraction { get; set; } = 0.01;
 
+    /// <summary>
+    /// The share of all samples kept apart as the evaluation set, by a draw of its own, whatever else the sample is:
+    /// candidates are judged on these and never trained on them.
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double EvaluationFraction { get; set; } = 0.01;
+
+    /// <summary>At most this many evaluation samples of the model are kept an hour by each silo; the per-device quota does not apply to them.</summary>
+    [Range(0, int.MaxValue)]
+    public int EvaluationPerModelPerHour { get; set; } = 2_000;
+
     /// <summary>Answers with these labels are always kept (rare events are worth every example).</summary>
     [SuppressMessage("Usage", "CA2227:Collection properties should be read only", Justification = "Bound from configuration.")]
     public IList<string>? AnomalyLabels { get; set; }

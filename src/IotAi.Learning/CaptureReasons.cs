@@ -17,4 +17,10 @@ public enum CaptureReasons
 
     /// <summary>The answer was one of the labels operators want every example of, e.g. <c>anomaly</c>.</summary>
     Anomaly = 8,
+
+    /// <summary>
+    /// Drawn at random, apart from every other reason, for the evaluation set: a uniform share of the traffic that
+    /// candidates are judged on and that is never trained on, so the judgement is of the traffic, not of what was kept.
+    /// </summary>
+    Evaluation = 16,
 }

@@ -5,9 +5,12 @@ namespace IotAi.Learning;
 /// <summary>Decides why, if at all, one answered sample is worth keeping. Pure: the same sample always gets the same answer.</summary>
 public static class CaptureRules
 {
+    /// <summary>Sets the evaluation draw apart from the random one, so the two shares are independent.</summary>
+    private const ulong EvaluationSalt = 0x9E3779B97F4A7C15UL;
+
     /// <param name="options">The model's capture policy.</param>
     /// <param name="deviceId">The device that sent the sample.</param>
-    /// <param name="seq">Its sequence number, which with the device id decides the random draw.</param>
+    /// <param name="seq">Its sequence number, which with the device id decides the random draws.</param>
     /// <param name="label">The answer used: the cloud's, or the device's when the cloud did not infer.</param>
     /// <param name="scores">The probability of every label, when known.</param>
     /// <param name="edge">The device's own answer, when it sent one.</param>
@@ -37,6 +40,12 @@ public static class CaptureRules
             reasons |= CaptureReasons.Random;
         }
 
+        // A draw of its own: the evaluation set must not lean towards the samples another reason keeps.
+        if (options.EvaluationFraction > 0 && Draw(deviceId, seq, EvaluationSalt) < options.EvaluationFraction)
+        {
+            reasons |= CaptureReasons.Evaluation;
+        }
+
         return reasons;
     }
 
@@ -54,13 +63,14 @@ public static class CaptureRules
     }
 
     /// <summary>
-    /// A number in [0, 1) that depends only on the device and the sequence number. It is asked of every answered
-    /// sample, so it allocates nothing: FNV-1a over the id and the number, then a SplitMix64 finaliser to spread it.
+    /// A number in [0, 1) that depends only on the device, the sequence number and <paramref name="salt"/> (draws with
+    /// different salts are independent). It is asked of every answered sample, so it allocates nothing: FNV-1a over the id
+    /// and the number, from a basis changed by the salt, then a SplitMix64 finaliser to spread it.
     /// </summary>
-    public static double Draw(string deviceId, long? seq)
+    public static double Draw(string deviceId, long? seq, ulong salt = 0)
     {
         ArgumentNullException.ThrowIfNull(deviceId);
-        var hash = 14695981039346656037UL;
+        var hash = 14695981039346656037UL ^ salt;
         foreach (var c in deviceId)
         {
             hash = (hash ^ c) * 1099511628211UL;

@@ -2,7 +2,11 @@ using System.Text.Json;
 
 namespace IotAi.Learning;
 
-/// <summary>Snapshots as files, <c>{root}/{model}/{id}.json</c>, written once and never changed.</summary>
+/// <summary>
+/// Snapshots as files, <c>{root}/{model}/{id}.json</c>, written once and never changed. An id is the time to the second and
+/// a digest of the contents, so saving a snapshot whose id is there already (a second run on the same data in the same
+/// second) changes nothing.
+/// </summary>
 public sealed class DatasetStore
 {
     public DatasetStore(string root)
@@ -21,7 +25,7 @@ public sealed class DatasetStore
         var path = Path.Combine(folder, snapshot.Id + ".json");
         if (File.Exists(path))
         {
-            throw new InvalidOperationException($"Snapshot {snapshot.Id} exists already; snapshots are never rewritten.");
+            return;
         }
 
         var temporary = path + ".tmp";

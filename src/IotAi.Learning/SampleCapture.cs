@@ -6,25 +6,39 @@ namespace IotAi.Learning;
 /// <summary>
 /// Keeps the answered samples a model's capture policy wants (<see cref="CaptureRules"/>), within its hourly
 /// quotas per device and per model, in the <see cref="FileSampleStore"/>. Quotas are counted by each silo for
-/// the devices it serves, so a cluster keeps at most its silo count times the per-model quota.
+/// the devices it serves, so a cluster keeps at most its silo count times the per-model quota. Evaluation samples
+/// have a quota of their own, so hard examples never crowd out the share that represents the traffic. Every answer
+/// also feeds the drift watch, and every answer whose truth is known the live accuracy.
 /// </summary>
-public sealed class SampleCapture(IOptions<CaptureSettings> settings, FileSampleStore store, ConfidenceDrift drift, LearningMetrics metrics, TimeProvider clock)
+public sealed class SampleCapture(IOptions<CaptureSettings> settings, FileSampleStore store, ConfidenceDrift drift, LiveAccuracy accuracy, LearningMetrics metrics, TimeProvider clock)
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, int> _perDevice = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _perModel = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _evaluationPerModel = new(StringComparer.Ordinal);
     private long _hour = -1;
 
     public FileSampleStore Store => store;
 
     public ConfidenceDrift Drift => drift;
 
-    /// <summary>Labels a kept sample, and counts the label by its source; throws <see cref="KeyNotFoundException"/> for a sample never kept.</summary>
+    public LiveAccuracy Accuracy => accuracy;
+
+    /// <summary>
+    /// Labels a kept sample, and counts the label by its source; throws <see cref="KeyNotFoundException"/> for a sample never
+    /// kept. The first label of an evaluation sample also grades the answer it was given, for the live accuracy: those
+    /// samples are a uniform share of the traffic, so their grades stand for all of it.
+    /// </summary>
     public CapturedSample Label(string id, SampleLabel label)
     {
         ArgumentNullException.ThrowIfNull(label);
         var labelled = store.Label(id, label);
         metrics.Labelled(labelled.Model, label.Source);
+        if (labelled.Labels.Count == 1 && labelled.Reasons.HasFlag(CaptureReasons.Evaluation))
+        {
+            accuracy.Observe(labelled.Model, labelled.Version, string.Equals(labelled.Prediction, label.Label, StringComparison.Ordinal));
+        }
+
         return labelled;
     }
 
@@ -35,13 +49,17 @@ public sealed class SampleCapture(IOptions<CaptureSettings> settings, FileSample
         var options = settings.Value.For(sample.Model);
         if (sample.Scores.Count > 0)
         {
-            // Only the cloud model's own answers: a device's answer comes from whatever version it runs.
+            // Only the cloud model's own answers: a device's answer comes from whatever version it runs, and reports its own grades.
             drift.Observe(sample.Model, sample.Version, sample.Scores.Max());
+            if (sample.Truth is { } known)
+            {
+                accuracy.Observe(sample.Model, sample.Version, string.Equals(sample.Label, known, StringComparison.Ordinal));
+            }
         }
 
         var reasons = CaptureRules.Decide(options, sample.DeviceId, sample.Seq, sample.Label, sample.Scores, sample.Edge);
         var now = clock.GetUtcNow();
-        if (reasons == CaptureReasons.None || !TryCount(sample.DeviceId, sample.Model, options, now))
+        if (reasons == CaptureReasons.None || (reasons = TryCount(sample.DeviceId, sample.Model, reasons, options, now)) == CaptureReasons.None)
         {
             return null;
         }
@@ -55,7 +73,12 @@ public sealed class SampleCapture(IOptions<CaptureSettings> settings, FileSample
         return kept;
     }
 
-    private bool TryCount(string deviceId, string model, CaptureOptions options, DateTimeOffset now)
+    /// <summary>
+    /// Counts the sample against its quotas and returns the reasons it may be kept for: an evaluation sample against the
+    /// evaluation quota alone (it is kept for evaluation only, whatever else it is), any other against the device's and
+    /// the model's.
+    /// </summary>
+    private CaptureReasons TryCount(string deviceId, string model, CaptureReasons reasons, CaptureOptions options, DateTimeOffset now)
     {
         lock (_lock)
         {
@@ -65,18 +88,36 @@ public sealed class SampleCapture(IOptions<CaptureSettings> settings, FileSample
                 _hour = hour;
                 _perDevice.Clear();
                 _perModel.Clear();
+                _evaluationPerModel.Clear();
+            }
+
+            if (reasons.HasFlag(CaptureReasons.Evaluation))
+            {
+                var evaluation = _evaluationPerModel.GetValueOrDefault(model);
+                if (evaluation < options.EvaluationPerModelPerHour)
+                {
+                    _evaluationPerModel[model] = evaluation + 1;
+                    return reasons;
+                }
+
+                // Past the evaluation quota the sample is an ordinary one, kept only for its other reasons.
+                reasons &= ~CaptureReasons.Evaluation;
+                if (reasons == CaptureReasons.None)
+                {
+                    return reasons;
+                }
             }
 
             var device = _perDevice.GetValueOrDefault(deviceId);
             var all = _perModel.GetValueOrDefault(model);
             if (device >= options.PerDevicePerHour || all >= options.PerModelPerHour)
             {
-                return false;
+                return CaptureReasons.None;
             }
 
             _perDevice[deviceId] = device + 1;
             _perModel[model] = all + 1;
-            return true;
+            return reasons;
         }
     }
 }

@@ -22,10 +22,16 @@ public static class DefaultModels
     public const string Version = "1";
     public const int DefaultSeed = 20261128;
 
+    /// <summary>Readings the shipped sensor model is made from, a fifth of them held out.</summary>
+    public const int SensorSamples = 20_000;
+
+    /// <summary>Frames the shipped image model is made from, a fifth of them held out.</summary>
+    public const int ImageSamples = 4_000;
+
     /// <summary>The image model reads 32 × 32 grey pixels.</summary>
     public static ImagePreprocessing ImageRecipe { get; } = new(32, 32, Grayscale: true);
 
-    public static TrainedModel TrainSensorModel(int seed = DefaultSeed, int samples = 20_000)
+    public static TrainedModel TrainSensorModel(int seed = DefaultSeed, int samples = SensorSamples)
     {
         var ml = new MLContext(seed);
         var (train, holdout) = Split(SensorRows(seed, samples));
@@ -55,7 +61,7 @@ public static class DefaultModels
         return new TrainedModel(Describe(manifest, onnx, seed), onnx);
     }
 
-    public static TrainedModel TrainImageModel(int seed = DefaultSeed, int samples = 4_000)
+    public static TrainedModel TrainImageModel(int seed = DefaultSeed, int samples = ImageSamples)
     {
         var ml = new MLContext(seed);
         var (train, holdout) = Split(ImageRows(seed, samples));
@@ -89,6 +95,29 @@ public static class DefaultModels
             Metrics = new Dictionary<string, double> { ["accuracy"] = metrics.MicroAccuracy },
         };
         return new TrainedModel(Describe(manifest, onnx, seed), onnx);
+    }
+
+    /// <summary>
+    /// The training and holdout rows a shipped model was made from, made again from the seed in its lineage, or null for
+    /// a model that is not one the project ships. Retraining replays the training rows and holds candidates to the
+    /// holdout, so a model trained on kept samples alone cannot forget the world the shipped one learned.
+    /// </summary>
+    public static (List<LabelledRow> Train, List<LabelledRow> Holdout)? DataOf(ModelManifest manifest)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        const string prefix = "default-models:synthetic:";
+        if (manifest.Lineage?.TrainingRun is not { } run || !run.StartsWith(prefix, StringComparison.Ordinal)
+            || !int.TryParse(run.AsSpan(prefix.Length), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var seed))
+        {
+            return null;
+        }
+
+        // By kind, not name: a shipped model registered under another name learned from the same data.
+        return manifest.Kind switch
+        {
+            PayloadKind.Telemetry => Split(SensorRows(seed, SensorSamples).Select(static r => new LabelledRow(r.Features, r.Label ? 1 : 0))),
+            _ => Split(ImageRows(seed, ImageSamples).Select(static r => new LabelledRow(r.Features, (int)r.Label))),
+        };
     }
 
     /// <summary>Adds what the graph says of its inputs and outputs, and where the model came from.</summary>

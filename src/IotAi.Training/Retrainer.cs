@@ -56,9 +56,10 @@ public static class Retrainer
         byte[] onnx;
         if (labels.Count == 2)
         {
-            var data = ml.Data.LoadFromEnumerable(rows.Select(r => new BinaryRow { Features = r.Features, Label = r.LabelIndex == 1 }), Schema<BinaryRow>(featureCount));
+            var data = ml.Data.LoadFromEnumerable(rows.Select(r => new BinaryRow { Features = r.Features, Label = r.LabelIndex == 1, Weight = r.Weight }), Schema<BinaryRow>(featureCount));
             var trainer = ml.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
             {
+                ExampleWeightColumnName = nameof(BinaryRow.Weight),
                 NumberOfLeaves = 16,
                 NumberOfTrees = 80,
                 MinimumExampleCountPerLeaf = Math.Max(2, Math.Min(10, rows.Count / 50)),
@@ -68,9 +69,10 @@ public static class Retrainer
         }
         else
         {
-            var data = ml.Data.LoadFromEnumerable(rows.Select(r => new MulticlassRow { Features = r.Features, Label = (uint)r.LabelIndex }), Schema<MulticlassRow>(featureCount));
+            var data = ml.Data.LoadFromEnumerable(rows.Select(r => new MulticlassRow { Features = r.Features, Label = (uint)r.LabelIndex, Weight = r.Weight }), Schema<MulticlassRow>(featureCount));
             var trainer = ml.MulticlassClassification.Trainers.LightGbm(new LightGbmMulticlassTrainer.Options
             {
+                ExampleWeightColumnName = nameof(MulticlassRow.Weight),
                 NumberOfLeaves = 16,
                 NumberOfIterations = 120,
                 MinimumExampleCountPerLeaf = Math.Max(2, Math.Min(5, rows.Count / 50)),
@@ -116,6 +118,8 @@ public static class Retrainer
         public float[] Features { get; set; } = [];
 
         public bool Label { get; set; }
+
+        public float Weight { get; set; }
     }
 
     private sealed class MulticlassRow
@@ -123,8 +127,10 @@ public static class Retrainer
         public float[] Features { get; set; } = [];
 
         public uint Label { get; set; }
+
+        public float Weight { get; set; }
     }
 }
 
-/// <summary>One training or evaluation example: the model's input, and the index of its true label.</summary>
-public sealed record LabelledRow(float[] Features, int LabelIndex);
+/// <summary>One training or evaluation example: the model's input, the index of its true label, and how much it counts in training.</summary>
+public sealed record LabelledRow(float[] Features, int LabelIndex, float Weight = 1);

@@ -7,11 +7,13 @@ using IotAi.Protocol;
 namespace IotAi.Training;
 
 /// <summary>
-/// One training run, in process: freeze the model's labelled samples into a snapshot, train a candidate on its
-/// training side, score the candidate and the active version on the same holdout, and register the candidate
-/// (signed, with its metrics and lineage) only if it wins by the required margin.
+/// One training run, in process: freeze the model's labelled samples into a snapshot; train a candidate on its training
+/// side together with a replay of what the active version was trained on; score the candidate and the active version on
+/// the snapshot's evaluation set (recent traffic), on the active version's regression set and on the holdout of kept
+/// samples; and register the candidate (signed, with its figures and lineage, its own training data and regression set
+/// beside it) only if it passes every one of <see cref="CandidateGates"/>.
 /// </summary>
-public sealed class TrainingRunner(FileSampleStore samples, DatasetStore datasets, ModelRegistry registry, ModelSigner signer, TimeProvider clock)
+public sealed class TrainingRunner(FileSampleStore samples, DatasetStore datasets, VersionDatasets versions, ModelRegistry registry, ModelSigner signer, TimeProvider clock)
 {
     public TrainingOutcome Run(TrainingRequest request, IProgress<string>? progress = null)
     {
@@ -22,51 +24,96 @@ public sealed class TrainingRunner(FileSampleStore samples, DatasetStore dataset
         var runId = request.RunId ?? string.Create(CultureInfo.InvariantCulture, $"{request.Model}-{now:yyyyMMddHHmmss}");
 
         progress?.Report("snapshotting the labelled samples");
-        var snapshot = DatasetSnapshot.Take(request.Model, samples.List(request.Model, labelled: true), request.HoldoutFraction, now);
+        var snapshot = DatasetSnapshot.Take(request.Model, samples.List(request.Model, labelled: true), request.HoldoutFraction, now, request.EvaluationWindow);
         datasets.Save(snapshot);
         var train = Rows(current.Manifest, snapshot.Train);
         var holdout = Rows(current.Manifest, snapshot.Holdout);
-        var outcome = new TrainingOutcome(runId, request.Model, snapshot.Id, train.Count, holdout.Count, active.Version, null, null, null, "");
+        var traffic = Rows(current.Manifest, snapshot.Evaluation);
+        var outcome = new TrainingOutcome(runId, request.Model, snapshot.Id, train.Count, holdout.Count, active.Version, null, null, null, "") { EvaluationSamples = traffic.Count };
         if (train.Count < request.MinSamples || holdout.Count == 0)
         {
             return outcome with { Verdict = $"not enough labelled samples: {train.Count} to train on (at least {request.MinSamples} needed) and {holdout.Count} held out" };
         }
 
-        progress?.Report($"training on {train.Count} samples");
+        var (learned, pinned) = ActiveData(current, progress);
+        var replay = VersionDatasets.Sample(learned, (int)Math.Min(learned.Count, Math.Ceiling(request.ReplayRatio * train.Count)));
+        progress?.Report(replay.Count == 0 ? $"training on {train.Count} samples" : $"training on {train.Count} samples and {replay.Count} of v{active.Version}'s training rows");
         var trainingStarted = clock.GetTimestamp();
         var version = NextVersion(request.Model);
+        List<LabelledRow> trainedOn = [.. train, .. replay];
         TrainedModel candidate;
         try
         {
-            candidate = Retrainer.Train(current.Manifest, train, version, new ModelLineage(active.Version, runId, snapshot.Id));
+            candidate = Retrainer.Train(current.Manifest, trainedOn, version, new ModelLineage(active.Version, runId, snapshot.Id));
         }
         catch (InvalidOperationException ex)
         {
-            return outcome with { Verdict = ex.Message };
+            return outcome with { Verdict = ex.Message, ReplaySamples = replay.Count };
         }
 
         var trainingTime = clock.GetElapsedTime(trainingStarted);
-        progress?.Report($"scoring {version} and {active.Version} on {holdout.Count} held-out samples");
+        progress?.Report($"scoring v{version} and v{active.Version} on {traffic.Count} samples of recent traffic, {pinned.Count} of the regression set and {holdout.Count} held out");
         var evaluationStarted = clock.GetTimestamp();
-        var before = ModelEvaluation.Of(current.Manifest, current.Onnx, holdout);
-        var after = ModelEvaluation.Of(candidate.Manifest, candidate.Onnx, holdout);
-        outcome = outcome with { Current = before, Candidate = after, TrainingSeconds = trainingTime.TotalSeconds, EvaluationSeconds = clock.GetElapsedTime(evaluationStarted).TotalSeconds };
-        if (after.Accuracy < before.Accuracy + request.MinImprovement)
+        var onHoldout = PairedEvaluation.Of(current, candidate, holdout);
+        var onTraffic = traffic.Count == 0 ? null : PairedEvaluation.Of(current, candidate, traffic);
+        var onRegression = pinned.Count == 0 ? null : PairedEvaluation.Of(current, candidate, pinned);
+        var gates = CandidateGates.Judge(request, active.Version, onHoldout, onTraffic, onRegression);
+        outcome = outcome with
         {
-            return outcome with
-            {
-                Verdict = string.Create(CultureInfo.InvariantCulture,
-                    $"refused: the candidate's holdout accuracy {after.Accuracy:P1} does not beat {active.Version}'s {before.Accuracy:P1} by {request.MinImprovement:P1}"),
-            };
+            Current = onHoldout.Current,
+            Candidate = onHoldout.Candidate,
+            Traffic = onTraffic,
+            Regression = onRegression,
+            Gates = gates,
+            ReplaySamples = replay.Count,
+            TrainingSeconds = trainingTime.TotalSeconds,
+            EvaluationSeconds = clock.GetElapsedTime(evaluationStarted).TotalSeconds,
+        };
+        if (gates.FirstOrDefault(static g => !g.Passed) is { } failed)
+        {
+            return outcome with { Verdict = $"refused: {failed.Summary}" };
         }
 
-        registry.Import(ModelPackage.Create(candidate.Manifest with { Metrics = after.ToMetrics() }, candidate.Onnx, signer));
-        progress?.Report($"registered {request.Model} {version}");
-        return outcome with
+        var metrics = onHoldout.Candidate.ToMetrics();
+        foreach (var (set, figures) in new[] { (CandidateGates.Traffic, onTraffic), (CandidateGates.Regression, onRegression) })
         {
-            RegisteredVersion = version,
-            Verdict = string.Create(CultureInfo.InvariantCulture, $"registered {version}: holdout accuracy {after.Accuracy:P1} against {before.Accuracy:P1}"),
-        };
+            foreach (var (key, value) in figures?.Candidate.ToMetrics(set) ?? [])
+            {
+                metrics[key] = value;
+            }
+        }
+
+        registry.Import(ModelPackage.Create(candidate.Manifest with { Metrics = metrics }, candidate.Onnx, signer));
+        versions.SaveTraining(request.Model, version, trainedOn);
+        versions.SaveRegression(request.Model, version, [.. holdout, .. pinned]);
+        progress?.Report($"registered {request.Model} {version}");
+        return outcome with { RegisteredVersion = version, Verdict = $"registered {version}: {string.Join("; ", gates.Select(static g => g.Summary))}" };
+    }
+
+    /// <summary>
+    /// What the active version was trained on and its regression set. A shipped version has them made again from its seed
+    /// the first time, and kept; a version from elsewhere (imported, or trained on a user's own data) may have neither. Rows
+    /// of another length than the model's input, or with labels it does not have, cannot be used.
+    /// </summary>
+    private (IReadOnlyList<LabelledRow> Training, IReadOnlyList<LabelledRow> Regression) ActiveData(ModelPackage current, IProgress<string>? progress)
+    {
+        var (model, version) = (current.Manifest.Name, current.Manifest.Version);
+        var training = versions.Training(model, version);
+        var regression = versions.Regression(model, version);
+        if (training is null && regression is null && DefaultModels.DataOf(current.Manifest) is { } shipped)
+        {
+            progress?.Report($"making again the data v{version} was shipped with, to replay it and to hold candidates to its holdout");
+            versions.SaveTraining(model, version, shipped.Train);
+            versions.SaveRegression(model, version, shipped.Holdout);
+            (training, regression) = (versions.Training(model, version), versions.Regression(model, version));
+        }
+
+        return (Usable(training), Usable(regression));
+
+        IReadOnlyList<LabelledRow> Usable(IReadOnlyList<LabelledRow>? rows) =>
+            rows is { Count: > 0 } && rows.All(r => r.Features.Length == current.Manifest.InputLength && r.LabelIndex >= 0 && r.LabelIndex < current.Manifest.Labels.Count)
+                ? rows
+                : [];
     }
 
     /// <summary>The snapshot's samples as the model reads them; samples whose payload no longer reads are left out.</summary>
@@ -103,15 +150,46 @@ public sealed class TrainingRunner(FileSampleStore samples, DatasetStore dataset
     }
 }
 
-/// <summary>What to train, and what the candidate must show.</summary>
+/// <summary>What to train, and what the candidate must show (see <see cref="CandidateGates"/>).</summary>
 /// <param name="Model">The model to improve.</param>
-/// <param name="HoldoutFraction">The share of samples kept out of training to score on.</param>
-/// <param name="MinImprovement">How much the candidate's holdout accuracy must exceed the active version's.</param>
+/// <param name="HoldoutFraction">The share of kept samples held out of training to score on.</param>
+/// <param name="MinImprovement">How much the candidate's accuracy on recent traffic must exceed the active version's.</param>
 /// <param name="MinSamples">Training samples needed to try at all.</param>
 /// <param name="RunId">The run's id; unset, one is made from the model and the time.</param>
-public sealed record TrainingRequest(string Model, double HoldoutFraction = 0.2, double MinImprovement = 0.01, int MinSamples = 50, string? RunId = null);
+public sealed record TrainingRequest(string Model, double HoldoutFraction = 0.2, double MinImprovement = 0.01, int MinSamples = 50, string? RunId = null)
+{
+    /// <summary>Labelled evaluation samples of recent traffic the candidate is judged on, at least; 0 turns the traffic gates off.</summary>
+    public int MinEvaluationSamples { get; init; } = 100;
+
+    /// <summary>The newest this many labelled evaluation samples are the recent traffic.</summary>
+    public int EvaluationWindow { get; init; } = 1_000;
+
+    /// <summary>How far any label's F1 on recent traffic may fall.</summary>
+    public double MaxLabelDrop { get; init; } = 0.05;
+
+    /// <summary>How far accuracy on the active version's regression set may fall.</summary>
+    public double RegressionMargin { get; init; } = 0.05;
+
+    /// <summary>
+    /// Rows of the active version's training data replayed per new training sample, drawn evenly from it: more keeps more
+    /// of the old world (an image model on pixels needs it), fewer lets a model follow a changed world sooner.
+    /// </summary>
+    public double ReplayRatio { get; init; } = 2.0;
+}
 
 /// <summary>What a training run did and found.</summary>
+/// <param name="RunId">The run's id.</param>
+/// <param name="Model">The model retrained.</param>
+/// <param name="SnapshotId">The snapshot of labelled samples it worked on.</param>
+/// <param name="TrainSamples">Kept samples trained on (the replayed rows are <see cref="ReplaySamples"/>).</param>
+/// <param name="HoldoutSamples">Kept samples held out.</param>
+/// <param name="CurrentVersion">The active version the candidate had to beat.</param>
+/// <param name="Current">The active version on the holdout of kept samples.</param>
+/// <param name="Candidate">The candidate on the same holdout.</param>
+/// <param name="RegisteredVersion">The version registered, or null when the candidate was refused.</param>
+/// <param name="Verdict">What the run decided, with the gates' figures.</param>
+/// <param name="TrainingSeconds">How long training took.</param>
+/// <param name="EvaluationSeconds">How long scoring both versions took.</param>
 public sealed record TrainingOutcome(
     string RunId,
     string Model,
@@ -124,4 +202,20 @@ public sealed record TrainingOutcome(
     string? RegisteredVersion,
     string Verdict,
     double TrainingSeconds = 0,
-    double EvaluationSeconds = 0);
+    double EvaluationSeconds = 0)
+{
+    /// <summary>Rows of the active version's training data trained on beside the new samples.</summary>
+    public int ReplaySamples { get; init; }
+
+    /// <summary>Labelled evaluation samples of recent traffic in the snapshot.</summary>
+    public int EvaluationSamples { get; init; }
+
+    /// <summary>Both versions on the evaluation set, the traffic the fleet sends; null without one.</summary>
+    public PairedEvaluation? Traffic { get; init; }
+
+    /// <summary>Both versions on the active version's regression set; null without one.</summary>
+    public PairedEvaluation? Regression { get; init; }
+
+    /// <summary>Every gate's judgement, in the order they are judged; null when the run stopped before judging.</summary>
+    public IReadOnlyList<GateCheck>? Gates { get; init; }
+}

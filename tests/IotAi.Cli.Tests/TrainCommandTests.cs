@@ -1,11 +1,16 @@
+using System.Text.Json;
+using IotAi.Gateway.Training;
 using IotAi.Models;
 using IotAi.Tests.Shared;
+using IotAi.Training;
+using Spectre.Console;
 
 namespace IotAi.Cli.Tests;
 
 /// <summary><c>iotai train</c>: one way to train at a time, and a model from the user's own CSV written as a package that a silo can be told to trust.</summary>
 public sealed class TrainCommandTests : IDisposable
 {
+    private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
     private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("iotai-cli-train-");
 
     [Theory]
@@ -62,6 +67,35 @@ public sealed class TrainCommandTests : IDisposable
         var again = Read(output);
         Assert.Equal(("2", package.Signature.KeyId), (again.Manifest.Version, again.Signature!.KeyId));
         again.Verify(trusted);
+    }
+
+    [Fact]
+    public void A_verdict_shows_each_version_on_recent_traffic_the_regression_set_and_the_holdout_and_every_gate()
+    {
+        var (labels, rows) = (new[] { "normal", "anomaly" }, new[] { new LabelledRow([], 0), new LabelledRow([], 1) });
+        PairedEvaluation Pair(int[] current, int[] candidate) => new(ModelEvaluation.From(labels, rows, current), ModelEvaluation.From(labels, rows, candidate), 0, 1);
+        var outcome = new TrainingOutcome("sensor-anomaly-1", "sensor-anomaly", "s", 400, 100, "1", Pair([0, 1], [0, 0]).Current, Pair([0, 1], [0, 0]).Candidate, null,
+            "refused: on 2 samples of recent traffic 50.0 % against v1's 100.0 %")
+        {
+            Traffic = Pair([0, 1], [0, 0]),
+            Regression = Pair([0, 1], [0, 1]),
+            ReplaySamples = 800,
+            Gates = [new("traffic", false, 1, 0.5, 0.01, "on 2 samples of recent traffic 50.0 % against v1's 100.0 %"), new("regression", true, 1, 1, 0.05, "held")],
+        };
+        var json = JsonSerializer.SerializeToElement(new TrainingStatus("sensor-anomaly-1", "sensor-anomaly", "refused", outcome.Verdict, outcome, null), Web);
+        var text = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(text), ColorSystem = ColorSystemSupport.NoColors, Interactive = InteractionSupport.No });
+        console.Profile.Width = 200;
+
+        TrainCommand.Report(json, console);
+
+        var lines = text.ToString().Split('\n');
+        Assert.Contains(lines, l => l.Contains("recent traffic (evaluation samples, never trained on)", StringComparison.Ordinal) && l.Contains("100.0 %", StringComparison.Ordinal) && l.Contains("50.0 %", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("v1's regression set", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("kept samples held out", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("trained on 400 kept samples and 800 of v1's training rows", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("traffic", StringComparison.Ordinal) && l.Contains("failed", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("regression", StringComparison.Ordinal) && l.Contains("passed", StringComparison.Ordinal) && l.Contains("held", StringComparison.Ordinal));
     }
 
     private static ModelPackage Read(string path)

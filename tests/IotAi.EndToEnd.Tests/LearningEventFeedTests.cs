@@ -10,16 +10,21 @@ public sealed class LearningEventFeedTests
     private static readonly DateTimeOffset Noon = new(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
 
     [Fact]
-    public void A_triggered_run_is_said_started_then_registered_with_its_holdout_figures_each_once()
+    public void A_triggered_run_is_said_started_then_registered_with_the_figures_it_was_judged_on_each_once()
     {
         var feed = new LearningEventFeed();
-        var run = new TriggeredRun("run-a", "sensor-anomaly", "312 new labelled samples", Noon);
-        var outcome = new TrainingOutcome("run-a", "sensor-anomaly", "snap", 400, 100, "1", Evaluation(0.612), Evaluation(0.975), "2", "registered 2");
+        var run = new TriggeredRun("run-a", "sensor-anomaly", "live accuracy of v1 fell to 12.0 % of 200 answers, from 98.5 % (v1 at its start)", Noon);
+        var outcome = new TrainingOutcome("run-a", "sensor-anomaly", "snap", 400, 100, "1", Evaluation(0.612), Evaluation(0.975), "2", "registered 2")
+        {
+            Traffic = new PairedEvaluation(Evaluation(0.31), Evaluation(0.96), 60, 2),
+            Regression = new PairedEvaluation(Evaluation(0.998), Evaluation(0.989), 1, 19),
+        };
 
-        Assert.Equal(["training run run-a started: 312 new labelled samples"], feed.Observe(run));
+        Assert.Equal(["training run run-a started: live accuracy of v1 fell to 12.0 % of 200 answers, from 98.5 % (v1 at its start)"], feed.Observe(run));
         Assert.Empty(feed.Observe(new TrainingStatus("run-a", "sensor-anomaly", TrainingStates.Running, "training on 400 samples", null, null)));
         var registered = new TrainingStatus("run-a", "sensor-anomaly", TrainingStates.Registered, "registered 2", outcome, "retrain-run-a");
-        Assert.Equal(["training run run-a registered sensor-anomaly v2 (holdout accuracy 61.2 % with v1 → 97.5 %)"], feed.Observe(registered));
+        Assert.Equal(["training run run-a registered sensor-anomaly v2: recent traffic 31.0 % with v1 → 96.0 % (100 samples), regression set 99.8 % → 98.9 %, kept samples held out 61.2 % → 97.5 %"],
+            feed.Observe(registered));
 
         // Read again and again, as the view polls: nothing new to say.
         Assert.Empty(feed.Observe(run));
@@ -31,10 +36,10 @@ public sealed class LearningEventFeedTests
     {
         var feed = new LearningEventFeed();
         var refused = new TrainingStatus("run-b", "shape-classifier", TrainingStates.Refused,
-            "refused: the candidate's holdout accuracy 90.0 % does not beat 1's 95.0 % by 1.0 %", null, null);
+            "refused: on 412 samples of recent traffic 91.5 % against v1's 97.8 % (-6.3 points, z -3.4; must win by 1.0 % at z 2 or more)", null, null);
         var failed = new TrainingStatus("run-c", "shape-classifier", TrainingStates.Failed, "disk full", null, null);
 
-        Assert.Equal(["training run run-b refused: the candidate's holdout accuracy 90.0 % does not beat 1's 95.0 % by 1.0 %"], feed.Observe(refused));
+        Assert.Equal(["training run run-b refused: on 412 samples of recent traffic 91.5 % against v1's 97.8 % (-6.3 points, z -3.4; must win by 1.0 % at z 2 or more)"], feed.Observe(refused));
         Assert.Equal(["training run run-c failed: disk full"], feed.Observe(failed));
     }
 

@@ -33,6 +33,8 @@ public sealed class LearningLoopTests(ITestOutputHelper output) : IAsyncLifetime
             // A generous random share, so the kept samples show the ordinary case as well as the striking ones.
             ["Learning:Capture:Default:RandomFraction"] = "0.3",
             ["Learning:Capture:Default:PerDevicePerHour"] = "100000",
+            // A tenth of the traffic kept apart to judge candidates on.
+            ["Learning:Capture:Default:EvaluationFraction"] = "0.1",
         });
         _fleet = await AgentFleet.StartAsync(_silo, DeviceIds, new Dictionary<string, string?>
         {

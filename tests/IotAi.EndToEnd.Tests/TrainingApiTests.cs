@@ -30,7 +30,7 @@ public sealed class TrainingApiTests(SiloFixture silo)
         using var tracing = Sdk.CreateTracerProviderBuilder().AddSource(ObservabilityExtensions.Sources).AddInMemoryExporter(spans).Build();
         var registry = TrainingRuns.CopySensorModel(silo.Host.Services, _model);
         // Readings of a machine whose temperature baseline moved by 12 degrees: what the v1 model gets wrong.
-        LabelledReadings.Keep(silo.Host.Services.GetRequiredService<FileSampleStore>(), _model, $"{_model}-dev", 600, drift: 12, seed: 23, DateTimeOffset.UtcNow);
+        TrainingRuns.KeepReadings(silo.Host.Services, _model, 600, drift: 12, seed: 23);
         await using var device = await TestDevice.ConnectAsync(silo.Host.MqttPort);
         await Http.PutAsJsonAsync($"/api/devices/{device.Id}/tags", new Dictionary<string, string> { ["fleet"] = _model });
 
@@ -39,7 +39,9 @@ public sealed class TrainingApiTests(SiloFixture silo)
         Assert.Equal("registered", status.GetProperty("state").GetString());
         var outcome = status.GetProperty("outcome");
         Assert.Equal("2", outcome.GetProperty("registeredVersion").GetString());
-        Assert.True(outcome.GetProperty("candidate").GetProperty("accuracy").GetDouble() > outcome.GetProperty("current").GetProperty("accuracy").GetDouble());
+        var traffic = outcome.GetProperty("traffic");
+        Assert.True(traffic.GetProperty("candidate").GetProperty("accuracy").GetDouble() > traffic.GetProperty("current").GetProperty("accuracy").GetDouble());
+        Assert.All(outcome.GetProperty("gates").EnumerateArray(), g => Assert.True(g.GetProperty("passed").GetBoolean(), g.GetProperty("summary").GetString()));
         Assert.Equal(outcome.GetProperty("snapshotId").GetString(), registry.Find(_model, "2")!.Manifest.Lineage!.DatasetSnapshot);
         var rollout = await Http.GetFromJsonAsync<JsonElement>($"/api/rollouts/{status.GetProperty("rollout").GetString()}");
         Assert.Equal((1, "2"), (rollout.GetProperty("targets").GetInt32(), rollout.GetProperty("plan").GetProperty("version").GetString()));
@@ -69,18 +71,31 @@ public sealed class TrainingApiTests(SiloFixture silo)
     {
         var registry = TrainingRuns.CopySensorModel(silo.Host.Services, _model);
         // Readings like those v1 learned from: nothing to win, so the candidate cannot beat it by the margin.
-        LabelledReadings.Keep(silo.Host.Services.GetRequiredService<FileSampleStore>(), _model, $"{_model}-dev", 400, drift: 0, seed: 29, DateTimeOffset.UtcNow);
+        TrainingRuns.KeepReadings(silo.Host.Services, _model, 400, drift: 0, seed: 29);
         await using var device = await TestDevice.ConnectAsync(silo.Host.MqttPort);
 
         var (runId, status) = await TrainingRuns.RunToVerdictAsync(Http, new { model = _model, minImprovement = 0.05 });
 
         Assert.Equal("refused", status.GetProperty("state").GetString());
-        Assert.StartsWith("refused: the candidate's holdout accuracy", status.GetProperty("progress").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("refused: on 200 samples of recent traffic", status.GetProperty("progress").GetString(), StringComparison.Ordinal);
         Assert.Equal(JsonValueKind.Null, status.GetProperty("rollout").ValueKind);
         Assert.Equal(["1"], registry.Versions(_model).Select(static v => v.Version));
         Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"/api/rollouts/retrain-{runId}")).StatusCode);
         var listed = await Http.GetFromJsonAsync<JsonElement[]>($"/api/training?model={_model}");
         Assert.Equal((runId, "refused"), (listed![0].GetProperty("runId").GetString(), listed[0].GetProperty("state").GetString()));
+    }
+
+    [Theory]
+    [InlineData("holdoutFraction", 1.0, "holdoutFraction is a share between 0 and 1")]
+    [InlineData("minEvaluationSamples", -1, "minEvaluationSamples is 0 or more")]
+    [InlineData("regressionMargin", 2.0, "regressionMargin is between 0 and 1")]
+    [InlineData("replayRatio", -0.5, "replayRatio is between 0 and 100")]
+    public async Task A_gate_setting_out_of_range_is_refused_before_anything_runs(string setting, double value, string error)
+    {
+        var response = await Http.PostAsJsonAsync("/api/training", new Dictionary<string, object> { ["model"] = "sensor-anomaly", [setting] = value });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.StartsWith(error, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

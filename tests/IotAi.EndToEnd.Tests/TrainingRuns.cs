@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using IotAi.Learning;
 using IotAi.Models;
 using IotAi.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,6 +18,17 @@ internal static class TrainingRuns
         var sensor = registry.Open("sensor-anomaly", "1");
         registry.Import(ModelPackage.Create(sensor.Manifest with { Name = name }, sensor.Onnx, services.GetRequiredService<ModelKeyring>().Signer));
         return registry;
+    }
+
+    /// <summary>
+    /// Keeps <paramref name="count"/> labelled readings of a machine whose baseline moved by <paramref name="drift"/> degrees as
+    /// hard examples, and 200 more of the same world as evaluation samples, as capture would leave them.
+    /// </summary>
+    public static void KeepReadings(IServiceProvider services, string model, int count, double drift, int seed)
+    {
+        var store = services.GetRequiredService<FileSampleStore>();
+        LabelledReadings.Keep(store, model, $"{model}-dev", count, drift, seed, DateTimeOffset.UtcNow);
+        LabelledReadings.Keep(store, model, $"{model}-eval", 200, drift, seed + 1000, DateTimeOffset.UtcNow, reasons: CaptureReasons.Evaluation);
     }
 
     /// <summary>Starts a run with <c>POST /api/training</c> and polls it until it is no longer running.</summary>

@@ -40,10 +40,36 @@ public sealed class DatasetSnapshotTests : IDisposable
         var snapshot = DatasetSnapshot.Take("m", [Sample(1, "anomaly"), Sample(2, "normal")], 0.5, Now);
 
         store.Save(snapshot);
+        var path = Path.Combine(_data.FullName, "m", snapshot.Id + ".json");
+        var written = File.GetLastWriteTimeUtc(path);
+        store.Save(snapshot with { CreatedAt = Now.AddDays(1) });
 
         var read = store.Find("m", snapshot.Id)!;
         Assert.Equal(snapshot.Samples, read.Samples);
-        Assert.Throws<InvalidOperationException>(() => store.Save(snapshot));
+        Assert.Equal((Now, written), (read.CreatedAt, File.GetLastWriteTimeUtc(path)));
+    }
+
+    [Fact]
+    public void Evaluation_samples_are_on_neither_side_and_only_the_newest_of_them_are_the_evaluation_set()
+    {
+        var kept = Enumerable.Range(1, 1000).Select(n => Sample(n, "normal")).ToList();
+        var evaluation = Enumerable.Range(1001, 300).Select(n => Sample(n, "normal") with { Reasons = CaptureReasons.Evaluation | CaptureReasons.HardExample }).ToList();
+
+        var snapshot = DatasetSnapshot.Take("m", [.. kept, .. evaluation], 0.2, Now, evaluationWindow: 100);
+
+        Assert.Equal(evaluation.TakeLast(100).Select(s => s.Id).Order(StringComparer.Ordinal), snapshot.Evaluation.Select(s => s.Id));
+        Assert.Equal(kept.Select(s => s.Id).Order(StringComparer.Ordinal), snapshot.Train.Concat(snapshot.Holdout).Select(s => s.Id).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void The_same_samples_split_otherwise_get_another_id()
+    {
+        List<CapturedSample> samples = [Sample(1, "anomaly"), Sample(2, "normal")];
+
+        var split = DatasetSnapshot.Take("m", samples, 0.5, Now);
+        var evaluated = DatasetSnapshot.Take("m", [samples[0], samples[1] with { Reasons = CaptureReasons.Evaluation }], 0.5, Now);
+
+        Assert.NotEqual(split.Id, evaluated.Id);
     }
 
     public void Dispose() => _data.Delete(recursive: true);

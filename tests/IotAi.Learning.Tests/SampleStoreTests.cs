@@ -10,9 +10,10 @@ public sealed class SampleStoreTests : IDisposable
 {
     private readonly DirectoryInfo _data = Directory.CreateTempSubdirectory("iotai-samples-");
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 29, 10, 0, 0, TimeSpan.Zero));
+    private readonly LiveAccuracy _accuracy = new(windowSize: 10);
 
     private SampleCapture Capture(CaptureOptions options) =>
-        new(Options.Create(new CaptureSettings { Default = options }), new FileSampleStore(_data.FullName), new ConfidenceDrift(), new LearningMetrics(new PlainMeters()), _clock);
+        new(Options.Create(new CaptureSettings { Default = options }), new FileSampleStore(_data.FullName), new ConfidenceDrift(), _accuracy, new LearningMetrics(new PlainMeters()), _clock);
 
     private static AnsweredSample Answered(string device, long seq, float confidence, EdgeAnswer? edge = null) =>
         new(device, seq, "sensor-anomaly", "2", PayloadKind.Telemetry, "normal", [confidence, 1 - confidence], edge, ContentTypes.Json);
@@ -22,7 +23,7 @@ public sealed class SampleStoreTests : IDisposable
     [Fact]
     public void A_kept_sample_has_its_lineage_and_its_bytes_and_a_new_store_finds_it()
     {
-        var capture = Capture(new CaptureOptions { RandomFraction = 0 });
+        var capture = Capture(new CaptureOptions { RandomFraction = 0, EvaluationFraction = 0 });
         var edge = new EdgeAnswer("sensor-anomaly", "1", "anomaly", 0.7f);
 
         var kept = capture.Consider(Answered("pump-7", 42, 0.55f, edge), Reading(42))!;
@@ -41,7 +42,7 @@ public sealed class SampleStoreTests : IDisposable
     [Fact]
     public void Labels_accumulate_with_their_source_and_the_latest_counts()
     {
-        var capture = Capture(new CaptureOptions { RandomFraction = 0 });
+        var capture = Capture(new CaptureOptions { RandomFraction = 0, EvaluationFraction = 0 });
         capture.Consider(Answered("d1", 1, 0.5f), Reading(1));
         capture.Consider(Answered("d1", 2, 0.5f), Reading(2));
         var store = capture.Store;
@@ -59,7 +60,7 @@ public sealed class SampleStoreTests : IDisposable
     [Fact]
     public void Hourly_quotas_per_device_and_per_model_bound_what_is_kept()
     {
-        var capture = Capture(new CaptureOptions { RandomFraction = 0, PerDevicePerHour = 2, PerModelPerHour = 3 });
+        var capture = Capture(new CaptureOptions { RandomFraction = 0, EvaluationFraction = 0, PerDevicePerHour = 2, PerModelPerHour = 3 });
 
         var keptPerDevice = Enumerable.Range(1, 5).Count(seq => capture.Consider(Answered("a", seq, 0.5f), Reading(seq)) is not null);
         var keptOthers = Enumerable.Range(1, 5).Count(seq => capture.Consider(Answered($"b{seq}", seq, 0.5f), Reading(seq)) is not null);
@@ -68,6 +69,44 @@ public sealed class SampleStoreTests : IDisposable
 
         Assert.Equal((2, 1), (keptPerDevice, keptOthers));
         Assert.NotNull(nextHour);
+    }
+
+    [Fact]
+    public void Evaluation_samples_have_a_quota_of_their_own_and_past_it_are_kept_only_for_their_other_reasons()
+    {
+        // Every answer is drawn for evaluation; three fit its quota, and then the ordinary quota of two takes the hard ones.
+        var capture = Capture(new CaptureOptions { RandomFraction = 0, EvaluationFraction = 1, EvaluationPerModelPerHour = 3, PerModelPerHour = 2 });
+
+        var kept = Enumerable.Range(1, 7).Select(seq => capture.Consider(Answered($"d{seq}", seq, 0.5f), Reading(seq))?.Reasons).ToList();
+        var sure = capture.Consider(Answered("d8", 8, 0.99f), Reading(8));
+
+        Assert.Equal([.. Enumerable.Repeat<CaptureReasons?>(CaptureReasons.HardExample | CaptureReasons.Evaluation, 3), CaptureReasons.HardExample, CaptureReasons.HardExample, null, null], kept);
+        Assert.Null(sure);
+    }
+
+    [Fact]
+    public void The_clouds_answers_with_their_truth_and_evaluation_samples_labelled_later_are_graded_once_for_live_accuracy()
+    {
+        var capture = Capture(new CaptureOptions { RandomFraction = 0, EvaluationFraction = 1, HardBelow = 0 });
+
+        // Ten cloud answers with their truth, seven right; an edge answer is graded by the edge's own reports, not here.
+        for (var seq = 1; seq <= 10; seq++)
+        {
+            capture.Consider(Answered("graded", seq, 0.9f) with { Truth = seq <= 7 ? "normal" : "anomaly" }, Reading(seq));
+        }
+
+        capture.Consider(Answered("edge", 1, 0.9f) with { Scores = [], Edge = new EdgeAnswer("sensor-anomaly", "2", "normal", 0.9f), Truth = "anomaly" }, Reading(1));
+        Assert.Equal(new AccuracyWindow(7, 10), _accuracy.All().Single().Reference);
+
+        // Ten evaluation samples kept without truth, labelled later: the first label grades the answer, a relabel does not.
+        for (var seq = 1; seq <= 10; seq++)
+        {
+            capture.Consider(Answered("later", seq, 0.9f), Reading(seq));
+            capture.Label($"later.{seq}", new SampleLabel(seq <= 9 ? "normal" : "anomaly", LabelSources.Teacher, _clock.GetUtcNow()));
+            capture.Label($"later.{seq}", new SampleLabel("anomaly", LabelSources.Operator, _clock.GetUtcNow()));
+        }
+
+        Assert.Equal(new AccuracyWindow(9, 10), _accuracy.All().Single().Last);
     }
 
     public void Dispose() => _data.Delete(recursive: true);

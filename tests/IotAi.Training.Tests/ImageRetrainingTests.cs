@@ -13,23 +13,16 @@ namespace IotAi.Training.Tests;
 public sealed class ImageRetrainingTests(ITestOutputHelper output) : IDisposable
 {
     private const string Model = "shape-classifier";
-    private readonly DirectoryInfo _data = Directory.CreateTempSubdirectory("iotai-image-retrain-");
-    private readonly ModelSigner _signer = ModelSigner.Generate();
-    private readonly TrustedKeys _trusted = new();
-    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 29, 12, 0, 0, TimeSpan.Zero));
+    private readonly TrainingData _data = new(Model);
 
     [Fact]
     public void Frames_of_a_new_belt_retrain_the_image_model_into_a_candidate_that_scores_well_on_the_holdout()
     {
-        _trusted.Add(_signer.ExportPublicKeyPem());
-        var registry = new ModelRegistry(Path.Combine(_data.FullName, "models"), _trusted);
-        var shipped = Path.Combine(AppContext.BaseDirectory, "DefaultModels", Model, "1");
-        registry.Import(ModelPackage.Create(ModelManifest.Load(Path.Combine(shipped, ModelManifest.FileName)), File.ReadAllBytes(Path.Combine(shipped, ModelManifest.OnnxFileName)), _signer));
-        var samples = new FileSampleStore(Path.Combine(_data.FullName, "samples"));
-        LabelledImages.KeepFromLightBelt(samples, Model, "line-7-camera", count: 1_000, seed: 41, _clock.GetUtcNow());
-        var runner = new TrainingRunner(samples, new DatasetStore(Path.Combine(_data.FullName, "datasets")), registry, _signer, _clock);
+        var registry = _data.Registry;
+        LabelledImages.KeepFromLightBelt(_data.Samples, Model, "line-7-camera", count: 1_000, seed: 41, _data.Clock.GetUtcNow());
+        LabelledImages.KeepFromLightBelt(_data.Samples, Model, "line-8-camera", count: 200, seed: 42, _data.Clock.GetUtcNow(), CaptureReasons.Evaluation);
 
-        var outcome = runner.Run(new TrainingRequest(Model));
+        var outcome = _data.Runner().Run(new TrainingRequest(Model));
         output.WriteLine(outcome.Verdict);
 
         Assert.Equal("2", outcome.RegisteredVersion);
@@ -42,10 +35,5 @@ public sealed class ImageRetrainingTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(outcome.Candidate.Accuracy, registered.Manifest.Metrics["accuracy"], 6);
     }
 
-    public void Dispose()
-    {
-        _signer.Dispose();
-        _trusted.Dispose();
-        _data.Delete(recursive: true);
-    }
+    public void Dispose() => _data.Dispose();
 }

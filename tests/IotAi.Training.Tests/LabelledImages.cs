@@ -26,9 +26,10 @@ internal static class LabelledImages
 
     /// <summary>
     /// Keeps <paramref name="count"/> labelled frames of a camera over a new, light belt: the same shapes, dark on light,
-    /// which the shipped image model (light shapes on a dark belt) has never seen.
+    /// which the shipped image model (light shapes on a dark belt) has never seen; kept as hard examples, or for the
+    /// <paramref name="reasons"/> given.
     /// </summary>
-    public static void KeepFromLightBelt(FileSampleStore store, string model, string deviceId, int count, int seed, DateTimeOffset start)
+    public static void KeepFromLightBelt(FileSampleStore store, string model, string deviceId, int count, int seed, DateTimeOffset start, CaptureReasons reasons = CaptureReasons.HardExample)
     {
         var camera = new SyntheticCamera(seed);
         var shapes = new Random(seed);
@@ -37,7 +38,7 @@ internal static class LabelledImages
             var shape = (ImageShape)shapes.Next(ImageShapes.Labels.Count);
             var at = start.AddSeconds(seq);
             store.Save(new CapturedSample(CapturedSample.IdFor(deviceId, seq), deviceId, seq, model, "1", PayloadKind.Image, at,
-                "empty", 0.5f, null, CaptureReasons.HardExample, ContentTypes.Png, [new SampleLabel(shape.Label(), LabelSources.Operator, at)]), Inverted(camera, shape));
+                "empty", 0.5f, null, reasons, ContentTypes.Png, [new SampleLabel(shape.Label(), LabelSources.Operator, at)]), Inverted(camera, shape));
         }
     }
 

@@ -19,20 +19,22 @@ internal static class LabelledReadings
         }
     }
 
-    /// <summary>The reading as a device sends it.</summary>
-    public static byte[] Payload(SensorSample reading, long? seq = null) =>
+    /// <summary>The reading as a device sends it, with its truth when <paramref name="truth"/> (as a test rig does).</summary>
+    public static byte[] Payload(SensorSample reading, long? seq = null, bool truth = false) =>
         JsonSerializer.SerializeToUtf8Bytes(new Telemetry(seq, reading.Timestamp, new Dictionary<string, double>
         {
             ["temperature"] = reading.Temperature,
             ["vibration"] = reading.Vibration,
             ["current"] = reading.Current,
-        }), ProtocolJson.Wire.Telemetry);
+        }, Label: truth ? reading.Label : null), ProtocolJson.Wire.Telemetry);
 
     /// <summary>
     /// Keeps <paramref name="count"/> readings of a machine whose temperature baseline moved by <paramref name="drift"/> degrees,
-    /// labelled by the device unless <paramref name="labelled"/> is false; returns each sample's true label by id.
+    /// labelled by the device unless <paramref name="labelled"/> is false, as hard examples or for the
+    /// <paramref name="reasons"/> given (<see cref="CaptureReasons.Evaluation"/> for the evaluation set); returns each sample's true label by id.
     /// </summary>
-    public static Dictionary<string, string> Keep(FileSampleStore store, string model, string deviceId, int count, double drift, int seed, DateTimeOffset start, bool labelled = true)
+    public static Dictionary<string, string> Keep(
+        FileSampleStore store, string model, string deviceId, int count, double drift, int seed, DateTimeOffset start, bool labelled = true, CaptureReasons reasons = CaptureReasons.HardExample)
     {
         var truth = new Dictionary<string, string>(StringComparer.Ordinal);
         var seq = 0L;
@@ -41,7 +43,7 @@ internal static class LabelledReadings
             seq++;
             var id = CapturedSample.IdFor(deviceId, seq);
             truth[id] = reading.Label;
-            store.Save(new CapturedSample(id, deviceId, seq, model, "1", PayloadKind.Telemetry, reading.Timestamp, "normal", 0.5f, null, CaptureReasons.HardExample,
+            store.Save(new CapturedSample(id, deviceId, seq, model, "1", PayloadKind.Telemetry, reading.Timestamp, "normal", 0.5f, null, reasons,
                 ContentTypes.Json, labelled ? [new SampleLabel(reading.Label, LabelSources.Device, reading.Timestamp)] : []), Payload(reading, seq));
         }
 

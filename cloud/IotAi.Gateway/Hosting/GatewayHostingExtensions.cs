@@ -128,10 +128,12 @@ public static class GatewayHostingExtensions
         services.AddOptions<CaptureSettings>().BindConfiguration(CaptureSettings.SectionName);
         services.TryAddSingleton(new FileSampleStore(gateway.SamplesDirectory));
         services.TryAddSingleton(new ConfidenceDrift());
+        services.TryAddSingleton(static sp => new LiveAccuracy(sp.GetRequiredService<IOptions<TrainingOptions>>().Value.AccuracyWindow));
         services.TryAddSingleton<LearningMetrics>();
         services.TryAddSingleton<SampleCapture>();
         services.TryAddSingleton(new DatasetStore(gateway.DatasetsDirectory));
-        services.TryAddSingleton(sp => new TrainingRunner(sp.GetRequiredService<FileSampleStore>(), sp.GetRequiredService<DatasetStore>(),
+        services.TryAddSingleton(new VersionDatasets(gateway.DatasetsDirectory));
+        services.TryAddSingleton(sp => new TrainingRunner(sp.GetRequiredService<FileSampleStore>(), sp.GetRequiredService<DatasetStore>(), sp.GetRequiredService<VersionDatasets>(),
             sp.GetRequiredService<ModelRegistry>(), sp.GetRequiredService<ModelKeyring>().Signer, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(new TrainingOutcomeStore(gateway.Layout.TrainingRuns));
         services.AddTrainingExecutors();

@@ -20,6 +20,11 @@ public static class TrainingEndpoints
                 return Results.NotFound(new OipError($"model '{start.Model}' has no active version to retrain"));
             }
 
+            if (start.Validate() is { } error)
+            {
+                return Results.BadRequest(new OipError(error));
+            }
+
             try
             {
                 var status = service.Start(start);

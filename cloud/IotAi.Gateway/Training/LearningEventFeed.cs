@@ -25,7 +25,7 @@ public sealed class LearningEventFeed
         var text = status.State switch
         {
             TrainingStates.Registered when outcome is { RegisteredVersion: { } version } =>
-                Say($"training run {status.RunId} registered {status.Model} v{version} (holdout accuracy {Percent(outcome.Current?.Accuracy)} with v{outcome.CurrentVersion} → {Percent(outcome.Candidate?.Accuracy)})"),
+                $"training run {status.RunId} registered {status.Model} v{version}: {Figures(outcome)}",
             TrainingStates.Refused => Say($"training run {status.RunId} refused: {Unprefixed(status.Progress, "refused: ")}"),
             TrainingStates.Failed => Say($"training run {status.RunId} failed: {status.Progress}"),
             _ => null,
@@ -59,6 +59,25 @@ public sealed class LearningEventFeed
 
         _said[subject] = state;
         return [text];
+    }
+
+    /// <summary>Each version on what the run judged it on: recent traffic, the regression set, and the kept samples held out.</summary>
+    private static string Figures(IotAi.Training.TrainingOutcome outcome)
+    {
+        var v = $"v{outcome.CurrentVersion}";
+        var figures = new List<string>();
+        if (outcome.Traffic is { } traffic)
+        {
+            figures.Add(Say($"recent traffic {Percent(traffic.Current.Accuracy)} with {v} → {Percent(traffic.Candidate.Accuracy)} ({traffic.Current.Samples} samples)"));
+        }
+
+        if (outcome.Regression is { } regression)
+        {
+            figures.Add(Say($"regression set {Percent(regression.Current.Accuracy)} → {Percent(regression.Candidate.Accuracy)}"));
+        }
+
+        figures.Add(Say($"kept samples held out {Percent(outcome.Current?.Accuracy)} → {Percent(outcome.Candidate?.Accuracy)}"));
+        return string.Join(", ", figures);
     }
 
     private static string Unprefixed(string text, string prefix) => text.StartsWith(prefix, StringComparison.Ordinal) ? text[prefix.Length..] : text;

@@ -5,16 +5,19 @@ using IotAi.Grains;
 using IotAi.Grains.Rollouts;
 using IotAi.Training;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace IotAi.Gateway.Training;
 
 /// <summary>
 /// Starts training runs, one per model at a time, in the background (where they execute is the
 /// <see cref="ITrainingExecutor"/>'s business), and keeps each run's
-/// status for the API. A candidate that passes the evaluation gate is rolled out, in stages with the quality
-/// gates, to the devices the request targets, unless the request says not to.
+/// status for the API. Settings a request leaves out come from <see cref="TrainingOptions"/>. A candidate that passes
+/// the gates is rolled out, in stages with the quality and live gates, to the devices the request targets, unless the
+/// request says not to.
 /// </summary>
-public sealed partial class TrainingService(ITrainingExecutor executor, IGrainFactory grains, LearningTelemetry telemetry, TimeProvider clock, ILogger<TrainingService> logger)
+public sealed partial class TrainingService(
+    ITrainingExecutor executor, IGrainFactory grains, IOptions<TrainingOptions> options, LearningTelemetry telemetry, TimeProvider clock, ILogger<TrainingService> logger)
 {
     private readonly ConcurrentDictionary<string, TrainingStatus> _runs = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _busy = new(StringComparer.Ordinal);
@@ -56,7 +59,7 @@ public sealed partial class TrainingService(ITrainingExecutor executor, IGrainFa
             TraceSampling.Keep(new("iotai.model", start.Model), new("iotai.training.run", runId)), name: $"training run {start.Model}");
         try
         {
-            var request = new TrainingRequest(start.Model, start.HoldoutFraction ?? 0.2, start.MinImprovement ?? 0.01, start.MinSamples ?? 50, runId);
+            var request = options.Value.Request(start, runId);
             var outcome = await executor.RunAsync(request, new RunProgress(step =>
             {
                 activity?.AddEvent(new ActivityEvent(step));
@@ -124,20 +127,40 @@ public sealed partial class TrainingService(ITrainingExecutor executor, IGrainFa
     private partial void LogFailed(Exception exception, string runId);
 }
 
-/// <summary>What <c>POST /api/training</c> asks for; everything but the model has a default.</summary>
+/// <summary>What <c>POST /api/training</c> asks for; everything but the model has a default, from <c>Learning:Training</c>.</summary>
 /// <param name="Model">The model to retrain.</param>
-/// <param name="HoldoutFraction">The share of samples held out (0.2).</param>
-/// <param name="MinImprovement">How much the candidate's holdout accuracy must beat the active version's (0.01).</param>
+/// <param name="HoldoutFraction">The share of kept samples held out (0.2).</param>
+/// <param name="MinImprovement">How much the candidate's accuracy on recent traffic must beat the active version's (0.01).</param>
 /// <param name="MinSamples">Training samples needed to try (50).</param>
 /// <param name="Rollout">Whether a registered candidate is rolled out at once (true).</param>
 /// <param name="RolloutTags">Roll out to the devices with these tags only; unset means every known device.</param>
+/// <param name="MinEvaluationSamples">Labelled evaluation samples of recent traffic needed to judge the candidate (100); 0 judges on the holdout instead.</param>
+/// <param name="MaxLabelDrop">How far any label's F1 on recent traffic may fall (0.05).</param>
+/// <param name="RegressionMargin">How far accuracy on the active version's regression set may fall (0.05).</param>
+/// <param name="ReplayRatio">Rows of the active version's training data replayed per new training sample (2).</param>
 public sealed record TrainingStart(
     string Model,
     double? HoldoutFraction = null,
     double? MinImprovement = null,
     int? MinSamples = null,
     bool? Rollout = null,
-    IReadOnlyDictionary<string, string>? RolloutTags = null);
+    IReadOnlyDictionary<string, string>? RolloutTags = null,
+    int? MinEvaluationSamples = null,
+    double? MaxLabelDrop = null,
+    double? RegressionMargin = null,
+    double? ReplayRatio = null)
+{
+    /// <summary>What is wrong with the request, or null when every value it gives is in range.</summary>
+    public string? Validate() =>
+        HoldoutFraction is <= 0 or >= 1 ? "holdoutFraction is a share between 0 and 1, such as 0.2"
+        : MinImprovement is < 0 or > 1 ? "minImprovement is between 0 and 1, such as 0.01 for one point"
+        : MinSamples is < 1 ? "minSamples is at least 1"
+        : MinEvaluationSamples is < 0 ? "minEvaluationSamples is 0 or more"
+        : MaxLabelDrop is < 0 or > 1 ? "maxLabelDrop is between 0 and 1"
+        : RegressionMargin is < 0 or > 1 ? "regressionMargin is between 0 and 1"
+        : ReplayRatio is < 0 or > 100 ? "replayRatio is between 0 and 100"
+        : null;
+}
 
 /// <summary>Where a training run stands.</summary>
 public sealed record TrainingStatus(string RunId, string Model, string State, string Progress, TrainingOutcome? Outcome, string? Rollout, DateTimeOffset? StartedAt = null);

@@ -9,8 +9,9 @@ using Microsoft.Extensions.Options;
 namespace IotAi.Gateway.Training;
 
 /// <summary>
-/// Starts training runs without anyone asking: when enough new labelled samples have come, when the model's
-/// answers drift (<see cref="ConfidenceDrift"/>), or on a schedule; never more often than the minimum interval.
+/// Starts training runs without anyone asking, only with a reason: the model's answers drift (<see cref="ConfidenceDrift"/>),
+/// its live accuracy falls (<see cref="LiveAccuracy"/>), or enough new labelled samples have come while it answers
+/// measurably worse than its best; or on a schedule an operator set. Never more often than the minimum interval.
 /// It remembers the last runs it started and why, so a watcher (the demo's live view) can follow them through
 /// <see cref="TrainingService.Find"/>.
 /// </summary>
@@ -19,6 +20,7 @@ public sealed partial class TrainingTriggers(
     FileSampleStore samples,
     DatasetStore datasets,
     ConfidenceDrift drift,
+    LiveAccuracy accuracy,
     LearningTelemetry telemetry,
     ModelRegistry registry,
     IOptions<TrainingOptions> options,
@@ -58,11 +60,13 @@ public sealed partial class TrainingTriggers(
     private void Check(string model, TrainingOptions settings)
     {
         var now = clock.GetUtcNow();
+        var latest = datasets.Latest(model);
         var reason = TriggerRules.Due(
             samples.List(model, labelled: true).Count,
-            datasets.Latest(model)?.Samples.Count ?? 0,
+            latest?.Samples.Count ?? 0,
             drift.Psi(model),
-            _lastStarted.TryGetValue(model, out var last) ? last : datasets.Latest(model)?.CreatedAt,
+            registry.Active(model) is { } active ? accuracy.Shift(model, active.Version) : null,
+            _lastStarted.TryGetValue(model, out var last) ? last : latest?.CreatedAt,
             now,
             settings);
         if (reason is null)
@@ -72,7 +76,7 @@ public sealed partial class TrainingTriggers(
 
         try
         {
-            var status = training.Start(new TrainingStart(model, MinImprovement: settings.MinImprovement, MinSamples: settings.MinSamples, Rollout: settings.Rollout));
+            var status = training.Start(new TrainingStart(model, Rollout: settings.Rollout));
             _lastStarted[model] = now;
             _started.Enqueue(new TriggeredRun(status.RunId, model, reason, now));
             while (_started.Count > RunsKept)
@@ -101,13 +105,17 @@ public sealed record TriggeredRun(string RunId, string Model, string Reason, Dat
 /// <summary>Whether a model is due for retraining, and why. Pure, so every trigger is tested on its own.</summary>
 public static class TriggerRules
 {
+    /// <summary>How many standard errors a fall in live accuracy must clear to count: chance alone gives that about once in seven hundred windows.</summary>
+    public const double MinZ = 3;
+
     /// <param name="labelled">Labelled samples kept now.</param>
     /// <param name="labelledAtLastRun">Labelled samples in the last run's snapshot.</param>
     /// <param name="psi">The model's latest confidence drift, if measured.</param>
+    /// <param name="accuracy">The serving version's live accuracy now against the model's best, if measured.</param>
     /// <param name="lastRun">When the last run started, if ever.</param>
     /// <param name="now">Now.</param>
     /// <param name="options">The triggers' settings.</param>
-    public static string? Due(int labelled, int labelledAtLastRun, double? psi, DateTimeOffset? lastRun, DateTimeOffset now, TrainingOptions options)
+    public static string? Due(int labelled, int labelledAtLastRun, double? psi, AccuracyShift? accuracy, DateTimeOffset? lastRun, DateTimeOffset now, TrainingOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (lastRun is { } last && now - last < options.MinInterval)
@@ -115,14 +123,19 @@ public static class TriggerRules
             return null;
         }
 
-        if (options.AfterNewLabels is { } enough && labelled - labelledAtLastRun >= enough)
-        {
-            return string.Create(CultureInfo.InvariantCulture, $"{labelled - labelledAtLastRun} new labelled samples");
-        }
-
         if (options.DriftPsi is { } limit && psi > limit && labelled >= options.MinSamples)
         {
-            return string.Create(CultureInfo.InvariantCulture, $"confidence drift: PSI {psi:F2} above {limit:F2}");
+            return Say($"confidence drift: PSI {psi:F2} above {limit:F2}");
+        }
+
+        if (options.AccuracyDrop is { } drop && accuracy is { } fell && fell.IsWorseBy(drop, MinZ) && labelled >= options.MinSamples)
+        {
+            return Say($"live accuracy of v{fell.Version} fell to {fell.Now.Accuracy:P1} of {fell.Now.Graded} answers, from {fell.Best.Accuracy:P1} (v{fell.BestVersion} at its start)");
+        }
+
+        if (options.AfterNewLabels is { } enough && labelled - labelledAtLastRun >= enough && accuracy is { } worse && worse.IsWorseBy(options.MinAccuracyDrop, MinZ))
+        {
+            return Say($"{labelled - labelledAtLastRun} new labelled samples, and v{worse.Version} answers {worse.Now.Accuracy:P1} of recent traffic right against {worse.Best.Accuracy:P1} at best (v{worse.BestVersion})");
         }
 
         if (options.Every is { } every && (lastRun is null || now - lastRun >= every))
@@ -132,4 +145,6 @@ public static class TriggerRules
 
         return null;
     }
+
+    private static string Say(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

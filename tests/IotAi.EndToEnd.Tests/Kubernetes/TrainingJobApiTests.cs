@@ -48,7 +48,7 @@ public sealed class TrainingJobApiTests : IAsyncLifetime
     [Fact]
     public async Task A_run_becomes_a_locked_down_job_on_the_data_claim_and_its_candidate_is_registered_and_rolled_out()
     {
-        LabelledReadings.Keep(_silo.Services.GetRequiredService<FileSampleStore>(), "sensor-anomaly", "job-dev", 600, drift: 12, seed: 31, DateTimeOffset.UtcNow);
+        TrainingRuns.KeepReadings(_silo.Services, "sensor-anomaly", 600, drift: 12, seed: 31);
         await using var device = await TestDevice.ConnectAsync(_silo.MqttPort);
 
         var (runId, status) = await TrainingRuns.RunToVerdictAsync(_silo.Http, new { model = "sensor-anomaly" });

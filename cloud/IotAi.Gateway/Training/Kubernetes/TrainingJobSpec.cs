@@ -86,6 +86,11 @@ public static class TrainingJobSpec
             "--holdout", Number(request.HoldoutFraction),
             "--min-improvement", Number(request.MinImprovement),
             "--min-samples", request.MinSamples.ToString(CultureInfo.InvariantCulture),
+            "--min-evaluation-samples", request.MinEvaluationSamples.ToString(CultureInfo.InvariantCulture),
+            "--evaluation-window", request.EvaluationWindow.ToString(CultureInfo.InvariantCulture),
+            "--max-label-drop", Number(request.MaxLabelDrop),
+            "--regression-margin", Number(request.RegressionMargin),
+            "--replay-ratio", Number(request.ReplayRatio),
         };
         if (options.SigningKeySecret is { Length: > 0 } secret)
         {

@@ -1,0 +1,44 @@
+using IotAi.Learning;
+using IotAi.Models;
+using Microsoft.Extensions.Time.Testing;
+
+namespace IotAi.Training.Tests;
+
+/// <summary>
+/// A data directory laid out as a silo's, holding one of the shipped models as its version 1, signed by a key of the
+/// test's own, with the sample store, snapshots and version data a training run uses; deleted with everything in it.
+/// </summary>
+internal sealed class TrainingData : IDisposable
+{
+    private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("iotai-training-");
+    private readonly ModelSigner _signer = ModelSigner.Generate();
+    private readonly TrustedKeys _trusted = new();
+
+    public TrainingData(string shipped)
+    {
+        _trusted.Add(_signer.ExportPublicKeyPem());
+        Registry = new ModelRegistry(Path.Combine(_root.FullName, "models"), _trusted);
+        var folder = Path.Combine(AppContext.BaseDirectory, "DefaultModels", shipped, "1");
+        Registry.Import(ModelPackage.Create(ModelManifest.Load(Path.Combine(folder, ModelManifest.FileName)), File.ReadAllBytes(Path.Combine(folder, ModelManifest.OnnxFileName)), _signer));
+        Samples = new FileSampleStore(Path.Combine(_root.FullName, "samples"));
+    }
+
+    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 29, 12, 0, 0, TimeSpan.Zero));
+
+    public ModelRegistry Registry { get; }
+
+    public FileSampleStore Samples { get; }
+
+    public DatasetStore Datasets => new(Path.Combine(_root.FullName, "datasets"));
+
+    public VersionDatasets Versions => new(Path.Combine(_root.FullName, "datasets"));
+
+    public TrainingRunner Runner() => new(Samples, Datasets, Versions, Registry, _signer, Clock);
+
+    public void Dispose()
+    {
+        _signer.Dispose();
+        _trusted.Dispose();
+        _root.Delete(recursive: true);
+    }
+}
