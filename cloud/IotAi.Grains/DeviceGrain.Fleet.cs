@@ -21,6 +21,7 @@ public sealed partial class DeviceGrain
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        TellRollouts();
         foreach (var running in _counted.Values)
         {
             telemetry.Fleet(running, -1);

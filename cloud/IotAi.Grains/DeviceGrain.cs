@@ -158,6 +158,13 @@ public sealed partial class DeviceGrain(
             return Reject(uplink.Topic, uplink.Seq, UplinkOutcome.NoModel, ErrorCodes.NoModel, $"no model serves {KindName(uplink.Kind)} payloads");
         }
 
+        // Most devices are answered by the active version; a rollout may have left this one on another, or have it on trial.
+        TrialRun? trial = null;
+        if (State.Trials.Count != 0 || State.CloudVersions.Count != 0)
+        {
+            (model, trial) = await ServingAsync(model);
+        }
+
         var length = model.Manifest.InputLength;
         var features = ArrayPool<float>.Shared.Rent(length);
         try
@@ -194,7 +201,7 @@ public sealed partial class DeviceGrain(
             Prediction prediction;
             try
             {
-                prediction = await model.InferAsync(features.AsMemory(0, length));
+                (model, prediction) = trial is null ? (model, await model.InferAsync(features.AsMemory(0, length))) : await AnswerInTrialAsync(trial, features.AsMemory(0, length));
             }
 #pragma warning disable CA1031 // The device gets an error reply whatever broke; the cause goes to the log.
             catch (Exception ex)
@@ -215,6 +222,11 @@ public sealed partial class DeviceGrain(
             var result = ToResult(uplink.Kind, seq, model.Manifest, prediction, Stopwatch.GetElapsedTime(started));
             var said = AnswersOf(uplink);
             GradeCloud(model.Manifest, result.Label, said.Truth);
+            if (trial is not null)
+            {
+                await CountTrialAsync(trial, features.AsMemory(0, length), result.Label, said.Truth);
+            }
+
             Capture(uplink, model.Manifest, model.Manifest.Version, seq, result.Label, prediction.Scores, said);
             return new UplinkReply(UplinkOutcome.Accepted, new DownlinkMessage(DownlinkKind.Result, JsonSerializer.SerializeToUtf8Bytes(result, ProtocolJson.Wire.InferenceResult)));
         }

@@ -41,4 +41,13 @@ public sealed class DeviceState
 
     /// <summary>How each model's recent versions answer on the device, by model name, oldest version first.</summary>
     [Id(14)] public Dictionary<string, List<VersionQuality>> Quality { get; set; } = [];
+
+    /// <summary>The rollout trials the device takes part in, by model name (see <see cref="CloudTrial"/>).</summary>
+    [Id(15)] public Dictionary<string, CloudTrial> Trials { get; set; } = [];
+
+    /// <summary>
+    /// The version that answers the device instead of the active one, by model name: left by a completed rollout to some
+    /// devices, or by one to the whole fleet until this silo serves the version it promoted.
+    /// </summary>
+    [Id(16)] public Dictionary<string, string> CloudVersions { get; set; } = [];
 }

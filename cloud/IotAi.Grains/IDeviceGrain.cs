@@ -50,4 +50,14 @@ public interface IDeviceGrain : IGrainWithStringKey
 
     /// <summary>What the device last reported about each recent version of <paramref name="name"/>, oldest first.</summary>
     Task<IReadOnlyList<VersionQuality>> GetModelQualityAsync(string name);
+
+    /// <summary>
+    /// Makes the device, which the cloud serves, part of a rollout's trial of <paramref name="candidate"/>: it shadows the
+    /// version that answers the device now, or, with <paramref name="answering"/>, answers in its place. Asked again with
+    /// <paramref name="answering"/>, an existing trial of the same rollout keeps its baseline.
+    /// </summary>
+    Task JoinTrialAsync(string model, string rolloutId, string candidate, bool answering);
+
+    /// <summary>Ends the device's trial of <paramref name="model"/> by <paramref name="rolloutId"/>, if it takes part, as <paramref name="ending"/> says.</summary>
+    Task EndTrialAsync(string model, string rolloutId, TrialEnd ending);
 }

@@ -133,13 +133,10 @@ internal static class RolloutsCommand
                     }
 
                     last = status;
-                    var devices = status.GetProperty("devices");
-                    var active = devices.TryGetProperty("active", out var a) ? a.GetInt32() : 0;
                     var phase = status.GetProperty("phase").ToString();
                     bar.MaxValue = status.GetProperty("targets").GetInt32();
-                    bar.Value = active;
-                    var quality = status.TryGetProperty("quality", out var q) && q.ValueKind == JsonValueKind.Object ? $" · {q.GetProperty("summary").GetString()}" : "";
-                    bar.Description = Markup.Escape($"{id} · stage {status.GetProperty("stage").GetInt32() + 1} · {phase}{quality}");
+                    bar.Value = Running(status);
+                    bar.Description = Markup.Escape($"{id} · stage {status.GetProperty("stage").GetInt32() + 1} · {phase}{Verdict(status, "quality", " · ")}{Verdict(status, "live", " · live: ")}");
                     if (phase is not ("Running" or "Paused" or "RollingBack"))
                     {
                         return;
@@ -150,8 +147,12 @@ internal static class RolloutsCommand
             });
         if (last.ValueKind == JsonValueKind.Object)
         {
-            var active = last.GetProperty("devices").TryGetProperty("active", out var a) ? a.GetInt32() : 0;
-            AnsiConsole.MarkupLineInterpolated($"Rollout {id}: {last.GetProperty("phase").ToString()}, {active} of {last.GetProperty("targets").GetInt32()} devices run the version");
+            AnsiConsole.MarkupLineInterpolated($"Rollout {id}: {last.GetProperty("phase").ToString()}, {Running(last)} of {last.GetProperty("targets").GetInt32()} devices run or are answered by the version");
+            if (Verdict(last, "live", "live: ") is { Length: > 0 } live)
+            {
+                AnsiConsole.MarkupLineInterpolated($"{live}");
+            }
+
             if (last.TryGetProperty("reason", out var reason) && reason.ValueKind == JsonValueKind.String)
             {
                 AnsiConsole.MarkupLineInterpolated($"[yellow]{reason.GetString()}[/]");
@@ -160,6 +161,17 @@ internal static class RolloutsCommand
 
         return 0;
     }
+
+    /// <summary>Devices that run the version, and devices the cloud serves that it answers (its stage reached).</summary>
+    private static int Running(JsonElement status)
+    {
+        var devices = status.GetProperty("devices");
+        return (devices.TryGetProperty("active", out var active) ? active.GetInt32() : 0) + (devices.TryGetProperty("cloud", out var cloud) ? cloud.GetInt32() : 0);
+    }
+
+    /// <summary>The summary of the status's <paramref name="name"/> verdict after <paramref name="prefix"/>, or nothing before there is one.</summary>
+    private static string Verdict(JsonElement status, string name, string prefix) =>
+        status.TryGetProperty(name, out var verdict) && verdict.ValueKind == JsonValueKind.Object ? prefix + verdict.GetProperty("summary").GetString() : "";
 
     private static async Task<JsonElement?> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {

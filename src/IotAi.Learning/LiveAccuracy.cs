@@ -66,7 +66,7 @@ public sealed class LiveAccuracy(int windowSize = 500)
         {
             lock (watch)
             {
-                all.AddRange(watch.Versions.Select(v => new VersionAccuracy(model, v.Key, v.Value.Reference, v.Value.Last, v.Value.Current)));
+                all.AddRange(watch.Versions.Select(v => new VersionAccuracy(model, v.Key, v.Value.Reference, v.Value.Last, v.Value.Current, v.Value.Total)));
             }
         }
 
@@ -97,6 +97,7 @@ public sealed class LiveAccuracy(int windowSize = 500)
             }
 
             watch.Touched = ++_tick;
+            watch.Total = new AccuracyWindow(watch.Total.Correct + correct, watch.Total.Graded + graded);
             watch.Current = new AccuracyWindow(watch.Current.Correct + correct, watch.Current.Graded + graded);
             if (watch.Current.Graded < windowSize)
             {
@@ -124,6 +125,8 @@ public sealed class LiveAccuracy(int windowSize = 500)
 
         public AccuracyWindow Current { get; set; }
 
+        public AccuracyWindow Total { get; set; }
+
         public long Touched { get; set; }
     }
 }
@@ -134,8 +137,12 @@ public readonly record struct AccuracyWindow(long Correct, long Graded)
     public double Accuracy => Graded == 0 ? 0 : (double)Correct / Graded;
 }
 
-/// <summary>One version's live figures: its first full window, its latest, and the one filling now.</summary>
-public sealed record VersionAccuracy(string Model, string Version, AccuracyWindow? Reference, AccuracyWindow? Last, AccuracyWindow Current);
+/// <summary>One version's live figures: its first full window, its latest, the one filling now, and every answer graded since the silo started.</summary>
+public sealed record VersionAccuracy(string Model, string Version, AccuracyWindow? Reference, AccuracyWindow? Last, AccuracyWindow Current, AccuracyWindow Total)
+{
+    /// <summary>How the version does now: its latest full window, or all it has answered while it has none.</summary>
+    public AccuracyWindow Now => Last ?? Total;
+}
 
 /// <summary>
 /// A version's latest window against the best reference window of its model, and whether the difference is more than

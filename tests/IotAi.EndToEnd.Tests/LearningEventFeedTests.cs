@@ -60,5 +60,19 @@ public sealed class LearningEventFeedTests
         Assert.Equal(["rollout retrain-a of sensor-anomaly v2 rolled back: stage canary: accuracy fell"], back.Observe(At(RolloutPhase.RolledBack, 0, "stage canary: accuracy fell")));
     }
 
+    [Fact]
+    public void Where_the_cloud_serves_devices_each_stage_says_what_the_live_trial_found_once_it_found_something()
+    {
+        var feed = new LearningEventFeed();
+        var plan = new RolloutPlan("shape-classifier", "2", new RolloutTarget(), [new RolloutStage("canary", 10), new RolloutStage("all", 100)], RolloutGates.Default);
+        RolloutStatus At(int stage, RolloutPhase phase, QualityOutcome outcome, string summary) =>
+            new("retrain-b", plan, phase, stage, 20, new Dictionary<string, int>(), 1, 0, null, null, new LiveVerdict(outcome, summary, LiveTally.Empty, "1"));
+
+        Assert.Equal(["rollout retrain-b of shape-classifier v2: stage canary (10 % of 20 devices)"],
+            feed.Observe(At(0, RolloutPhase.Running, QualityOutcome.Waiting, "12 of the 100 labelled uplinks needed")));
+        Assert.Equal(["rollout retrain-b of shape-classifier v2: stage all (100 % of 20 devices); live: on 104 labelled uplinks v2 answered 96.2 % right, v1 3.8 %"],
+            feed.Observe(At(1, RolloutPhase.Running, QualityOutcome.Passed, "on 104 labelled uplinks v2 answered 96.2 % right, v1 3.8 %")));
+    }
+
     private static ModelEvaluation Evaluation(double accuracy) => new(100, accuracy, accuracy, new Dictionary<string, LabelFigures>());
 }

@@ -113,5 +113,52 @@ public sealed class QualityGatesTests
         Assert.Throws<ArgumentException>(() => (QualityGates.Default with { MinSamples = 0 }).Validate());
         Assert.Throws<ArgumentException>(() => (QualityGates.Default with { MaxConfidenceShift = 1.5 }).Validate());
         Assert.Throws<ArgumentException>(() => (RolloutGates.Default with { Quality = QualityGates.Default with { MaxAccuracyDrop = -0.1 } }).Validate());
+        Assert.Throws<ArgumentException>(() => (QualityGates.Default with { MaxLiveAccuracyDrop = 2 }).Validate());
+        Assert.Throws<ArgumentException>(() => (QualityGates.Default with { LiveWait = TimeSpan.FromSeconds(-1) }).Validate());
+    }
+
+    /// <summary>A live tally of <paramref name="pairs"/> labelled uplinks, the new version right on <paramref name="candidate"/>, the old on <paramref name="baseline"/>.</summary>
+    private static LiveTally Live(int pairs, int candidate, int baseline, int errors = 0)
+    {
+        var tally = LiveTally.Empty;
+        for (var i = 0; i < pairs; i++)
+        {
+            tally = tally.Count(failed: false, i < candidate, i < baseline);
+        }
+
+        for (var i = 0; i < errors; i++)
+        {
+            tally = tally.Count(failed: true);
+        }
+
+        return tally;
+    }
+
+    [Fact]
+    public void Live_the_new_version_must_match_or_beat_the_old_on_the_same_labelled_uplinks()
+    {
+        var worse = Gates.JudgeLive(Live(200, 170, 196), "2", "1", TimeSpan.FromMinutes(1));
+        var equal = Gates.JudgeLive(Live(200, 196, 196), "2", "1", TimeSpan.FromMinutes(1));
+        var better = Gates.JudgeLive(Live(200, 199, 150), "2", "1", TimeSpan.FromMinutes(1));
+
+        Assert.Equal(QualityOutcome.Failed, worse.Outcome);
+        Assert.Equal("on 200 labelled uplinks v2 answered 85.0 % right, v1 98.0 %: worse than the version it replaces (at most 0.5 % lower allowed)", worse.Summary);
+        Assert.Equal((QualityOutcome.Passed, QualityOutcome.Passed), (equal.Outcome, better.Outcome));
+        Assert.Equal((200L, 199L, 150L, 49L, 0L), (better.Tally.Pairs, better.Tally.CandidateRight, better.Tally.BaselineRight, better.Tally.CandidateOnly, better.Tally.BaselineOnly));
+    }
+
+    [Fact]
+    public void Live_too_few_pairs_wait_no_pairs_at_all_pass_after_the_wait_and_errors_fail_without_pairs()
+    {
+        Assert.Equal(QualityOutcome.Waiting, Gates.JudgeLive(Live(99, 0, 99), "2", "1", TimeSpan.FromHours(1)).Outcome);
+        Assert.Equal(QualityOutcome.Waiting, Gates.JudgeLive(LiveTally.Empty, "2", "1", TimeSpan.FromSeconds(119)).Outcome);
+        var blind = Gates.JudgeLive(LiveTally.Empty, "2", "1", TimeSpan.FromSeconds(120));
+        Assert.Equal(QualityOutcome.Passed, blind.Outcome);
+        Assert.StartsWith("no labelled uplink to compare v2 with v1 on within 00:02:00", blind.Summary, StringComparison.Ordinal);
+
+        var failing = Gates.JudgeLive(Live(0, 0, 0) with { CandidateRuns = 100, CandidateErrors = 2 }, "2", "1", TimeSpan.Zero);
+        Assert.Equal(QualityOutcome.Failed, failing.Outcome);
+        Assert.Contains("v2 failed on 2.0 % of the uplinks it was given", failing.Summary, StringComparison.Ordinal);
+        Assert.Equal((1L, 1L, 0L), (Live(0, 0, 0, errors: 1).CandidateRuns, Live(0, 0, 0, errors: 1).CandidateErrors, Live(0, 0, 0, errors: 1).Pairs));
     }
 }

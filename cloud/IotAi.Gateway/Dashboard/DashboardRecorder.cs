@@ -11,9 +11,10 @@ namespace IotAi.Gateway.Dashboard;
 /// only while someone has asked for the summary within <see cref="DashboardOptions.WatchedFor"/>.
 /// </summary>
 public sealed partial class DashboardRecorder(
-    SiloMeterReader meters, FleetScan fleet, ConfidenceDrift drift, TimeProvider time, IOptions<DashboardOptions> options, ILogger<DashboardRecorder> logger)
+    SiloMeterReader meters, FleetScan fleet, ConfidenceDrift drift, LiveAccuracy live, TimeProvider time, IOptions<DashboardOptions> options, ILogger<DashboardRecorder> logger)
     : BackgroundService
 {
+    private Dictionary<string, AccuracyWindow> _graded = new(StringComparer.Ordinal);
     private readonly DashboardOptions _options = options.Value;
     private readonly Queue<DashboardSample> _history = new();
     private FleetSnapshot? _fleet;
@@ -67,7 +68,7 @@ public sealed partial class DashboardRecorder(
         var snapshot = now - _watchedAt < _options.WatchedFor ? await ScanAsync(cancellationToken) : Volatile.Read(ref _fleet);
         var accuracy = snapshot?.Models.Where(static m => m.Accuracy is not null).ToDictionary(static m => m.Name, static m => m.Accuracy!.Value)
             ?? new Dictionary<string, double>();
-        var sample = new DashboardSample(now, _messagesPerSecond, snapshot?.Connected ?? (int)meters.Connections, uplink, inference, drift.All(), accuracy);
+        var sample = new DashboardSample(now, _messagesPerSecond, snapshot?.Connected ?? (int)meters.Connections, uplink, inference, drift.All(), accuracy, LiveSinceLastSample());
         lock (_history)
         {
             _history.Enqueue(sample);
@@ -76,6 +77,24 @@ public sealed partial class DashboardRecorder(
                 _history.Dequeue();
             }
         }
+    }
+
+    /// <summary>Each model version's accuracy over the answers graded since the last sample, from the running totals.</summary>
+    private Dictionary<string, double> LiveSinceLastSample()
+    {
+        var totals = live.All().ToDictionary(static v => $"{v.Model} v{v.Version}", static v => v.Total, StringComparer.Ordinal);
+        var since = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var (version, total) in totals)
+        {
+            var before = _graded.GetValueOrDefault(version);
+            if (total.Graded > before.Graded)
+            {
+                since[version] = (double)(total.Correct - before.Correct) / (total.Graded - before.Graded);
+            }
+        }
+
+        _graded = totals;
+        return since;
     }
 
     private async Task<FleetSnapshot> ScanAsync(CancellationToken cancellationToken)

@@ -7,9 +7,9 @@ namespace IotAi.Gateway.Dashboard;
 
 /// <summary>
 /// Reads the cluster for the dashboard: the device directory and each device's twin (connected or not, which model
-/// versions it runs, how they answered), the model registry, the drift watch and the rollouts.
+/// versions it runs, how they answered), the model registry, the drift watch, this silo's live accuracy and the rollouts.
 /// </summary>
-public sealed class FleetScan(IGrainFactory grains, ModelRegistry registry, ConfidenceDrift drift)
+public sealed class FleetScan(IGrainFactory grains, ModelRegistry registry, ConfidenceDrift drift, LiveAccuracy accuracy)
 {
     /// <summary>The most twins one scan reads; a larger fleet is summed over its first devices by id.</summary>
     public const int MaxTwins = 2000;
@@ -24,15 +24,17 @@ public sealed class FleetScan(IGrainFactory grains, ModelRegistry registry, Conf
         var known = await grains.GetGrain<IDeviceDirectoryGrain>(0).FindAsync(new Dictionary<string, string>());
         var twins = await Task.WhenAll(known.Take(MaxTwins).Select(id => grains.GetGrain<IDeviceGrain>(id).GetTwinAsync())).WaitAsync(cancellationToken);
         var running = twins.Select(static t => (t, RunningModel.Of(t.Reported, t.ModelVersions))).ToList();
+        var live = accuracy.All();
         var models = registry.List().GroupBy(static m => m.Name, StringComparer.Ordinal).OrderBy(static g => g.Key, StringComparer.Ordinal)
-            .Select(g => Figures(g.Key, [.. g], running)).ToList();
+            .Select(g => Figures(g.Key, [.. g], running, live)).ToList();
         var rolloutIds = await grains.GetGrain<IRolloutIndexGrain>(0).ListAsync();
         var statuses = await Task.WhenAll(rolloutIds.TakeLast(MaxRollouts).Select(id => grains.GetGrain<IRolloutGrain>(id).GetStatusAsync()));
         var rollouts = statuses.OfType<RolloutStatus>().Select(RolloutFigures.Of).Reverse().ToList();
         return new FleetSnapshot(known.Count, twins.Count(static t => t.Connected), twins.Length, models, rollouts);
     }
 
-    private ModelFigures Figures(string name, IReadOnlyList<RegisteredModel> versions, IReadOnlyList<(DeviceTwin Twin, Dictionary<string, RunningModel> Running)> twins)
+    private ModelFigures Figures(
+        string name, IReadOnlyList<RegisteredModel> versions, IReadOnlyList<(DeviceTwin Twin, Dictionary<string, RunningModel> Running)> twins, IReadOnlyList<VersionAccuracy> live)
     {
         var active = versions.FirstOrDefault(static v => v.State == ModelState.Active);
         var devices = new SortedDictionary<string, int>(StringComparer.Ordinal);
@@ -49,7 +51,8 @@ public sealed class FleetScan(IGrainFactory grains, ModelRegistry registry, Conf
 
         return new ModelFigures(name, (active ?? versions[0]).Manifest.Kind.ToString(), active?.Version,
             versions.ToDictionary(static v => v.Version, static v => v.State.ToString(), StringComparer.Ordinal),
-            devices, drift.Psi(name), quality.Accuracy);
+            devices, drift.Psi(name), quality.Accuracy,
+            live.Where(v => v.Model == name && v.Now.Graded > 0).ToDictionary(static v => v.Version, static v => v.Now.Accuracy, StringComparer.Ordinal));
     }
 }
 

@@ -39,10 +39,12 @@ public sealed class LearningEventFeed
         var plan = status.Plan;
         var name = $"rollout {status.Id} of {plan.Model} v{plan.Version}";
         var stage = plan.Stages[Math.Min(status.Stage, plan.Stages.Count - 1)];
+        // What the live trial found where the cloud serves devices, once it has found something.
+        var live = status.Live is { Outcome: not QualityOutcome.Waiting } verdict ? $"; live: {verdict.Summary}" : "";
         var (state, text) = status.Phase switch
         {
-            RolloutPhase.Running or RolloutPhase.Paused => ($"stage {status.Stage}", Say($"{name}: stage {stage.Name} ({stage.Percent} % of {status.Targets} devices)")),
-            RolloutPhase.Completed => ("completed", Say($"{name} completed on {status.Targets} devices")),
+            RolloutPhase.Running or RolloutPhase.Paused => ($"stage {status.Stage}", Say($"{name}: stage {stage.Name} ({stage.Percent} % of {status.Targets} devices){live}")),
+            RolloutPhase.Completed => ("completed", Say($"{name} completed on {status.Targets} devices{live}")),
             RolloutPhase.RollingBack => ("rolling back", Say($"{name} is rolling back: {status.Reason}")),
             RolloutPhase.RolledBack => ("rolled back", Say($"{name} rolled back: {status.Reason}")),
             _ => ("aborted", Say($"{name} aborted: {status.Reason}")),

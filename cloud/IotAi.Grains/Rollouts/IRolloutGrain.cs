@@ -27,4 +27,11 @@ public interface IRolloutGrain : IGrainWithStringKey
 
     /// <summary>Makes a persisted, unfinished rollout pick up its work again, e.g. after a silo restart.</summary>
     Task WakeAsync();
+
+    /// <summary>
+    /// A device in the rollout's trial says how the candidate and the baseline did on its uplinks since it last said;
+    /// one-way, so a device grain never waits on a rollout.
+    /// </summary>
+    [OneWay]
+    Task TrialAnsweredAsync(string deviceId, LiveTally tally);
 }

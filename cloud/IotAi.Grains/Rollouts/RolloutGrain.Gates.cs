@@ -3,7 +3,10 @@ using Microsoft.Extensions.Logging;
 
 namespace IotAi.Grains.Rollouts;
 
-/// <summary>The rollout's gates: failures, activation, then the quality of the stage's answers against the version before.</summary>
+/// <summary>
+/// The rollout's gates: failures, activation, then the quality of the stage's answers against the version before, as the
+/// devices that run models report it and as the trial on devices the cloud serves finds it live.
+/// </summary>
 public sealed partial class RolloutGrain
 {
     /// <summary>Quality is judged at most this often, since judging asks every device of the stage.</summary>
@@ -32,13 +35,20 @@ public sealed partial class RolloutGrain
             }
 
             var quality = await JudgeQualityAsync(stage);
+            var live = JudgeLive();
             if (quality == QualityOutcome.Failed)
             {
                 BeginRollback($"stage {name}: {State.Quality!.Summary}");
                 return;
             }
 
-            if (quality == QualityOutcome.Passed)
+            if (live == QualityOutcome.Failed)
+            {
+                BeginRollback($"stage {name}: {State.LiveVerdict!.Summary}");
+                return;
+            }
+
+            if (quality == QualityOutcome.Passed && live == QualityOutcome.Passed)
             {
                 NextStage();
                 return;
@@ -47,7 +57,9 @@ public sealed partial class RolloutGrain
 
         if (clock.GetUtcNow() - State.StageStarted > plan.Gates.StageTimeout)
         {
-            var waiting = State.Quality is { Outcome: QualityOutcome.Waiting } verdict ? $"; it had {verdict.Summary}" : "";
+            var waiting = State.Quality is { Outcome: QualityOutcome.Waiting } verdict ? $"; it had {verdict.Summary}"
+                : State.LiveVerdict is { Outcome: QualityOutcome.Waiting } live ? $"; it had {live.Summary}"
+                : "";
             BeginRollback($"stage {name} did not finish within {plan.Gates.StageTimeout}{waiting}");
         }
     }
@@ -110,14 +122,35 @@ public sealed partial class RolloutGrain
     }
 
     /// <summary>
+    /// Judges the version on what the trial on devices the cloud serves found, summed over the rollout: every device in the
+    /// target shadows or answers from the start, so each stage is judged on all the labelled traffic seen so far. Waits
+    /// until every target device has been looked at; passes when no device the cloud serves is in the rollout.
+    /// </summary>
+    private QualityOutcome JudgeLive()
+    {
+        var plan = State.Plan!;
+        if (State.Scanned < State.Targets.Count)
+        {
+            return QualityOutcome.Waiting;
+        }
+
+        if (plan.Gates.Quality is not { } gates || State.CloudDevices.Count == 0 || State.Baseline is not { } baseline)
+        {
+            return QualityOutcome.Passed;
+        }
+
+        State.LiveVerdict = gates.JudgeLive(State.Live, plan.Version, baseline, clock.GetUtcNow() - State.Started);
+        return State.LiveVerdict.Outcome;
+    }
+
+    /// <summary>
     /// Devices that take no models follow the cloud's active version; once the whole fleet runs this version, the
     /// cloud answers with it too, so those devices, and escalations from the rest, get the version the fleet runs.
     /// A rollout to some devices only (by id, tag or share) leaves the active version alone.
     /// </summary>
     private void PromoteIfWholeFleet(RolloutPlan plan)
     {
-        if (plan.Target is not { DeviceIds: null or { Count: 0 }, Tags: null or { Count: 0 }, Percentage: 100 }
-            || registry.Active(plan.Model)?.Version == plan.Version)
+        if (!IsWholeFleet(plan) || registry.Active(plan.Model)?.Version == plan.Version)
         {
             return;
         }
@@ -133,6 +166,9 @@ public sealed partial class RolloutGrain
             LogPromotionFailed(ex, Id, plan.Model, plan.Version);
         }
     }
+
+    /// <summary>A rollout to every known device: no device ids, no tags, all of them.</summary>
+    private static bool IsWholeFleet(RolloutPlan plan) => plan.Target is { DeviceIds: null or { Count: 0 }, Tags: null or { Count: 0 }, Percentage: 100 };
 
     private (double Activation, double Failure) Rates(List<string> stage)
     {

@@ -9,8 +9,10 @@ namespace IotAi.Grains.Rollouts;
 /// Drives one rollout on a one-second tick: offers the version to the current stage's devices, no more at
 /// once than the download limit, and checks the stage's gates; a failed gate, a stage that times out, or an
 /// abort turns it around, offering every device it touched the version it ran before. A device that runs no
-/// model of its own is answered by the cloud's active version, so a rollout to the whole fleet that completes
-/// promotes its version: from then on the cloud answers with the version the fleet runs.
+/// model of its own is answered by the cloud: the rollout puts it on trial (<see cref="CloudTrial"/>), shadowing the
+/// version that answers it until its stage is reached, answering it from then on, and judges the stages on what the
+/// trial finds live. A rollout to the whole fleet that completes promotes its version: from then on the cloud answers
+/// with the version the fleet runs.
 /// </summary>
 public sealed partial class RolloutGrain(
     [PersistentState("rollout", DeviceGrain.StorageName)] IPersistentState<RolloutState> rollout,
@@ -29,6 +31,9 @@ public sealed partial class RolloutGrain(
 
     /// <summary>A device that has not answered an offer at all after this long is offered again: the offer may have been lost.</summary>
     private static readonly TimeSpan Reoffer = TimeSpan.FromSeconds(30);
+
+    /// <summary>How many target devices a tick looks at for devices the cloud serves, so a large fleet joins the trial over a few ticks.</summary>
+    private const int ScanBatch = 250;
     private IGrainTimer? _timer;
 
     private RolloutState State => rollout.State;
@@ -70,7 +75,8 @@ public sealed partial class RolloutGrain(
         State.Plan = plan;
         State.Targets = targets;
         State.Phase = RolloutPhase.Running;
-        State.StageStarted = clock.GetUtcNow();
+        State.StageStarted = State.Started = clock.GetUtcNow();
+        State.Baseline = registry.Active(plan.Model)?.Version;
         await rollout.WriteStateAsync();
         await GrainFactory.GetGrain<IRolloutIndexGrain>(0).AddAsync(Id);
         LogStarted(Id, plan.Model, plan.Version, targets.Count);
@@ -135,9 +141,21 @@ public sealed partial class RolloutGrain(
         return Task.CompletedTask;
     }
 
+    public Task TrialAnsweredAsync(string deviceId, LiveTally tally)
+    {
+        ArgumentNullException.ThrowIfNull(tally);
+        if (State.Phase is RolloutPhase.Running or RolloutPhase.Paused && State.CloudDevices.ContainsKey(deviceId))
+        {
+            // Kept with the next write of the state, a tick away at most.
+            State.Live = State.Live.Add(tally);
+        }
+
+        return Task.CompletedTask;
+    }
+
     private async Task TickAsync(CancellationToken cancellationToken)
     {
-        var before = (State.Phase, State.Stage, State.Devices.Count);
+        var before = (State.Phase, State.Stage, State.Devices.Count, State.CloudDevices.Count, State.Scanned, State.Live);
         switch (State.Phase)
         {
             case RolloutPhase.Running:
@@ -152,7 +170,7 @@ public sealed partial class RolloutGrain(
                 return;
         }
 
-        if (before != (State.Phase, State.Stage, State.Devices.Count))
+        if (before != (State.Phase, State.Stage, State.Devices.Count, State.CloudDevices.Count, State.Scanned, State.Live))
         {
             await rollout.WriteStateAsync(cancellationToken);
         }
@@ -164,6 +182,7 @@ public sealed partial class RolloutGrain(
     {
         var plan = State.Plan!;
         var stage = StageDevices();
+        await FindCloudDevicesAsync(stage.Count);
         var inFlight = State.Devices.Values.Count(static s => s is ModelUpdateStates.Offered or ModelUpdateStates.Downloading or ModelUpdateStates.Verified);
         foreach (var deviceId in stage.Where(d => !State.Devices.ContainsKey(d)))
         {
@@ -176,7 +195,14 @@ public sealed partial class RolloutGrain(
             var twin = await device.GetTwinAsync();
             if (twin.Reported.GetValueOrDefault(ReportedProperties.Ota) == ReportedProperties.NoModelUpdates)
             {
+                // Nothing to download: its stage reached, the version answers it.
                 State.Devices[deviceId] = CloudServed;
+                if (!State.CloudDevices.GetValueOrDefault(deviceId))
+                {
+                    await device.JoinTrialAsync(plan.Model, Id, plan.Version, answering: true);
+                    State.CloudDevices[deviceId] = true;
+                }
+
                 continue;
             }
 
@@ -203,11 +229,50 @@ public sealed partial class RolloutGrain(
         }
 
         await CheckGatesAsync(stage);
+        if (State.Phase == RolloutPhase.Completed)
+        {
+            await EndTrialsAsync(IsWholeFleet(plan) ? TrialEnd.Promoted : TrialEnd.Kept);
+        }
+    }
+
+    /// <summary>
+    /// Looks at the next batch of target devices for those the cloud serves, and puts each on trial: answering if its
+    /// stage has been reached, else shadowing, so the whole target's labelled traffic judges the version from the start.
+    /// </summary>
+    private async Task FindCloudDevicesAsync(int reached)
+    {
+        var plan = State.Plan!;
+        var end = Math.Min(State.Targets.Count, State.Scanned + ScanBatch);
+        for (var i = State.Scanned; i < end; i++)
+        {
+            var deviceId = State.Targets[i];
+            var device = GrainFactory.GetGrain<IDeviceGrain>(deviceId);
+            if (!State.CloudDevices.ContainsKey(deviceId)
+                && (await device.GetTwinAsync()).Reported.GetValueOrDefault(ReportedProperties.Ota) == ReportedProperties.NoModelUpdates)
+            {
+                await device.JoinTrialAsync(plan.Model, Id, plan.Version, answering: i < reached);
+                State.CloudDevices[deviceId] = i < reached;
+            }
+        }
+
+        State.Scanned = end;
+    }
+
+    /// <summary>Ends the trial on every device the cloud serves in the rollout, as <paramref name="ending"/> says.</summary>
+    private async Task EndTrialsAsync(TrialEnd ending)
+    {
+        foreach (var deviceId in State.CloudDevices.Keys)
+        {
+            await GrainFactory.GetGrain<IDeviceGrain>(deviceId).EndTrialAsync(State.Plan!.Model, Id, ending);
+        }
+
+        State.CloudDevices.Clear();
     }
 
     private async Task RollBackAsync()
     {
         var plan = State.Plan!;
+        await EndTrialsAsync(TrialEnd.RolledBack);
         var pending = 0;
         foreach (var (deviceId, state) in State.Devices.ToList())
         {
@@ -290,7 +355,7 @@ public sealed partial class RolloutGrain(
     {
         var (activation, failure) = State.Phase == RolloutPhase.Running || State.Phase == RolloutPhase.Paused ? Rates(StageDevices()) : (0, 0);
         var counts = State.Devices.Values.GroupBy(static s => s).ToDictionary(static g => g.Key, static g => g.Count());
-        var status = new RolloutStatus(Id, State.Plan!, State.Phase, State.Stage, State.Targets.Count, counts, activation, failure, State.Reason, State.Quality);
+        var status = new RolloutStatus(Id, State.Plan!, State.Phase, State.Stage, State.Targets.Count, counts, activation, failure, State.Reason, State.Quality, State.LiveVerdict);
         telemetry.Observe(status);
         return status;
     }

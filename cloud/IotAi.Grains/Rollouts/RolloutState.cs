@@ -30,4 +30,22 @@ public sealed class RolloutState
 
     /// <summary>The current stage's last quality verdict; null before it is first judged.</summary>
     [Id(10)] public QualityVerdict? Quality { get; set; }
+
+    /// <summary>When the first stage began.</summary>
+    [Id(11)] public DateTimeOffset Started { get; set; }
+
+    /// <summary>The active version when the rollout began: what devices the cloud serves were answered with, and the candidate is compared with.</summary>
+    [Id(12)] public string? Baseline { get; set; }
+
+    /// <summary>Target devices the cloud serves, each in the rollout's trial, and whether the version answers it yet (its stage was reached).</summary>
+    [Id(13)] public Dictionary<string, bool> CloudDevices { get; set; } = [];
+
+    /// <summary>How many of <see cref="Targets"/>, in order, have been looked at for devices the cloud serves.</summary>
+    [Id(14)] public int Scanned { get; set; }
+
+    /// <summary>What the trial found so far, summed over every device in it.</summary>
+    [Id(15)] public LiveTally Live { get; set; } = LiveTally.Empty;
+
+    /// <summary>The last live verdict; null before one, or when no device the cloud serves is in the rollout.</summary>
+    [Id(16)] public LiveVerdict? LiveVerdict { get; set; }
 }

@@ -21,6 +21,10 @@ public enum RolloutPhase
 /// <param name="FailureRate">The share of the current stage's devices that failed.</param>
 /// <param name="Reason">Why it rolled back or stopped, if it did.</param>
 /// <param name="Quality">The current stage's last quality verdict, with the figures behind it; null before one.</param>
+/// <param name="Live">
+/// The last live verdict where the cloud serves devices: how the version and the one it replaces answered the same labelled
+/// uplinks; null before one, or when no device the cloud serves is in the rollout.
+/// </param>
 [GenerateSerializer, Immutable, Alias("IotAi.RolloutStatus")]
 public sealed record RolloutStatus(
     string Id,
@@ -32,4 +36,5 @@ public sealed record RolloutStatus(
     double ActivationRate,
     double FailureRate,
     string? Reason,
-    QualityVerdict? Quality);
+    QualityVerdict? Quality,
+    LiveVerdict? Live = null);

@@ -42,8 +42,9 @@ public sealed class RolloutTelemetry : IDisposable
     public void Forget(string id) => _rollouts.TryRemove(id, out _);
 
     /// <summary>
-    /// A rollout's gates with their figures now: activation and failure over the current stage's devices, and the
-    /// quality figures of the stage's last verdict (confidence shift, rise in hard examples, accuracy drop, error rate).
+    /// A rollout's gates with their figures now: activation and failure over the current stage's devices, the fall in
+    /// accuracy the live trial on devices the cloud serves found, and the quality figures of the stage's last verdict
+    /// (confidence shift, rise in hard examples, accuracy drop, error rate).
     /// </summary>
     public static IEnumerable<(string Name, double Value, double Limit)> Gates(RolloutStatus status)
     {
@@ -51,7 +52,17 @@ public sealed class RolloutTelemetry : IDisposable
         var gates = status.Plan.Gates;
         yield return ("activation", status.ActivationRate, gates.MinActivationRate);
         yield return ("failure", status.FailureRate, gates.MaxFailureRate);
-        if (gates.Quality is not { } quality || status.Quality is not { } verdict)
+        if (gates.Quality is not { } quality)
+        {
+            yield break;
+        }
+
+        if (status.Live is { Tally: { CandidateAccuracy: { } live, BaselineAccuracy: { } replaced } })
+        {
+            yield return ("live_accuracy_drop", replaced - live, quality.MaxLiveAccuracyDrop);
+        }
+
+        if (status.Quality is not { } verdict)
         {
             yield break;
         }

@@ -70,6 +70,7 @@ function drawModels(models) {
     row.insertCell().append(shareBar(model.devices));
     cell(row, model.driftPsi === null ? "–" : model.driftPsi.toFixed(3));
     cell(row, percent(model.accuracy));
+    cell(row, Object.entries(model.liveAccuracy).map(([version, accuracy]) => `v${version} ${percent(accuracy)}`).join(", ") || "–", "live-accuracy");
   }
 }
 
@@ -77,7 +78,7 @@ function drawRollouts(rollouts) {
   const body = $("rollouts").tBodies[0];
   body.replaceChildren();
   if (rollouts.length === 0) {
-    cell(body.insertRow(), "no rollouts yet").colSpan = 8;
+    cell(body.insertRow(), "no rollouts yet").colSpan = 9;
   }
   for (const r of rollouts) {
     const row = body.insertRow();
@@ -89,7 +90,15 @@ function drawRollouts(rollouts) {
     cell(row, percent(r.activationRate));
     cell(row, percent(r.failureRate));
     cell(row, r.verdict ?? r.reason ?? "no verdict yet");
+    cell(row, liveTrial(r), "live-trial");
   }
+}
+
+// Both versions on the same labelled uplinks of cloud-served devices, and the live gate's verdict.
+function liveTrial(r) {
+  if (!r.liveVerdict) return "–";
+  const figures = r.livePairs > 0 ? `v${r.version} ${percent(r.liveAccuracy)} · v${r.liveBaseline} ${percent(r.liveBaselineAccuracy)} on ${r.livePairs} uplinks — ` : "";
+  return figures + r.liveVerdict;
 }
 
 // One series per key of the history's dictionaries (a model's drift or accuracy).
@@ -111,6 +120,7 @@ function drawCharts(history) {
   ]);
   Charts.line($("chart-drift"), perModel(history, "driftPsi"));
   Charts.line($("chart-accuracy"), perModel(history, "accuracy"), 1);
+  Charts.line($("chart-live-accuracy"), perModel(history, "liveAccuracy"), 1);
   Charts.line($("chart-connected"), [{ name: "connected", points: history.map(s => [t(s), s.connected]) }]);
 }
 
