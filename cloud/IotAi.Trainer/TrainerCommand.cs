@@ -37,7 +37,7 @@ public static class TrainerCommand
         var evaluationWindow = new Option<int>("--evaluation-window") { Description = "The newest this many evaluation samples are the recent traffic", DefaultValueFactory = _ => defaults.EvaluationWindow };
         var labelDrop = new Option<double>("--max-label-drop") { Description = "How far any label's F1 on recent traffic may fall", DefaultValueFactory = _ => defaults.MaxLabelDrop };
         var regressionMargin = new Option<double>("--regression-margin") { Description = "How far accuracy on the active version's regression set may fall", DefaultValueFactory = _ => defaults.RegressionMargin };
-        var replay = new Option<double>("--replay-ratio") { Description = "Rows of the active version's training data replayed per new sample", DefaultValueFactory = _ => defaults.ReplayRatio };
+        var replay = new Option<double?>("--replay-ratio") { Description = "Rows of the active version's training data replayed per new sample; unset, 8 for an image model and 2 for a sensor model" };
         var signingKey = new Option<FileInfo?>("--signing-key") { Description = "The PEM signing key, such as a mounted Secret; unset, the key kept in the data directory" };
         var terminationLog = new Option<FileInfo>("--termination-log")
         {

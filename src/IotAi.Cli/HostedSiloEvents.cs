@@ -18,6 +18,8 @@ internal sealed class HostedSiloEvents(IServiceProvider services) : ISiloEvents
     private readonly LearningEventFeed _feed = new();
     private readonly HashSet<string> _finished = new(StringComparer.Ordinal);
 
+    public LoopTally? Tally => _feed.Tally;
+
     public async Task<IReadOnlyList<string>> PollAsync(CancellationToken cancellationToken)
     {
         var events = new List<string>();

@@ -4,6 +4,9 @@ namespace IotAi.Cli;
 internal interface ISiloEvents
 {
     Task<IReadOnlyList<string>> PollAsync(CancellationToken cancellationToken);
+
+    /// <summary>How the runs and rollouts polled so far ended; null without a silo to hear.</summary>
+    Gateway.Training.LoopTally? Tally { get; }
 }
 
 /// <summary>For a fleet against a gateway this process does not host: nothing to hear.</summary>
@@ -12,4 +15,6 @@ internal sealed class NoSiloEvents : ISiloEvents
     public static NoSiloEvents Instance { get; } = new();
 
     public Task<IReadOnlyList<string>> PollAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<string>>([]);
+
+    public Gateway.Training.LoopTally? Tally => null;
 }

@@ -51,7 +51,8 @@ internal sealed class LearningLoopWatch(Fleet fleet, ISiloEvents silo)
         {
             _saidRecovery = true;
             var after = recovered.Start + recovered.Width - fleet.Drift.At!.Value;
-            Add(at, Say($"accuracy recovered to {recovered.Accuracy:P1} ({progress.Before:P1} before the drift, {progress.Lowest!.Accuracy:P1} at worst), {after.TotalSeconds:0} s after the drift"));
+            var gates = silo.Tally is { } tally ? $"; on the way: {tally}" : "";
+            Add(at, Say($"accuracy recovered to {recovered.Accuracy:P1} ({progress.Before:P1} before the drift, {progress.Lowest!.Accuracy:P1} at worst), {after.TotalSeconds:0} s after the drift{gates}"));
         }
 
         return _events[first..];

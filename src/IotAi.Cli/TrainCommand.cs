@@ -30,7 +30,7 @@ internal static class TrainCommand
         };
         var labelDrop = new Option<double?>("--max-label-drop") { Description = "--model: how far any label's F1 on recent traffic may fall (0.05 by default)" };
         var regressionMargin = new Option<double?>("--regression-margin") { Description = "--model: how far accuracy on the active version's regression set may fall (0.05 by default)" };
-        var replay = new Option<double?>("--replay-ratio") { Description = "--model: rows of the active version's training data replayed per new sample (2 by default)" };
+        var replay = new Option<double?>("--replay-ratio") { Description = "--model: rows of the active version's training data replayed per new sample (8 for an image model, 2 for a sensor model by default)" };
         var holdout = new Option<double>("--holdout") { Description = "The share of samples held out to score on", DefaultValueFactory = _ => 0.2 };
         var noRollout = new Option<bool>("--no-rollout") { Description = "--model: register a winning candidate without rolling it out" };
         var own = new OwnDataTraining(url, holdout);

@@ -36,7 +36,8 @@ public sealed class TrainingRunner(FileSampleStore samples, DatasetStore dataset
         }
 
         var (learned, pinned) = ActiveData(current, progress);
-        var replay = VersionDatasets.Sample(learned, (int)Math.Min(learned.Count, Math.Ceiling(request.ReplayRatio * train.Count)));
+        var ratio = request.ReplayRatio ?? TrainingRequest.ReplayRatioFor(current.Manifest.Kind);
+        var replay = VersionDatasets.Sample(learned, (int)Math.Min(learned.Count, Math.Ceiling(ratio * train.Count)));
         progress?.Report(replay.Count == 0 ? $"training on {train.Count} samples" : $"training on {train.Count} samples and {replay.Count} of v{active.Version}'s training rows");
         var trainingStarted = clock.GetTimestamp();
         var version = NextVersion(request.Model);
@@ -172,9 +173,17 @@ public sealed record TrainingRequest(string Model, double HoldoutFraction = 0.2,
 
     /// <summary>
     /// Rows of the active version's training data replayed per new training sample, drawn evenly from it: more keeps more
-    /// of the old world (an image model on pixels needs it), fewer lets a model follow a changed world sooner.
+    /// of the old world, fewer lets a model follow a changed world sooner. Null takes <see cref="ReplayRatioFor"/> the model's kind.
     /// </summary>
-    public double ReplayRatio { get; init; } = 2.0;
+    public double? ReplayRatio { get; init; }
+
+    /// <summary>
+    /// The replay ratio a model of <paramref name="kind"/> gets unless told otherwise. An image model on pixels learns a new
+    /// lighting beside the old one without conflict, but forgets the old unless it sees much of it: it replays 8 rows per
+    /// new sample, in practice all it has. A sensor model reads a few values that a drifted world contradicts in places, and
+    /// many replayed rows would outvote the new ones: it replays 2.
+    /// </summary>
+    public static double ReplayRatioFor(PayloadKind kind) => kind == PayloadKind.Image ? 8 : 2;
 }
 
 /// <summary>What a training run did and found.</summary>

@@ -74,5 +74,23 @@ public sealed class LearningEventFeedTests
             feed.Observe(At(1, RolloutPhase.Running, QualityOutcome.Passed, "on 104 labelled uplinks v2 answered 96.2 % right, v1 3.8 %")));
     }
 
+    [Fact]
+    public void The_feed_counts_how_runs_and_rollouts_ended_once_each()
+    {
+        var feed = new LearningEventFeed();
+        var plan = new RolloutPlan("sensor-anomaly", "2", new RolloutTarget(), [new RolloutStage("all", 100)], RolloutGates.Default);
+        var registered = new TrainingStatus("run-r", "sensor-anomaly", TrainingStates.Registered, "registered 2",
+            new TrainingOutcome("run-r", "sensor-anomaly", "s", 1, 1, "1", Evaluation(0.5), Evaluation(0.9), "2", "registered 2"), null);
+
+        feed.Observe(registered);
+        feed.Observe(registered);
+        feed.Observe(new TrainingStatus("run-a", "sensor-anomaly", TrainingStates.Refused, "refused: on 200 samples", null, null));
+        feed.Observe(new RolloutStatus("r1", plan, RolloutPhase.Completed, 0, 5, new Dictionary<string, int>(), 1, 0, null, null));
+        feed.Observe(new RolloutStatus("r2", plan, RolloutPhase.RolledBack, 0, 5, new Dictionary<string, int>(), 1, 0, "worse", null));
+
+        Assert.Equal(new LoopTally(1, 1, 0, 1, 1, 0), feed.Tally);
+        Assert.Equal("2 training runs (1 registered, 1 refused by their gates), 1 rollouts through every gate, 1 rolled back by a gate", feed.Tally.ToString());
+    }
+
     private static ModelEvaluation Evaluation(double accuracy) => new(100, accuracy, accuracy, new Dictionary<string, LabelFigures>());
 }

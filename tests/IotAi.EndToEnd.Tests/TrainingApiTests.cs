@@ -85,6 +85,30 @@ public sealed class TrainingApiTests(SiloFixture silo)
         Assert.Equal((runId, "refused"), (listed![0].GetProperty("runId").GetString(), listed[0].GetProperty("state").GetString()));
     }
 
+    [Fact]
+    public async Task A_newer_version_supersedes_one_still_being_rolled_out_and_the_older_rollout_stands_aside()
+    {
+        var registry = TrainingRuns.CopySensorModel(silo.Host.Services, _model);
+        TrainingRuns.KeepReadings(silo.Host.Services, _model, 600, drift: 12, seed: 33);
+        // A device the cloud serves that sends nothing: the first rollout waits for labelled uplinks that never come.
+        await using var device = await TestDevice.ConnectAsync(silo.Host.MqttPort);
+        await device.PublishAsync(DeviceTopics.Reported(device.Id), System.Text.Encoding.UTF8.GetBytes("""{"ota":"none"}"""));
+        await Http.PutAsJsonAsync($"/api/devices/{device.Id}/tags", new Dictionary<string, string> { ["fleet"] = _model });
+        var training = silo.Host.Services.GetRequiredService<Gateway.Training.TrainingService>();
+        var tags = new Dictionary<string, string> { ["fleet"] = _model };
+
+        var (_, first) = await TrainingRuns.RunToVerdictAsync(Http, new { model = _model, rolloutTags = tags });
+        Assert.True(await training.RollingOutAsync(_model), "the first version is not being rolled out");
+        TrainingRuns.KeepReadings(silo.Host.Services, _model, 100, drift: 12, seed: 34);
+        var (_, second) = await TrainingRuns.RunToVerdictAsync(Http, new { model = _model, rolloutTags = tags });
+
+        Assert.Equal(("2", "3"), (first.GetProperty("outcome").GetProperty("registeredVersion").GetString(), second.GetProperty("outcome").GetProperty("registeredVersion").GetString()));
+        var superseded = await Http.GetFromJsonAsync<JsonElement>($"/api/rollouts/{first.GetProperty("rollout").GetString()}");
+        Assert.Equal("superseded by v3", superseded.GetProperty("reason").GetString()!.Replace("aborted: ", "", StringComparison.Ordinal));
+        Assert.Contains(superseded.GetProperty("phase").GetString(), new[] { "RollingBack", "Aborted" });
+        Assert.Equal(["1", "2", "3"], registry.Versions(_model).Select(static v => v.Version));
+    }
+
     [Theory]
     [InlineData("holdoutFraction", 1.0, "holdoutFraction is a share between 0 and 1")]
     [InlineData("minEvaluationSamples", -1, "minEvaluationSamples is 0 or more")]

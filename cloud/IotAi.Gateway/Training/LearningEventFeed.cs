@@ -5,12 +5,16 @@ namespace IotAi.Gateway.Training;
 
 /// <summary>
 /// Turns what the silo says of its training runs and rollouts, read again and again, into a feed of events,
-/// each said once: a run started and why, registered with its holdout figures, refused or failed; a rollout's
-/// stages, its completion or its rollback. Pure, so it is tested without a silo; the demo's live view polls.
+/// each said once: a run started and why, registered with the figures its gates judged, refused (by which gate) or
+/// failed; a rollout's stages with what its live trial found, its completion or its rollback. It also keeps count of
+/// how runs and rollouts ended (<see cref="Tally"/>). Pure, so it is tested without a silo; the demo's live view polls.
 /// </summary>
 public sealed class LearningEventFeed
 {
     private readonly Dictionary<string, string> _said = new(StringComparer.Ordinal);
+
+    /// <summary>How the runs and rollouts said so far ended.</summary>
+    public LoopTally Tally { get; private set; } = new(0, 0, 0, 0, 0, 0);
 
     public IReadOnlyList<string> Observe(TriggeredRun run)
     {
@@ -30,7 +34,18 @@ public sealed class LearningEventFeed
             TrainingStates.Failed => Say($"training run {status.RunId} failed: {status.Progress}"),
             _ => null,
         };
-        return text is null ? [] : Once($"run {status.RunId}", status.State, text);
+        var said = text is null ? [] : Once($"run {status.RunId}", status.State, text);
+        if (said.Count > 0)
+        {
+            Tally = status.State switch
+            {
+                TrainingStates.Registered => Tally with { Registered = Tally.Registered + 1 },
+                TrainingStates.Refused => Tally with { Refused = Tally.Refused + 1 },
+                _ => Tally with { Failed = Tally.Failed + 1 },
+            };
+        }
+
+        return said;
     }
 
     public IReadOnlyList<string> Observe(RolloutStatus status)
@@ -49,7 +64,19 @@ public sealed class LearningEventFeed
             RolloutPhase.RolledBack => ("rolled back", Say($"{name} rolled back: {status.Reason}")),
             _ => ("aborted", Say($"{name} aborted: {status.Reason}")),
         };
-        return Once($"rollout {status.Id}", state, text);
+        var said = Once($"rollout {status.Id}", state, text);
+        if (said.Count > 0)
+        {
+            Tally = status.Phase switch
+            {
+                RolloutPhase.Completed => Tally with { Completed = Tally.Completed + 1 },
+                RolloutPhase.RolledBack => Tally with { RolledBack = Tally.RolledBack + 1 },
+                RolloutPhase.Aborted => Tally with { Aborted = Tally.Aborted + 1 },
+                _ => Tally,
+            };
+        }
+
+        return said;
     }
 
     private List<string> Once(string subject, string state, string text)
@@ -87,4 +114,18 @@ public sealed class LearningEventFeed
     private static string Percent(double? fraction) => fraction is { } f ? f.ToString("P1", CultureInfo.InvariantCulture) : "–";
 
     private static string Say(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>How the learning loop's runs and rollouts ended: what its gates let through and what they stopped.</summary>
+/// <param name="Registered">Runs whose candidate passed every gate.</param>
+/// <param name="Refused">Runs whose candidate a gate refused.</param>
+/// <param name="Failed">Runs that broke before a verdict.</param>
+/// <param name="Completed">Rollouts that passed every stage's gates.</param>
+/// <param name="RolledBack">Rollouts a gate turned back.</param>
+/// <param name="Aborted">Rollouts stopped by hand, or superseded by a newer version.</param>
+public sealed record LoopTally(int Registered, int Refused, int Failed, int Completed, int RolledBack, int Aborted)
+{
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"{Registered + Refused + Failed} training runs ({Registered} registered, {Refused} refused by their gates{(Failed > 0 ? $", {Failed} failed" : "")}), "
+        + $"{Completed} rollouts through every gate, {RolledBack} rolled back by a gate{(Aborted > 0 ? $", {Aborted} aborted" : "")}");
 }

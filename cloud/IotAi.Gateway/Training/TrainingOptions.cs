@@ -77,9 +77,9 @@ public sealed class TrainingOptions
     [Range(0.0, 1.0)]
     public double RegressionMargin { get; set; } = Defaults.RegressionMargin;
 
-    /// <summary>Rows of the active version's training data replayed per new training sample.</summary>
+    /// <summary>Rows of the active version's training data replayed per new training sample; unset, 8 for an image model and 2 for a sensor model.</summary>
     [Range(0.0, 100.0)]
-    public double ReplayRatio { get; set; } = Defaults.ReplayRatio;
+    public double? ReplayRatio { get; set; }
 
     /// <summary>A run of <paramref name="start"/>, with these settings where it gives none.</summary>
     public TrainingRequest Request(TrainingStart start, string runId)

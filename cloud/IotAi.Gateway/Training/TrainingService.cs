@@ -22,6 +22,9 @@ public sealed partial class TrainingService(
     private readonly ConcurrentDictionary<string, TrainingStatus> _runs = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _busy = new(StringComparer.Ordinal);
 
+    /// <summary>The last rollout this service started for each model.</summary>
+    private readonly ConcurrentDictionary<string, string> _rollouts = new(StringComparer.Ordinal);
+
     /// <summary>How many finished runs the service remembers; their outcomes stay in the data directory.</summary>
     public const int Remembered = 200;
 
@@ -30,6 +33,15 @@ public sealed partial class TrainingService(
     /// <summary>The runs this silo started, newest first, of one model or of all.</summary>
     public IReadOnlyList<TrainingStatus> List(string? model = null) =>
         [.. _runs.Values.Where(r => model is null || r.Model == model).OrderByDescending(static r => r.StartedAt).ThenByDescending(static r => r.RunId, StringComparer.Ordinal)];
+
+    /// <summary>
+    /// Whether the last version this service registered for <paramref name="model"/> is still being rolled out (or rolled
+    /// back). The triggers wait for it: the next run should learn from traffic that version answered, and a second rollout
+    /// of the same model would take its devices' trials from the first.
+    /// </summary>
+    public async Task<bool> RollingOutAsync(string model) =>
+        _rollouts.TryGetValue(model, out var id)
+        && await grains.GetGrain<IRolloutGrain>(id).GetStatusAsync() is { Phase: RolloutPhase.Running or RolloutPhase.Paused or RolloutPhase.RollingBack };
 
     /// <summary>Starts a run; throws <see cref="InvalidOperationException"/> while another run of the model is going.</summary>
     public TrainingStatus Start(TrainingStart start)
@@ -70,9 +82,11 @@ public sealed partial class TrainingService(
             {
                 try
                 {
+                    await SupersedeAsync(start.Model, version);
                     rollout = $"retrain-{runId}";
                     await grains.GetGrain<IRolloutGrain>(rollout).StartAsync(new RolloutPlan(start.Model, version, new RolloutTarget(Tags: start.RolloutTags),
                         [new RolloutStage("canary", 10), new RolloutStage("half", 50), new RolloutStage("all", 100)], RolloutGates.Default));
+                    _rollouts[start.Model] = rollout;
                 }
                 catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
                 {
@@ -100,6 +114,15 @@ public sealed partial class TrainingService(
             telemetry.TrainingEnded(start.Model, ended, clock.GetElapsedTime(started));
             activity?.SetTag("iotai.training.state", ended);
             _busy.TryRemove(start.Model, out _);
+        }
+    }
+
+    /// <summary>A newer version replaces one still being rolled out: the older rollout is aborted, and its devices go back first.</summary>
+    private async Task SupersedeAsync(string model, string version)
+    {
+        if (_rollouts.TryGetValue(model, out var id) && await grains.GetGrain<IRolloutGrain>(id).GetStatusAsync() is { Phase: RolloutPhase.Running or RolloutPhase.Paused })
+        {
+            await grains.GetGrain<IRolloutGrain>(id).AbortAsync($"superseded by v{version}");
         }
     }
 
@@ -137,7 +160,7 @@ public sealed partial class TrainingService(
 /// <param name="MinEvaluationSamples">Labelled evaluation samples of recent traffic needed to judge the candidate (100); 0 judges on the holdout instead.</param>
 /// <param name="MaxLabelDrop">How far any label's F1 on recent traffic may fall (0.05).</param>
 /// <param name="RegressionMargin">How far accuracy on the active version's regression set may fall (0.05).</param>
-/// <param name="ReplayRatio">Rows of the active version's training data replayed per new training sample (2).</param>
+/// <param name="ReplayRatio">Rows of the active version's training data replayed per new training sample (8 for an image model, 2 for a sensor model).</param>
 public sealed record TrainingStart(
     string Model,
     double? HoldoutFraction = null,

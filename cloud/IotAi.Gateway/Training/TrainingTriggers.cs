@@ -11,7 +11,8 @@ namespace IotAi.Gateway.Training;
 /// <summary>
 /// Starts training runs without anyone asking, only with a reason: the model's answers drift (<see cref="ConfidenceDrift"/>),
 /// its live accuracy falls (<see cref="LiveAccuracy"/>), or enough new labelled samples have come while it answers
-/// measurably worse than its best; or on a schedule an operator set. Never more often than the minimum interval.
+/// measurably worse than its best; or on a schedule an operator set. Never more often than the minimum interval, and
+/// never while the version its last run registered is still being rolled out.
 /// It remembers the last runs it started and why, so a watcher (the demo's live view) can follow them through
 /// <see cref="TrainingService.Find"/>.
 /// </summary>
@@ -48,7 +49,7 @@ public sealed partial class TrainingTriggers(
             {
                 foreach (var model in registry.List().Where(static m => m.State == ModelState.Active).Select(static m => m.Name).Distinct())
                 {
-                    Check(model, settings);
+                    await CheckAsync(model, settings);
                 }
             }
         }
@@ -57,8 +58,14 @@ public sealed partial class TrainingTriggers(
         }
     }
 
-    private void Check(string model, TrainingOptions settings)
+    private async Task CheckAsync(string model, TrainingOptions settings)
     {
+        if (await training.RollingOutAsync(model))
+        {
+            // The version it is rolling out has yet to answer the traffic the next run would learn from.
+            return;
+        }
+
         var now = clock.GetUtcNow();
         var latest = datasets.Latest(model);
         var reason = TriggerRules.Due(

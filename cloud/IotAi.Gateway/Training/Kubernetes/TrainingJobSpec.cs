@@ -90,8 +90,12 @@ public static class TrainingJobSpec
             "--evaluation-window", request.EvaluationWindow.ToString(CultureInfo.InvariantCulture),
             "--max-label-drop", Number(request.MaxLabelDrop),
             "--regression-margin", Number(request.RegressionMargin),
-            "--replay-ratio", Number(request.ReplayRatio),
         };
+        if (request.ReplayRatio is { } replay)
+        {
+            args.AddRange(["--replay-ratio", Number(replay)]);
+        }
+
         if (options.SigningKeySecret is { Length: > 0 } secret)
         {
             volumes.Add(new V1Volume { Name = "signing-key", Secret = new V1SecretVolumeSource { SecretName = secret, DefaultMode = 0x100 } });
