@@ -68,7 +68,7 @@ public sealed partial class DeviceGrain
         var answering = routed;
         if (State.CloudVersions.TryGetValue(name, out var pinned))
         {
-            if (pinned != routed.Manifest.Version && await models.GetAsync(name, pinned) is { } loaded)
+            if (pinned != routed.Manifest.Version && await TryLoadAsync(name, pinned) is { } loaded)
             {
                 answering = loaded;
             }
@@ -84,12 +84,20 @@ public sealed partial class DeviceGrain
             return (answering, null);
         }
 
-        var candidate = await models.GetAsync(name, trial.Candidate);
-        var baseline = trial.Baseline == answering.Manifest.Version ? answering : await models.GetAsync(name, trial.Baseline);
-        if (candidate is null || baseline is null || !ReadsAlike(candidate.Manifest, baseline.Manifest))
+        var candidate = await TryLoadAsync(name, trial.Candidate);
+        var baseline = trial.Baseline == answering.Manifest.Version ? answering : await TryLoadAsync(name, trial.Baseline);
+        if (candidate is null)
         {
-            // A version deleted meanwhile, or two that read the payload differently: nothing to pair; the device is answered as before.
-            return (trial.Answering && candidate is not null ? candidate : answering, null);
+            // A candidate that will not load fails every uplink it is given, and says so to the rollout; the device is answered as before.
+            _untold[name] = (_untold.GetValueOrDefault(name) ?? LiveTally.Empty).Count(failed: true);
+            TellRollout(name, trial, force: false);
+            return (answering, null);
+        }
+
+        if (baseline is null || !ReadsAlike(candidate.Manifest, baseline.Manifest))
+        {
+            // The version it replaces is gone, or the two read the payload differently: nothing to pair.
+            return (trial.Answering ? candidate : answering, null);
         }
 
         return (trial.Answering ? candidate : baseline, new TrialRun(trial, candidate, baseline));
@@ -196,6 +204,22 @@ public sealed partial class DeviceGrain
         }
     }
 
+    /// <summary>A version from the model host, or null when it is not registered or will not load (a bad graph is logged, not thrown at the device).</summary>
+    private async ValueTask<LoadedModel?> TryLoadAsync(string name, string version)
+    {
+        try
+        {
+            return await models.GetAsync(name, version);
+        }
+#pragma warning disable CA1031 // Whatever keeps a version from loading, the device is answered by another.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogVersionUnavailable(ex, DeviceId, name, version);
+            return null;
+        }
+    }
+
     private static bool ReadsAlike(ModelManifest a, ModelManifest b) =>
         a.Input == b.Input && a.InputLength == b.InputLength && a.Kind == b.Kind && Equals(a.Image, b.Image) && a.Features.SequenceEqual(b.Features, StringComparer.Ordinal);
 
@@ -213,6 +237,9 @@ public sealed partial class DeviceGrain
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Model {Model} version {Version}, on trial, failed on an uplink from {DeviceId}; the version it would replace answered")]
     private partial void LogCandidateFailed(Exception exception, string deviceId, string model, string version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Model {Model} version {Version} would not load for {DeviceId}; another version answers it")]
+    private partial void LogVersionUnavailable(Exception exception, string deviceId, string model, string version);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Model {Model} version {Version} failed while shadowing an uplink from {DeviceId}")]
     private partial void LogShadowFailed(Exception exception, string deviceId, string model, string version);

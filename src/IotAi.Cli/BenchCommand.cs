@@ -57,12 +57,14 @@ internal static class BenchCommand
         var otaDevices = new Option<int>("--ota-devices") { Description = "Devices for the OTA figure", DefaultValueFactory = _ => 1000 };
         var otaMegabytes = new Option<int>("--ota-mb") { Description = "Model size for the OTA figure, in MiB", DefaultValueFactory = _ => 5 };
         var edge = new Option<bool>("--edge") { Description = "The edge agent: queue appends, the drain after an outage, local inference" };
-        var loop = new Option<bool>("--loop") { Description = "The learning loop from drift to recovered accuracy" };
+        var loop = new Option<bool>("--loop") { Description = "The learning loop: a steady world that must not be answered worse, then drift to recovered accuracy" };
+        var loopDevices = new Option<int>("--loop-devices") { Description = "Simulated devices for the steady world", DefaultValueFactory = _ => 2000 };
+        var loopMinutes = new Option<double>("--loop-minutes") { Description = "How long the steady world runs", DefaultValueFactory = _ => 5 };
         var telemetry = new Option<bool>("--telemetry") { Description = "What exporting spans, logs and metrics over OTLP costs the gateway" };
         var devices = new Option<int>("--devices") { Description = "Simulated devices for the telemetry figure", DefaultValueFactory = _ => 100 };
         var command = new Command("extras", "Measure hot swaps, OTA, the edge agent, the learning loop and telemetry's cost, and write docs/benchmarks-extras.md")
         {
-            seconds, output, hotSwap, ota, otaDevices, otaMegabytes, edge, loop, telemetry, devices,
+            seconds, output, hotSwap, ota, otaDevices, otaMegabytes, edge, loop, loopDevices, loopMinutes, telemetry, devices,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -92,8 +94,16 @@ internal static class BenchCommand
 
             if (parse.GetValue(loop))
             {
+                var (fleetSize, minutes) = (parse.GetValue(loopDevices), Positive(parse.GetValue(loopMinutes), "--loop-minutes"));
+                AnsiConsole.MarkupLineInterpolated($"The learning loop in a steady world: {fleetSize} devices for {minutes} minutes, default settings…");
+                var steady = await SteadyLoopBenchmark.RunAsync(fleetSize, TimeSpan.FromMinutes(minutes), cancellationToken);
                 AnsiConsole.MarkupLine("The learning loop: drift, capture, retraining, rollout, recovery…");
-                report = report with { Loop = await LoopBenchmark.RunAsync(cancellationToken), Command = report.Command + " --loop" };
+                report = report with
+                {
+                    SteadyLoop = steady,
+                    Loop = await LoopBenchmark.RunAsync(cancellationToken),
+                    Command = report.Command + FormattableString.Invariant($" --loop --loop-devices {fleetSize} --loop-minutes {minutes}"),
+                };
             }
 
             if (parse.GetValue(telemetry))

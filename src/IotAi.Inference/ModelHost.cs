@@ -31,6 +31,13 @@ public sealed partial class ModelHost(IOptions<ModelHostOptions> options, ModelR
 
     public async ValueTask<LoadedModel?> GetAsync(string name, string version, CancellationToken cancellationToken = default)
     {
+        // A version already loaded is served without asking the registry, which reads files: device grains on a rollout's
+        // trial ask for theirs on every uplink. A version deleted meanwhile is unloaded by the next refresh.
+        if (_loaded.TryGetValue((name, version), out var loading) && loading.IsValueCreated && loading.Value.IsCompletedSuccessfully)
+        {
+            return loading.Value.Result;
+        }
+
         if (registry.TryFind(name, version) is null)
         {
             return null;
@@ -45,7 +52,7 @@ public sealed partial class ModelHost(IOptions<ModelHostOptions> options, ModelR
         await base.StartAsync(cancellationToken);
     }
 
-    /// <summary>Brings the served versions in line with the registry, and unloads idle ones no longer active.</summary>
+    /// <summary>Brings the served versions in line with the registry, and unloads idle ones no longer active, and ones no longer registered.</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
         await _refreshing.WaitAsync(cancellationToken);
@@ -182,7 +189,7 @@ public sealed partial class ModelHost(IOptions<ModelHostOptions> options, ModelR
         foreach (var (key, loading) in _loaded)
         {
             if (loading.IsValueCreated && loading.Value.IsCompletedSuccessfully && loading.Value.Result is var model
-                && !keep.Contains(model) && model.InFlight == 0 && model.LastUsed < idleSince
+                && !keep.Contains(model) && model.InFlight == 0 && (model.LastUsed < idleSince || registry.TryFind(key.Name, key.Version) is null)
                 && _loaded.TryRemove(new KeyValuePair<(string, string), Lazy<Task<LoadedModel>>>(key, loading)))
             {
                 telemetry.Forget(model);

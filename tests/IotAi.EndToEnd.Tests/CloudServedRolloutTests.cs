@@ -34,6 +34,8 @@ public sealed class CloudServedRolloutTests : IAsyncLifetime
         Registry.Import(ModelPackage.Create(v1.Manifest with { Version = "2" }, CollapsedSensorModel.Train(), signer));
         Registry.Import(ModelPackage.Create(v1.Manifest with { Version = "3" }, v1.Onnx, signer));
         Registry.Import(ModelPackage.Create(v1.Manifest with { Version = "4" }, v1.Onnx, signer));
+        // Signed and registered, but a graph cut short: it never loads.
+        Registry.Import(ModelPackage.Create(v1.Manifest with { Version = "5" }, v1.Onnx[..(v1.Onnx.Length / 2)], signer));
     }
 
     [Fact]
@@ -78,6 +80,21 @@ public sealed class CloudServedRolloutTests : IAsyncLifetime
         Assert.Equal(Fleet, whole.Devices[RolloutGrain.CloudServed]);
         Assert.Equal("4", Registry.Active(Model)!.Version);
         await EveryDeviceAnsweredByAsync("4");
+    }
+
+    [Fact]
+    public async Task A_version_that_fails_costs_no_device_its_answer_and_its_errors_roll_it_back()
+    {
+        await StartFleetAsync(truth: true);
+
+        var status = await RollOutAsync("broken", "5", new RolloutTarget([.. _devices.Select(static d => d.Id)]));
+
+        Assert.Equal((RolloutPhase.RolledBack, 0), (status.Phase, status.Stage));
+        Assert.Contains("v5 failed on 100.0 % of the uplinks it was given", status.Reason, StringComparison.Ordinal);
+        Assert.True(status.Live!.Tally.CandidateErrors >= 60, status.Live.Summary);
+        // Every uplink was answered all along, by the version in service.
+        Assert.All(_devices, d => Assert.DoesNotContain("5", d.Answered));
+        await EveryDeviceAnsweredByAsync("1");
     }
 
     [Fact]

@@ -98,6 +98,13 @@ public sealed class ModelHostTests : IDisposable
             Assert.Equal(2, host.Models.Count);
             Assert.Equal(["fault", "ok"], second.Manifest.Labels.Order());
             Assert.Null(await host.GetAsync("sensor-anomaly", "9"));
+
+            // A loaded version is served as it is; once deleted from the registry, the next refresh unloads it, busy or not.
+            Assert.Same(second, await host.GetAsync("sensor-anomaly", "2"));
+            _registry.Delete("sensor-anomaly", "2");
+            await host.RefreshAsync(CancellationToken.None);
+            Assert.Null(await host.GetAsync("sensor-anomaly", "2"));
+            Assert.Single(host.Models);
         }
         finally
         {

@@ -14,7 +14,8 @@ internal sealed record ExtrasReport(
     OtaFigures? Ota = null,
     EdgeFigures? Edge = null,
     LoopFigures? Loop = null,
-    TelemetryFigures? Telemetry = null)
+    TelemetryFigures? Telemetry = null,
+    SteadyLoopFigures? SteadyLoop = null)
 {
     public string ToMarkdown()
     {
@@ -73,6 +74,11 @@ internal sealed record ExtrasReport(
         if (Loop is { } loop)
         {
             AppendLoop(text, loop);
+        }
+
+        if (SteadyLoop is { } steady)
+        {
+            SteadyLoopReport.Append(text, steady);
         }
 
         if (Telemetry is { } telemetry)
@@ -188,15 +194,40 @@ internal sealed record ExtrasReport(
         text.AppendLine("|---|---:|");
         text.AppendLine(c, $"| capture ({loop.Labels:N0} samples kept) | {loop.Capture.TotalSeconds:F1} s |");
         text.AppendLine(c, $"| labelling (the teacher's last pass after that) | {loop.Labelling.TotalSeconds:F1} s |");
-        text.AppendLine(c, $"| training (snapshot, ML.NET, ONNX export) | {loop.TrainingSeconds:F1} s |");
-        text.AppendLine(c, $"| evaluation (both versions on the holdout) | {loop.EvaluationSeconds:F2} s |");
+        text.AppendLine(c, $"| training (snapshot, replay of {loop.ReplayRows:N0} old rows, ML.NET, ONNX export) | {loop.TrainingSeconds:F1} s |");
+        text.AppendLine(c, $"| evaluation (both versions on recent traffic, the regression set and the holdout) | {loop.EvaluationSeconds:F2} s |");
         text.AppendLine(c, $"| the whole run, as the API saw it | {loop.Run.TotalSeconds:F1} s |");
         text.AppendLine(c, $"| rollout (offer, transfer, verify, activate; quality gates) | {loop.Rollout.TotalSeconds:F1} s |");
         text.AppendLine(c, $"| measuring the recovered accuracy (600 answers) | {(loop.Total - loop.Capture - loop.Labelling - loop.Run - loop.Rollout).TotalSeconds:F1} s |");
         text.AppendLine(c, $"| **drift to recovery** | **{loop.Total.TotalSeconds:F1} s** |");
         text.AppendLine();
-        text.AppendLine(c, $"Edge-measured accuracy: **{loop.AccuracyBefore:P1}** before the drift, **{loop.AccuracyAfter:P1}** after the new version; on the run's");
-        text.AppendLine(c, $"holdout (labelled by the teacher) the candidate scored {loop.CandidateHoldoutAccuracy:P1} against the old version's {loop.CurrentHoldoutAccuracy:P1}.");
+        text.AppendLine(c, $"Edge-measured accuracy: **{loop.AccuracyBefore:P1}** before the drift, **{loop.AccuracyAfter:P1}** after the new version.");
+        text.AppendLine();
+        text.AppendLine("The safety checks on the way, each with the old version's figure and the candidate's:");
+        text.AppendLine();
+        text.AppendLine("| scored on | samples | old version | candidate |");
+        text.AppendLine("|---|---:|---:|---:|");
+        if (loop.Traffic is { } traffic)
+        {
+            text.AppendLine(c, $"| recent traffic (evaluation samples, labelled by the teacher, never trained on) | {traffic.Samples:N0} | {traffic.Current:P1} | {traffic.Candidate:P1} |");
+        }
+
+        if (loop.Regression is { } regression)
+        {
+            text.AppendLine(c, $"| the old version's regression set | {regression.Samples:N0} | {regression.Current:P1} | {regression.Candidate:P1} |");
+        }
+
+        text.AppendLine(c, $"| kept samples held out | | {loop.CurrentHoldoutAccuracy:P1} | {loop.CandidateHoldoutAccuracy:P1} |");
+        text.AppendLine();
+        foreach (var gate in loop.Gates)
+        {
+            text.AppendLine(c, $"- gate: {gate}");
+        }
+
+        if (loop.RolloutQuality is { } quality)
+        {
+            text.AppendLine(c, $"- rollout quality gate (the agents' own reports): {quality}");
+        }
     }
 }
 

@@ -33,7 +33,8 @@ internal static class LoopBenchmark
         // The silo process owns the data directory and deletes it when it goes.
         var data = Directory.CreateTempSubdirectory("iotai-bench-loop-");
         await using var silo = await SiloProcess.StartAsync(
-            ["--Learning:Capture:Default:RandomFraction=0.3", "--Learning:Capture:Default:PerDevicePerHour=100000", "--Learning:Training:CheckInterval=1.00:00:00",
+            ["--Learning:Capture:Default:RandomFraction=0.3", "--Learning:Capture:Default:EvaluationFraction=0.1", "--Learning:Capture:Default:PerDevicePerHour=100000",
+             "--Learning:Training:CheckInterval=1.00:00:00",
              "--Learning:Teaching:Interval=00:00:00.500", "--Learning:Teaching:BatchSize=5000", $"--Learning:Teaching:Models:{Model}:Teacher={Teacher}",
              $"--Learning:Teaching:Models:{Model}:MinConfidence=0.9"],
             cancellationToken, data);
@@ -77,13 +78,20 @@ internal static class LoopBenchmark
                 ?? throw new InvalidOperationException($"the run registered nothing: {run.GetProperty("progress").GetString()}");
 
             var rolloutStarted = Stopwatch.GetTimestamp();
-            await RollOutAsync(http, version, ids, cancellationToken);
+            var quality = await RollOutAsync(http, version, ids, cancellationToken);
             var rolledOut = Stopwatch.GetElapsedTime(rolloutStarted);
             var after = await AccuracyAsync(http, ids, version, cancellationToken);
             var total = Stopwatch.GetElapsedTime(drifted);
             return new LoopFigures(Devices, before, after, LabelsForTraining, captured, labelled, outcome.GetProperty("trainingSeconds").GetDouble(),
                 outcome.GetProperty("evaluationSeconds").GetDouble(), trained, rolledOut, total,
-                outcome.GetProperty("candidate").GetProperty("accuracy").GetDouble(), outcome.GetProperty("current").GetProperty("accuracy").GetDouble());
+                outcome.GetProperty("candidate").GetProperty("accuracy").GetDouble(), outcome.GetProperty("current").GetProperty("accuracy").GetDouble())
+            {
+                Traffic = Pair(outcome, "traffic"),
+                Regression = Pair(outcome, "regression"),
+                ReplayRows = outcome.GetProperty("replaySamples").GetInt32(),
+                Gates = [.. outcome.GetProperty("gates").EnumerateArray().Select(static g => g.GetProperty("summary").GetString()!)],
+                RolloutQuality = quality,
+            };
         }
         finally
         {
@@ -154,7 +162,15 @@ internal static class LoopBenchmark
         (await http.PostAsync("/api/models", new ByteArrayContent(package.ToArray()), cancellationToken)).EnsureSuccessStatusCode();
     }
 
-    private static async Task RollOutAsync(HttpClient http, string version, IReadOnlyList<string> ids, CancellationToken cancellationToken)
+    /// <summary>A version's and its candidate's accuracy on one of the sets a run judged on, with its size; null where the run had none.</summary>
+    private static (double Current, double Candidate, int Samples)? Pair(JsonElement outcome, string set) =>
+        outcome.TryGetProperty(set, out var pair) && pair.ValueKind == JsonValueKind.Object
+            ? (pair.GetProperty("current").GetProperty("accuracy").GetDouble(), pair.GetProperty("candidate").GetProperty("accuracy").GetDouble(),
+                pair.GetProperty("current").GetProperty("samples").GetInt32())
+            : null;
+
+    /// <summary>Rolls <paramref name="version"/> out to the agents in one stage; returns its quality gate's last verdict.</summary>
+    private static async Task<string?> RollOutAsync(HttpClient http, string version, IReadOnlyList<string> ids, CancellationToken cancellationToken)
     {
         var id = $"bench-loop-v{version}";
         var response = await http.PostAsJsonAsync("/api/rollouts", new
@@ -172,6 +188,8 @@ internal static class LoopBenchmark
         {
             throw new InvalidOperationException($"the rollout of {version} ended {status.GetProperty("phase").GetString()}: {status.GetProperty("reason")}");
         }
+
+        return status.TryGetProperty("quality", out var quality) && quality.ValueKind == JsonValueKind.Object ? quality.GetProperty("summary").GetString() : null;
     }
 
     /// <summary>The fleet's edge-measured accuracy of <paramref name="version"/>, once it has 600 labelled answers.</summary>
@@ -215,7 +233,7 @@ internal static class LoopBenchmark
     }
 }
 
-/// <summary>One timed turn of the learning loop.</summary>
+/// <summary>One timed turn of the learning loop, with the figures its gates judged.</summary>
 internal sealed record LoopFigures(
     int Devices,
     double AccuracyBefore,
@@ -229,4 +247,19 @@ internal sealed record LoopFigures(
     TimeSpan Rollout,
     TimeSpan Total,
     double CandidateHoldoutAccuracy,
-    double CurrentHoldoutAccuracy);
+    double CurrentHoldoutAccuracy)
+{
+    /// <summary>Both versions on the recent traffic (evaluation samples), and how many.</summary>
+    public (double Current, double Candidate, int Samples)? Traffic { get; init; }
+
+    /// <summary>Both versions on the old version's regression set, and its size.</summary>
+    public (double Current, double Candidate, int Samples)? Regression { get; init; }
+
+    public int ReplayRows { get; init; }
+
+    /// <summary>Every gate's judgement of the candidate.</summary>
+    public IReadOnlyList<string> Gates { get; init; } = [];
+
+    /// <summary>The rollout's quality gate, as the agents reported the new version against the old.</summary>
+    public string? RolloutQuality { get; init; }
+}
