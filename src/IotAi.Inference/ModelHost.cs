@@ -21,6 +21,7 @@ public sealed partial class ModelHost(IOptions<ModelHostOptions> options, ModelR
     private readonly ConcurrentDictionary<(string Name, string Version), Lazy<Task<LoadedModel>>> _loaded = new();
     private readonly SemaphoreSlim _refreshing = new(1, 1);
     private volatile Serving _serving = Serving.Empty;
+    private long _lastUnloadPass;
 
     public IReadOnlyCollection<LoadedModel> Models =>
         [.. _loaded.Values.Where(static l => l.IsValueCreated && l.Value.IsCompletedSuccessfully).Select(static l => l.Value.Result)];
@@ -185,11 +186,17 @@ public sealed partial class ModelHost(IOptions<ModelHostOptions> options, ModelR
     private async Task UnloadIdleAsync(IEnumerable<LoadedModel> active)
     {
         var keep = active.ToHashSet();
-        var idleSince = Environment.TickCount64 - (long)_options.IdleUnloadAfter.TotalMilliseconds;
+        var now = Environment.TickCount64;
+        var idleSince = now - (long)_options.IdleUnloadAfter.TotalMilliseconds;
+        // Unused since before the last pass too: a caller that took a version from ForKind just before a swap has a whole
+        // refresh interval to use it, even with no idle time at all.
+        var quietSince = _lastUnloadPass;
+        _lastUnloadPass = now;
         foreach (var (key, loading) in _loaded)
         {
             if (loading.IsValueCreated && loading.Value.IsCompletedSuccessfully && loading.Value.Result is var model
-                && !keep.Contains(model) && model.InFlight == 0 && (model.LastUsed < idleSince || registry.TryFind(key.Name, key.Version) is null)
+                && !keep.Contains(model) && model.InFlight == 0 && model.LastUsed < quietSince
+                && (model.LastUsed < idleSince || registry.TryFind(key.Name, key.Version) is null)
                 && _loaded.TryRemove(new KeyValuePair<(string, string), Lazy<Task<LoadedModel>>>(key, loading)))
             {
                 telemetry.Forget(model);

@@ -53,7 +53,9 @@ public sealed class SiloLossTests : IAsyncLifetime
 
         // An MQTT 5 DISCONNECT, "use another server", and the devices did.
         await Eventually.TrueAsync(() => Task.FromResult(devices.All(d => d.Goodbyes.Contains(MqttIngress.ShuttingDown) && d.Port is not 0 && d.Port != leaving.MqttPort)),
-            $"{leaving.Name} did not send its devices to another silo", seconds: 30);
+            () => $"{leaving.Name} did not send its devices to another silo: " + string.Join("; ", devices
+                .Where(d => !d.Goodbyes.Contains(MqttIngress.ShuttingDown) || d.Port is 0 || d.Port == leaving.MqttPort)
+                .Select(d => $"{d.Id} on port {d.Port} heard [{string.Join(", ", d.Goodbyes)}]")), seconds: 30);
         await fleet.StopSendingAsync();
         await AssertNothingAcknowledgedWasLostAsync(fleet, _cluster.Silos[1]);
     }

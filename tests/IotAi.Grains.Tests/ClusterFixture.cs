@@ -29,8 +29,8 @@ public class ClusterFixture : IAsyncLifetime
             // Both silos of a cluster share one data directory, as silos on one machine do: one registry, one key.
             AddServices(silo.Services);
             silo.Services.AddIotAiSiloServices(new GatewayOptions { DataDirectory = _data.FullName });
-            // Samples are kept for what they are, never by the random share, so tests can say which ones are kept.
-            silo.Services.PostConfigure<CaptureSettings>(static c => c.Default.RandomFraction = 0);
+            // Samples are kept for what they are, never by the random or the evaluation share, so tests can say which ones are kept.
+            silo.Services.PostConfigure<CaptureSettings>(static c => (c.Default.RandomFraction, c.Default.EvaluationFraction) = (0, 0));
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();

@@ -99,9 +99,11 @@ public sealed class ModelHostTests : IDisposable
             Assert.Equal(["fault", "ok"], second.Manifest.Labels.Order());
             Assert.Null(await host.GetAsync("sensor-anomaly", "9"));
 
-            // A loaded version is served as it is; once deleted from the registry, the next refresh unloads it, busy or not.
+            // A loaded version is served as it is; once deleted from the registry, it is unloaded, however recently it was used,
+            // by the first refresh after one it was not used across.
             Assert.Same(second, await host.GetAsync("sensor-anomaly", "2"));
             _registry.Delete("sensor-anomaly", "2");
+            await host.RefreshAsync(CancellationToken.None);
             await host.RefreshAsync(CancellationToken.None);
             Assert.Null(await host.GetAsync("sensor-anomaly", "2"));
             Assert.Single(host.Models);

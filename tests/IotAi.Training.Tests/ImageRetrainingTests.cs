@@ -10,6 +10,7 @@ namespace IotAi.Training.Tests;
 /// A training run for the image model: kept frames from a camera over a new belt, labelled by an operator, retrain
 /// the shipped shape classifier through LightGBM's multiclass path into a candidate that reads the new belt.
 /// </summary>
+[Collection(ImageTrainingGroup.Name)]
 public sealed class ImageRetrainingTests(ITestOutputHelper output) : IDisposable
 {
     private const string Model = "shape-classifier";

@@ -14,6 +14,7 @@ namespace IotAi.Training.Tests;
 /// capture policy keeps mostly the frames the model was unsure of, so the kept samples are hard examples, not the
 /// traffic. A run on them must never hand the fleet a model that answers its traffic worse than the one it has.
 /// </summary>
+[Collection(ImageTrainingGroup.Name)]
 public sealed class NoDriftRetrainingTests(ITestOutputHelper output) : IDisposable
 {
     private const string Model = "shape-classifier";

@@ -17,8 +17,12 @@ public sealed class MetricsTests : IAsyncLifetime, IDisposable
 
     public async Task InitializeAsync()
     {
-        // No random share: only the anomaly is kept, so the count is known.
-        _silo = await GatewayHost.StartAsync(_data.FullName, new Dictionary<string, string?> { ["Learning:Capture:Default:RandomFraction"] = "0" });
+        // No random or evaluation share: only the anomaly is kept, so the count is known.
+        _silo = await GatewayHost.StartAsync(_data.FullName, new Dictionary<string, string?>
+        {
+            ["Learning:Capture:Default:RandomFraction"] = "0",
+            ["Learning:Capture:Default:EvaluationFraction"] = "0",
+        });
         _metrics = new ScopedMeasurements(_silo.Services.GetRequiredService<IMeterFactory>(),
             "iotai.mqtt.messages.in", "iotai.mqtt.messages.out", "iotai.mqtt.uplink.duration", "iotai.mqtt.connections", "iotai.device.uplinks",
             "iotai.inference.batch.size", "iotai.learning.samples.kept", "iotai.learning.labels", "iotai.edge.queue.depth", "iotai.edge.offline.duration",
