@@ -84,9 +84,10 @@ public sealed class TrainingRunner(FileSampleStore samples, DatasetStore dataset
             }
         }
 
-        registry.Import(ModelPackage.Create(candidate.Manifest with { Metrics = metrics }, candidate.Onnx, signer));
+        // Its data first: a version registered without it would leave the next run nothing to replay or hold candidates to.
         versions.SaveTraining(request.Model, version, trainedOn);
         versions.SaveRegression(request.Model, version, [.. holdout, .. pinned]);
+        registry.Import(ModelPackage.Create(candidate.Manifest with { Metrics = metrics }, candidate.Onnx, signer));
         progress?.Report($"registered {request.Model} {version}");
         return outcome with { RegisteredVersion = version, Verdict = $"registered {version}: {string.Join("; ", gates.Select(static g => g.Summary))}" };
     }
