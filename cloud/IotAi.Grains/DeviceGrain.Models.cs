@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using IotAi.Protocol;
+using IotAi.ServiceDefaults;
 
 namespace IotAi.Grains;
 

@@ -36,7 +36,7 @@ public sealed partial class DeviceGrain(
         ArgumentNullException.ThrowIfNull(uplink);
         // A child of the ingress's span when the ingress sampled it and handed its context over in the request context.
         using var activity = DeviceTelemetry.Source.HasListeners()
-            && ActivityContext.TryParse(RequestContext.Get(DeviceTelemetry.TraceParentKey) as string, null, out var parent)
+            && ActivityContext.TryParse(RequestContext.Get(DeviceCallContext.TraceParentKey) as string, null, out var parent)
             ? DeviceTelemetry.Source.StartActivity($"device {uplink.Kind}", ActivityKind.Internal, parent)
             : null;
         activity?.SetTag("iotai.device.id", DeviceId);

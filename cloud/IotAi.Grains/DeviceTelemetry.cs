@@ -11,9 +11,6 @@ public sealed class DeviceTelemetry : IDisposable
     /// <summary>Spans of the device grains: one per uplink a grain handles.</summary>
     public const string SourceName = "IotAi.Devices";
 
-    /// <summary>The request-context key under which a caller hands a sampled trace's W3C context to the grain.</summary>
-    public const string TraceParentKey = "traceparent";
-
     internal static readonly System.Diagnostics.ActivitySource Source = new(SourceName);
 
     private readonly Meter _meter;

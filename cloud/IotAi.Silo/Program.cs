@@ -1,5 +1,5 @@
-using IotAi.Gateway.Hosting;
-using IotAi.Gateway.Security;
+using IotAi.Gateway.Http.Security;
+using IotAi.Silo;
 using Microsoft.AspNetCore.Builder;
 
 var builder = WebApplication.CreateBuilder(args);

@@ -70,7 +70,7 @@ internal static class BenchCommand
         {
             var measure = TimeSpan.FromSeconds(Positive(parse.GetValue(seconds), "--seconds"));
             var invocation = string.Create(CultureInfo.InvariantCulture, $"dotnet run -c Release --project src/IotAi.Cli -- bench extras --seconds {measure.TotalSeconds}");
-            var sensorFolder = Path.Combine(Gateway.Hosting.DefaultModelInstaller.BundledDirectory, Training.DefaultModels.SensorModelName, Training.DefaultModels.Version);
+            var sensorFolder = Path.Combine(Grains.Hosting.DefaultModelInstaller.BundledDirectory, Training.DefaultModels.SensorModelName, Training.DefaultModels.Version);
             var report = new ExtrasReport(invocation);
             if (parse.GetValue(hotSwap))
             {

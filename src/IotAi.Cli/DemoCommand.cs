@@ -1,5 +1,5 @@
 using System.CommandLine;
-using IotAi.Gateway.Identity;
+using IotAi.Gateway.Mqtt.Identity;
 using IotAi.Simulator;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -60,8 +60,8 @@ internal static class DemoCommand
             await silo.StartAsync(cancellationToken);
             AnsiConsole.MarkupLineInterpolated($"MQTT on port [bold]{mqttPort}[/]. Devices prove who they are: enrol one with [bold]iotai devices enrol my-device[/], then e.g. mosquitto_pub -p {mqttPort} -i my-device -u my-device -P <its secret> -t devices/my-device/up/telemetry -m '{{\"values\":{{\"temperature\":80,\"vibration\":0.3,\"current\":10}}}}'");
 
-            var gateway = silo.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<IotAi.Gateway.Hosting.GatewayOptions>>().Value;
-            AnsiConsole.MarkupLineInterpolated($"Ops dashboard: [bold]http://localhost:{gateway.HttpPort}/dashboard#key=<admin key>[/], the key being in {Path.Combine(gateway.Layout.Keys, IotAi.Gateway.Security.ApiKeyStore.AdminKeyFileName)}");
+            var gateway = silo.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<IotAi.Grains.Hosting.GatewayOptions>>().Value;
+            AnsiConsole.MarkupLineInterpolated($"Ops dashboard: [bold]http://localhost:{gateway.HttpPort}/dashboard#key=<admin key>[/], the key being in {Path.Combine(gateway.Layout.Keys, IotAi.Gateway.Http.Security.ApiKeyStore.AdminKeyFileName)}");
 
             var options = fleetOptions.Read(parse, "127.0.0.1", mqttPort);
             await FleetEnrolment.EnrolAsync(silo.Services.GetRequiredService<DeviceCredentials>(), options);

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Net.Http.Json;
 using System.Text.Json;
-using IotAi.Gateway.Identity;
+using IotAi.Gateway.Mqtt.Identity;
 
 namespace IotAi.Cli;
 

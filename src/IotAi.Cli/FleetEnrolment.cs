@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using IotAi.Gateway.Identity;
+using IotAi.Gateway.Mqtt.Identity;
 using IotAi.Simulator;
 
 namespace IotAi.Cli;

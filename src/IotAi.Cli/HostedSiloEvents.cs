@@ -1,4 +1,4 @@
-using IotAi.Gateway.Training;
+using IotAi.Gateway.Learning;
 using IotAi.Grains.Rollouts;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans;

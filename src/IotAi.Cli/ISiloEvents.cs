@@ -6,7 +6,7 @@ internal interface ISiloEvents
     Task<IReadOnlyList<string>> PollAsync(CancellationToken cancellationToken);
 
     /// <summary>How the runs and rollouts polled so far ended; null without a silo to hear.</summary>
-    Gateway.Training.LoopTally? Tally { get; }
+    Gateway.Learning.LoopTally? Tally { get; }
 }
 
 /// <summary>For a fleet against a gateway this process does not host: nothing to hear.</summary>
@@ -16,5 +16,5 @@ internal sealed class NoSiloEvents : ISiloEvents
 
     public Task<IReadOnlyList<string>> PollAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<string>>([]);
 
-    public Gateway.Training.LoopTally? Tally => null;
+    public Gateway.Learning.LoopTally? Tally => null;
 }

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using IotAi.Gateway.Hosting;
+using IotAi.Grains.Hosting;
 using IotAi.Models;
 
 namespace IotAi.Cli;

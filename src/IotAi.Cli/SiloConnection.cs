@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Net.Http.Headers;
-using IotAi.Gateway.Hosting;
-using IotAi.Gateway.Security;
+using IotAi.Grains.Hosting;
+using IotAi.Gateway.Http.Security;
 
 namespace IotAi.Cli;
 

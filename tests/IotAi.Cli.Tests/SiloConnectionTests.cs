@@ -1,5 +1,5 @@
 using System.CommandLine;
-using IotAi.Gateway.Security;
+using IotAi.Gateway.Http.Security;
 
 namespace IotAi.Cli.Tests;
 

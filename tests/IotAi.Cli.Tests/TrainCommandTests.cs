@@ -1,5 +1,5 @@
 using System.Text.Json;
-using IotAi.Gateway.Training;
+using IotAi.Gateway.Learning;
 using IotAi.Models;
 using IotAi.Tests.Shared;
 using IotAi.Training;

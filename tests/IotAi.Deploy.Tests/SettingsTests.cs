@@ -1,6 +1,7 @@
+using IotAi.Silo;
 using IotAi.Deploy.Tests.Checks;
 using IotAi.Deploy.Tests.Manifests;
-using IotAi.Gateway.Hosting;
+using IotAi.Grains.Hosting;
 using IotAi.Gateway.Storage;
 
 namespace IotAi.Deploy.Tests;

@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using IotAi.Silo;
 using IotAi.Edge;
-using IotAi.Gateway.Observability;
+using IotAi.ServiceDefaults;
 using IotAi.Tests.Shared;
 using IotAi.Grains;
 using IotAi.Models;
@@ -29,7 +30,7 @@ public sealed class EdgeModelUpdateTests(SiloFixture silo) : IDisposable
     public async Task An_offered_model_is_fetched_verified_and_running_and_the_twin_knows()
     {
         var spans = new List<Activity>();
-        using var tracing = Sdk.CreateTracerProviderBuilder().AddSource([EdgeTelemetry.SourceName, .. ObservabilityExtensions.Sources]).AddInMemoryExporter(spans).Build();
+        using var tracing = Sdk.CreateTracerProviderBuilder().AddSource([EdgeTelemetry.SourceName, .. SiloObservability.Sources]).AddInMemoryExporter(spans).Build();
         var deviceId = $"edge-ota-{Guid.NewGuid():N}";
         await using var agent = await EdgeAgentHost.StartAsync(EdgeAgentHost.Build(deviceId, silo.Host.MqttPort, _edge.FullName, TrustSilo()));
         var grain = silo.Host.Grains.GetGrain<IDeviceGrain>(deviceId);

@@ -1,7 +1,7 @@
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using IotAi.Gateway.Hosting;
+using IotAi.Grains.Hosting;
 using IotAi.Inference;
 using IotAi.Models;
 using IotAi.Protocol;

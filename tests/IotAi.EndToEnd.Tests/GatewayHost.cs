@@ -1,5 +1,6 @@
-using IotAi.Gateway.Hosting;
-using IotAi.Gateway.Security;
+using IotAi.Silo;
+using IotAi.Grains.Hosting;
+using IotAi.Gateway.Http.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using IotAi.Edge.Tests;
-using IotAi.Gateway.Identity;
+using IotAi.Gateway.Mqtt.Identity;
 using IotAi.Grains;
 using IotAi.Protocol;
 using IotAi.Tests.Shared;

@@ -1,4 +1,4 @@
-using IotAi.Gateway.Training;
+using IotAi.Gateway.Learning;
 using IotAi.Inference;
 using IotAi.Learning;
 using IotAi.Models;

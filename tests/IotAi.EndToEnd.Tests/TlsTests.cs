@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using IotAi.Gateway.Identity;
+using IotAi.Gateway.Mqtt.Identity;
 using IotAi.Grains;
 using IotAi.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;

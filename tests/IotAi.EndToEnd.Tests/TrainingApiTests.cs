@@ -2,7 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using IotAi.Gateway.Observability;
+using IotAi.Silo;
+using IotAi.ServiceDefaults;
 using IotAi.Learning;
 using IotAi.Models;
 using IotAi.Protocol;
@@ -27,7 +28,7 @@ public sealed class TrainingApiTests(SiloFixture silo)
     public async Task A_run_retrains_on_drifted_samples_registers_the_winner_and_rolls_it_out_to_the_tagged_devices()
     {
         var spans = new List<Activity>();
-        using var tracing = Sdk.CreateTracerProviderBuilder().AddSource(ObservabilityExtensions.Sources).AddInMemoryExporter(spans).Build();
+        using var tracing = Sdk.CreateTracerProviderBuilder().AddSource(SiloObservability.Sources).AddInMemoryExporter(spans).Build();
         var registry = TrainingRuns.CopySensorModel(silo.Host.Services, _model);
         // Readings of a machine whose temperature baseline moved by 12 degrees: what the v1 model gets wrong.
         TrainingRuns.KeepReadings(silo.Host.Services, _model, 600, drift: 12, seed: 23);
@@ -94,7 +95,7 @@ public sealed class TrainingApiTests(SiloFixture silo)
         await using var device = await TestDevice.ConnectAsync(silo.Host.MqttPort);
         await device.PublishAsync(DeviceTopics.Reported(device.Id), System.Text.Encoding.UTF8.GetBytes("""{"ota":"none"}"""));
         await Http.PutAsJsonAsync($"/api/devices/{device.Id}/tags", new Dictionary<string, string> { ["fleet"] = _model });
-        var training = silo.Host.Services.GetRequiredService<Gateway.Training.TrainingService>();
+        var training = silo.Host.Services.GetRequiredService<Gateway.Learning.TrainingService>();
         var tags = new Dictionary<string, string> { ["fleet"] = _model };
 
         var (_, first) = await TrainingRuns.RunToVerdictAsync(Http, new { model = _model, rolloutTags = tags });

@@ -1,5 +1,6 @@
-using IotAi.Gateway.Hosting;
-using IotAi.Gateway.Identity;
+using IotAi.Silo;
+using IotAi.Grains.Hosting;
+using IotAi.Gateway.Mqtt.Identity;
 using IotAi.Gateway.Mqtt;
 using IotAi.Grains;
 using IotAi.Inference;
@@ -31,7 +32,7 @@ public sealed class TwoSiloTests : IAsyncLifetime
             var port = FreePort.Next();
             // Both silos of a cluster share one data directory, as silos on one machine do: one registry, one key.
             silo.Services.AddIotAiSiloServices(new GatewayOptions { DataDirectory = _data.FullName });
-            silo.Services.AddMqttIngress();
+            silo.Services.AddGatewayMqtt();
             silo.Services.Configure<MqttTlsOptions>(static o => o.Enabled = false);
             silo.Services.Configure<MqttIngressOptions>(o =>
             {

@@ -1,4 +1,5 @@
-using IotAi.Gateway.Hosting;
+using IotAi.Silo;
+using IotAi.Grains.Hosting;
 using IotAi.Grains;
 using IotAi.Inference;
 using IotAi.Learning;

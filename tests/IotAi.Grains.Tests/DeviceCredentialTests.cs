@@ -1,5 +1,5 @@
 using System.Text;
-using IotAi.Gateway.Identity;
+using IotAi.Gateway.Mqtt.Identity;
 using IotAi.Grains.Identity;
 
 namespace IotAi.Grains.Tests;

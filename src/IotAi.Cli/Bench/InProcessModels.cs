@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using IotAi.Gateway.Hosting;
+using IotAi.Grains.Hosting;
 using IotAi.Inference;
 using IotAi.Models;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
-using IotAi.Gateway.Hosting;
+using IotAi.Grains.Hosting;
 using IotAi.Models;
 using MQTTnet;
 using MQTTnet.Protocol;

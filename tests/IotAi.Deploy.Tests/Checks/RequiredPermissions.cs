@@ -9,7 +9,7 @@ namespace IotAi.Deploy.Tests.Checks;
 /// </summary>
 public static partial class RequiredPermissions
 {
-    public const string TrainingSource = "cloud/IotAi.Gateway/Training/Kubernetes";
+    public const string TrainingSource = "cloud/IotAi.Gateway.Learning/Kubernetes";
 
     /// <summary>
     /// Microsoft.Orleans.Hosting.Kubernetes' cluster agent (KubernetesClusterAgent): reads its own pod, patches the

@@ -1,10 +1,11 @@
 using System.ComponentModel.DataAnnotations;
-using IotAi.Gateway.Hosting;
-using IotAi.Gateway.Identity;
+using IotAi.Silo;
+using IotAi.Grains.Hosting;
+using IotAi.Gateway.Mqtt.Identity;
 using IotAi.Gateway.Mqtt;
 using IotAi.Gateway.Storage;
-using IotAi.Gateway.Training;
-using IotAi.Gateway.Training.Kubernetes;
+using IotAi.Gateway.Learning;
+using IotAi.Gateway.Learning.Kubernetes;
 using IotAi.Models;
 using Microsoft.Extensions.Configuration;
 

@@ -1,5 +1,5 @@
 using IotAi.Deploy.Tests.Checks;
-using IotAi.Gateway.Training.Kubernetes;
+using IotAi.Gateway.Learning.Kubernetes;
 using IotAi.Training;
 using k8s.Models;
 

@@ -1,4 +1,4 @@
-using IotAi.Gateway.Security;
+using IotAi.Gateway.Http.Security;
 using IotAi.Grains.Rollouts;
 using IotAi.Models;
 using IotAi.Tests.Shared;

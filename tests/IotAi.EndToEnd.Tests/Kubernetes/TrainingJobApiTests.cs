@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using IotAi.Gateway.Training.Kubernetes;
+using IotAi.Gateway.Learning.Kubernetes;
 using IotAi.Learning;
 using IotAi.Models;
 using IotAi.Protocol;

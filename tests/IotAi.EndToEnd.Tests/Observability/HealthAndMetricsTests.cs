@@ -1,5 +1,5 @@
 using System.Net;
-using IotAi.Gateway.Hosting;
+using IotAi.Grains.Hosting;
 using IotAi.Models;
 using IotAi.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using IotAi.Gateway.Observability;
+using IotAi.ServiceDefaults;
 using IotAi.Grains;
 using OpenTelemetry;
 using OpenTelemetry.Trace;

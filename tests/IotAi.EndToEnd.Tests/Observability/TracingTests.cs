@@ -1,6 +1,7 @@
 using System.Diagnostics;
+using IotAi.Silo;
 using IotAi.Edge;
-using IotAi.Gateway.Observability;
+using IotAi.ServiceDefaults;
 using IotAi.Tests.Shared;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
@@ -22,7 +23,7 @@ public sealed class TracingTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _tracing = Sdk.CreateTracerProviderBuilder().AddSource([EdgeTelemetry.SourceName, .. ObservabilityExtensions.Sources]).AddInMemoryExporter(_spans).Build()!;
+        _tracing = Sdk.CreateTracerProviderBuilder().AddSource([EdgeTelemetry.SourceName, .. SiloObservability.Sources]).AddInMemoryExporter(_spans).Build()!;
         _silo = await GatewayHost.StartAsync(_data.FullName);
     }
 

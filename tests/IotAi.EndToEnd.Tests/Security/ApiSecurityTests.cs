@@ -117,7 +117,7 @@ public sealed class ApiSecurityTests(SecuredSilo silo) : IClassFixture<SecuredSi
         Assert.Equal(HttpStatusCode.Forbidden, (await kiosk.PostAsync("/api/rollouts/none/pause", null)).StatusCode);
         var listed = await silo.Host.Http.GetStringAsync("/api/keys");
         Assert.Contains(name, listed, StringComparison.Ordinal);
-        Assert.DoesNotContain(Gateway.Security.ApiKeyHash.Of(key), listed, StringComparison.Ordinal);
+        Assert.DoesNotContain(Gateway.Http.Security.ApiKeyHash.Of(key), listed, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Conflict, (await silo.Host.Http.DeleteAsync("/api/keys/root")).StatusCode);
 
         Assert.Equal(HttpStatusCode.NoContent, (await silo.Host.Http.DeleteAsync($"/api/keys/{name}")).StatusCode);

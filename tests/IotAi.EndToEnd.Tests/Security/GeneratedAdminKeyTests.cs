@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using IotAi.Edge.Tests;
-using IotAi.Gateway.Security;
+using IotAi.Gateway.Http.Security;
 
 namespace IotAi.EndToEnd.Tests.Security;
 
@@ -31,7 +31,7 @@ public sealed class GeneratedAdminKeyTests : IDisposable
             Assert.Equal(HttpStatusCode.Created, made.StatusCode);
             using var wrong = silo.Connect(key[..^1]);
             Assert.Equal(HttpStatusCode.Unauthorized, (await wrong.DeleteAsync("/api/keys/dashboard")).StatusCode);
-            Assert.Contains(logs.Entries, e => e.Category == "IotAi.Gateway.Security.ApiKeyStore" && e.Message.Contains(file, StringComparison.Ordinal));
+            Assert.Contains(logs.Entries, e => e.Category == "IotAi.Gateway.Http.Security.ApiKeyStore" && e.Message.Contains(file, StringComparison.Ordinal));
         }
 
         Assert.Contains(logs.Entries, e => e.Category == AuditLog.Category && e.Message.StartsWith("admin (admin) POST /api/keys -> 201", StringComparison.Ordinal));

@@ -80,5 +80,5 @@ internal static class ModelMeasures
         return (rate, batches.Mean);
     }
 
-    private static string ModelFolder(string model) => Path.Combine(Gateway.Hosting.DefaultModelInstaller.BundledDirectory, model, DefaultModels.Version);
+    private static string ModelFolder(string model) => Path.Combine(Grains.Hosting.DefaultModelInstaller.BundledDirectory, model, DefaultModels.Version);
 }

@@ -1,0 +1,57 @@
+using Microsoft.Extensions.Options;
+
+namespace IotAi.Gateway.Http.Security;
+
+/// <summary>Refuses at start a key or JWT setting the silo could not enforce, rather than let it through or lock everyone out later.</summary>
+internal sealed class ApiSecurityOptionsValidator : IValidateOptions<ApiSecurityOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ApiSecurityOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        foreach (var (keyName, key) in options.Keys)
+        {
+            if (!ApiKeyHash.IsHash(key.Hash))
+            {
+                failures.Add($"Security:Api:Keys:{keyName}:Hash must be the key's SHA-256 as 64 hex digits");
+            }
+
+            if (!ApiRoles.IsRole(key.Role))
+            {
+                failures.Add($"Security:Api:Keys:{keyName}:Role must be one of {string.Join(", ", ApiRoles.All)}, not '{key.Role}'");
+            }
+        }
+
+        var jwt = options.Jwt;
+        if (string.IsNullOrWhiteSpace(jwt.RoleClaim) || string.IsNullOrWhiteSpace(jwt.NameClaim))
+        {
+            failures.Add("Security:Api:Jwt:RoleClaim and NameClaim name the claims a token's role and caller are read from; neither may be empty");
+        }
+
+        if (jwt.Enabled)
+        {
+            if (string.IsNullOrWhiteSpace(jwt.Audience))
+            {
+                failures.Add("Security:Api:Jwt:Audience is required with JWT bearer tokens");
+            }
+
+            if (string.IsNullOrWhiteSpace(jwt.Authority) && string.IsNullOrWhiteSpace(jwt.Issuer))
+            {
+                failures.Add("Security:Api:Jwt:Issuer is required with a SigningKey");
+            }
+
+            if (!string.IsNullOrWhiteSpace(jwt.SigningKey) && !IsLongEnoughBase64(jwt.SigningKey))
+            {
+                failures.Add("Security:Api:Jwt:SigningKey must be base64 of at least 32 bytes");
+            }
+        }
+
+        return failures.Count > 0 ? ValidateOptionsResult.Fail(failures) : ValidateOptionsResult.Success;
+    }
+
+    private static bool IsLongEnoughBase64(string value)
+    {
+        var bytes = new byte[value.Length];
+        return Convert.TryFromBase64String(value, bytes, out var length) && length >= 32;
+    }
+}

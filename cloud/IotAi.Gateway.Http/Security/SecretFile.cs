@@ -1,0 +1,47 @@
+namespace IotAi.Gateway.Http.Security;
+
+/// <summary>Files only their owner may read, written whole: a reader, or a silo starting beside this one, sees all of one or nothing.</summary>
+internal static class SecretFile
+{
+    /// <summary>The file's text; when there is none, <paramref name="make"/>'s, written first. Of two silos racing, both keep the winner's.</summary>
+    public static string ReadOrCreate(string path, Func<string> make, out bool created)
+    {
+        created = false;
+        if (File.Exists(path))
+        {
+            return File.ReadAllText(path).Trim();
+        }
+
+        var text = make();
+        var temporary = WriteTemporary(path, text);
+        try
+        {
+            File.Move(temporary, path, overwrite: false);
+            created = true;
+            return text;
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            File.Delete(temporary);
+            return File.ReadAllText(path).Trim();
+        }
+    }
+
+    public static void Replace(string path, string text) => File.Move(WriteTemporary(path, text), path, overwrite: true);
+
+    private static string WriteTemporary(string path, string text)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
+        var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using var file = new FileStream(temporary, create);
+        using var writer = new StreamWriter(file);
+        writer.Write(text);
+        return temporary;
+    }
+}

@@ -1,0 +1,327 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Diagnostics;
+using System.Net;
+using IotAi.Gateway.Mqtt.Identity;
+using IotAi.Gateway.Mqtt.Limits;
+using IotAi.Grains;
+using IotAi.Protocol;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MQTTnet;
+using MQTTnet.Packets;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+using Polly;
+
+namespace IotAi.Gateway.Mqtt;
+
+/// <summary>
+/// The silo's MQTT front door: an embedded MQTTnet broker whose publish interceptor hands each device
+/// uplink to the device's grain and publishes the grain's answer on the device's downlink topic. The
+/// PUBACK of a QoS 1 uplink leaves only after the grain has answered (and so persisted), and carries an
+/// MQTT 5 reason code for refusals; every refusal also goes to the device's error topic for 3.1.1 clients.
+/// </summary>
+public sealed partial class MqttIngress(
+    IOptions<MqttIngressOptions> options,
+    IOptions<MqttTlsOptions> tls,
+    IGrainFactory grains,
+    IIngressPolicy policy,
+    ModelChunkServer chunks,
+    IngressLimits limits,
+    GatewayTelemetry telemetry,
+    ILogger<MqttIngress> logger) : IHostedService, IDisposable
+{
+    /// <summary>The sender id of everything the gateway publishes itself.</summary>
+    public const string GatewayClientId = "$iotai-gateway";
+
+    private readonly MqttIngressOptions _options = options.Value;
+    private readonly ResiliencePipeline _grainCalls = GrainCallPipeline.Create(options.Value, logger);
+    /// <summary>What devices are told when their silo stops.</summary>
+    public const string ShuttingDown = "server shutting down";
+
+    private MqttServer? _server;
+    // Orleans holds observers weakly: this field is what keeps the downlink alive while the reference is handed out.
+    private MqttDownlink? _downlink;
+    private IDeviceDownlink? _downlinkReference;
+
+    /// <summary>Whether the broker is bound and accepting connections.</summary>
+    public bool IsListening => _server?.IsStarted == true;
+
+    /// <summary>The port the broker listens on, once started.</summary>
+    public int Port => _options.Port;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var builder = new MqttServerOptionsBuilder()
+            .WithDefaultEndpoint()
+            .WithDefaultEndpointBoundIPAddress(IPAddress.Parse(_options.BindAddress))
+            .WithDefaultEndpointBoundIPV6Address(IPAddress.None)
+            .WithDefaultEndpointPort(_options.Port)
+            .WithMaxPendingMessagesPerClient(_options.MaxPendingMessagesPerClient)
+            .WithPersistentSessions();
+        if (tls.Value.Enabled)
+        {
+            MqttTlsEndpoint.Configure(builder, tls.Value, tls.Value.SelfSignedDirectory, IPAddress.Parse(_options.BindAddress), logger);
+        }
+
+        var serverOptions = builder.Build();
+        // Each connection keeps its packet writer's buffer for life: MQTTnet's 4 KB default, held by every idle device, was
+        // 4 KB of the 22 KB of managed heap an idle device held. A writer starts small and grows to the largest packet it wrote (an
+        // answer is a few hundred bytes); one that wrote a larger packet, such as a model chunk, shrinks back to the cap.
+        serverOptions.WriterBufferSize = 256;
+        serverOptions.WriterBufferSizeMax = 4096;
+        _server = new MqttServerFactory().CreateMqttServer(serverOptions, [limits.CreateListener()]);
+        _downlink = new MqttDownlink(PublishAsync, DisconnectAsync);
+        _downlinkReference = grains.CreateObjectReference<IDeviceDownlink>(_downlink);
+        _server.ValidatingConnectionAsync += OnValidatingConnectionAsync;
+        _server.ClientConnectedAsync += OnClientConnectedAsync;
+        _server.ClientDisconnectedAsync += OnClientDisconnectedAsync;
+        _server.InterceptingPublishAsync += OnPublishAsync;
+        _server.InterceptingSubscriptionAsync += OnSubscribeAsync;
+        _server.ClientSubscribedTopicAsync += OnSubscribedAsync;
+        _server.ClientUnsubscribedTopicAsync += OnUnsubscribedAsync;
+        _server.SessionDeletedAsync += OnSessionDeletedAsync;
+        await _server.StartAsync();
+        LogListening(_options.BindAddress, _options.Port);
+    }
+
+    /// <summary>
+    /// Stops taking connections and tells every device, in an MQTT 5 DISCONNECT, to use another server: devices
+    /// reconnect through the load balancer to a silo that stays, while this one's grains are still there to hear
+    /// them go. Hosted services stop in reverse order, so the silo stops after this.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_server is not null)
+        {
+            var goodbye = new MqttServerClientDisconnectOptions { ReasonCode = MqttDisconnectReasonCode.UseAnotherServer, ReasonString = ShuttingDown };
+            await _server.StopAsync(new MqttServerStopOptions { DefaultClientDisconnectOptions = goodbye });
+        }
+
+        if (_downlinkReference is not null)
+        {
+            grains.DeleteObjectReference<IDeviceDownlink>(_downlinkReference);
+        }
+    }
+
+    public void Dispose() => _server?.Dispose();
+
+    private Task OnSubscribeAsync(InterceptingSubscriptionEventArgs e)
+    {
+        var refusal = policy.AuthorizeSubscribe(e.ClientId, e.TopicFilter.Topic);
+        if (refusal is not null)
+        {
+            e.ProcessSubscription = false;
+            e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
+            e.Response.ReasonString = refusal.Reason;
+            telemetry.Refused("subscribe");
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private async Task OnPublishAsync(InterceptingPublishEventArgs e)
+    {
+        if (e.ClientId == GatewayClientId)
+        {
+            return;
+        }
+
+        var message = e.ApplicationMessage;
+        if (limits.CheckPublish(e.ClientId, message.Payload.Length) is { } overBudget)
+        {
+            Refuse(e, overBudget.Code, overBudget.Reason, overBudget.Metric);
+            return;
+        }
+
+        var refusal = policy.AuthorizePublish(e.ClientId, message.Topic);
+        if (refusal is not null)
+        {
+            Refuse(e, ReasonCodes.ForPublish(refusal.Kind), refusal.Reason, "publish");
+            return;
+        }
+
+        var topic = DeviceTopics.ParseUplink(message.Topic, e.ClientId);
+        if (topic.Status == UplinkTopicStatus.NotUplink)
+        {
+            return;
+        }
+
+        // Uplinks are answered by the gateway, not fanned out to subscribers.
+        e.ProcessPublish = false;
+        if (topic.DeviceId is not null && limits.CheckPayload(topic, message.Payload.Length) is { } tooLarge)
+        {
+            Refuse(e, tooLarge.Code, tooLarge.Reason, tooLarge.Metric);
+            await PublishAsync(topic.DeviceId, Replies.Error(topic.Seq, ErrorCodes.PayloadInvalid, tooLarge.Reason, message.Topic));
+            return;
+        }
+
+        switch (topic.Status)
+        {
+            case UplinkTopicStatus.InvalidDeviceId:
+                Refuse(e, MqttPubAckReasonCode.TopicNameInvalid, "the device id in the topic is not valid", "device_id");
+                return;
+            case UplinkTopicStatus.UnknownKind:
+                Refuse(e, MqttPubAckReasonCode.TopicNameInvalid, "unknown payload kind", "unknown_kind");
+                await PublishAsync(topic.DeviceId!, Replies.Error(null, ErrorCodes.UnknownKind, $"the topic {message.Topic} names no payload kind the gateway knows", message.Topic));
+                return;
+            case UplinkTopicStatus.Reported:
+                await HandleAsync(e, topic.DeviceId!, null, (Payload: message.Payload.ToArray(), message.Topic), static (grain, m) => grain.ReportAsync(m.Payload, m.Topic));
+                return;
+            case UplinkTopicStatus.ModelStatus:
+                await HandleAsync(e, topic.DeviceId!, null, (Payload: message.Payload.ToArray(), message.Topic), static (grain, m) => grain.ReportModelStatusAsync(m.Payload, m.Topic));
+                return;
+            case UplinkTopicStatus.Label:
+                await HandleAsync(e, topic.DeviceId!, null, (Payload: message.Payload.ToArray(), message.Topic), static (grain, m) => grain.ReportLabelAsync(m.Payload, m.Topic));
+                return;
+            case UplinkTopicStatus.ModelQuality:
+                await HandleAsync(e, topic.DeviceId!, null, (Payload: message.Payload.ToArray(), message.Topic), static (grain, m) => grain.ReportModelQualityAsync(m.Payload, m.Topic));
+                return;
+            case UplinkTopicStatus.ModelFetch:
+                await ServeChunksAsync(e, topic.DeviceId!);
+                return;
+        }
+
+        if (!TryReadSeq(message, topic, out var seq))
+        {
+            Refuse(e, MqttPubAckReasonCode.PayloadFormatInvalid, "the seq user property must be a positive integer", "seq");
+            await PublishAsync(topic.DeviceId!, Replies.Error(null, ErrorCodes.PayloadInvalid, "the seq user property must be a positive integer", message.Topic));
+            return;
+        }
+
+        var uplink = new Uplink(topic.Kind, message.Payload.ToArray(), seq, message.Topic, !IsAnsweredAtEdge(message), UserProperty(message, UserProperties.Edge), UserProperty(message, UserProperties.Label));
+        using var activity = GatewayTelemetry.Source.HasListeners() ? StartIngress(message, topic.DeviceId!, uplink.Kind, seq) : null;
+        var started = Stopwatch.GetTimestamp();
+        telemetry.Received(uplink.Kind);
+        if (activity is { Recorded: true })
+        {
+            // Only a sampled trace continues into the grain; the rest cost the grain nothing.
+            RequestContext.Set(DeviceCallContext.TraceParentKey, activity.Id!);
+        }
+
+        await HandleAsync(e, topic.DeviceId!, seq, uplink, static (grain, u) => grain.HandleUplinkAsync(u));
+        RequestContext.Remove(DeviceCallContext.TraceParentKey);
+        telemetry.Answered(uplink.Kind, Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <summary>Calls the device's grain, sets the PUBACK reason code from its outcome and publishes its reply.</summary>
+    /// <remarks>The call and its argument come apart, and the call is static, so that an uplink costs no closure.</remarks>
+    private async Task HandleAsync<TArg>(InterceptingPublishEventArgs e, string deviceId, long? seq, TArg arg, Func<IDeviceGrain, TArg, Task<UplinkReply>> call)
+    {
+        var device = DeviceSession.Of(e.SessionItems, deviceId, grains);
+        var topic = e.ApplicationMessage.Topic;
+        UplinkReply reply;
+        try
+        {
+            reply = await _grainCalls.CallAsync(_options.UplinkTimeout, device.Grain, arg, call, e.CancellationToken);
+        }
+#pragma warning disable CA1031 // A failed grain call must still answer the device.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogUplinkFailed(ex, deviceId, topic);
+            Refuse(e, MqttPubAckReasonCode.UnspecifiedError, "the gateway could not handle the message", "unavailable");
+            await PublishAsync(deviceId, Replies.Error(seq, ErrorCodes.Unavailable, "the gateway could not handle the message; send it again", topic));
+            return;
+        }
+
+        e.Response.ReasonCode = ReasonCodes.ForOutcome(reply.Outcome);
+        if (reply.Reply is not null)
+        {
+            await PublishReplyAsync(device, reply.Reply);
+        }
+    }
+
+    private void Refuse(InterceptingPublishEventArgs e, MqttPubAckReasonCode code, string reason, string metricReason)
+    {
+        e.ProcessPublish = false;
+        e.Response.ReasonCode = code;
+        e.Response.ReasonString = reason;
+        telemetry.Refused(metricReason);
+        LogPublishRefused(e.ClientId, e.ApplicationMessage.Topic, reason);
+    }
+
+    /// <summary>An image whose device says its own answer stands (<c>escalate=false</c>); telemetry says so in its JSON.</summary>
+    private static bool IsAnsweredAtEdge(MqttApplicationMessage message) =>
+        Property(message, UserProperties.Escalate) is { } escalate && escalate.ValueBuffer.Span.SequenceEqual("false"u8);
+
+    /// <summary>A user property's value (an image's <c>edge</c> answer or <c>label</c>); the grain reads it.</summary>
+    private static string? UserProperty(MqttApplicationMessage message, string name) => Property(message, name)?.ReadValueAsString();
+
+    /// <summary>The first user property named <paramref name="name"/>; a loop, since a lambda over the name would cost a closure per message.</summary>
+    private static MqttUserProperty? Property(MqttApplicationMessage message, string name)
+    {
+        if (message.UserProperties is { } properties)
+        {
+            foreach (var property in properties)
+            {
+                if (property.Name == name)
+                {
+                    return property;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static bool TryReadSeq(MqttApplicationMessage message, UplinkTopicParse topic, out long? seq)
+    {
+        seq = topic.Seq;
+        if (message.UserProperties is not { } properties)
+        {
+            return true;
+        }
+
+        foreach (var property in properties)
+        {
+            if (property.Name == UserProperties.Seq)
+            {
+                // Parsed from its UTF-8 bytes, as long.TryParse(NumberStyles.None) would parse its text, without making the text.
+                var digits = property.ValueBuffer.Span;
+                if (digits.IsEmpty || digits.ContainsAnyExceptInRange((byte)'0', (byte)'9')
+                    || !Utf8Parser.TryParse(digits, out long value, out var used) || used != digits.Length || value <= 0)
+                {
+                    return false;
+                }
+
+                seq = value;
+            }
+        }
+
+        return true;
+    }
+
+    private Task PublishAsync(string deviceId, DownlinkMessage downlink) =>
+        PublishAsync(DownlinkTopics.For(deviceId, downlink.Kind), downlink.Payload, ContentTypes.Json, downlink.Kind.ToString(), downlink.TraceParent);
+
+    private async Task PublishAsync(string topic, byte[] payload, string contentType, string kind, string? traceParent = null)
+    {
+        await _server!.InjectApplicationMessage(new InjectedMqttApplicationMessage(Message(topic, payload, contentType, traceParent)) { SenderClientId = GatewayClientId });
+        telemetry.Sent(kind);
+    }
+
+    /// <summary>A QoS 1 message, made directly rather than through a builder: one is made for every answer.</summary>
+    private static MqttApplicationMessage Message(string topic, byte[] payload, string contentType, string? traceParent = null) => new()
+    {
+        Topic = topic,
+        Payload = new ReadOnlySequence<byte>(payload),
+        ContentType = contentType,
+        QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce,
+        UserProperties = traceParent is null ? null : [new MqttUserProperty(UserProperties.TraceParent, System.Text.Encoding.UTF8.GetBytes(traceParent))],
+    };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "MQTT ingress listening on {Address}:{Port}")]
+    private partial void LogListening(string address, int port);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refused a connection from {ClientId} at {Address}: {Reason}")]
+    private partial void LogConnectRefused(string clientId, System.Net.EndPoint? address, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Refused a publish from {ClientId} on {Topic}: {Reason}")]
+    private partial void LogPublishRefused(string clientId, string topic, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "An uplink from {DeviceId} on {Topic} failed")]
+    private partial void LogUplinkFailed(Exception exception, string deviceId, string topic);
+}

@@ -1,0 +1,41 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using AdoNetGrainStorageOptions = Orleans.Configuration.AdoNetGrainStorageOptions;
+using Orleans.Runtime.Hosting;
+using Orleans.Storage;
+using Orleans.Serialization;
+
+namespace IotAi.Gateway.Storage;
+
+public static class GrainStorageExtensions
+{
+    /// <summary>
+    /// Registers grain storage <paramref name="name"/> as <paramref name="storage"/> says: files as <paramref name="files"/>
+    /// says, or Orleans' ADO.NET grain storage (on PostgreSQL with its schema made at start, before the silo).
+    /// </summary>
+    public static IServiceCollection AddGatewayStorage(this IServiceCollection services, string name, GrainStorageOptions storage, FileGrainStorageOptions files)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        ArgumentNullException.ThrowIfNull(files);
+        if (storage.Provider == GrainStorageProvider.File)
+        {
+            return services.AddGrainStorage(name, (sp, _) => new FileGrainStorage(files, sp.GetRequiredService<Serializer>()));
+        }
+
+        if (string.IsNullOrWhiteSpace(storage.ConnectionString))
+        {
+            throw new InvalidOperationException("Storage:Provider is AdoNet, but Storage:ConnectionString names no database.");
+        }
+
+        if (storage.CreateSchema && storage.Invariant == GrainStorageOptions.Npgsql)
+        {
+            services.AddHostedService(sp => new PostgresGrainStateSchema(storage.ConnectionString, sp.GetRequiredService<ILogger<PostgresGrainStateSchema>>()));
+        }
+
+        services.AddAdoNetGrainStorage(name, o => (o.Invariant, o.ConnectionString) = (storage.Invariant, storage.ConnectionString));
+        // State is written as Orleans writes it on the wire, as the file storage does: the grains' state types are made
+        // for Orleans' serializer (immutable records, read-only lists), not for the provider's default JSON.
+        services.AddOptions<AdoNetGrainStorageOptions>(name).Configure<Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
+        return services;
+    }
+}
