@@ -1,6 +1,8 @@
 using System.CommandLine;
+using System.Diagnostics;
 using IotAi.Learning;
 using IotAi.Models;
+using IotAi.ServiceDefaults;
 using IotAi.Training;
 
 namespace IotAi.Trainer;
@@ -89,7 +91,10 @@ public static class TrainerCommand
         output.WriteLine($"training run {request.RunId}: {request.Model} in {layout.Root}, signing with {keys.Source}");
         var runner = new TrainingRunner(new FileSampleStore(layout.Samples), new DatasetStore(layout.Datasets), new VersionDatasets(layout.Datasets),
             new ModelRegistry(layout.Models, keys.Trusted), keys.Signer, TimeProvider.System);
+        // A training run is rare and worth its whole trace, whatever the sampling.
+        using var span = TrainerTelemetry.Source.StartActivity(ActivityKind.Internal, tags: TraceSampling.Keep(new("iotai.model", request.Model), new("iotai.training.run", request.RunId)), name: "training run");
         var outcome = runner.Run(request, new LineProgress(output));
+        span?.SetTag("iotai.training.verdict", outcome.Verdict);
         new TrainingOutcomeStore(layout.TrainingRuns).Save(outcome);
         output.WriteLine($"training run {request.RunId}: {outcome.Verdict}");
         return outcome;

@@ -8,8 +8,6 @@ namespace IotAi.Cli;
 /// <summary><c>iotai devices</c>: a device's twin, its desired properties and model offers, through a silo's management API.</summary>
 internal static class DevicesCommand
 {
-    private static readonly JsonSerializerOptions Indented = new(JsonSerializerDefaults.Web) { WriteIndented = true };
-
     public static Command Create()
     {
         var silo = new SiloConnection();
@@ -120,7 +118,7 @@ internal static class DevicesCommand
         if (body.Length > 0)
         {
             using var json = JsonDocument.Parse(body);
-            Console.WriteLine(JsonSerializer.Serialize(json.RootElement, Indented));
+            Console.WriteLine(JsonSerializer.Serialize(json.RootElement, CliOutput.Json));
         }
 
         if (!response.IsSuccessStatusCode)

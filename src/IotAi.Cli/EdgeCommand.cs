@@ -16,9 +16,9 @@ internal static class EdgeCommand
         var host = new Option<string>("--host") { Description = "The gateway's host name or address", DefaultValueFactory = _ => "localhost" };
         var port = new Option<int>("--port") { Description = "The gateway's MQTT port", DefaultValueFactory = _ => 1883 };
         var jsonLines = new Option<string?>("--jsonl") { Description = "Also send telemetry JSON lines from this file ('-' for standard input)" };
-        var sources = new Option<string[]>("--source") { Description = "Sources to run: sensor, camera, jsonl, csv (Edge:CsvPath), folder (Edge:WatchFolder), hwmon (default: sensor and camera)", AllowMultipleArgumentsPerToken = true };
+        var sources = CliArguments.Many("--source", "Sources to run: sensor, camera, jsonl, csv (Edge:CsvPath), folder (Edge:WatchFolder), hwmon (default: sensor and camera)");
         var secret = new Option<FileInfo?>("--secret-file") { Description = "A file holding this device's secret, as `iotai devices enrol` printed it" };
-        var trust = new Option<FileInfo[]>("--trust") { Description = "Public keys (PEM) whose signed models this device accepts, e.g. .iotai/keys/*.pub.pem", AllowMultipleArgumentsPerToken = true };
+        var trust = CliArguments.Many("--trust", "Public keys (PEM) whose signed models this device accepts, e.g. .iotai/keys/*.pub.pem", static path => new FileInfo(path));
         var command = new Command("edge", "Run one edge agent against a gateway. More settings go as --Edge:Key=value.")
         {
             device, host, port, secret, jsonLines, sources, trust,
@@ -26,6 +26,13 @@ internal static class EdgeCommand
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parse, cancellationToken) =>
         {
+            // Files named on the command line are checked before anything starts, so a wrong path is one line, not a failed start.
+            var keys = (parse.GetValue(trust) ?? []).Select(static key => CliArguments.Readable(key, "trusted key file")).ToList();
+            if (parse.GetValue(secret) is { } secretFile)
+            {
+                CliArguments.Readable(secretFile, "secret file");
+            }
+
             var builder = Host.CreateApplicationBuilder([.. parse.UnmatchedTokens]);
             var settings = new Dictionary<string, string?>
             {
@@ -41,15 +48,14 @@ internal static class EdgeCommand
                 settings[$"Edge:Sources:{i}"] = chosen[i];
             }
 
-            var keys = parse.GetValue(trust) ?? [];
-            for (var i = 0; i < keys.Length; i++)
+            for (var i = 0; i < keys.Count; i++)
             {
                 settings[$"Edge:TrustedKeyFiles:{i}"] = keys[i].FullName;
             }
 
             builder.Configuration.AddInMemoryCollection(settings);
             // Results go to standard output as JSON lines; logs go to standard error so the two never mix.
-            builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+            builder.Logging.AddCliConsole(static o => o.LogToStandardErrorThreshold = LogLevel.Trace);
             builder.AddEdgeTelemetry();
             builder.Services.AddEdgeAgent();
             using var agent = builder.Build();

@@ -15,11 +15,19 @@ internal static class ModelKeysCommand
     {
         var silo = new SiloConnection();
         var command = new Command("keys", "Show the model key set devices are given and which devices hold each version");
+        var json = CliOutput.JsonFlag();
+        command.Options.Add(json);
         silo.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             using var http = silo.Connect(parse);
             var view = await SiloReplies.ReadAsync<ModelKeySetView>(await http.GetAsync("/api/models/keys", ct), ct);
+            if (parse.GetValue(json))
+            {
+                CliOutput.WriteJson(view);
+                return 0;
+            }
+
             AnsiConsole.MarkupLine(CultureInfo.InvariantCulture, "key set version [bold]{0}[/], issued {1:u}, signed by {2}", view.Version, view.IssuedAt, view.SignedBy);
             AnsiConsole.MarkupLine(CultureInfo.InvariantCulture, "keys: {0}", string.Join(", ", view.KeyIds));
             var table = new Table().AddColumns("version held", "devices", "device ids");

@@ -66,8 +66,8 @@ internal static class ModelsCommand
         var name = new Option<string?>("--name") { Description = "ONNX only: the model's name" };
         var version = new Option<string?>("--version") { Description = "ONNX only: the version" };
         var kind = new Option<PayloadKind?>("--kind") { Description = "ONNX only: Telemetry or Image" };
-        var labels = new Option<string[]>("--labels") { Description = "ONNX only: the labels, in output order", AllowMultipleArgumentsPerToken = true };
-        var features = new Option<string[]>("--features") { Description = "ONNX telemetry models: value names in input order", AllowMultipleArgumentsPerToken = true };
+        var labels = CliArguments.Many("--labels", "ONNX only: the labels, in output order");
+        var features = CliArguments.Many("--features", "ONNX telemetry models: value names in input order");
         var image = new Option<string?>("--image") { Description = "ONNX image models: WIDTHxHEIGHT, then 'gray' or 'rgb', e.g. 224x224:rgb" };
         var input = new Option<string?>("--input") { Description = "ONNX only: the input to feed (default: the only one)" };
         var scores = new Option<string?>("--scores-output") { Description = "ONNX only: the output with per-label probabilities (default: found by shape)" };
@@ -126,7 +126,8 @@ internal static class ModelsCommand
 
     private static Command List(RegistryAccess access)
     {
-        var command = new Command("list", "List every registered version") { access.Data, access.Key, access.Url, access.ApiKey };
+        var json = CliOutput.JsonFlag();
+        var command = new Command("list", "List every registered version") { access.Data, access.Key, access.Url, access.ApiKey, json };
         command.SetAction(async (parse, ct) =>
         {
             IReadOnlyList<ModelSummary> models;
@@ -142,6 +143,12 @@ internal static class ModelsCommand
                 {
                     models = [.. registry.List().Select(ModelSummary.Of)];
                 }
+            }
+
+            if (parse.GetValue(json))
+            {
+                CliOutput.WriteJson(models);
+                return 0;
             }
 
             var table = new Table().AddColumns("model", "version", "state", "kind", "labels", "sha256", "signed by", "accuracy");
@@ -166,7 +173,8 @@ internal static class ModelsCommand
             if (parse.GetValue(access.Url) is not null)
             {
                 using var api = ModelsApi.Connect(access.Silo, parse);
-                Console.WriteLine(await api.InspectAsync(parse.GetValue(name)!, parse.GetValue(version)!, ct));
+                using var inspected = JsonDocument.Parse(await api.InspectAsync(parse.GetValue(name)!, parse.GetValue(version)!, ct));
+                CliOutput.WriteJson(inspected.RootElement);
                 return 0;
             }
 
@@ -175,7 +183,7 @@ internal static class ModelsCommand
             {
                 var model = registry.Find(parse.GetValue(name)!, parse.GetValue(version)!)
                     ?? throw new KeyNotFoundException($"{parse.GetValue(name)} version {parse.GetValue(version)} is not registered.");
-                Console.WriteLine(JsonSerializer.Serialize(new { state = model.State.ToString(), signature = model.Signature, manifest = model.Manifest }, ModelManifest.JsonOptions));
+                CliOutput.WriteJson(JsonSerializer.SerializeToElement(new { state = model.State.ToString(), signature = model.Signature, manifest = model.Manifest }, ModelManifest.JsonOptions));
                 return 0;
             }
         });

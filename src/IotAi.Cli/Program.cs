@@ -1,8 +1,11 @@
 using System.CommandLine;
 using IotAi.Cli;
 using IotAi.Cli.Deploy;
+using Spectre.Console;
 
 var root = new RootCommand("IotAi: an edge-to-cloud AI gateway. With no command, runs the demo: a silo and a simulated fleet.");
+var verbose = new Option<bool>("--verbose") { Description = "Show the stack trace of a failure", Recursive = true };
+root.Options.Add(verbose);
 var demo = DemoCommand.Create();
 root.Subcommands.Add(demo);
 root.Subcommands.Add(SiloCommand.Create());
@@ -22,13 +25,21 @@ foreach (var option in demo.Options)
 
 root.Action = demo.Action;
 root.TreatUnmatchedTokensAsErrors = false;
+var parse = root.Parse(CliArguments.SettingsLast(args));
+CliLogging.Verbose = parse.GetValue(verbose);
+if (Console.IsOutputRedirected)
+{
+    // A pipe or a file gets plain columns, one line per row, and no escape codes.
+    AnsiConsole.Console = CliOutput.Plain(Console.Out);
+}
+
 try
 {
-    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
-catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or KeyNotFoundException or InvalidDataException or IOException or IotAi.Models.ModelVerificationException)
+catch (Exception ex) when (ex is not OperationCanceledException)
 {
-    // A refusal the user can act on: say it plainly, without a stack trace.
-    Console.Error.WriteLine($"iotai: {ex.Message}");
+    // Say what went wrong in one line; the stack trace is for --verbose.
+    Console.Error.WriteLine(CliLogging.Verbose ? $"iotai: {ex}" : $"iotai: {ex.Message}");
     return 1;
 }

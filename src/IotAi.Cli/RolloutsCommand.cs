@@ -11,8 +11,6 @@ namespace IotAi.Cli;
 internal static class RolloutsCommand
 {
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
-
     public static Command Create()
     {
         var silo = new SiloConnection();
@@ -20,8 +18,8 @@ internal static class RolloutsCommand
 
         var model = new Option<string>("--model") { Description = "The model's name", Required = true };
         var version = new Option<string>("--version") { Description = "The version to roll out", Required = true };
-        var devices = new Option<string[]>("--device") { Description = "Target these devices (default: every known device)", AllowMultipleArgumentsPerToken = true };
-        var tags = new Option<string[]>("--tag") { Description = "Target devices with these tags, name=value", AllowMultipleArgumentsPerToken = true };
+        var devices = CliArguments.Many("--device", "Target these devices (default: every known device)");
+        var tags = CliArguments.Many("--tag", "Target devices with these tags, name=value");
         var percent = new Option<double>("--percent") { Description = "Share of the matching devices to cover", DefaultValueFactory = _ => 100 };
         var stages = new Option<string>("--stages") { Description = "Stage shares in percent, growing to 100", DefaultValueFactory = _ => "10,50,100" };
         var concurrency = new Option<int>("--max-downloads") { Description = "Devices fetching at once", DefaultValueFactory = _ => 50 };
@@ -83,7 +81,7 @@ internal static class RolloutsCommand
             var status = await ReadAsync(await http.GetAsync($"/api/rollouts/{Uri.EscapeDataString(parse.GetValue(id)!)}", ct), ct);
             if (status is { } s)
             {
-                Console.WriteLine(JsonSerializer.Serialize(s, Indented));
+                Console.WriteLine(JsonSerializer.Serialize(s, CliOutput.Json));
             }
 
             return status is null ? 1 : 0;

@@ -15,13 +15,20 @@ internal static class SamplesCommand
         var model = new Option<string>("--model") { Description = "The model whose samples to list", Required = true };
         var unlabelled = new Option<bool>("--unlabelled") { Description = "Only samples nobody has labelled yet" };
         var limit = new Option<int>("--limit") { Description = "At most this many, newest first", DefaultValueFactory = _ => 50 };
-        var list = new Command("list", "List kept samples: why each was kept, what the model said, its label") { model, unlabelled, limit };
+        var json = CliOutput.JsonFlag();
+        var list = new Command("list", "List kept samples: why each was kept, what the model said, its label") { model, unlabelled, limit, json };
         silo.AddTo(list);
         list.SetAction(async (parse, ct) =>
         {
             using var http = silo.Connect(parse);
             var filter = parse.GetValue(unlabelled) ? "&labelled=false" : "";
             var samples = await SiloReplies.ReadAsync<JsonElement[]>(await http.GetAsync($"/api/samples?model={Uri.EscapeDataString(parse.GetValue(model)!)}{filter}&limit={parse.GetValue(limit)}", ct), ct);
+            if (parse.GetValue(json))
+            {
+                CliOutput.WriteJson(samples);
+                return 0;
+            }
+
             var table = new Table().AddColumns("id", "kept", "why", "answer", "confidence", "device said", "label");
             foreach (var s in samples)
             {

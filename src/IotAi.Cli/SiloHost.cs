@@ -23,6 +23,7 @@ internal static class SiloHost
             builder.Configuration.AddInMemoryCollection([new("Mqtt:Port", port.ToString(CultureInfo.InvariantCulture))]);
         }
 
+        builder.Logging.AddCliConsole();
         builder.Logging.AddFilter("Orleans", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("Polly", LogLevel.Warning);

@@ -33,13 +33,15 @@ internal static class TrainCommand
         var replay = new Option<double?>("--replay-ratio") { Description = "--model: rows of the active version's training data replayed per new sample (8 for an image model, 2 for a sensor model by default)" };
         var holdout = new Option<double>("--holdout") { Description = "The share of samples held out to score on", DefaultValueFactory = _ => 0.2 };
         var noRollout = new Option<bool>("--no-rollout") { Description = "--model: register a winning candidate without rolling it out" };
+        var json = CliOutput.JsonFlag();
+        json.Description = "--model: print the run's final status, with every gate's figures, as JSON";
         var own = new OwnDataTraining(url, holdout);
         var command = new Command("train", "Retrain a model in a silo on its labelled samples (--model), or train a new model from your own folder of images or CSV")
         {
-            model, improvement, minEvaluation, labelDrop, regressionMargin, replay, holdout, noRollout,
+            model, improvement, minEvaluation, labelDrop, regressionMargin, replay, holdout, noRollout, json,
         };
         own.AddTo(command);
-        command.Validators.Add(result => own.Validate(result, model, [improvement, minEvaluation, labelDrop, regressionMargin, replay, noRollout]));
+        command.Validators.Add(result => own.Validate(result, model, [improvement, minEvaluation, labelDrop, regressionMargin, replay, noRollout, json]));
         command.SetAction((parse, ct) => own.IsChosen(parse) ? own.RunAsync(parse, ct) : RetrainInSiloAsync(own.Silo.Connect(parse), new
         {
             model = parse.GetValue(model),
@@ -50,11 +52,11 @@ internal static class TrainCommand
             replayRatio = parse.GetValue(replay),
             holdoutFraction = parse.GetValue(holdout),
             rollout = !parse.GetValue(noRollout),
-        }, ct));
+        }, parse.GetValue(json), ct));
         return command;
     }
 
-    private static async Task<int> RetrainInSiloAsync(HttpClient silo, object request, CancellationToken ct)
+    private static async Task<int> RetrainInSiloAsync(HttpClient silo, object request, bool json, CancellationToken ct)
     {
         using var http = silo;
         var started = await http.PostAsJsonAsync("/api/training", request, ct);
@@ -70,7 +72,15 @@ internal static class TrainCommand
             }
         });
 
-        Report(status, AnsiConsole.Console);
+        if (json)
+        {
+            CliOutput.WriteJson(status);
+        }
+        else
+        {
+            Report(status, AnsiConsole.Console);
+        }
+
         return status.GetProperty("state").GetString() == "failed" ? 1 : 0;
     }
 
