@@ -7,7 +7,7 @@ namespace IotAi.Gateway.Learning;
 /// The learning loop's meters (each model's confidence drift, so operators see the world move before accuracy says so;
 /// teacher labels; training runs) and its training runs' spans.
 /// </summary>
-public sealed class LearningTelemetry : IDisposable
+public sealed class LearningTelemetry
 {
     public const string MeterName = "IotAi.Learning";
 
@@ -16,7 +16,6 @@ public sealed class LearningTelemetry : IDisposable
 
     internal static readonly System.Diagnostics.ActivitySource Source = new(SourceName);
 
-    private readonly Meter _meter;
     private readonly Counter<long> _teacherLabels;
     private readonly Counter<long> _trainingRuns;
     private readonly Histogram<double> _trainingDuration;
@@ -25,14 +24,15 @@ public sealed class LearningTelemetry : IDisposable
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         ArgumentNullException.ThrowIfNull(drift);
-        _meter = meterFactory.Create(MeterName);
+        // The meter factory owns the meter: it is disposed with the host.
+        var meter = meterFactory.Create(MeterName);
         // Tagged by model name: a handful per cluster, never device ids.
-        _meter.CreateObservableGauge("iotai.learning.drift.psi",
+        meter.CreateObservableGauge("iotai.learning.drift.psi",
             () => drift.All().Select(static m => new Measurement<double>(m.Value, new KeyValuePair<string, object?>("iotai.model", m.Key))),
             description: "Population stability index of the model's answer confidence against its first answers");
-        _teacherLabels = _meter.CreateCounter<long>("iotai.learning.teacher.labels", unit: "{sample}", description: "Kept samples a teacher model labelled");
-        _trainingRuns = _meter.CreateCounter<long>("iotai.learning.training.runs", unit: "{run}", description: "Training runs ended, by their state: registered, refused or failed");
-        _trainingDuration = _meter.CreateHistogram<double>("iotai.learning.training.duration", unit: "s", description: "How long a training run took, start to verdict");
+        _teacherLabels = meter.CreateCounter<long>("iotai.learning.teacher.labels", unit: "{sample}", description: "Kept samples a teacher model labelled");
+        _trainingRuns = meter.CreateCounter<long>("iotai.learning.training.runs", unit: "{run}", description: "Training runs ended, by their state: registered, refused or failed");
+        _trainingDuration = meter.CreateHistogram<double>("iotai.learning.training.duration", unit: "s", description: "How long a training run took, start to verdict");
     }
 
     public void TrainingEnded(string model, string state, TimeSpan took)
@@ -43,6 +43,4 @@ public sealed class LearningTelemetry : IDisposable
     }
 
     public void TeacherLabelled(string model, int count) => _teacherLabels.Add(count, new KeyValuePair<string, object?>("iotai.model", model));
-
-    public void Dispose() => _meter.Dispose();
 }

@@ -5,7 +5,7 @@ using IotAi.Protocol;
 namespace IotAi.Gateway.Mqtt;
 
 /// <summary>The MQTT ingress's meters; tags are kinds and reasons, never device ids.</summary>
-public sealed class GatewayTelemetry : IDisposable
+public sealed class GatewayTelemetry
 {
     public const string MeterName = "IotAi.Gateway";
 
@@ -14,7 +14,6 @@ public sealed class GatewayTelemetry : IDisposable
 
     internal static readonly System.Diagnostics.ActivitySource Source = new(SourceName);
 
-    private readonly Meter _meter;
     private readonly Counter<long> _messagesIn;
     private readonly Counter<long> _messagesOut;
     private readonly Counter<long> _refusals;
@@ -25,13 +24,14 @@ public sealed class GatewayTelemetry : IDisposable
     public GatewayTelemetry(IMeterFactory meterFactory)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
-        _meter = meterFactory.Create(MeterName);
-        _messagesIn = _meter.CreateCounter<long>("iotai.mqtt.messages.in", "{message}", "Device uplinks received");
-        _messagesOut = _meter.CreateCounter<long>("iotai.mqtt.messages.out", "{message}", "Downlinks published to devices");
-        _refusals = _meter.CreateCounter<long>("iotai.mqtt.refusals", "{message}", "Connects, publishes and subscribes refused");
-        _dropped = _meter.CreateCounter<long>("iotai.mqtt.messages.dropped", "{message}", "Downlinks not queued because the device's queue was full");
-        _connections = _meter.CreateUpDownCounter<long>("iotai.mqtt.connections", "{connection}", "Open MQTT connections");
-        _uplinkDuration = _meter.CreateHistogram<double>("iotai.mqtt.uplink.duration", "s", "From an uplink's arrival to its answer");
+        // The meter factory owns the meter: it is disposed with the host.
+        var meter = meterFactory.Create(MeterName);
+        _messagesIn = meter.CreateCounter<long>("iotai.mqtt.messages.in", "{message}", "Device uplinks received");
+        _messagesOut = meter.CreateCounter<long>("iotai.mqtt.messages.out", "{message}", "Downlinks published to devices");
+        _refusals = meter.CreateCounter<long>("iotai.mqtt.refusals", "{message}", "Connects, publishes and subscribes refused");
+        _dropped = meter.CreateCounter<long>("iotai.mqtt.messages.dropped", "{message}", "Downlinks not queued because the device's queue was full");
+        _connections = meter.CreateUpDownCounter<long>("iotai.mqtt.connections", "{connection}", "Open MQTT connections");
+        _uplinkDuration = meter.CreateHistogram<double>("iotai.mqtt.uplink.duration", "s", "From an uplink's arrival to its answer");
     }
 
     public void Received(PayloadKind kind) => _messagesIn.Add(1, new KeyValuePair<string, object?>("iotai.payload.kind", TagValue.Of(kind)));
@@ -48,6 +48,4 @@ public sealed class GatewayTelemetry : IDisposable
 
     public void Answered(PayloadKind kind, TimeSpan elapsed) =>
         _uplinkDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("iotai.payload.kind", TagValue.Of(kind)));
-
-    public void Dispose() => _meter.Dispose();
 }

@@ -4,7 +4,7 @@ using IotAi.Protocol;
 namespace IotAi.Grains;
 
 /// <summary>Device grain meters, tagged by payload kind and outcome: never by device id.</summary>
-public sealed class DeviceTelemetry : IDisposable
+public sealed class DeviceTelemetry
 {
     public const string MeterName = "IotAi.Devices";
 
@@ -13,7 +13,6 @@ public sealed class DeviceTelemetry : IDisposable
 
     internal static readonly System.Diagnostics.ActivitySource Source = new(SourceName);
 
-    private readonly Meter _meter;
     private readonly Counter<long> _uplinks;
     private readonly Histogram<double> _queueDepth;
     private readonly Histogram<double> _queueBytes;
@@ -25,15 +24,16 @@ public sealed class DeviceTelemetry : IDisposable
     public DeviceTelemetry(IMeterFactory meterFactory)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
-        _meter = meterFactory.Create(MeterName);
-        _uplinks = _meter.CreateCounter<long>("iotai.device.uplinks", "{message}", "Uplinks handled by device grains");
-        _queueDepth = _meter.CreateHistogram<double>("iotai.edge.queue.depth", "{sample}", "Samples waiting in an edge agent's queue, as its twin reports");
-        _queueBytes = _meter.CreateHistogram<double>("iotai.edge.queue.size", "By", "Bytes an edge agent's queue holds, as its twin reports");
-        _diskBytes = _meter.CreateHistogram<double>("iotai.edge.disk.size", "By", "Bytes of disk an edge agent's queue file takes, as its twin reports");
-        _offline = _meter.CreateHistogram<double>("iotai.edge.offline.duration", "s", "How long an edge agent had been offline, as its twin reports");
-        _fleet = _meter.CreateUpDownCounter<long>("iotai.fleet.devices", "{device}",
+        // The meter factory owns the meter: it is disposed with the host.
+        var meter = meterFactory.Create(MeterName);
+        _uplinks = meter.CreateCounter<long>("iotai.device.uplinks", "{message}", "Uplinks handled by device grains");
+        _queueDepth = meter.CreateHistogram<double>("iotai.edge.queue.depth", "{sample}", "Samples waiting in an edge agent's queue, as its twin reports");
+        _queueBytes = meter.CreateHistogram<double>("iotai.edge.queue.size", "By", "Bytes an edge agent's queue holds, as its twin reports");
+        _diskBytes = meter.CreateHistogram<double>("iotai.edge.disk.size", "By", "Bytes of disk an edge agent's queue file takes, as its twin reports");
+        _offline = meter.CreateHistogram<double>("iotai.edge.offline.duration", "s", "How long an edge agent had been offline, as its twin reports");
+        _fleet = meter.CreateUpDownCounter<long>("iotai.fleet.devices", "{device}",
             "Devices active on this silo, by the model version that answers them and where it runs; summed over silos, the fleet's share per version");
-        _graded = _meter.CreateCounter<long>("iotai.model.answers.graded", "{answer}",
+        _graded = meter.CreateCounter<long>("iotai.model.answers.graded", "{answer}",
             "Answers whose ground truth is known, by model version, where it ran and whether it was right: accuracy is the right ones' share");
     }
 
@@ -65,8 +65,6 @@ public sealed class DeviceTelemetry : IDisposable
 
     public void Uplink(PayloadKind kind, UplinkOutcome outcome) =>
         _uplinks.Add(1, new("iotai.payload.kind", TagValue.Of(kind)), new("iotai.outcome", TagValue.Of(outcome)));
-
-    public void Dispose() => _meter.Dispose();
 
     private static void Record(Histogram<double> histogram, IReadOnlyDictionary<string, string> reported, string name)
     {

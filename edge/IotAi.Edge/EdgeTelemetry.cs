@@ -16,7 +16,7 @@ namespace IotAi.Edge;
 /// is the resource's <c>service.instance.id</c>, never a tag. The names are <c>iotai.agent.*</c> because the
 /// silo's <c>iotai.edge.*</c> are histograms, across the fleet, of what agents report in their twins.
 /// </summary>
-public sealed class EdgeTelemetry : IDisposable
+public sealed class EdgeTelemetry
 {
     public const string SourceName = "IotAi.Edge";
 
@@ -24,7 +24,6 @@ public sealed class EdgeTelemetry : IDisposable
 
     internal static readonly ActivitySource Source = new(SourceName);
 
-    private readonly Meter _meter;
     private readonly Counter<long> _uplinks;
     private readonly Counter<long> _reconnects;
     private readonly Histogram<double> _inferenceDuration;
@@ -37,17 +36,18 @@ public sealed class EdgeTelemetry : IDisposable
         ArgumentNullException.ThrowIfNull(meterFactory);
         ArgumentNullException.ThrowIfNull(outbox);
         ArgumentNullException.ThrowIfNull(joint);
-        _meter = meterFactory.Create(MeterName);
-        _uplinks = _meter.CreateCounter<long>("iotai.agent.uplinks", "{message}", "Samples the agent published, by kind and outcome: acknowledged, refused, requeued (no answer from the broker; it goes again) or skipped (unreadable)");
-        _reconnects = _meter.CreateCounter<long>("iotai.agent.reconnects", "{connection}", "Times the agent connected again after losing its connection");
-        _inferenceDuration = _meter.CreateHistogram<double>("iotai.agent.inference.duration", "s", "From a sample to the local model's answer, reading the sample included");
-        _resultDuration = _meter.CreateHistogram<double>("iotai.agent.result.duration", "s", "From an uplink's publish to the cloud's answer");
-        _meter.CreateObservableGauge("iotai.agent.queue.depth", () => outbox.Statistics.Depth, "{sample}", "Samples in the queue, waiting or in flight");
-        _meter.CreateObservableGauge("iotai.agent.queue.size", () => outbox.Statistics.Bytes, "By", "Payload bytes the queue holds");
-        _meter.CreateObservableGauge("iotai.agent.disk.size", () => outbox.Statistics.DiskBytes, "By", "Bytes the queue's files take on disk");
-        _meter.CreateObservableCounter("iotai.agent.queue.evictions", () => Evictions(outbox.Statistics), "{sample}", "Samples the queue let go unsent since it was created, by reason (space, expired) and priority");
-        _meter.CreateObservableCounter("iotai.agent.offline.time", () => OfflineSeconds(), "s", "Time without a connection since the agent started, the outage in progress included");
-        _meter.CreateObservableCounter("iotai.agent.samples", () => Routes(joint), "{sample}", "Samples past the local model, by route: answered locally, or escalated to the cloud's model");
+        // The meter factory owns the meter: it is disposed with the host.
+        var meter = meterFactory.Create(MeterName);
+        _uplinks = meter.CreateCounter<long>("iotai.agent.uplinks", "{message}", "Samples the agent published, by kind and outcome: acknowledged, refused, requeued (no answer from the broker; it goes again) or skipped (unreadable)");
+        _reconnects = meter.CreateCounter<long>("iotai.agent.reconnects", "{connection}", "Times the agent connected again after losing its connection");
+        _inferenceDuration = meter.CreateHistogram<double>("iotai.agent.inference.duration", "s", "From a sample to the local model's answer, reading the sample included");
+        _resultDuration = meter.CreateHistogram<double>("iotai.agent.result.duration", "s", "From an uplink's publish to the cloud's answer");
+        meter.CreateObservableGauge("iotai.agent.queue.depth", () => outbox.Statistics.Depth, "{sample}", "Samples in the queue, waiting or in flight");
+        meter.CreateObservableGauge("iotai.agent.queue.size", () => outbox.Statistics.Bytes, "By", "Payload bytes the queue holds");
+        meter.CreateObservableGauge("iotai.agent.disk.size", () => outbox.Statistics.DiskBytes, "By", "Bytes the queue's files take on disk");
+        meter.CreateObservableCounter("iotai.agent.queue.evictions", () => Evictions(outbox.Statistics), "{sample}", "Samples the queue let go unsent since it was created, by reason (space, expired) and priority");
+        meter.CreateObservableCounter("iotai.agent.offline.time", () => OfflineSeconds(), "s", "Time without a connection since the agent started, the outage in progress included");
+        meter.CreateObservableCounter("iotai.agent.samples", () => Routes(joint), "{sample}", "Samples past the local model, by route: answered locally, or escalated to the cloud's model");
     }
 
     /// <summary>The span context a message carries in its <c>traceparent</c> (and <c>tracestate</c>) user properties, if any.</summary>
@@ -78,8 +78,6 @@ public sealed class EdgeTelemetry : IDisposable
         _inferenceDuration.Record(took.TotalSeconds, new KeyValuePair<string, object?>("iotai.model", model));
 
     internal void Answered(TimeSpan sinceSent) => _resultDuration.Record(sinceSent.TotalSeconds);
-
-    public void Dispose() => _meter.Dispose();
 
     private static string Name(UplinkOutcome outcome) => outcome switch
     {

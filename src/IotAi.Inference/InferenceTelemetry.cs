@@ -4,7 +4,7 @@ using System.Diagnostics.Metrics;
 namespace IotAi.Inference;
 
 /// <summary>The model host's meters. Tags name models, never devices.</summary>
-public sealed class InferenceTelemetry : IDisposable
+public sealed class InferenceTelemetry
 {
     public const string MeterName = "IotAi.Inference";
 
@@ -13,7 +13,6 @@ public sealed class InferenceTelemetry : IDisposable
 
     internal static readonly System.Diagnostics.ActivitySource Source = new(SourceName);
 
-    private readonly Meter _meter;
     private readonly Histogram<int> _batchSize;
     private readonly Histogram<double> _batchDuration;
     private readonly ConcurrentDictionary<LoadedModel, byte> _loaded = new();
@@ -21,10 +20,11 @@ public sealed class InferenceTelemetry : IDisposable
     public InferenceTelemetry(IMeterFactory meterFactory)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
-        _meter = meterFactory.Create(MeterName);
-        _batchSize = _meter.CreateHistogram<int>("iotai.inference.batch.size", "{sample}", "Samples per ONNX Runtime call");
-        _batchDuration = _meter.CreateHistogram<double>("iotai.inference.batch.duration", "s", "Time one ONNX Runtime call took");
-        _meter.CreateObservableGauge("iotai.inference.queue.depth", () => _loaded.Keys.Select(static m => new Measurement<int>(m.InFlight,
+        // The meter factory owns the meter: it is disposed with the host.
+        var meter = meterFactory.Create(MeterName);
+        _batchSize = meter.CreateHistogram<int>("iotai.inference.batch.size", "{sample}", "Samples per ONNX Runtime call");
+        _batchDuration = meter.CreateHistogram<double>("iotai.inference.batch.duration", "s", "Time one ONNX Runtime call took");
+        meter.CreateObservableGauge("iotai.inference.queue.depth", () => _loaded.Keys.Select(static m => new Measurement<int>(m.InFlight,
                 new KeyValuePair<string, object?>("iotai.model", m.Manifest.Name), new KeyValuePair<string, object?>("iotai.model.version", m.Manifest.Version))),
             "{request}", "Requests a loaded model version holds: waiting for their batch or in it");
     }
@@ -44,6 +44,4 @@ public sealed class InferenceTelemetry : IDisposable
 
     /// <summary>Stops showing an unloaded model's queue.</summary>
     public void Forget(LoadedModel model) => _loaded.TryRemove(model, out _);
-
-    public void Dispose() => _meter.Dispose();
 }

@@ -8,26 +8,26 @@ namespace IotAi.Grains.Rollouts;
 /// so "did the last rollout help?" reads off a chart. Tagged by model and version, never by device. A rollout shows
 /// while its grain is active (all the while it runs, and a while after it ends); each rollout lives on one silo.
 /// </summary>
-public sealed class RolloutTelemetry : IDisposable
+public sealed class RolloutTelemetry
 {
     public const string MeterName = "IotAi.Rollouts";
 
-    private readonly Meter _meter;
     private readonly ConcurrentDictionary<string, RolloutStatus> _rollouts = new(StringComparer.Ordinal);
 
     public RolloutTelemetry(IMeterFactory meterFactory)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
-        _meter = meterFactory.Create(MeterName);
-        _meter.CreateObservableGauge("iotai.rollout.stage", () => Each(static s => [Measure(s.Stage, s)]),
+        // The meter factory owns the meter: it is disposed with the host.
+        var meter = meterFactory.Create(MeterName);
+        meter.CreateObservableGauge("iotai.rollout.stage", () => Each(static s => [Measure(s.Stage, s)]),
             "{stage}", "The index of the stage a rollout is in (0 for the first), tagged with its phase");
-        _meter.CreateObservableGauge("iotai.rollout.targets", () => Each(static s => [Measure(s.Targets, s)]),
+        meter.CreateObservableGauge("iotai.rollout.targets", () => Each(static s => [Measure(s.Targets, s)]),
             "{device}", "Devices a rollout covers");
-        _meter.CreateObservableGauge("iotai.rollout.devices", () => Each(static s => s.Devices.Select(d => Measure(d.Value, s, ("iotai.update.state", d.Key)))),
+        meter.CreateObservableGauge("iotai.rollout.devices", () => Each(static s => s.Devices.Select(d => Measure(d.Value, s, ("iotai.update.state", d.Key)))),
             "{device}", "A rollout's devices by update state: offered, downloading, active, failed, rolledBack…");
-        _meter.CreateObservableGauge("iotai.rollout.gate.value", () => Each(static s => Gates(s).Select(g => Measure(g.Value, s, ("iotai.gate", g.Name)))),
+        meter.CreateObservableGauge("iotai.rollout.gate.value", () => Each(static s => Gates(s).Select(g => Measure(g.Value, s, ("iotai.gate", g.Name)))),
             description: "Each gate's figure for the current stage: activation is a floor, the others ceilings (see iotai.rollout.gate.limit)");
-        _meter.CreateObservableGauge("iotai.rollout.gate.limit", () => Each(static s => Gates(s).Select(g => Measure(g.Limit, s, ("iotai.gate", g.Name)))),
+        meter.CreateObservableGauge("iotai.rollout.gate.limit", () => Each(static s => Gates(s).Select(g => Measure(g.Limit, s, ("iotai.gate", g.Name)))),
             description: "Each gate's limit, as the rollout's plan sets it");
     }
 
@@ -80,8 +80,6 @@ public sealed class RolloutTelemetry : IDisposable
             yield return ("accuracy_drop", before - now, quality.MaxAccuracyDrop);
         }
     }
-
-    public void Dispose() => _meter.Dispose();
 
     private IEnumerable<Measurement<double>> Each(Func<RolloutStatus, IEnumerable<Measurement<double>>> measure) => _rollouts.Values.SelectMany(measure);
 
