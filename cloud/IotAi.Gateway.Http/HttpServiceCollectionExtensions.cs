@@ -4,7 +4,9 @@ using IotAi.Gateway.Http.Probes;
 using IotAi.Gateway.Http.Security;
 using IotAi.Models;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Scalar.AspNetCore;
 
 namespace IotAi.Gateway.Http;
 
@@ -19,6 +21,7 @@ public static class HttpServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(layout);
         services.AddIotAiApiSecurity(layout, security);
         services.AddIotAiDashboard();
+        services.AddOpenApi();
         services.ConfigureHttpJsonOptions(static o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         return services;
     }
@@ -27,7 +30,7 @@ public static class HttpServiceCollectionExtensions
     /// Maps the silo's HTTP endpoints: metrics and probes (<c>/metrics</c> on <paramref name="metricsPort"/> alone when
     /// one is given), the Open Inference Protocol under <c>/v2</c>, the device, rollout, model, sample, training, model
     /// key set, API key and audit APIs under <c>/api</c>, each behind the role it needs (<see cref="ApiPolicies"/>), and
-    /// the dashboard. Call <see cref="ApiSecurityExtensions.UseIotAiApiSecurity"/> first, so calls are authenticated and audited.
+    /// the dashboard, and the API's OpenAPI document (<c>/openapi/v1.json</c>) with a reference page (<c>/scalar</c>). Call <see cref="ApiSecurityExtensions.UseIotAiApiSecurity"/> first, so calls are authenticated and audited.
     /// </summary>
     public static IEndpointRouteBuilder MapGatewayHttp(this IEndpointRouteBuilder endpoints, int? metricsPort)
     {
@@ -43,6 +46,10 @@ public static class HttpServiceCollectionExtensions
         endpoints.MapKeyApi();
         endpoints.MapAuditApi();
         endpoints.MapIotAiDashboard();
+        // The API describes itself: the OpenAPI document at /openapi/v1.json, and a page to browse and try it at /scalar.
+        // Neither holds data, so neither needs a key; the calls made from the page need one as any call does.
+        endpoints.MapOpenApi().AllowAnonymous();
+        endpoints.MapScalarApiReference().AllowAnonymous();
         return endpoints;
     }
 }

@@ -1,3 +1,4 @@
+using IotAi.Models;
 using IotAi.Gateway.Http.Security;
 using IotAi.Grains;
 using IotAi.Grains.Keys;
@@ -35,11 +36,3 @@ public static class ModelKeyEndpoints
         return endpoints;
     }
 }
-
-/// <summary>The key set devices are given, and the devices holding each version (<see cref="ModelKeyEndpoints.NoKeySet"/> for none).</summary>
-public sealed record ModelKeySetView(
-    long Version,
-    DateTimeOffset IssuedAt,
-    string SignedBy,
-    IReadOnlyList<string> KeyIds,
-    IReadOnlyDictionary<string, IReadOnlyList<string>> Devices);

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Net.Http.Json;
 using System.Text.Json;
 using IotAi.Gateway.Mqtt.Identity;
 
@@ -16,9 +15,8 @@ internal static class DevicesCommand
         var show = new Command("show", "Show a device's twin") { device };
         show.SetAction(async (parse, ct) =>
         {
-            using var http = silo.Connect(parse);
-            var response = await http.GetAsync(Path(parse, device), ct);
-            return await PrintAsync(response, ct);
+            using var api = silo.Client(parse);
+            return Print(await api.GetDeviceAsync(parse.GetValue(device)!, ct));
         });
 
         var model = new Option<string>("--model") { Description = "The model's name", Required = true };
@@ -26,56 +24,53 @@ internal static class DevicesCommand
         var offer = new Command("offer", "Offer a registered model version to a device over the air") { device, model, version };
         offer.SetAction(async (parse, ct) =>
         {
-            using var http = silo.Connect(parse);
-            var response = await http.PostAsJsonAsync($"{Path(parse, device)}/models/offer", new { name = parse.GetValue(model), version = parse.GetValue(version) }, ct);
-            return await PrintAsync(response, ct);
+            using var api = silo.Client(parse);
+            return Print(await api.OfferModelAsync(parse.GetValue(device)!, parse.GetValue(model)!, parse.GetValue(version)!, ct));
         });
 
         var properties = new Argument<string[]>("properties") { Description = "name=value pairs", Arity = ArgumentArity.OneOrMore };
         var desire = new Command("desire", "Set desired properties on a device's twin; the device gets them at once or when it returns") { device, properties };
         desire.SetAction(async (parse, ct) =>
         {
-            using var http = silo.Connect(parse);
-            var response = await http.PatchAsJsonAsync($"{Path(parse, device)}/desired", Pairs(parse.GetValue(properties)!), ct);
-            return await PrintAsync(response, ct);
+            using var api = silo.Client(parse);
+            return Print(await api.SetDesiredAsync(parse.GetValue(device)!, Pairs(parse.GetValue(properties)!), ct));
         });
 
         var tagPairs = new Argument<string[]>("tags") { Description = "name=value pairs; they replace the device's tags", Arity = ArgumentArity.ZeroOrMore };
         var tag = new Command("tag", "Set the tags rollouts target a device by") { device, tagPairs };
         tag.SetAction(async (parse, ct) =>
         {
-            using var http = silo.Connect(parse);
-            var response = await http.PutAsJsonAsync($"{Path(parse, device)}/tags", Pairs(parse.GetValue(tagPairs) ?? []), ct);
-            return await PrintAsync(response, ct);
+            using var api = silo.Client(parse);
+            return Print(await api.SetTagsAsync(parse.GetValue(device)!, Pairs(parse.GetValue(tagPairs) ?? []), ct));
         });
 
         var enrol = new Command("enrol", "Enrol a device: prints the secret it connects with (user name: its id), shown this once") { device };
         enrol.SetAction(async (parse, ct) =>
         {
-            using var http = silo.Connect(parse);
-            return await PrintAsync(await http.PostAsync($"{Path(parse, device)}/credentials", null, ct), ct);
+            using var api = silo.Client(parse);
+            return Print(await api.EnrolAsync(parse.GetValue(device)!, ct));
         });
 
         var grace = new Option<int>("--grace") { Description = "Seconds the old secret stays good, so the device can move over without a gap", DefaultValueFactory = _ => 0 };
         var rotate = new Command("rotate", "Give an enrolled device a new secret; prints it, shown this once") { device, grace };
         rotate.SetAction(async (parse, ct) =>
         {
-            using var http = silo.Connect(parse);
-            return await PrintAsync(await http.PostAsJsonAsync($"{Path(parse, device)}/credentials/rotate", new { graceSeconds = parse.GetValue(grace) }, ct), ct);
+            using var api = silo.Client(parse);
+            return Print(await api.RotateCredentialAsync(parse.GetValue(device)!, parse.GetValue(grace), ct));
         });
 
         var revoke = new Command("revoke", "Revoke a device: it is disconnected and refused until enrolled again") { device };
         revoke.SetAction(async (parse, ct) =>
         {
-            using var http = silo.Connect(parse);
-            return await PrintAsync(await http.DeleteAsync($"{Path(parse, device)}/credentials", ct), ct);
+            using var api = silo.Client(parse);
+            return Print(await api.RevokeCredentialAsync(parse.GetValue(device)!, ct));
         });
 
         var credentials = new Command("credentials", "Show where a device's credential stands (never its secret)") { device };
         credentials.SetAction(async (parse, ct) =>
         {
-            using var http = silo.Connect(parse);
-            return await PrintAsync(await http.GetAsync($"{Path(parse, device)}/credentials", ct), ct);
+            using var api = silo.Client(parse);
+            return Print(await api.GetCredentialAsync(parse.GetValue(device)!, ct));
         });
 
         var hash = new Command("hash-secret", "Read a secret from standard input and print its hash for Mqtt:Authentication:Accounts:{name}:SecretHash");
@@ -110,23 +105,9 @@ internal static class DevicesCommand
             : split.ToDictionary(p => p[0], p => p[1]);
     }
 
-    private static string Path(ParseResult parse, Argument<string> device) => $"/api/devices/{Uri.EscapeDataString(parse.GetValue(device)!)}";
-
-    private static async Task<int> PrintAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    private static int Print(JsonElement answer)
     {
-        var body = await response.Content.ReadAsStringAsync(cancellationToken);
-        if (body.Length > 0)
-        {
-            using var json = JsonDocument.Parse(body);
-            Console.WriteLine(JsonSerializer.Serialize(json.RootElement, CliOutput.Json));
-        }
-
-        if (!response.IsSuccessStatusCode)
-        {
-            Console.Error.WriteLine($"iotai: the silo answered {(int)response.StatusCode} {response.ReasonPhrase}{SiloReplies.Hint(response)}");
-            return 1;
-        }
-
+        CliOutput.WriteJson(answer);
         return 0;
     }
 }

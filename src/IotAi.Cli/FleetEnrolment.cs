@@ -1,5 +1,5 @@
+using IotAi.Client;
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 using IotAi.Gateway.Mqtt.Identity;
 using IotAi.Simulator;
@@ -32,18 +32,21 @@ internal static class FleetEnrolment
     }
 
     /// <summary>Through a silo's provisioning API, for a fleet pointed at a gateway elsewhere.</summary>
-    public static async Task EnrolAsync(HttpClient silo, FleetOptions fleet, CancellationToken cancellationToken)
+    public static async Task EnrolAsync(IotAiClient silo, FleetOptions fleet, CancellationToken cancellationToken)
     {
         foreach (var id in Enumerable.Range(0, fleet.Devices).Select(fleet.DeviceId))
         {
-            var path = $"/api/devices/{Uri.EscapeDataString(id)}/credentials";
-            var response = await silo.PostAsync(path, null, cancellationToken);
-            if (response.StatusCode == HttpStatusCode.Conflict)
+            JsonElement issued;
+            try
             {
-                response = await silo.PostAsJsonAsync($"{path}/rotate", new { graceSeconds = 0 }, cancellationToken);
+                issued = await silo.EnrolAsync(id, cancellationToken);
+            }
+            catch (ApiRefusedException refused) when (refused.Status == HttpStatusCode.Conflict)
+            {
+                // Enrolled before: a fresh secret, the old one gone at once.
+                issued = await silo.RotateCredentialAsync(id, 0, cancellationToken);
             }
 
-            var issued = await SiloReplies.ReadAsync<JsonElement>(response, cancellationToken);
             fleet.Secrets[id] = issued.GetProperty("secret").GetString()!;
         }
     }

@@ -20,8 +20,8 @@ internal static class ModelKeysCommand
         silo.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
-            using var http = silo.Connect(parse);
-            var view = await SiloReplies.ReadAsync<ModelKeySetView>(await http.GetAsync("/api/models/keys", ct), ct);
+            using var api = silo.Client(parse);
+            var view = await api.GetModelKeysAsync(ct);
             if (parse.GetValue(json))
             {
                 CliOutput.WriteJson(view);

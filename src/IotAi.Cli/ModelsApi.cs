@@ -1,26 +1,24 @@
 using System.CommandLine;
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
-using IotAi.Gateway.Http;
+using IotAi.Client;
 using IotAi.Models;
 using Spectre.Console;
 
 namespace IotAi.Cli;
 
 /// <summary><c>iotai models … --url</c>: the same registry operations through a silo's model API, uploads with a progress bar.</summary>
-internal sealed class ModelsApi(HttpClient http) : IDisposable
+internal sealed class ModelsApi(IotAiClient api) : IDisposable
 {
-    private readonly HttpClient _http = http;
+    private readonly IotAiClient _api = api;
 
     /// <summary>A client for the silo of <paramref name="silo"/>'s <c>--url</c>, without a timeout, since uploads of large models take their time.</summary>
-    public static ModelsApi Connect(SiloConnection silo, ParseResult parse) => new(silo.Connect(parse, timeout: Timeout.InfiniteTimeSpan));
+    public static ModelsApi Connect(SiloConnection silo, ParseResult parse) => new(silo.Client(parse, timeout: Timeout.InfiniteTimeSpan));
 
     /// <summary>Uploads a package to <c>/api/models</c>, or an ONNX file to <c>/api/models/onnx?…</c> for the silo to sign.</summary>
     public async Task<ModelSummary> ImportAsync(FileInfo file, string? onnxQuery, CancellationToken cancellationToken)
     {
-        var path = onnxQuery is null ? "/api/models" : $"/api/models/onnx?{onnxQuery}";
-        HttpResponseMessage? response = null;
+        ModelSummary? imported = null;
         await AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
             .StartAsync(async progress =>
@@ -28,35 +26,21 @@ internal sealed class ModelsApi(HttpClient http) : IDisposable
                 var bar = progress.AddTask(Markup.Escape($"uploading {file.Name}"), maxValue: Math.Max(1, file.Length));
                 await using var stream = file.OpenRead();
                 using var content = new ProgressStreamContent(stream, sent => bar.Value = sent);
-                response = await _http.PostAsync(path, content, cancellationToken);
+                imported = await _api.ImportModelAsync(content, onnxQuery, cancellationToken);
                 bar.Value = bar.MaxValue;
             });
-        return await SiloReplies.ReadAsync<ModelSummary>(response!, cancellationToken);
+        return imported!;
     }
 
-    public async Task<IReadOnlyList<ModelSummary>> ListAsync(CancellationToken cancellationToken) =>
-        await SiloReplies.ReadAsync<List<ModelSummary>>(await _http.GetAsync("/api/models", cancellationToken), cancellationToken);
+    public Task<IReadOnlyList<ModelSummary>> ListAsync(CancellationToken cancellationToken) => _api.ListModelsAsync(cancellationToken);
 
     /// <summary>The version's state, signature and manifest, as the silo writes them.</summary>
-    public async Task<string> InspectAsync(string name, string version, CancellationToken cancellationToken)
-    {
-        var response = await _http.GetAsync(VersionPath(name, version), cancellationToken);
-        await SiloReplies.ThrowIfRefusedAsync(response, cancellationToken);
-        return await response.Content.ReadAsStringAsync(cancellationToken);
-    }
+    public Task<JsonElement> InspectAsync(string name, string version, CancellationToken cancellationToken) => _api.GetModelAsync(name, version, cancellationToken);
 
     /// <summary>Promotes, deprecates or deletes a version; returns its new state, or null once deleted.</summary>
-    public async Task<string?> ChangeAsync(string verb, string name, string version, CancellationToken cancellationToken)
-    {
-        var response = verb == "delete"
-            ? await _http.DeleteAsync(VersionPath(name, version), cancellationToken)
-            : await _http.PostAsync($"{VersionPath(name, version)}/{verb}", null, cancellationToken);
-        return response.StatusCode == HttpStatusCode.NoContent ? null : (await SiloReplies.ReadAsync<ModelSummary>(response, cancellationToken)).State;
-    }
+    public Task<string?> ChangeAsync(string verb, string name, string version, CancellationToken cancellationToken) => _api.ChangeModelAsync(verb, name, version, cancellationToken);
 
-    public void Dispose() => _http.Dispose();
-
-    private static string VersionPath(string name, string version) => $"/api/models/{Uri.EscapeDataString(name)}/versions/{Uri.EscapeDataString(version)}";
+    public void Dispose() => _api.Dispose();
 
     /// <summary>Streams a file as the request body, telling how many bytes have gone.</summary>
     private sealed class ProgressStreamContent(Stream source, Action<long> sent) : HttpContent

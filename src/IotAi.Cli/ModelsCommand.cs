@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using IotAi.Gateway.Http;
 using IotAi.Inference;
 using IotAi.Models;
 using IotAi.Protocol;
@@ -173,8 +172,7 @@ internal static class ModelsCommand
             if (parse.GetValue(access.Url) is not null)
             {
                 using var api = ModelsApi.Connect(access.Silo, parse);
-                using var inspected = JsonDocument.Parse(await api.InspectAsync(parse.GetValue(name)!, parse.GetValue(version)!, ct));
-                CliOutput.WriteJson(inspected.RootElement);
+                CliOutput.WriteJson(await api.InspectAsync(parse.GetValue(name)!, parse.GetValue(version)!, ct));
                 return 0;
             }
 

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Net.Http.Json;
 using System.Text.Json;
 using IotAi.Grains.Rollouts;
+using IotAi.Client;
 using Spectre.Console;
 
 namespace IotAi.Cli;
@@ -56,35 +56,24 @@ internal static class RolloutsCommand
                     Quality = parse.GetValue(noQuality) ? null : QualityGates.Default with { MinSamples = parse.GetValue(qualitySamples) },
                 },
             };
-            using var http = silo.Connect(parse);
-            var response = await http.PostAsJsonAsync("/api/rollouts", request, ct);
-            var status = await ReadAsync(response, ct);
-            if (status is not { } started)
-            {
-                return 1;
-            }
-
+            using var api = silo.Client(parse);
+            var started = await api.StartRolloutAsync(request, ct);
             var startedId = started.GetProperty("id").GetString()!;
             AnsiConsole.MarkupLineInterpolated($"Rollout [bold]{startedId}[/] started for {started.GetProperty("targets").GetInt32()} devices");
-            return parse.GetValue(watch) ? await WatchAsync(http, startedId, ct) : 0;
+            return parse.GetValue(watch) ? await WatchAsync(api, startedId, ct) : 0;
         });
 
         var statusCommand = new Command("status", "Show a rollout's stage, device counts and gate values") { id, watch };
         statusCommand.SetAction(async (parse, ct) =>
         {
-            using var http = silo.Connect(parse);
+            using var api = silo.Client(parse);
             if (parse.GetValue(watch))
             {
-                return await WatchAsync(http, parse.GetValue(id)!, ct);
+                return await WatchAsync(api, parse.GetValue(id)!, ct);
             }
 
-            var status = await ReadAsync(await http.GetAsync($"/api/rollouts/{Uri.EscapeDataString(parse.GetValue(id)!)}", ct), ct);
-            if (status is { } s)
-            {
-                Console.WriteLine(JsonSerializer.Serialize(s, CliOutput.Json));
-            }
-
-            return status is null ? 1 : 0;
+            CliOutput.WriteJson(await api.GetRolloutAsync(parse.GetValue(id)!, ct));
+            return 0;
         });
 
         var rollouts = new Command("rollouts", "Staged model rollouts through a silo")
@@ -102,20 +91,16 @@ internal static class RolloutsCommand
         silo.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
-            using var http = silo.Connect(parse);
-            var status = await ReadAsync(await http.PostAsync($"/api/rollouts/{Uri.EscapeDataString(parse.GetValue(id)!)}/{verb}", null, ct), ct);
-            if (status is { } s)
-            {
-                AnsiConsole.MarkupLineInterpolated($"Rollout {parse.GetValue(id)}: {s.GetProperty("phase").ToString()}");
-            }
-
-            return status is null ? 1 : 0;
+            using var api = silo.Client(parse);
+            var status = await api.ChangeRolloutAsync(parse.GetValue(id)!, verb, ct);
+            AnsiConsole.MarkupLineInterpolated($"Rollout {parse.GetValue(id)}: {status.GetProperty("phase").ToString()}");
+            return 0;
         });
         return command;
     }
 
     /// <summary>A progress bar of devices running the version, until the rollout completes, rolls back or is aborted.</summary>
-    private static async Task<int> WatchAsync(HttpClient http, string id, CancellationToken cancellationToken)
+    private static async Task<int> WatchAsync(IotAiClient api, string id, CancellationToken cancellationToken)
     {
         JsonElement last = default;
         await AnsiConsole.Progress()
@@ -125,11 +110,7 @@ internal static class RolloutsCommand
                 var bar = progress.AddTask(id);
                 while (!cancellationToken.IsCancellationRequested)
                 {
-                    if (await ReadAsync(await http.GetAsync($"/api/rollouts/{Uri.EscapeDataString(id)}", cancellationToken), cancellationToken) is not { } status)
-                    {
-                        return;
-                    }
-
+                    var status = await api.GetRolloutAsync(id, cancellationToken);
                     last = status;
                     var phase = status.GetProperty("phase").ToString();
                     bar.MaxValue = status.GetProperty("targets").GetInt32();
@@ -170,17 +151,4 @@ internal static class RolloutsCommand
     /// <summary>The summary of the status's <paramref name="name"/> verdict after <paramref name="prefix"/>, or nothing before there is one.</summary>
     private static string Verdict(JsonElement status, string name, string prefix) =>
         status.TryGetProperty(name, out var verdict) && verdict.ValueKind == JsonValueKind.Object ? prefix + verdict.GetProperty("summary").GetString() : "";
-
-    private static async Task<JsonElement?> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        var body = await response.Content.ReadAsStringAsync(cancellationToken);
-        using var json = JsonDocument.Parse(body.Length > 0 ? body : "{}");
-        if (!response.IsSuccessStatusCode)
-        {
-            Console.Error.WriteLine($"iotai: {SiloReplies.Reason(json.RootElement) ?? response.ReasonPhrase}{SiloReplies.Hint(response)}");
-            return null;
-        }
-
-        return json.RootElement.Clone();
-    }
 }

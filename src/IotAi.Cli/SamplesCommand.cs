@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Spectre.Console;
 
@@ -20,9 +19,8 @@ internal static class SamplesCommand
         silo.AddTo(list);
         list.SetAction(async (parse, ct) =>
         {
-            using var http = silo.Connect(parse);
-            var filter = parse.GetValue(unlabelled) ? "&labelled=false" : "";
-            var samples = await SiloReplies.ReadAsync<JsonElement[]>(await http.GetAsync($"/api/samples?model={Uri.EscapeDataString(parse.GetValue(model)!)}{filter}&limit={parse.GetValue(limit)}", ct), ct);
+            using var api = silo.Client(parse);
+            var samples = await api.ListSamplesAsync(parse.GetValue(model)!, parse.GetValue(unlabelled), parse.GetValue(limit), ct);
             if (parse.GetValue(json))
             {
                 CliOutput.WriteJson(samples);
@@ -54,8 +52,8 @@ internal static class SamplesCommand
         silo.AddTo(label);
         label.SetAction(async (parse, ct) =>
         {
-            using var http = silo.Connect(parse);
-            var sample = await SiloReplies.ReadAsync<JsonElement>(await http.PostAsJsonAsync($"/api/samples/{Uri.EscapeDataString(parse.GetValue(id)!)}/label", new { label = parse.GetValue(labelValue) }, ct), ct);
+            using var api = silo.Client(parse);
+            var sample = await api.LabelSampleAsync(parse.GetValue(id)!, parse.GetValue(labelValue)!, ct);
             AnsiConsole.MarkupLineInterpolated($"{sample.GetProperty("id").GetString()}: [green]{parse.GetValue(labelValue)}[/]");
             return 0;
         });

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Net.Http.Headers;
+using IotAi.Client;
 using IotAi.Grains.Hosting;
 using IotAi.Gateway.Http.Security;
 
@@ -13,7 +13,7 @@ namespace IotAi.Cli;
 internal sealed class SiloConnection
 {
     public const string DefaultUrl = "http://localhost:8080";
-    public const string ApiKeyVariable = "IOTAI_API_KEY";
+    public const string ApiKeyVariable = IotAiClient.ApiKeyVariable;
 
     /// <param name="url">A command's own <c>--url</c>, where null means something of its own; by default one that defaults to <see cref="DefaultUrl"/>.</param>
     /// <param name="data">A command's own <c>--data</c>; by default one that defaults to <c>.iotai</c>.</param>
@@ -55,22 +55,11 @@ internal sealed class SiloConnection
         return Create(silo, key, timeout);
     }
 
+    /// <summary>The typed client of the silo at <c>--url</c>, carrying the API key this parse finds.</summary>
+    public IotAiClient Client(ParseResult parse, TimeSpan? timeout = null) => new(Connect(parse, timeout: timeout));
+
     /// <summary>Every client the CLI talks to a silo with is made here: the base address, and the key as a bearer token.</summary>
-    public static HttpClient Create(Uri silo, string? apiKey, TimeSpan? timeout = null)
-    {
-        var http = new HttpClient { BaseAddress = silo };
-        if (timeout is { } limit)
-        {
-            http.Timeout = limit;
-        }
-
-        if (apiKey is not null)
-        {
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
-        }
-
-        return http;
-    }
+    public static HttpClient Create(Uri silo, string? apiKey, TimeSpan? timeout = null) => IotAiClient.CreateHttp(silo, apiKey, timeout);
 
     /// <summary>
     /// The key given (<c>--api-key</c>), else the environment's (<c>IOTAI_API_KEY</c>), else, only for a silo on this

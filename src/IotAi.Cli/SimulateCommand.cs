@@ -30,8 +30,8 @@ internal static class SimulateCommand
             // Devices are enrolled through the silo's API (--url, default localhost:8080, with --api-key or the local admin key).
             if (!parse.GetValue(noEnrol))
             {
-                using var http = silo.Connect(parse);
-                await FleetEnrolment.EnrolAsync(http, options, cancellationToken);
+                using var api = silo.Client(parse);
+                await FleetEnrolment.EnrolAsync(api, options, cancellationToken);
             }
 
             await using var fleet = new Fleet(options);

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Net.Http.Json;
 using System.Text.Json;
+using IotAi.Client;
 using Spectre.Console;
 
 namespace IotAi.Cli;
@@ -42,7 +42,7 @@ internal static class TrainCommand
         };
         own.AddTo(command);
         command.Validators.Add(result => own.Validate(result, model, [improvement, minEvaluation, labelDrop, regressionMargin, replay, noRollout, json]));
-        command.SetAction((parse, ct) => own.IsChosen(parse) ? own.RunAsync(parse, ct) : RetrainInSiloAsync(own.Silo.Connect(parse), new
+        command.SetAction((parse, ct) => own.IsChosen(parse) ? own.RunAsync(parse, ct) : RetrainInSiloAsync(own.Silo.Client(parse), new
         {
             model = parse.GetValue(model),
             minImprovement = parse.GetValue(improvement),
@@ -56,18 +56,17 @@ internal static class TrainCommand
         return command;
     }
 
-    private static async Task<int> RetrainInSiloAsync(HttpClient silo, object request, bool json, CancellationToken ct)
+    private static async Task<int> RetrainInSiloAsync(IotAiClient silo, object request, bool json, CancellationToken ct)
     {
-        using var http = silo;
-        var started = await http.PostAsJsonAsync("/api/training", request, ct);
-        var status = await SiloReplies.ReadAsync<JsonElement>(started, ct);
+        using var api = silo;
+        var status = await api.StartTrainingAsync(request, ct);
         var runId = status.GetProperty("runId").GetString()!;
         await AnsiConsole.Status().StartAsync($"training {Markup.Escape(runId)}", async context =>
         {
             using var poll = new PeriodicTimer(Poll);
             while (status.GetProperty("state").GetString() == "running" && await poll.WaitForNextTickAsync(ct))
             {
-                status = await SiloReplies.ReadAsync<JsonElement>(await http.GetAsync($"/api/training/{Uri.EscapeDataString(runId)}", ct), ct);
+                status = await api.GetTrainingAsync(runId, ct);
                 context.Status(Markup.Escape($"{runId}: {status.GetProperty("progress").GetString()}"));
             }
         });

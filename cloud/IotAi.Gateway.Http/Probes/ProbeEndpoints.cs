@@ -3,6 +3,7 @@ using System.Text.Json;
 using IotAi.ServiceDefaults;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -31,8 +32,19 @@ public static class ProbeEndpoints
         return endpoints;
     }
 
-    /// <summary>The readiness checks, as <c>/health/ready</c> and the Open Inference Protocol's <c>/v2/health/ready</c> answer them.</summary>
+    /// <summary>The readiness checks, as <c>/health/ready</c> answers them.</summary>
     public static HealthCheckOptions ReadyProbe { get; } = Probe(static c => c.Tags.Contains(HealthTags.Ready));
+
+    /// <summary>
+    /// The readiness checks as a route handler, for the Open Inference Protocol's <c>/v2/health/ready</c>: the same
+    /// answer as <c>/health/ready</c> (503 while a check fails), and described in the API's OpenAPI document.
+    /// </summary>
+    public static async Task<IResult> ReadyAsync(HealthCheckService health, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(health);
+        var report = await health.CheckHealthAsync(static c => c.Tags.Contains(HealthTags.Ready), cancellationToken);
+        return Results.Json(Describe(report), statusCode: report.Status == HealthStatus.Unhealthy ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK);
+    }
 
     private static HealthCheckOptions Probe(Func<HealthCheckRegistration, bool> predicate) => new()
     {
@@ -40,11 +52,13 @@ public static class ProbeEndpoints
         ResponseWriter = static (context, report) =>
         {
             context.Response.ContentType = "application/json";
-            return JsonSerializer.SerializeAsync(context.Response.Body, new
-            {
-                status = report.Status.ToString(),
-                checks = report.Entries.ToDictionary(static e => e.Key, static e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
-            });
+            return JsonSerializer.SerializeAsync(context.Response.Body, Describe(report));
         },
+    };
+
+    private static object Describe(HealthReport report) => new
+    {
+        status = report.Status.ToString(),
+        checks = report.Entries.ToDictionary(static e => e.Key, static e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
     };
 }
