@@ -1,7 +1,8 @@
+using IotAi.Models;
 using System.CommandLine;
 using System.Globalization;
-using IotAi.Cli.Bench;
-using IotAi.Cli.Bench.Suite;
+using IotAi.Bench;
+using IotAi.Bench.Suite;
 using Spectre.Console;
 
 namespace IotAi.Cli;
@@ -70,7 +71,7 @@ internal static class BenchCommand
         {
             var measure = TimeSpan.FromSeconds(Positive(parse.GetValue(seconds), "--seconds"));
             var invocation = string.Create(CultureInfo.InvariantCulture, $"dotnet run -c Release --project src/IotAi.Cli -- bench extras --seconds {measure.TotalSeconds}");
-            var sensorFolder = Path.Combine(Grains.Hosting.DefaultModelInstaller.BundledDirectory, Training.DefaultModels.SensorModelName, Training.DefaultModels.Version);
+            var sensorFolder = Path.Combine(ShippedModels.Directory, Training.DefaultModels.SensorModelName, Training.DefaultModels.Version);
             var report = new ExtrasReport(invocation);
             if (parse.GetValue(hotSwap))
             {

@@ -20,6 +20,12 @@ public sealed record DataLayout(string Root)
     /// <summary>One JSON outcome per training run, so a run in another process reports back through the volume.</summary>
     public string TrainingRuns => Under("training");
 
+    /// <summary>The file name of the admin API key a silo with no keys configured generates into <see cref="Keys"/>.</summary>
+    public const string AdminApiKeyFileName = "api-admin.key";
+
+    /// <summary>The admin API key a silo with no keys configured generates, for the CLI and tools on the same machine.</summary>
+    public string AdminApiKey => Path.Combine(Keys, AdminApiKeyFileName);
+
     /// <summary>The management API's audit log, one JSON-lines file per day.</summary>
     public string Audit => Under("audit");
 

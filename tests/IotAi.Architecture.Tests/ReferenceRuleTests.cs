@@ -35,7 +35,7 @@ public sealed class ReferenceRuleTests
     [InlineData("IotAi.Gateway.Mqtt", "cloud", "IotAi.Inference", "src")]
     [InlineData("IotAi.Grains", "cloud", "IotAi.Silo", "cloud")]
     [InlineData("IotAi.Edge", "edge", "IotAi.Grains.Abstractions", "cloud")]
-    [InlineData("IotAi.Simulator", "simulators", "IotAi.Edge", "edge")]
+    [InlineData("IotAi.Bench", "simulators", "IotAi.Silo", "cloud")]
     [InlineData("IotAi.Silo", "cloud", "IotAi.Grains.Tests", "tests")]
     [InlineData("IotAi.EndToEnd.Tests", "tests", "IotAi.Cli", "src")]
     public void A_reference_against_a_rule_is_named(string from, string fromFolder, string to, string toFolder) =>
@@ -46,6 +46,7 @@ public sealed class ReferenceRuleTests
     [InlineData("IotAi.Gateway.Http", "cloud", "IotAi.Gateway.Learning", "cloud")]
     [InlineData("IotAi.Silo", "cloud", "IotAi.Grains", "cloud")]
     [InlineData("IotAi.Edge", "edge", "IotAi.Inference", "src")]
+    [InlineData("IotAi.Bench", "simulators", "IotAi.Edge", "edge")]
     [InlineData("IotAi.Cli.Tests", "tests", "IotAi.Cli", "src")]
     public void A_reference_the_rules_allow_stands(string from, string fromFolder, string to, string toFolder) =>
         Assert.Null(ReferenceRules.Check(new Project(from, fromFolder, [to]), new Project(to, toFolder, [])));

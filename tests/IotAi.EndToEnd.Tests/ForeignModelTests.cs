@@ -22,7 +22,7 @@ public sealed class ForeignModelTests : IDisposable
         using (var keys = ModelKeyring.Load(new ModelSigningOptions(), gateway.KeysDirectory))
         {
             var registry = new ModelRegistry(gateway.ModelsDirectory, keys.Trusted);
-            DefaultModelInstaller.Install(registry, keys.Signer, DefaultModelInstaller.BundledDirectory);
+            ShippedModels.Install(registry, keys.Signer);
             ModelImporter.Import(onnx, new OnnxImport
             {
                 Name = "vendor-anomaly",

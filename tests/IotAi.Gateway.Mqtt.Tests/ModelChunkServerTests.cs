@@ -21,7 +21,7 @@ public sealed class ModelChunkServerTests : IDisposable
         var trusted = new TrustedKeys();
         trusted.Add(signer.ExportPublicKeyPem());
         _registry = new ModelRegistry(_data.FullName, trusted);
-        DefaultModelInstaller.Install(_registry, signer, DefaultModelInstaller.BundledDirectory);
+        ShippedModels.Install(_registry, signer);
         _model = _registry.Find("sensor-anomaly", "1")!;
     }
 

@@ -1,3 +1,4 @@
+using IotAi.Bench;
 using System.Net;
 using System.Text.Json;
 using IotAi.Protocol;
@@ -35,7 +36,7 @@ public sealed class FleetAnswerTests
     [Fact]
     public async Task Against_a_plain_broker_each_uplinks_echo_is_its_answer()
     {
-        await using var mosquitto = await MosquittoServer.StartAsync();
+        await using var mosquitto = await MosquittoProcess.StartRequiredAsync(CancellationToken.None);
         var options = Options("echo", devices: 6, messages: 8);
         options.Answer = FleetAnswer.Echo;
         options.ImageEvery = 4;

@@ -1,3 +1,4 @@
+using IotAi.Models;
 using System.Collections.Frozen;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
@@ -13,7 +14,7 @@ namespace IotAi.Gateway.Http.Security;
 /// </summary>
 public sealed partial class ApiKeyStore
 {
-    public const string AdminKeyFileName = "api-admin.key";
+    public const string AdminKeyFileName = DataLayout.AdminApiKeyFileName;
     public const string KeysFileName = "api-keys.json";
     public const string AdminKeyName = "admin";
 

@@ -13,15 +13,12 @@ namespace IotAi.Grains.Hosting;
 /// </summary>
 public sealed partial class DefaultModelInstaller(ModelRegistry registry, ModelKeyring keys, IOptions<ModelHostOptions> options, ILogger<DefaultModelInstaller> logger) : IHostedService
 {
-    /// <summary>Where the shipped models sit beside the assemblies.</summary>
-    public static string BundledDirectory => Path.Combine(AppContext.BaseDirectory, "DefaultModels");
-
     public Task StartAsync(CancellationToken cancellationToken)
     {
         LogKey(keys.Signer.KeyId, keys.Source);
         if (options.Value.InstallShipped && registry.List().Count == 0)
         {
-            foreach (var model in Install(registry, keys.Signer, BundledDirectory))
+            foreach (var model in ShippedModels.Install(registry, keys.Signer))
             {
                 LogInstalled(model.Name, model.Version, registry.Root);
             }
@@ -31,18 +28,6 @@ public sealed partial class DefaultModelInstaller(ModelRegistry registry, ModelK
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    /// <summary>Signs and imports every <c>{name}/{version}</c> folder under <paramref name="bundled"/>.</summary>
-    public static IReadOnlyList<RegisteredModel> Install(ModelRegistry registry, ModelSigner signer, string bundled)
-    {
-        ArgumentNullException.ThrowIfNull(registry);
-        return [.. Directory.EnumerateFiles(bundled, ModelManifest.FileName, SearchOption.AllDirectories)
-            .Order(StringComparer.Ordinal)
-            .Select(manifest => registry.Import(ModelPackage.Create(
-                ModelManifest.Load(manifest),
-                File.ReadAllBytes(Path.Combine(Path.GetDirectoryName(manifest)!, ModelManifest.OnnxFileName)),
-                signer)))];
-    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Models are signed with key {KeyId} from {Source}")]
     private partial void LogKey(string keyId, string source);

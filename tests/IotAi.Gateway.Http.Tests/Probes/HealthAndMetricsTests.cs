@@ -33,7 +33,7 @@ public sealed class HealthAndMetricsTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await anonymous.GetAsync("/v2/health/ready")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health/live")).StatusCode);
 
-        DefaultModelInstaller.Install(_silo.Services.GetRequiredService<ModelRegistry>(), _silo.Services.GetRequiredService<ModelKeyring>().Signer, DefaultModelInstaller.BundledDirectory);
+        ShippedModels.Install(_silo.Services.GetRequiredService<ModelRegistry>(), _silo.Services.GetRequiredService<ModelKeyring>().Signer);
 
         await Eventually.TrueAsync(async () => (await anonymous.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK,
             "the silo did not become ready once its models were registered", seconds: 30);
@@ -44,7 +44,7 @@ public sealed class HealthAndMetricsTests : IAsyncLifetime
     [Fact]
     public async Task Metrics_parse_as_prometheus_exposition_and_carry_the_gateways_counts_without_device_ids()
     {
-        DefaultModelInstaller.Install(_silo.Services.GetRequiredService<ModelRegistry>(), _silo.Services.GetRequiredService<ModelKeyring>().Signer, DefaultModelInstaller.BundledDirectory);
+        ShippedModels.Install(_silo.Services.GetRequiredService<ModelRegistry>(), _silo.Services.GetRequiredService<ModelKeyring>().Signer);
         await Eventually.TrueAsync(async () => (await _silo.Http.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK, "the silo did not become ready", seconds: 30);
         await using var device = await TestDevice.ConnectAsync(_silo.MqttPort, $"metrics-{Guid.NewGuid():N}");
         await device.SendTelemetryAsync(seq: 1, temperature: 88);

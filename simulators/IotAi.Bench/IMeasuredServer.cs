@@ -1,0 +1,17 @@
+namespace IotAi.Bench;
+
+/// <summary>
+/// A broker in its own process that a fleet drives: the gateway's silo or Mosquitto. Its CPU time and resident
+/// memory are read from the OS, apart from the load generator's, which runs on the same cores.
+/// </summary>
+public interface IMeasuredServer
+{
+    string Name { get; }
+
+    int MqttPort { get; }
+
+    TimeSpan Cpu { get; }
+
+    /// <summary>Resident memory (RSS), as the OS counts it.</summary>
+    long ResidentBytes { get; }
+}

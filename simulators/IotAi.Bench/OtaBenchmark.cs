@@ -1,0 +1,130 @@
+using IotAi.Client;
+using System.Diagnostics;
+using System.Net.Http.Json;
+using IotAi.Models;
+using MQTTnet;
+using MQTTnet.Protocol;
+
+namespace IotAi.Bench;
+
+/// <summary>
+/// A model of a given size sent over the air to many devices at once: through the gateway (a rollout, every
+/// device fetching its chunks from the registry) and, as the baseline, as the same chunks fanned out by
+/// Mosquitto at QoS 1 to as many subscribers. Both deliver the same bytes to the same number of clients.
+/// </summary>
+public static class OtaBenchmark
+{
+    private const string Model = "ota-bench";
+    private const int ChunkSize = 64 * 1024;
+    private const int Window = 16;
+
+    public static async Task<(RateMeasurement Gateway, RateMeasurement? Mosquitto)> RunAsync(int devices, int megabytes, CancellationToken cancellationToken)
+    {
+        var blob = new byte[megabytes * 1024 * 1024];
+        new Random(5).NextBytes(blob);
+        var gateway = await GatewayAsync(devices, blob, cancellationToken);
+        var mosquitto = await MosquittoAsync(devices, blob, cancellationToken);
+        return (gateway, mosquitto);
+    }
+
+    private static async Task<RateMeasurement> GatewayAsync(int devices, byte[] blob, CancellationToken cancellationToken)
+    {
+        var data = Directory.CreateTempSubdirectory("iotai-bench-ota-");
+        var layout = new DataLayout(data.FullName);
+        using (var keys = ModelKeyring.Load(new ModelSigningOptions(), layout.Keys))
+        {
+            // Version 1 is a real model, so the silo can load it; version 2, the payload, is only transferred.
+            var registry = new ModelRegistry(layout.Models, keys.Trusted);
+            ShippedModels.Install(registry, keys.Signer);
+            var sensor = registry.Open("sensor-anomaly", "1");
+            registry.Import(ModelPackage.Create(sensor.Manifest with { Name = Model }, sensor.Onnx, keys.Signer));
+            registry.Import(ModelPackage.Create(sensor.Manifest with { Name = Model, Version = "2" }, blob, keys.Signer));
+        }
+
+        await using var silo = await SiloProcess.StartAsync([$"--Models:Ota:ChunkSize={ChunkSize}"], cancellationToken, data);
+        var fleet = Enumerable.Range(0, devices).Select(i => new OtaDevice($"ota-{i:D5}", silo.MqttPort, Window)).ToList();
+        try
+        {
+            await Parallel.ForEachAsync(fleet, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (d, ct) => await d.ConnectAsync(ct));
+            using var api = silo.Connect();
+            var cpu = silo.Cpu;
+            var started = Stopwatch.GetTimestamp();
+            await api.StartRolloutAsync(new
+            {
+                model = Model,
+                version = "2",
+                target = new { deviceIds = fleet.Select(d => d.Id) },
+                stages = new[] { new { name = "all", percent = 100 } },
+                maxConcurrentDownloads = devices,
+            }, cancellationToken);
+            var sizes = await Task.WhenAll(fleet.Select(d => d.Done.Task)).WaitAsync(TimeSpan.FromMinutes(10), cancellationToken);
+            return new RateMeasurement(sizes.Sum() / ChunkSize, Stopwatch.GetElapsedTime(started), silo.Cpu - cpu);
+        }
+        finally
+        {
+            await Task.WhenAll(fleet.Select(d => d.DisposeAsync().AsTask()));
+        }
+    }
+
+    private static async Task<RateMeasurement?> MosquittoAsync(int devices, byte[] blob, CancellationToken cancellationToken)
+    {
+        await using var broker = await MosquittoProcess.StartAsync(cancellationToken);
+        if (broker is null)
+        {
+            return null;
+        }
+
+        var chunks = (blob.Length + ChunkSize - 1) / ChunkSize;
+        var factory = new MqttClientFactory();
+        var done = new List<TaskCompletionSource>();
+        var subscribers = new List<IMqttClient>();
+        try
+        {
+            for (var i = 0; i < devices; i++)
+            {
+                var client = factory.CreateMqttClient();
+                var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                var received = 0;
+                client.ApplicationMessageReceivedAsync += _ =>
+                {
+                    if (Interlocked.Increment(ref received) == chunks)
+                    {
+                        finished.TrySetResult();
+                    }
+
+                    return Task.CompletedTask;
+                };
+                subscribers.Add(client);
+                done.Add(finished);
+            }
+
+            await Parallel.ForEachAsync(subscribers.Select((c, i) => (c, i)), new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (s, ct) =>
+            {
+                await s.c.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", broker.Port).WithClientId($"sub-{s.i:D5}").WithTimeout(TimeSpan.FromSeconds(30)).Build(), ct);
+                await s.c.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(f => f.WithTopic("ota/chunks/#").WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)).Build(), ct);
+            });
+
+            using var publisher = factory.CreateMqttClient();
+            await publisher.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", broker.Port).WithClientId("publisher").Build(), cancellationToken);
+            var cpu = broker.Cpu;
+            var started = Stopwatch.GetTimestamp();
+            for (var i = 0; i < chunks; i++)
+            {
+                var chunk = blob.AsMemory(i * ChunkSize, Math.Min(ChunkSize, blob.Length - (i * ChunkSize)));
+                await publisher.PublishAsync(new MqttApplicationMessageBuilder().WithTopic($"ota/chunks/{i}").WithPayload(chunk.ToArray())
+                    .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancellationToken);
+            }
+
+            await Task.WhenAll(done.Select(d => d.Task)).WaitAsync(TimeSpan.FromMinutes(10), cancellationToken);
+            return new RateMeasurement((long)chunks * devices, Stopwatch.GetElapsedTime(started), broker.Cpu - cpu);
+        }
+        finally
+        {
+            foreach (var client in subscribers)
+            {
+                await client.TryDisconnectAsync();
+                client.Dispose();
+            }
+        }
+    }
+}

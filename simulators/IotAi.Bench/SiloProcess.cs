@@ -1,0 +1,160 @@
+using IotAi.Models;
+using IotAi.Client;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Reflection;
+
+namespace IotAi.Bench;
+
+/// <summary>
+/// A silo in its own process (<c>iotai silo</c>), so its CPU time can be read apart from the load generator's.
+/// </summary>
+public sealed class SiloProcess : IMeasuredServer, IAsyncDisposable
+{
+    /// <summary>The gen0 budget deploy/silo/Dockerfile sets; the runtime reads it from the environment only.</summary>
+    internal const string Gen0SizeVariable = "DOTNET_GCgen0size";
+
+    internal const string ShippedGen0Size = "0x4000000";
+
+    private static readonly HttpClient Scraper = new();
+
+    private readonly Process _process;
+    private readonly DirectoryInfo _data;
+
+    private SiloProcess(Process process, DirectoryInfo data, int mqttPort, int httpPort)
+    {
+        _process = process;
+        _data = data;
+        MqttPort = mqttPort;
+        HttpPort = httpPort;
+    }
+
+    public string Name => "IotAi silo";
+
+    public int MqttPort { get; }
+
+    public int HttpPort { get; }
+
+    public long ResidentBytes
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.WorkingSet64;
+        }
+    }
+
+    /// <summary>The silo's Prometheus exposition, which needs no credentials.</summary>
+    public Task<string> ScrapeMetricsAsync(CancellationToken cancellationToken) =>
+        Scraper.GetStringAsync(new Uri($"http://127.0.0.1:{HttpPort}/metrics"), cancellationToken);
+
+    /// <summary>A client for the silo's HTTP API, as the admin whose key it generated on start.</summary>
+    public IotAiClient Connect() => IotAiClient.Create(new Uri($"http://127.0.0.1:{HttpPort}"), File.ReadAllText(new DataLayout(_data.FullName).AdminApiKey).Trim());
+
+    public TimeSpan Cpu
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
+    /// <param name="settings">More <c>--Section:Key=value</c> settings.</param>
+    /// <param name="data">The data directory to use (deleted afterwards); a new temporary one when null.</param>
+    /// <param name="cancellationToken">Stops waiting for the silo to listen.</param>
+    /// <param name="environment">Environment variables for the silo, such as <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>.</param>
+    public static async Task<SiloProcess> StartAsync(IEnumerable<string> settings, CancellationToken cancellationToken, DirectoryInfo? data = null,
+        IReadOnlyDictionary<string, string>? environment = null)
+    {
+        data ??= Directory.CreateTempSubdirectory("iotai-bench-");
+        var mqttPort = FreePort();
+        var httpPort = FreePort();
+        var start = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true };
+        // The garbage collector's settings the silo image ships with (deploy/silo/Dockerfile), so figures hold for it.
+        start.Environment[Gen0SizeVariable] = ShippedGen0Size;
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
+        // Run this same program again: through the apphost when there is one, else through dotnet.
+        var self = Environment.ProcessPath!;
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        {
+            start.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);
+        }
+
+        start.FileName = self;
+        foreach (var argument in (string[])["silo",
+            $"--Mqtt:Port={mqttPort}", "--Mqtt:BindAddress=127.0.0.1",
+            $"--Gateway:HttpPort={httpPort}", "--Gateway:HttpBindAddress=127.0.0.1",
+            $"--Cluster:SiloPort={FreePort()}", $"--Cluster:GatewayPort={FreePort()}",
+            $"--Gateway:DataDirectory={data.FullName}", "--Logging:LogLevel:Default=Warning",
+            // Devices connect without enrolling, as they do to the Mosquitto baseline; a secret is checked once per connection anyway.
+            "--Mqtt:Authentication:Mode=None", "--Mqtt:Tls:Enabled=false", .. settings])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("The silo process did not start.");
+        process.OutputDataReceived += static (_, _) => { };
+        process.ErrorDataReceived += static (_, e) => { if (e.Data is not null) { Console.Error.WriteLine($"silo: {e.Data}"); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var silo = new SiloProcess(process, data, mqttPort, httpPort);
+        await silo.WaitUntilListeningAsync(cancellationToken);
+        return silo;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+        _data.Delete(recursive: true);
+    }
+
+    private async Task WaitUntilListeningAsync(CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (60 * Stopwatch.Frequency);
+        while (true)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"The silo process exited with code {_process.ExitCode} before it listened.");
+            }
+
+            try
+            {
+                // Both listeners: the benchmarks publish over MQTT and read the silo's counters over HTTP.
+                foreach (var port in (int[])[MqttPort, HttpPort])
+                {
+                    using var client = new TcpClient();
+                    await client.ConnectAsync(IPAddress.Loopback, port, cancellationToken);
+                }
+
+                return;
+            }
+            catch (SocketException) when (Stopwatch.GetTimestamp() < deadline)
+            {
+                await Task.Delay(200, cancellationToken);
+            }
+        }
+    }
+
+    internal static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"silo pid {_process.Id} on :{MqttPort}");
+}

@@ -1,0 +1,19 @@
+namespace IotAi.Bench.Suite;
+
+/// <summary>Silos for the suite: as the benchmarks before, with the per-address limits lifted for a loopback fleet.</summary>
+public static class SuiteSilo
+{
+    /// <summary>
+    /// A whole fleet connects from a handful of loopback addresses, which the per-address limits (sized for NATs
+    /// in front of real devices) would refuse.
+    /// </summary>
+    private static readonly string[] LoopbackFleet =
+    [
+        "--Mqtt:Limits:MaxConnectionsPerAddress=1000000",
+        "--Mqtt:Limits:ConnectsPerSecondPerAddress=1000000",
+        "--Mqtt:Limits:ConnectBurstPerAddress=1000000",
+    ];
+
+    public static Task<SiloProcess> StartAsync(CancellationToken cancellationToken, params string[] settings) =>
+        SiloProcess.StartAsync([.. LoopbackFleet, .. settings], cancellationToken);
+}

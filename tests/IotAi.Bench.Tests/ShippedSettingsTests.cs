@@ -1,0 +1,28 @@
+using IotAi.Bench;
+
+namespace IotAi.Bench.Tests;
+
+public sealed class ShippedSettingsTests
+{
+    [Fact]
+    public void The_benchmark_starts_silos_with_the_gen0_budget_the_silo_image_ships_with()
+    {
+        var dockerfile = File.ReadAllLines(SiloDockerfile());
+
+        Assert.Contains($"ENV {SiloProcess.Gen0SizeVariable}={SiloProcess.ShippedGen0Size}", dockerfile);
+    }
+
+    private static string SiloDockerfile()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            var file = Path.Combine(directory.FullName, "deploy", "silo", "Dockerfile");
+            if (File.Exists(file))
+            {
+                return file;
+            }
+        }
+
+        throw new InvalidOperationException($"no deploy/silo/Dockerfile above {AppContext.BaseDirectory}");
+    }
+}
