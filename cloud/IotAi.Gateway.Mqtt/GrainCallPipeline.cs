@@ -14,8 +14,11 @@ namespace IotAi.Gateway.Mqtt;
 /// </summary>
 internal static partial class GrainCallPipeline
 {
-    public static ResiliencePipeline Create(MqttIngressOptions options, ILogger logger) =>
-        new ResiliencePipelineBuilder()
+    /// <summary>The key the pipeline is registered under, once, as a keyed service.</summary>
+    public const string Key = "iotai-grain-calls";
+
+    public static ResiliencePipelineBuilder Configure(ResiliencePipelineBuilder builder, MqttIngressOptions options, ILogger logger) =>
+        builder
             .AddTimeout(options.UplinkTimeout)
             .AddRetry(new RetryStrategyOptions
             {
@@ -30,8 +33,7 @@ internal static partial class GrainCallPipeline
                     LogRetrying(logger, args.AttemptNumber + 1, args.Outcome.Exception?.Message);
                     return ValueTask.CompletedTask;
                 },
-            })
-            .Build();
+            });
 
     /// <summary>
     /// Calls a device's grain within <paramref name="timeout"/>, making the first attempt directly: each of the

@@ -6,6 +6,7 @@ using IotAi.Gateway.Mqtt.Identity;
 using IotAi.Gateway.Mqtt.Limits;
 using IotAi.Grains;
 using IotAi.Protocol;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -31,13 +32,14 @@ public sealed partial class MqttIngress(
     ModelChunkServer chunks,
     IngressLimits limits,
     GatewayTelemetry telemetry,
+    [FromKeyedServices(GrainCallPipeline.Key)] ResiliencePipeline grainCalls,
     ILogger<MqttIngress> logger) : IHostedService, IDisposable
 {
     /// <summary>The sender id of everything the gateway publishes itself.</summary>
     public const string GatewayClientId = "$iotai-gateway";
 
     private readonly MqttIngressOptions _options = options.Value;
-    private readonly ResiliencePipeline _grainCalls = GrainCallPipeline.Create(options.Value, logger);
+    private readonly ResiliencePipeline _grainCalls = grainCalls;
     /// <summary>What devices are told when their silo stops.</summary>
     public const string ShuttingDown = "server shutting down";
 

@@ -3,7 +3,9 @@ using IotAi.Gateway.Mqtt.Limits;
 using IotAi.ServiceDefaults;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Polly;
 
 namespace IotAi.Gateway.Mqtt;
 
@@ -26,6 +28,8 @@ public static class MqttServiceCollectionExtensions
         services.AddValidatedOptions<MqttLimitsOptions>(MqttLimitsOptions.SectionName);
         services.TryAddSingleton<IngressLimits>();
         services.TryAddSingleton(static sp => sp.GetRequiredService<IOptions<MqttLimitsOptions>>().Value.Payloads());
+        services.AddResiliencePipeline(GrainCallPipeline.Key, static (builder, context) => GrainCallPipeline.Configure(builder,
+            context.ServiceProvider.GetRequiredService<IOptions<MqttIngressOptions>>().Value, context.ServiceProvider.GetRequiredService<ILogger<MqttIngress>>()));
         services.TryAddSingleton<MqttIngress>();
         services.AddHostedService(static sp => sp.GetRequiredService<MqttIngress>());
         services.AddHealthChecks().AddCheck<MqttListeningCheck>("mqtt", tags: [HealthTags.Ready]);

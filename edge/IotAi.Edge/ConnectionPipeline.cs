@@ -16,11 +16,19 @@ namespace IotAi.Edge;
 /// </summary>
 public static partial class ConnectionPipeline
 {
-    public static ResiliencePipeline Create(EdgeAgentOptions options, TimeProvider timeProvider, ILogger logger)
+    /// <summary>The key the pipeline is registered under, once, as a keyed service.</summary>
+    public const string Key = "iotai-edge-connection";
+
+    public static ResiliencePipeline Create(EdgeAgentOptions options, TimeProvider timeProvider, ILogger logger) =>
+        Configure(new ResiliencePipelineBuilder(), options, timeProvider, logger).Build();
+
+    public static ResiliencePipelineBuilder Configure(ResiliencePipelineBuilder builder, EdgeAgentOptions options, TimeProvider timeProvider, ILogger logger)
     {
+        ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(logger);
-        return new ResiliencePipelineBuilder { TimeProvider = timeProvider }
+        builder.TimeProvider = timeProvider;
+        return builder
             .AddRetry(new RetryStrategyOptions
             {
                 // The default predicate retries every exception except cancellation, which is shutdown.
@@ -47,8 +55,7 @@ public static partial class ConnectionPipeline
                     return ValueTask.CompletedTask;
                 },
             })
-            .AddTimeout(new TimeoutStrategyOptions { Timeout = options.ConnectTimeout })
-            .Build();
+            .AddTimeout(new TimeoutStrategyOptions { Timeout = options.ConnectTimeout });
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Device {DeviceId} failed {Failures} connection attempts in a row; none for {Duration}")]

@@ -6,6 +6,7 @@ using IotAi.Edge.Models;
 using IotAi.Edge.Twin;
 using IotAi.Protocol;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using MQTTnet;
 
 namespace IotAi.Edge;
@@ -14,9 +15,9 @@ namespace IotAi.Edge;
 /// Reads what arrives under <c>devices/{id}/down/</c> and hands it to the agent's events and the result sink.
 /// Nothing a downlink contains may break the MQTT client, so every failure here is logged and dropped.
 /// </summary>
-internal sealed partial class DownlinkDispatcher(
-    EdgeAgent agent,
-    string deviceId,
+public sealed partial class DownlinkDispatcher(
+    IOptions<EdgeAgentOptions> options,
+    EdgeEvents events,
     InFlightTracker inFlight,
     IResultSink sink,
     ModelUpdater updater,
@@ -24,14 +25,15 @@ internal sealed partial class DownlinkDispatcher(
     TrustedKeyStore keys,
     EdgeTelemetry telemetry,
     TimeProvider timeProvider,
-    ILogger logger)
+    ILogger<DownlinkDispatcher> logger)
 {
-    private readonly string _offerTopic = DeviceTopics.ModelOffer(deviceId);
-    private readonly string _chunkPrefix = $"{DeviceTopics.Root}/{deviceId}/{DeviceTopics.ModelChunkSuffix}/";
-    private readonly string _resultTopic = DeviceTopics.Result(deviceId);
-    private readonly string _errorTopic = DeviceTopics.Error(deviceId);
-    private readonly string _desiredTopic = DeviceTopics.Desired(deviceId);
-    private readonly string _keySetTopic = DeviceTopics.KeySet(deviceId);
+    private readonly string _deviceId = options.Value.DeviceId;
+    private readonly string _offerTopic = DeviceTopics.ModelOffer(options.Value.DeviceId);
+    private readonly string _chunkPrefix = $"{DeviceTopics.Root}/{options.Value.DeviceId}/{DeviceTopics.ModelChunkSuffix}/";
+    private readonly string _resultTopic = DeviceTopics.Result(options.Value.DeviceId);
+    private readonly string _errorTopic = DeviceTopics.Error(options.Value.DeviceId);
+    private readonly string _desiredTopic = DeviceTopics.Desired(options.Value.DeviceId);
+    private readonly string _keySetTopic = DeviceTopics.KeySet(options.Value.DeviceId);
 
     public async Task HandleAsync(MqttApplicationMessageReceivedEventArgs e)
     {
@@ -42,7 +44,7 @@ internal sealed partial class DownlinkDispatcher(
             if (topic == _resultTopic && Read(payload, ProtocolJson.Wire.InferenceResult, topic) is { } result)
             {
                 using var activity = EdgeTelemetry.Source.StartActivity("receive result", ActivityKind.Consumer, EdgeTelemetry.ContextOf(e.ApplicationMessage));
-                activity?.SetTag("iotai.device.id", deviceId);
+                activity?.SetTag("iotai.device.id", _deviceId);
                 activity?.SetTag("iotai.seq", result.Seq);
                 await OnResultAsync(result);
             }
@@ -53,8 +55,8 @@ internal sealed partial class DownlinkDispatcher(
                     inFlight.TryTake(seq, out _, out _);
                 }
 
-                LogErrorReply(logger, deviceId, error.Seq, error.Code, error.Message);
-                agent.OnErrorReceived(new ErrorReceivedEventArgs(error));
+                LogErrorReply(logger, _deviceId, error.Seq, error.Code, error.Message);
+                events.OnErrorReceived(this, new ErrorReceivedEventArgs(error));
             }
             else if (topic == _offerTopic && Read(payload, ProtocolJson.Wire.ModelOffer, topic) is { } offer)
             {
@@ -77,14 +79,14 @@ internal sealed partial class DownlinkDispatcher(
             }
             else if (topic == _desiredTopic && Read(payload, ProtocolJson.Wire.DesiredProperties, topic) is { } desired)
             {
-                LogDesired(logger, deviceId, desired.Version);
+                LogDesired(logger, _deviceId, desired.Version);
                 live.Apply(desired);
-                agent.OnDesiredPropertiesReceived(new DesiredPropertiesReceivedEventArgs(desired));
+                events.OnDesiredPropertiesReceived(this, new DesiredPropertiesReceivedEventArgs(desired));
             }
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            LogHandlerFailed(logger, deviceId, topic, ex);
+            LogHandlerFailed(logger, _deviceId, topic, ex);
         }
     }
 
@@ -99,7 +101,7 @@ internal sealed partial class DownlinkDispatcher(
         }
 
         var edgeResult = new EdgeResult(result, latency, truth);
-        agent.OnResultReceived(edgeResult);
+        events.OnResultReceived(this, edgeResult);
         await sink.WriteAsync(edgeResult, CancellationToken.None);
     }
 
@@ -113,7 +115,7 @@ internal sealed partial class DownlinkDispatcher(
         }
         catch (JsonException ex)
         {
-            LogMalformed(logger, deviceId, topic, ex.Message);
+            LogMalformed(logger, _deviceId, topic, ex.Message);
             return null;
         }
     }

@@ -1,15 +1,9 @@
-using System.Diagnostics;
-using System.Text;
 using IotAi.Edge.Models;
 using IotAi.Edge.Queue;
 using IotAi.Edge.Twin;
-using IotAi.Models;
-using IotAi.Protocol;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using MQTTnet;
-using MQTTnet.Protocol;
 
 namespace IotAi.Edge;
 
@@ -18,49 +12,55 @@ namespace IotAi.Edge;
 /// the sample in the <see cref="IOutbox"/>, publishes over one MQTT connection that it keeps alive, and reports
 /// the cloud's answers through its events and the <see cref="IResultSink"/>, and how its models answer through
 /// quality reports. Sources → local model → on-disk outbox → pipelined publisher → broker; downlinks → dispatcher.
+/// Its collaborators come from the container (<see cref="EdgeServiceCollectionExtensions.AddEdgeAgent"/>); the agent
+/// only starts them and pumps its sources.
 /// </summary>
 public sealed partial class EdgeAgent(
     IOptions<EdgeAgentOptions> options,
     IEnumerable<ISampleSource> sources,
     IOutbox outbox,
-    IResultSink sink,
-    EdgeModelStore models,
     EdgeModelRuntime runtime,
     LocalInference local,
     JointInference joint,
-    LiveSettings live,
-    ModelQualityTracker quality,
-    TrustedKeyStore keys,
+    EdgeConnection connection,
+    DownlinkDispatcher downlink,
+    UplinkPublisher publisher,
+    ModelUpdater updater,
+    TwinReporter twin,
+    QualityReporter reporter,
+    EdgeEvents events,
     EdgeTelemetry telemetry,
     TimeProvider timeProvider,
     ILogger<EdgeAgent> logger) : BackgroundService
 {
     /// <summary>A result arrived on <c>down/result</c>. Raised on the MQTT receive path; handlers should be quick.</summary>
-    public event EventHandler<EdgeResult>? ResultReceived;
+    public event EventHandler<EdgeResult>? ResultReceived
+    {
+        add => events.ResultReceived += value;
+        remove => events.ResultReceived -= value;
+    }
 
     /// <summary>An error reply arrived on <c>down/error</c>.</summary>
-    public event EventHandler<ErrorReceivedEventArgs>? ErrorReceived;
+    public event EventHandler<ErrorReceivedEventArgs>? ErrorReceived
+    {
+        add => events.ErrorReceived += value;
+        remove => events.ErrorReceived -= value;
+    }
 
     /// <summary>New desired properties arrived on <c>down/twin/desired</c>.</summary>
-    public event EventHandler<DesiredPropertiesReceivedEventArgs>? DesiredPropertiesReceived;
+    public event EventHandler<DesiredPropertiesReceivedEventArgs>? DesiredPropertiesReceived
+    {
+        add => events.DesiredPropertiesReceived += value;
+        remove => events.DesiredPropertiesReceived -= value;
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
         var active = SelectSources(settings);
-        var inFlight = new InFlightTracker(settings.InFlightCapacity);
         await runtime.LoadCurrentAsync();
-        EdgeConnection? link = null;
-        var updater = new ModelUpdater(settings.DeviceId, models, runtime, keys.Trusted, settings.FetchWindow, (topic, payload, ct) => PublishControlAsync(link!, topic, payload, ct), logger);
-        var downlink = new DownlinkDispatcher(this, settings.DeviceId, inFlight, sink, updater, live, keys, telemetry, timeProvider, logger);
-        using var connection = new EdgeConnection(
-            settings, ConnectionPipeline.Create(settings, timeProvider, logger), downlink.HandleAsync, timeProvider, logger);
-        link = connection;
+        connection.MessageReceived += downlink.HandleAsync;
         telemetry.Watch(connection);
-        using var publisher = new UplinkPublisher(settings.DeviceId, outbox, settings.MaxInFlight, settings.SendTruth, inFlight, connection, telemetry, timeProvider, logger);
-        var twin = new TwinReporter(settings.DeviceId, settings.TwinReportInterval, connection, outbox, runtime, joint, live, keys, timeProvider,
-            (topic, payload, ct) => PublishControlAsync(connection, topic, payload, ct), logger);
-        var reporter = new QualityReporter(settings.DeviceId, quality, settings.QualityReportInterval, timeProvider, (topic, payload, ct) => PublishControlAsync(connection, topic, payload, ct), logger);
         var names = string.Join(',', active.Select(s => s.Name));
         LogStarting(logger, settings.DeviceId, settings.Host, settings.Port, names);
 
@@ -79,45 +79,6 @@ public sealed partial class EdgeAgent(
             await Task.WhenAll(pumps);
             await publisher.StopAsync();
             await connection.DisconnectAsync();
-        }
-    }
-
-    /// <summary>
-    /// Model fetches and status reports: QoS 1, sent once the connection is up, carrying the context of the span
-    /// they are sent in (a model update's), if any.
-    /// </summary>
-    private static async Task PublishControlAsync(EdgeConnection connection, string topic, byte[] payload, CancellationToken cancellationToken)
-    {
-        await connection.WaitConnectedAsync(cancellationToken);
-        var builder = new MqttApplicationMessageBuilder()
-            .WithTopic(topic)
-            .WithPayload(payload)
-            .WithContentType(ContentTypes.Json)
-            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
-        if (Activity.Current?.Id is { } traceParent)
-        {
-            builder.WithUserProperty(UserProperties.TraceParent, Encoding.UTF8.GetBytes(traceParent));
-        }
-
-        await connection.PublishAsync(builder.Build(), cancellationToken);
-    }
-
-    internal void OnResultReceived(EdgeResult result) => Raise(ResultReceived, result);
-
-    internal void OnErrorReceived(ErrorReceivedEventArgs error) => Raise(ErrorReceived, error);
-
-    internal void OnDesiredPropertiesReceived(DesiredPropertiesReceivedEventArgs desired) => Raise(DesiredPropertiesReceived, desired);
-
-    private void Raise<T>(EventHandler<T>? handler, T args)
-    {
-        try
-        {
-            handler?.Invoke(this, args);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            // A subscriber's bug must not take the MQTT receive loop down with it.
-            LogSubscriberFailed(logger, typeof(T).Name, ex);
         }
     }
 
@@ -172,7 +133,4 @@ public sealed partial class EdgeAgent(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Source {Source} failed and stopped; the other sources carry on")]
     private static partial void LogSourceFailed(ILogger logger, string source, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "A {EventArgs} subscriber threw")]
-    private static partial void LogSubscriberFailed(ILogger logger, string eventArgs, Exception exception);
 }

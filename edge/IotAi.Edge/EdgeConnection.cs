@@ -1,5 +1,7 @@
 using IotAi.Protocol;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using MQTTnet;
 using MQTTnet.Exceptions;
 using MQTTnet.Formatter;
@@ -13,7 +15,7 @@ namespace IotAi.Edge;
 /// <see cref="ConnectionPipeline"/>, wait for the connection to drop, start again. Publishers wait on
 /// <see cref="WaitConnectedAsync"/> instead of failing while it is down.
 /// </summary>
-internal sealed partial class EdgeConnection : IDisposable
+public sealed partial class EdgeConnection : IDisposable
 {
     private readonly IMqttClient _client;
     private readonly MqttClientOptions _clientOptions;
@@ -29,12 +31,13 @@ internal sealed partial class EdgeConnection : IDisposable
     private volatile TaskCompletionSource _lost = NewSignal();
 
     public EdgeConnection(
-        EdgeAgentOptions options,
-        ResiliencePipeline pipeline,
-        Func<MqttApplicationMessageReceivedEventArgs, Task> onMessage,
+        IOptions<EdgeAgentOptions> agentOptions,
+        [FromKeyedServices(ConnectionPipeline.Key)] ResiliencePipeline pipeline,
         TimeProvider timeProvider,
-        ILogger logger)
+        ILogger<EdgeConnection> logger)
     {
+        ArgumentNullException.ThrowIfNull(agentOptions);
+        var options = agentOptions.Value;
         _deviceId = options.DeviceId;
         _time = timeProvider;
         _offlineSince = timeProvider.GetTimestamp();
@@ -58,7 +61,6 @@ internal sealed partial class EdgeConnection : IDisposable
                 .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce))
             .Build();
         _client = new MqttClientFactory().CreateMqttClient();
-        _client.ApplicationMessageReceivedAsync += onMessage;
         _client.DisconnectedAsync += e =>
         {
             // Failed attempts raise this too; only losing a live connection restarts the loop.
@@ -69,6 +71,13 @@ internal sealed partial class EdgeConnection : IDisposable
 
             return Task.CompletedTask;
         };
+    }
+
+    /// <summary>A message arrived on a downlink topic the connection subscribes to.</summary>
+    public event Func<MqttApplicationMessageReceivedEventArgs, Task> MessageReceived
+    {
+        add => _client.ApplicationMessageReceivedAsync += value;
+        remove => _client.ApplicationMessageReceivedAsync -= value;
     }
 
     /// <summary>Keeps the client connected until <paramref name="cancellationToken"/> fires.</summary>

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Polly;
 
 namespace IotAi.Edge;
 
@@ -54,6 +55,18 @@ public static class EdgeServiceCollectionExtensions
         services.TryAddSingleton<ModelQualityTracker>();
         services.TryAddSingleton<LocalInference>();
         services.TryAddSingleton<JointInference>();
+        services.AddResiliencePipeline(ConnectionPipeline.Key, static (builder, context) => ConnectionPipeline.Configure(builder,
+            context.ServiceProvider.GetRequiredService<IOptions<EdgeAgentOptions>>().Value, context.ServiceProvider.GetRequiredService<TimeProvider>(),
+            context.ServiceProvider.GetRequiredService<ILogger<EdgeAgent>>()));
+        services.TryAddSingleton<EdgeEvents>();
+        services.TryAddSingleton(static sp => new InFlightTracker(sp.GetRequiredService<IOptions<EdgeAgentOptions>>().Value.InFlightCapacity));
+        services.TryAddSingleton<EdgeConnection>();
+        services.TryAddSingleton<ControlChannel>();
+        services.TryAddSingleton<ModelUpdater>();
+        services.TryAddSingleton<DownlinkDispatcher>();
+        services.TryAddSingleton<UplinkPublisher>();
+        services.TryAddSingleton<TwinReporter>();
+        services.TryAddSingleton<QualityReporter>();
         services.TryAddSingleton<EdgeAgent>();
         services.AddHostedService(sp => sp.GetRequiredService<EdgeAgent>());
         return services;

@@ -5,7 +5,7 @@ namespace IotAi.Edge;
 /// can be timed and scored. Numbers are tracked in order, so forgetting <c>seq - capacity</c> on each send
 /// bounds it without a second structure.
 /// </summary>
-internal sealed class InFlightTracker(int capacity)
+public sealed class InFlightTracker(int capacity)
 {
     private readonly Dictionary<long, Entry> _entries = [];
     private readonly Lock _lock = new();

@@ -6,6 +6,7 @@ using System.Text.Json;
 using IotAi.Edge.Queue;
 using IotAi.Protocol;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using MQTTnet;
 using MQTTnet.Protocol;
 
@@ -18,20 +19,21 @@ namespace IotAi.Edge;
 /// after a failed send the loop lets every outstanding publish finish before taking more, so the failed ones
 /// go again first, in order, and the cloud drops any repeat it already had.
 /// </summary>
-internal sealed partial class UplinkPublisher(
-    string deviceId,
+public sealed partial class UplinkPublisher(
+    IOptions<EdgeAgentOptions> options,
     IOutbox outbox,
-    int maxInFlight,
-    bool sendTruth,
     InFlightTracker inFlight,
     EdgeConnection connection,
     EdgeTelemetry telemetry,
     TimeProvider timeProvider,
-    ILogger logger) : IDisposable
+    ILogger<UplinkPublisher> logger) : IDisposable
 {
-    private readonly string _telemetryTopic = DeviceTopics.Telemetry(deviceId);
-    private readonly string _imageTopic = DeviceTopics.Image(deviceId);
-    private readonly SemaphoreSlim _slots = new(maxInFlight, maxInFlight);
+    private readonly string _deviceId = options.Value.DeviceId;
+    private readonly int _maxInFlight = options.Value.MaxInFlight;
+    private readonly bool _sendTruth = options.Value.SendTruth;
+    private readonly string _telemetryTopic = DeviceTopics.Telemetry(options.Value.DeviceId);
+    private readonly string _imageTopic = DeviceTopics.Image(options.Value.DeviceId);
+    private readonly SemaphoreSlim _slots = new(options.Value.MaxInFlight, options.Value.MaxInFlight);
     private volatile bool _resend;
 
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -47,7 +49,7 @@ internal sealed partial class UplinkPublisher(
 
             await _slots.WaitAsync(cancellationToken);
             var granted = 1;
-            while (granted < maxInFlight && _slots.Wait(0, cancellationToken))
+            while (granted < _maxInFlight && _slots.Wait(0, cancellationToken))
             {
                 granted++;
             }
@@ -83,12 +85,12 @@ internal sealed partial class UplinkPublisher(
     /// <summary>Holding every slot means no publish is outstanding.</summary>
     private async Task WhenAllSentAsync(CancellationToken cancellationToken)
     {
-        for (var i = 0; i < maxInFlight; i++)
+        for (var i = 0; i < _maxInFlight; i++)
         {
             await _slots.WaitAsync(cancellationToken);
         }
 
-        _slots.Release(maxInFlight);
+        _slots.Release(_maxInFlight);
     }
 
     private async Task SendAsync(OutboundMessage outbound, CancellationToken cancellationToken)
@@ -97,7 +99,7 @@ internal sealed partial class UplinkPublisher(
         try
         {
             using var activity = EdgeTelemetry.Source.StartActivity(kind == PayloadKind.Image ? "publish image" : "publish telemetry", ActivityKind.Producer);
-            activity?.SetTag("iotai.device.id", deviceId);
+            activity?.SetTag("iotai.device.id", _deviceId);
             activity?.SetTag("iotai.seq", outbound.Seq);
             var message = Build(outbound.Sample, outbound.Seq, activity);
             if (message is null)
@@ -113,7 +115,7 @@ internal sealed partial class UplinkPublisher(
             if (!result.IsSuccess)
             {
                 // A refusal is final; the cloud also explains it on down/error.
-                LogRefused(logger, deviceId, outbound.Seq, result.ReasonCode.ToString(), result.ReasonString);
+                LogRefused(logger, _deviceId, outbound.Seq, result.ReasonCode.ToString(), result.ReasonString);
             }
 
             outbox.Acknowledge(outbound);
@@ -127,7 +129,7 @@ internal sealed partial class UplinkPublisher(
             telemetry.Uplink(kind, UplinkOutcome.Requeued);
             if (!cancellationToken.IsCancellationRequested)
             {
-                LogResending(logger, deviceId, outbound.Seq, ex.Message);
+                LogResending(logger, _deviceId, outbound.Seq, ex.Message);
             }
         }
         finally
@@ -163,7 +165,7 @@ internal sealed partial class UplinkPublisher(
                 builder.WithUserProperty(UserProperties.Escalate, "false"u8.ToArray());
             }
 
-            if (sendTruth && sample.Label is { } truth)
+            if (_sendTruth && sample.Label is { } truth)
             {
                 builder.WithUserProperty(UserProperties.Label, Utf8(truth));
             }
@@ -184,13 +186,13 @@ internal sealed partial class UplinkPublisher(
 
         if (telemetry?.Values is null)
         {
-            LogUnreadableSample(logger, deviceId, seq);
+            LogUnreadableSample(logger, _deviceId, seq);
             return null;
         }
 
         // Escalation is said only when the cloud need not infer, so a payload without it means "answer this".
         var payload = JsonSerializer.SerializeToUtf8Bytes(
-            telemetry with { Seq = seq, Edge = sample.Local ?? telemetry.Edge, Escalate = sample.Escalate ? null : false, Label = sendTruth ? sample.Label ?? telemetry.Label : telemetry.Label },
+            telemetry with { Seq = seq, Edge = sample.Local ?? telemetry.Edge, Escalate = sample.Escalate ? null : false, Label = _sendTruth ? sample.Label ?? telemetry.Label : telemetry.Label },
             ProtocolJson.Wire.Telemetry);
         return builder.WithTopic(_telemetryTopic).WithPayload(payload).Build();
     }

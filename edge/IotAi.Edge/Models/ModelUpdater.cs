@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using IotAi.Models;
 using IotAi.Protocol;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace IotAi.Edge.Models;
 
@@ -14,15 +15,16 @@ namespace IotAi.Edge.Models;
 /// which also carries this client's acknowledgements, so they are queued here and handled on the agent's own
 /// loop: awaiting a publish on the receive path would wait for an acknowledgement it is itself holding up.
 /// </summary>
-internal sealed partial class ModelUpdater(
-    string deviceId,
+public sealed partial class ModelUpdater(
+    IOptions<EdgeAgentOptions> options,
     EdgeModelStore store,
     EdgeModelRuntime runtime,
     TrustedKeys trusted,
-    int window,
-    Func<string, byte[], CancellationToken, Task> publish,
-    ILogger logger)
+    ControlChannel control,
+    ILogger<ModelUpdater> logger)
 {
+    private readonly string _deviceId = options.Value.DeviceId;
+    private readonly int _window = options.Value.FetchWindow;
     private readonly Channel<Func<CancellationToken, Task>> _work = Channel.CreateBounded<Func<CancellationToken, Task>>(
         new BoundedChannelOptions(256) { SingleReader = true, FullMode = BoundedChannelFullMode.DropOldest });
 
@@ -46,7 +48,7 @@ internal sealed partial class ModelUpdater(
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                LogUpdateStepFailed(ex, deviceId);
+                LogUpdateStepFailed(ex, _deviceId);
             }
         }
 
@@ -136,7 +138,7 @@ internal sealed partial class ModelUpdater(
         }
         catch (Exception ex) when (ex is ModelVerificationException or FormatException)
         {
-            LogOfferRefused(deviceId, offer.Name, offer.Version, ex.Message);
+            LogOfferRefused(_deviceId, offer.Name, offer.Version, ex.Message);
             await ReportAsync(offer, ModelUpdateStates.Failed, ex.Message, cancellationToken);
             return false;
         }
@@ -168,7 +170,7 @@ internal sealed partial class ModelUpdater(
         var expected = index == transfer.Offer.Chunks - 1 ? transfer.Offer.Size - ((long)index * transfer.Offer.ChunkSize) : transfer.Offer.ChunkSize;
         if (payload.Length != expected)
         {
-            LogBadChunk(deviceId, index, payload.Length, expected);
+            LogBadChunk(_deviceId, index, payload.Length, expected);
             return;
         }
 
@@ -188,7 +190,7 @@ internal sealed partial class ModelUpdater(
         Activity.Current = transfer.Activity;
         if (transfer.Missing.Count > 0)
         {
-            var next = transfer.Missing.Take(window).ToList();
+            var next = transfer.Missing.Take(_window).ToList();
             transfer.Requested.UnionWith(next);
             await RequestAsync(transfer, next, cancellationToken);
             return;
@@ -227,7 +229,7 @@ internal sealed partial class ModelUpdater(
         catch (Exception ex) when (ex is not OperationCanceledException)
 #pragma warning restore CA1031
         {
-            LogActivationFailed(ex, deviceId, offer.Name, offer.Version);
+            LogActivationFailed(ex, _deviceId, offer.Name, offer.Version);
             await ReportAsync(offer, ModelUpdateStates.Failed, ex.Message, cancellationToken);
         }
     }
@@ -237,7 +239,7 @@ internal sealed partial class ModelUpdater(
         Activity.Current = transfer.Activity;
         transfer.LastRequest = Environment.TickCount64;
         var fetch = new ModelFetch(transfer.Offer.Sha256, transfer.Offer.ChunkSize, indexes);
-        await publish(DeviceTopics.ModelFetch(deviceId), JsonSerializer.SerializeToUtf8Bytes(fetch, ProtocolJson.Wire.ModelFetch), cancellationToken);
+        await control.PublishAsync(DeviceTopics.ModelFetch(_deviceId), JsonSerializer.SerializeToUtf8Bytes(fetch, ProtocolJson.Wire.ModelFetch), cancellationToken);
     }
 
     /// <summary>Tells the cloud how the update stands; the update's span, current here, records each step as an event.</summary>
@@ -249,7 +251,7 @@ internal sealed partial class ModelUpdater(
             Activity.Current?.SetStatus(ActivityStatusCode.Error, reason);
         }
 
-        return publish(DeviceTopics.ModelStatus(deviceId), JsonSerializer.SerializeToUtf8Bytes(new ModelStatusReport(offer.Name, offer.Version, state, reason), ProtocolJson.Wire.ModelStatusReport), cancellationToken);
+        return control.PublishAsync(DeviceTopics.ModelStatus(_deviceId), JsonSerializer.SerializeToUtf8Bytes(new ModelStatusReport(offer.Name, offer.Version, state, reason), ProtocolJson.Wire.ModelStatusReport), cancellationToken);
     }
 
     private sealed class Transfer(ModelOffer offer, byte[] manifest, ModelSignature signature, IReadOnlyList<int> missing)

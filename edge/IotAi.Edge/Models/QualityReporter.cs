@@ -1,6 +1,7 @@
 using System.Text.Json;
 using IotAi.Protocol;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace IotAi.Edge.Models;
 
@@ -9,24 +10,25 @@ namespace IotAi.Edge.Models;
 /// that answered since the last report. The counts are cumulative, so a report lost to a disconnect is made
 /// good by the next one.
 /// </summary>
-internal sealed partial class QualityReporter(
-    string deviceId,
+public sealed partial class QualityReporter(
+    IOptions<EdgeAgentOptions> options,
     ModelQualityTracker quality,
-    TimeSpan interval,
     TimeProvider timeProvider,
-    Func<string, byte[], CancellationToken, Task> publish,
-    ILogger logger)
+    ControlChannel control,
+    ILogger<QualityReporter> logger)
 {
+    private readonly string _deviceId = options.Value.DeviceId;
+    private readonly TimeSpan _interval = options.Value.QualityReportInterval;
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(interval, timeProvider);
+        using var timer = new PeriodicTimer(_interval, timeProvider);
         while (await timer.WaitForNextTickAsync(cancellationToken))
         {
             foreach (var report in quality.TakeChanged())
             {
                 try
                 {
-                    await publish(DeviceTopics.ModelQuality(deviceId), JsonSerializer.SerializeToUtf8Bytes(report, ProtocolJson.Wire.ModelQualityReport), cancellationToken);
+                    await control.PublishAsync(DeviceTopics.ModelQuality(_deviceId), JsonSerializer.SerializeToUtf8Bytes(report, ProtocolJson.Wire.ModelQualityReport), cancellationToken);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
                 {

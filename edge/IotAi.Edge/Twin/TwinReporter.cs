@@ -5,6 +5,7 @@ using IotAi.Edge.Models;
 using IotAi.Edge.Queue;
 using IotAi.Protocol;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace IotAi.Edge.Twin;
 
@@ -13,9 +14,8 @@ namespace IotAi.Edge.Twin;
 /// long it has been offline, which desired settings it applied and which model key set it trusts. It reports on
 /// every connect, after every desired change and adopted key set, and every <see cref="EdgeAgentOptions.TwinReportInterval"/> in between.
 /// </summary>
-internal sealed partial class TwinReporter(
-    string deviceId,
-    TimeSpan interval,
+public sealed partial class TwinReporter(
+    IOptions<EdgeAgentOptions> options,
     EdgeConnection connection,
     IOutbox outbox,
     EdgeModelRuntime models,
@@ -23,9 +23,11 @@ internal sealed partial class TwinReporter(
     LiveSettings settings,
     TrustedKeyStore keys,
     TimeProvider timeProvider,
-    Func<string, byte[], CancellationToken, Task> publish,
-    ILogger logger)
+    ControlChannel control,
+    ILogger<TwinReporter> logger)
 {
+    private readonly string _deviceId = options.Value.DeviceId;
+    private readonly TimeSpan _interval = options.Value.TwinReportInterval;
     internal static readonly string AgentVersion =
         typeof(TwinReporter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
@@ -37,7 +39,7 @@ internal sealed partial class TwinReporter(
         keys.Changed += Now;
         try
         {
-            using var timer = new PeriodicTimer(interval, timeProvider);
+            using var timer = new PeriodicTimer(_interval, timeProvider);
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
                 await ReportAsync(cancellationToken);
@@ -89,14 +91,14 @@ internal sealed partial class TwinReporter(
         try
         {
             var payload = JsonSerializer.SerializeToUtf8Bytes(Properties().ToDictionary(static p => p.Key, static p => Format(p.Value)));
-            await publish(DeviceTopics.Reported(deviceId), payload, cancellationToken);
+            await control.PublishAsync(DeviceTopics.Reported(_deviceId), payload, cancellationToken);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // The next report carries the same, newer figures.
             if (!cancellationToken.IsCancellationRequested)
             {
-                LogReportLost(logger, deviceId, ex.Message);
+                LogReportLost(logger, _deviceId, ex.Message);
             }
         }
     }
