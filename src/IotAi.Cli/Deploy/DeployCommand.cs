@@ -91,9 +91,10 @@ internal static class DeployCommand
         var ns = new Option<string>("--namespace", "-n") { Description = "The namespace the silos run in", DefaultValueFactory = _ => "iotai" };
         var wait = new Option<bool>("--wait") { Description = "Watch the silo Deployment until every replica is updated and ready, or --timeout passes" };
         var timeout = new Option<int>("--timeout") { Description = "Seconds --wait waits before it gives up", DefaultValueFactory = _ => 300 };
+        var json = CliOutput.JsonFlag();
         var command = new Command("status", $"Show the silo Deployment ({SiloDeployment}), its pods, autoscaler and disruption budget; non-zero unless all replicas are ready")
         {
-            ns, wait, timeout,
+            ns, wait, timeout, json,
         };
         cluster.AddTo(command);
         command.SetAction((parse, ct) => RunAsync(parse, async () =>
@@ -102,16 +103,26 @@ internal static class DeployCommand
             var reader = new DeploymentStatusReader(client, parse.GetValue(ns)!, SiloDeployment);
             if (parse.GetValue(wait))
             {
+                // With --json standard output holds the JSON alone, so the waiting is said on standard error.
+                var say = parse.GetValue(json) ? System.Console.Error : Out(parse);
                 var seconds = parse.GetValue(timeout);
-                Out(parse).WriteLine($"Waiting up to {seconds} s for {parse.GetValue(ns)}/{SiloDeployment} to be ready…");
+                say.WriteLine($"Waiting up to {seconds} s for {parse.GetValue(ns)}/{SiloDeployment} to be ready…");
                 if (!await reader.WaitUntilReadyAsync(TimeSpan.FromSeconds(seconds), ct))
                 {
-                    Out(parse).WriteLine($"Gave up after {seconds} s. As it stands:");
+                    say.WriteLine($"Gave up after {seconds} s. As it stands:");
                 }
             }
 
             var snapshot = await reader.ReadAsync(ct);
-            DeploymentStatusView.Write(Console(parse), snapshot, DateTime.UtcNow);
+            if (parse.GetValue(json))
+            {
+                CliOutput.WriteJson(DeploymentStatusView.Summary(snapshot), Out(parse));
+            }
+            else
+            {
+                DeploymentStatusView.Write(Console(parse), snapshot, DateTime.UtcNow);
+            }
+
             return snapshot.Problem is null ? 0 : 1;
         }));
         return command;

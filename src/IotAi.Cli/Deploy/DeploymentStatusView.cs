@@ -7,6 +7,35 @@ namespace IotAi.Cli.Deploy;
 /// <summary>Writes a <see cref="DeploymentSnapshot"/> for a person: replica counts, a row per pod, the autoscaler, the disruption budget, and the verdict.</summary>
 internal static class DeploymentStatusView
 {
+    /// <summary>The same figures for a script (<c>--json</c>): ready or not and why, the replica counts, a row per pod.</summary>
+    public static object Summary(DeploymentSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var status = snapshot.Deployment?.Status;
+        return new
+        {
+            snapshot.Namespace,
+            snapshot.Name,
+            Ready = snapshot.Problem is null,
+            snapshot.Problem,
+            Replicas = snapshot.Deployment is { } deployment
+                ? new { Desired = deployment.Spec?.Replicas ?? 1, Ready = status?.ReadyReplicas ?? 0, Updated = status?.UpdatedReplicas ?? 0, Available = status?.AvailableReplicas ?? 0 }
+                : null,
+            Pods = snapshot.Pods.Select(static pod => new
+            {
+                pod.Metadata.Name,
+                Phase = pod.Status?.Phase ?? "Unknown",
+                Ready = (pod.Status?.ContainerStatuses ?? []).Count(static c => c.Ready),
+                Containers = pod.Spec?.Containers?.Count ?? pod.Status?.ContainerStatuses?.Count ?? 0,
+                Restarts = (pod.Status?.ContainerStatuses ?? []).Sum(static c => c.RestartCount),
+                Node = pod.Spec?.NodeName,
+                Created = pod.Metadata.CreationTimestamp,
+            }),
+            Autoscaler = Autoscaler(snapshot.Autoscaler),
+            DisruptionBudget = DisruptionBudget(snapshot.DisruptionBudget),
+        };
+    }
+
     public static void Write(IAnsiConsole console, DeploymentSnapshot snapshot, DateTime now)
     {
         ArgumentNullException.ThrowIfNull(console);

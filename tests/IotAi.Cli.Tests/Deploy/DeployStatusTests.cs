@@ -31,6 +31,26 @@ public sealed class DeployStatusTests : FakeClusterTest
     }
 
     [Fact]
+    public async Task Json_gives_a_script_the_verdict_the_counts_and_every_pod()
+    {
+        Api.Add(Silo(desired: 3, ready: 2));
+        Api.Add(Pod("iotai-silo-7d9f8-a1b2c", "Running", ready: true, restarts: 0, "node-a"));
+        Api.Add(Pod("iotai-silo-7d9f8-g5h6i", "Pending", ready: false, restarts: 4, null));
+
+        var run = await DeployRun.RunAsync("status", "--kubeconfig", Kubeconfig, "--json");
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        using var json = System.Text.Json.JsonDocument.Parse(run.Output);
+        var root = json.RootElement;
+        Assert.False(root.GetProperty("ready").GetBoolean());
+        Assert.Equal("not all replicas are ready: 2 of 3 ready", root.GetProperty("problem").GetString());
+        Assert.Equal(3, root.GetProperty("replicas").GetProperty("desired").GetInt32());
+        var pods = root.GetProperty("pods").EnumerateArray().ToList();
+        Assert.Equal(["iotai-silo-7d9f8-a1b2c", "iotai-silo-7d9f8-g5h6i"], pods.Select(static p => p.GetProperty("name").GetString()));
+        Assert.Equal((0, 4), (pods[1].GetProperty("ready").GetInt32(), pods[1].GetProperty("restarts").GetInt32()));
+    }
+
+    [Fact]
     public async Task With_every_replica_ready_status_exits_zero()
     {
         Api.Add(Silo(desired: 2, ready: 2));
