@@ -1,3 +1,4 @@
+using IotAi.Client;
 using System.Net.Http.Json;
 using IotAi.Tests.Shared;
 
@@ -26,9 +27,8 @@ public sealed class SpreadTests : IAsyncLifetime
             var device = fleet.Devices[i];
             // Through a silo the device is not connected to: the twin's grain pushes through the silo that holds the connection.
             var other = _cluster.Silos.First(s => s.MqttPort != device.Port);
-            using var api = other.Api(_cluster.Data.FullName);
-            (await api.PatchAsJsonAsync(new Uri($"/api/devices/{device.Id}/desired", UriKind.Relative), new Dictionary<string, string> { ["sensorIntervalMs"] = "2000" }))
-                .EnsureSuccessStatusCode();
+            using var api = new IotAiClient(other.Api(_cluster.Data.FullName));
+            await api.SetDesiredAsync(device.Id, new Dictionary<string, string> { ["sensorIntervalMs"] = "2000" });
         }
 
         await Eventually.TrueAsync(() => Task.FromResult(fleet.Devices.All(static d => d.Desired.Any(static p => p.Contains("2000", StringComparison.Ordinal)))),

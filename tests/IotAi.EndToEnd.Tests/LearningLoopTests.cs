@@ -1,3 +1,4 @@
+using IotAi.Client;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -59,10 +60,11 @@ public sealed class LearningLoopTests(ITestOutputHelper output) : IAsyncLifetime
         // Enough of the drifted world kept and labelled by the devices, then a run by hand.
         var store = _silo.Services.GetRequiredService<FileSampleStore>();
         await Eventually.TrueAsync(() => Task.FromResult(store.List(Model, labelled: true).Count >= 1500), "too few labelled samples were kept", seconds: 120);
-        var started = await _silo.Http.PostAsJsonAsync("/api/training", new { model = Model, minSamples = 200, rollout = false });
-        var runId = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runId").GetString()!;
+        // Through the typed client, as an operator's tooling would; the silo's shared HttpClient stays the test's to dispose.
+        var api = new IotAiClient(_silo.Http);
+        var runId = (await api.StartTrainingAsync(new { model = Model, minSamples = 200, rollout = false })).GetProperty("runId").GetString()!;
         JsonElement run = default;
-        await Eventually.TrueAsync(async () => (run = await _silo.Http.GetFromJsonAsync<JsonElement>($"/api/training/{runId}")).GetProperty("state").GetString() != "running",
+        await Eventually.TrueAsync(async () => (run = await api.GetTrainingAsync(runId)).GetProperty("state").GetString() != "running",
             "the training run did not finish", seconds: 120);
         Assert.Equal("registered", run.GetProperty("state").GetString());
         var version = run.GetProperty("outcome").GetProperty("registeredVersion").GetString()!;
