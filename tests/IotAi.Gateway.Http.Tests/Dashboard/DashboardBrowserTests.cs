@@ -36,16 +36,16 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         // The key rides in the fragment, which the browser never sends: it reaches no server log.
         browser.Navigate().GoToUrl(new Uri(_silo.BaseAddress, $"/dashboard#key={Uri.EscapeDataString(adminKey)}"));
 
-        await Eventually.TrueAsync(() => Task.FromResult(Text(browser, By.Id("fleet-connected")) == $"{FleetSize}"),
-            $"the dashboard never showed {FleetSize} devices connected; it showed '{Text(browser, By.Id("fleet-connected"))}' ({Text(browser, By.Id("status"))})", seconds: 60);
-        await Eventually.TrueAsync(() => Task.FromResult(Text(browser, By.CssSelector("tr[data-model='sensor-anomaly'] .active-version")) == "1"),
+        await Eventually.TrueAsync(() => Task.FromResult(Text(browser, "#fleet-connected") == $"{FleetSize}"),
+            $"the dashboard never showed {FleetSize} devices connected; it showed '{Text(browser, "#fleet-connected")}' ({Text(browser, "#status")})", seconds: 60);
+        await Eventually.TrueAsync(() => Task.FromResult(Text(browser, "tr[data-model='sensor-anomaly'] .active-version") == "1"),
             "the dashboard never showed the sensor model's active version 1", seconds: 30);
         Assert.DoesNotContain(adminKey, browser.Url, StringComparison.Ordinal);
 
         // Live: a device leaving shows without reloading the page.
         await _devices[^1].DisposeAsync();
         _devices.RemoveAt(_devices.Count - 1);
-        await Eventually.TrueAsync(() => Task.FromResult(Text(browser, By.Id("fleet-connected")) == $"{FleetSize - 1}"),
+        await Eventually.TrueAsync(() => Task.FromResult(Text(browser, "#fleet-connected") == $"{FleetSize - 1}"),
             "the dashboard did not follow a device disconnecting", seconds: 60);
     }
 
@@ -69,12 +69,12 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         browser.Navigate().GoToUrl(new Uri(_silo.BaseAddress, $"/dashboard#key={Uri.EscapeDataString(adminKey)}"));
 
         // Both versions graded on the same traffic, and the trial's verdict with its figures.
-        await Eventually.TrueAsync(() => Task.FromResult(Text(browser, By.CssSelector("tr[data-model='sensor-anomaly'] .live-accuracy")) is var live
+        await Eventually.TrueAsync(() => Task.FromResult(Text(browser, "tr[data-model='sensor-anomaly'] .live-accuracy") is var live
                 && live.Contains("v1 ", StringComparison.Ordinal) && live.Contains("v2 ", StringComparison.Ordinal)),
-            $"the model row never showed both versions' live accuracy; it showed '{Text(browser, By.CssSelector("tr[data-model='sensor-anomaly'] .live-accuracy"))}'", seconds: 60);
-        await Eventually.TrueAsync(() => Task.FromResult(Text(browser, By.CssSelector("#rollouts .live-trial")) is var trial
+            $"the model row never showed both versions' live accuracy; it showed '{Text(browser, "tr[data-model='sensor-anomaly'] .live-accuracy")}'", seconds: 60);
+        await Eventually.TrueAsync(() => Task.FromResult(Text(browser, "#rollouts .live-trial") is var trial
                 && trial.Contains("uplinks", StringComparison.Ordinal) && trial.Contains("Failed: on", StringComparison.Ordinal)),
-            $"the rollout row never showed the live trial's figures and verdict; it showed '{Text(browser, By.CssSelector("#rollouts .live-trial"))}'", seconds: 60);
+            $"the rollout row never showed the live trial's figures and verdict; it showed '{Text(browser, "#rollouts .live-trial")}'", seconds: 60);
     }
 
     public async Task DisposeAsync()
@@ -93,5 +93,10 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         Directory.Delete(_dataDirectory, recursive: true);
     }
 
-    private static string Text(OpenQA.Selenium.Chrome.ChromeDriver browser, By by) => browser.FindElements(by) is [var element, ..] ? element.Text : "";
+    /// <summary>
+    /// The text of the element <paramref name="css"/> selects, read in one script call: the page rebuilds its tables on
+    /// every poll, so an element found by one WebDriver call can be gone by the next.
+    /// </summary>
+    private static string Text(OpenQA.Selenium.Chrome.ChromeDriver browser, string css) =>
+        browser.ExecuteScript("const e = document.querySelector(arguments[0]); return e ? e.innerText.trim() : '';", css) as string ?? "";
 }
