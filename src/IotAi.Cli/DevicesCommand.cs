@@ -25,7 +25,8 @@ internal static class DevicesCommand
         offer.SetAction(async (parse, ct) =>
         {
             using var api = silo.Client(parse);
-            return Print(await api.OfferModelAsync(parse.GetValue(device)!, parse.GetValue(model)!, parse.GetValue(version)!, ct));
+            await api.OfferModelAsync(parse.GetValue(device)!, parse.GetValue(model)!, parse.GetValue(version)!, ct);
+            return Done($"{parse.GetValue(model)} {parse.GetValue(version)} offered to {parse.GetValue(device)}");
         });
 
         var properties = new Argument<string[]>("properties") { Description = "name=value pairs", Arity = ArgumentArity.OneOrMore };
@@ -33,7 +34,8 @@ internal static class DevicesCommand
         desire.SetAction(async (parse, ct) =>
         {
             using var api = silo.Client(parse);
-            return Print(await api.SetDesiredAsync(parse.GetValue(device)!, Pairs(parse.GetValue(properties)!), ct));
+            await api.SetDesiredAsync(parse.GetValue(device)!, Pairs(parse.GetValue(properties)!), ct);
+            return Done($"desired properties set on {parse.GetValue(device)}");
         });
 
         var tagPairs = new Argument<string[]>("tags") { Description = "name=value pairs; they replace the device's tags", Arity = ArgumentArity.ZeroOrMore };
@@ -41,7 +43,8 @@ internal static class DevicesCommand
         tag.SetAction(async (parse, ct) =>
         {
             using var api = silo.Client(parse);
-            return Print(await api.SetTagsAsync(parse.GetValue(device)!, Pairs(parse.GetValue(tagPairs) ?? []), ct));
+            await api.SetTagsAsync(parse.GetValue(device)!, Pairs(parse.GetValue(tagPairs) ?? []), ct);
+            return Done($"tags set on {parse.GetValue(device)}");
         });
 
         var enrol = new Command("enrol", "Enrol a device: prints the secret it connects with (user name: its id), shown this once") { device };
@@ -103,6 +106,12 @@ internal static class DevicesCommand
         return split.Any(p => p.Length != 2 || p[0].Length == 0)
             ? throw new ArgumentException("Give each property as name=value.")
             : split.ToDictionary(p => p[0], p => p[1]);
+    }
+
+    private static int Done(string what)
+    {
+        Console.WriteLine(what);
+        return 0;
     }
 
     private static int Print(JsonElement answer)

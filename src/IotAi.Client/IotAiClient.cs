@@ -42,14 +42,17 @@ public sealed class IotAiClient(HttpClient http) : IDisposable
     public Task<JsonElement> GetDeviceAsync(string deviceId, CancellationToken cancellationToken = default) =>
         SendAsync<JsonElement>(ApiRoutes.Device, [deviceId], null, cancellationToken);
 
-    public Task<JsonElement> SetDesiredAsync(string deviceId, IReadOnlyDictionary<string, string> desired, CancellationToken cancellationToken = default) =>
-        SendAsync<JsonElement>(ApiRoutes.DeviceDesired, [deviceId], JsonContent.Create(desired), cancellationToken);
+    /// <summary>Sets desired properties on a device's twin; the device gets them at once or when it returns. The silo answers with no body.</summary>
+    public Task SetDesiredAsync(string deviceId, IReadOnlyDictionary<string, string> desired, CancellationToken cancellationToken = default) =>
+        SendAsync(ApiRoutes.DeviceDesired, [deviceId], JsonContent.Create(desired), cancellationToken);
 
-    public Task<JsonElement> SetTagsAsync(string deviceId, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken = default) =>
-        SendAsync<JsonElement>(ApiRoutes.DeviceTags, [deviceId], JsonContent.Create(tags), cancellationToken);
+    /// <summary>Replaces the tags rollouts target a device by. The silo answers with no body.</summary>
+    public Task SetTagsAsync(string deviceId, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken = default) =>
+        SendAsync(ApiRoutes.DeviceTags, [deviceId], JsonContent.Create(tags), cancellationToken);
 
-    public Task<JsonElement> OfferModelAsync(string deviceId, string name, string version, CancellationToken cancellationToken = default) =>
-        SendAsync<JsonElement>(ApiRoutes.DeviceOffer, [deviceId], JsonContent.Create(new { name, version }), cancellationToken);
+    /// <summary>Offers a registered version to a device over the air. The silo accepts it with no body.</summary>
+    public Task OfferModelAsync(string deviceId, string name, string version, CancellationToken cancellationToken = default) =>
+        SendAsync(ApiRoutes.DeviceOffer, [deviceId], JsonContent.Create(new { name, version }), cancellationToken);
 
     public Task<JsonElement> GetCredentialAsync(string deviceId, CancellationToken cancellationToken = default) =>
         SendAsync<JsonElement>(ApiRoutes.Credential, [deviceId], null, cancellationToken);
@@ -172,6 +175,12 @@ public sealed class IotAiClient(HttpClient http) : IDisposable
         : body.TryGetProperty("error", out var error) ? error.GetString()
         : body.TryGetProperty("detail", out var detail) ? detail.GetString()
         : null;
+
+    private async Task SendAsync(ApiRoute route, string[] values, HttpContent? content, CancellationToken cancellationToken)
+    {
+        using var response = await SendRawAsync(route, values, content, cancellationToken);
+        await ThrowIfRefusedAsync(response, cancellationToken);
+    }
 
     private async Task<T> SendAsync<T>(ApiRoute route, string[] values, HttpContent? content, CancellationToken cancellationToken)
     {

@@ -32,7 +32,7 @@ public sealed class ApiRouteTests
     [Fact]
     public async Task A_refusal_carries_the_silos_reason_and_status()
     {
-        using var client = new IotAiClient(new HttpClient(new RefusingSilo(HttpStatusCode.Conflict, """{"error":"pump-7 is enrolled already"}""")) { BaseAddress = new Uri("http://silo") });
+        using var client = new IotAiClient(new HttpClient(new ScriptedSilo(HttpStatusCode.Conflict, """{"error":"pump-7 is enrolled already"}""")) { BaseAddress = new Uri("http://silo") });
 
         var refused = await Assert.ThrowsAsync<ApiRefusedException>(() => client.EnrolAsync("pump-7"));
 
@@ -43,17 +43,34 @@ public sealed class ApiRouteTests
     [Fact]
     public async Task A_call_without_a_key_says_how_to_give_one()
     {
-        using var client = new IotAiClient(new HttpClient(new RefusingSilo(HttpStatusCode.Unauthorized, """{"detail":"an API key is needed"}""")) { BaseAddress = new Uri("http://silo") });
+        using var client = new IotAiClient(new HttpClient(new ScriptedSilo(HttpStatusCode.Unauthorized, """{"detail":"an API key is needed"}""")) { BaseAddress = new Uri("http://silo") });
 
         var refused = await Assert.ThrowsAsync<ApiRefusedException>(() => client.ListModelsAsync());
 
         Assert.EndsWith($"an API key is needed (give an API key, or set {IotAiClient.ApiKeyVariable})", refused.Message, StringComparison.Ordinal);
     }
 
-    /// <summary>A silo that refuses every call the same way, and records nothing.</summary>
-    private sealed class RefusingSilo(HttpStatusCode status, string body) : HttpMessageHandler
+    [Fact]
+    public async Task A_change_the_silo_answers_with_no_body_completes()
     {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-            Task.FromResult(new HttpResponseMessage(status) { Content = new StringContent(body, Encoding.UTF8, "application/json"), RequestMessage = request });
+        var silo = new ScriptedSilo(HttpStatusCode.NoContent, "");
+        using var client = new IotAiClient(new HttpClient(silo) { BaseAddress = new Uri("http://silo") });
+
+        await client.SetDesiredAsync("pump-7", new Dictionary<string, string> { ["interval"] = "2000" });
+        await client.SetTagsAsync("pump-7", new Dictionary<string, string> { ["site"] = "north" });
+
+        Assert.Equal(["PATCH /api/devices/pump-7/desired", "PUT /api/devices/pump-7/tags"], silo.Requests);
+    }
+
+    /// <summary>A silo that answers every call the same way (a refusal, or an empty 204), and records what it was asked.</summary>
+    private sealed class ScriptedSilo(HttpStatusCode status, string body) : HttpMessageHandler
+    {
+        public List<string> Requests { get; } = [];
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Requests.Add($"{request.Method} {request.RequestUri!.AbsolutePath}");
+            return Task.FromResult(new HttpResponseMessage(status) { Content = new StringContent(body, Encoding.UTF8, "application/json"), RequestMessage = request });
+        }
     }
 }
