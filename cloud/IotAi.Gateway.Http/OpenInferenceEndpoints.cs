@@ -24,7 +24,7 @@ public static class OpenInferenceEndpoints
         var v2 = endpoints.MapGroup("/v2").RequireAuthorization(ApiPolicies.Viewer);
         v2.MapGet("/", static () => new OipServerMetadata("iotai", Version, []));
         v2.MapGet("/health/live", static () => Results.Ok()).AllowAnonymous();
-        v2.MapGet("/health/ready", ProbeEndpoints.ReadyAsync).AllowAnonymous();
+        v2.MapProbe("/health/ready", ProbeEndpoints.Ready);
 
         v2.MapGet("/models/{name}", static (string name, ModelRegistry registry) => Metadata(registry, name, null));
         v2.MapGet("/models/{name}/versions/{version}", static (string name, string version, ModelRegistry registry) => Metadata(registry, name, version));

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.CommandLine.Parsing;
 
 namespace IotAi.Cli;
 
@@ -11,14 +10,7 @@ internal static class CliArguments
     /// the flag adds more. Settings that follow it (<c>--Edge:DataDirectory=…</c>) are not taken as its values:
     /// <see cref="SettingsLast"/> has moved them out of its way.
     /// </summary>
-    public static Option<T[]> Many<T>(string name, string description, Func<string, T> parse) => new(name)
-    {
-        Description = description,
-        AllowMultipleArgumentsPerToken = true,
-        CustomParser = result => [.. result.Tokens.Select(t => parse(t.Value))],
-    };
-
-    public static Option<string[]> Many(string name, string description) => Many(name, description, static token => token);
+    public static Option<T[]> Many<T>(string name, string description) => new(name) { Description = description, AllowMultipleArgumentsPerToken = true };
 
     /// <summary>Refuses, in one line that names it, a file that is missing or cannot be read, before anything starts.</summary>
     public static FileInfo Readable(FileInfo file, string what)

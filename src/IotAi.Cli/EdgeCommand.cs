@@ -16,9 +16,9 @@ internal static class EdgeCommand
         var host = new Option<string>("--host") { Description = "The gateway's host name or address", DefaultValueFactory = _ => "localhost" };
         var port = new Option<int>("--port") { Description = "The gateway's MQTT port", DefaultValueFactory = _ => 1883 };
         var jsonLines = new Option<string?>("--jsonl") { Description = "Also send telemetry JSON lines from this file ('-' for standard input)" };
-        var sources = CliArguments.Many("--source", "Sources to run: sensor, camera, jsonl, csv (Edge:CsvPath), folder (Edge:WatchFolder), hwmon (default: sensor and camera)");
+        var sources = CliArguments.Many<string>("--source", "Sources to run: sensor, camera, jsonl, csv (Edge:CsvPath), folder (Edge:WatchFolder), hwmon (default: sensor and camera)");
         var secret = new Option<FileInfo?>("--secret-file") { Description = "A file holding this device's secret, as `iotai devices enrol` printed it" };
-        var trust = CliArguments.Many("--trust", "Public keys (PEM) whose signed models this device accepts, e.g. .iotai/keys/*.pub.pem", static path => new FileInfo(path));
+        var trust = CliArguments.Many<FileInfo>("--trust", "Public keys (PEM) whose signed models this device accepts, e.g. .iotai/keys/*.pub.pem");
         var command = new Command("edge", "Run one edge agent against a gateway. More settings go as --Edge:Key=value.")
         {
             device, host, port, secret, jsonLines, sources, trust,

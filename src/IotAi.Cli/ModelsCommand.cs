@@ -65,8 +65,8 @@ internal static class ModelsCommand
         var name = new Option<string?>("--name") { Description = "ONNX only: the model's name" };
         var version = new Option<string?>("--version") { Description = "ONNX only: the version" };
         var kind = new Option<PayloadKind?>("--kind") { Description = "ONNX only: Telemetry or Image" };
-        var labels = CliArguments.Many("--labels", "ONNX only: the labels, in output order");
-        var features = CliArguments.Many("--features", "ONNX telemetry models: value names in input order");
+        var labels = CliArguments.Many<string>("--labels", "ONNX only: the labels, in output order");
+        var features = CliArguments.Many<string>("--features", "ONNX telemetry models: value names in input order");
         var image = new Option<string?>("--image") { Description = "ONNX image models: WIDTHxHEIGHT, then 'gray' or 'rgb', e.g. 224x224:rgb" };
         var input = new Option<string?>("--input") { Description = "ONNX only: the input to feed (default: the only one)" };
         var scores = new Option<string?>("--scores-output") { Description = "ONNX only: the output with per-label probabilities (default: found by shape)" };

@@ -18,8 +18,8 @@ internal static class RolloutsCommand
 
         var model = new Option<string>("--model") { Description = "The model's name", Required = true };
         var version = new Option<string>("--version") { Description = "The version to roll out", Required = true };
-        var devices = CliArguments.Many("--device", "Target these devices (default: every known device)");
-        var tags = CliArguments.Many("--tag", "Target devices with these tags, name=value");
+        var devices = CliArguments.Many<string>("--device", "Target these devices (default: every known device)");
+        var tags = CliArguments.Many<string>("--tag", "Target devices with these tags, name=value");
         var percent = new Option<double>("--percent") { Description = "Share of the matching devices to cover", DefaultValueFactory = _ => 100 };
         var stages = new Option<string>("--stages") { Description = "Stage shares in percent, growing to 100", DefaultValueFactory = _ => "10,50,100" };
         var concurrency = new Option<int>("--max-downloads") { Description = "Devices fetching at once", DefaultValueFactory = _ => 50 };

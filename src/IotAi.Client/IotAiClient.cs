@@ -146,7 +146,7 @@ public sealed class IotAiClient(HttpClient http) : IDisposable
     public void Dispose() => _http.Dispose();
 
     /// <summary>Turns a refusal into an error that carries the silo's reason.</summary>
-    public static async Task ThrowIfRefusedAsync(HttpResponseMessage response, CancellationToken cancellationToken = default)
+    private static async Task ThrowIfRefusedAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(response);
         if (response.IsSuccessStatusCode)
@@ -170,7 +170,7 @@ public sealed class IotAiClient(HttpClient http) : IDisposable
     }
 
     /// <summary>Why the silo refused: its API's <c>error</c>, or the <c>detail</c> of a problem answer (a refusal for want of a key or role).</summary>
-    public static string? Reason(JsonElement body) =>
+    private static string? Reason(JsonElement body) =>
         body.ValueKind != JsonValueKind.Object ? null
         : body.TryGetProperty("error", out var error) ? error.GetString()
         : body.TryGetProperty("detail", out var detail) ? detail.GetString()

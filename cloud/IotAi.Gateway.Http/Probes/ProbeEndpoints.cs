@@ -1,8 +1,6 @@
 using System.Globalization;
-using System.Text.Json;
 using IotAi.ServiceDefaults;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -26,39 +24,28 @@ public static class ProbeEndpoints
             metrics.RequireHost(string.Create(CultureInfo.InvariantCulture, $"*:{port}"));
         }
 
-        endpoints.MapHealthChecks("/health/live", Probe(static _ => false)).AllowAnonymous();
-        endpoints.MapHealthChecks("/health/startup", Probe(static c => c.Tags.Contains(HealthTags.Startup))).AllowAnonymous();
-        endpoints.MapHealthChecks("/health/ready", ReadyProbe).AllowAnonymous();
+        endpoints.MapProbe("/health/live", static _ => false);
+        endpoints.MapProbe("/health/startup", static c => c.Tags.Contains(HealthTags.Startup));
+        endpoints.MapProbe("/health/ready", Ready);
         return endpoints;
     }
 
-    /// <summary>The readiness checks, as <c>/health/ready</c> answers them.</summary>
-    public static HealthCheckOptions ReadyProbe { get; } = Probe(static c => c.Tags.Contains(HealthTags.Ready));
+    /// <summary>The checks that decide whether the silo takes traffic, as <c>/health/ready</c> and OIP's <c>/v2/health/ready</c> run them.</summary>
+    public static Func<HealthCheckRegistration, bool> Ready { get; } = static c => c.Tags.Contains(HealthTags.Ready);
 
     /// <summary>
-    /// The readiness checks as a route handler, for the Open Inference Protocol's <c>/v2/health/ready</c>: the same
-    /// answer as <c>/health/ready</c> (503 while a check fails), and described in the API's OpenAPI document.
+    /// A probe at <paramref name="pattern"/>: the checks <paramref name="predicate"/> picks, 200 with their report, or 503
+    /// while one fails. A route handler rather than the health-check middleware, so the probe is in the OpenAPI document.
     /// </summary>
-    public static async Task<IResult> ReadyAsync(HealthCheckService health, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(health);
-        var report = await health.CheckHealthAsync(static c => c.Tags.Contains(HealthTags.Ready), cancellationToken);
-        return Results.Json(Describe(report), statusCode: report.Status == HealthStatus.Unhealthy ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK);
-    }
-
-    private static HealthCheckOptions Probe(Func<HealthCheckRegistration, bool> predicate) => new()
-    {
-        Predicate = predicate,
-        ResponseWriter = static (context, report) =>
+    public static RouteHandlerBuilder MapProbe(this IEndpointRouteBuilder endpoints, string pattern, Func<HealthCheckRegistration, bool> predicate) =>
+        endpoints.MapGet(pattern, async (HealthCheckService health, CancellationToken cancellationToken) =>
         {
-            context.Response.ContentType = "application/json";
-            return JsonSerializer.SerializeAsync(context.Response.Body, Describe(report));
-        },
-    };
-
-    private static object Describe(HealthReport report) => new
-    {
-        status = report.Status.ToString(),
-        checks = report.Entries.ToDictionary(static e => e.Key, static e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
-    };
+            var report = await health.CheckHealthAsync(predicate, cancellationToken);
+            var body = new
+            {
+                status = report.Status.ToString(),
+                checks = report.Entries.ToDictionary(static e => e.Key, static e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
+            };
+            return Results.Json(body, statusCode: report.Status == HealthStatus.Unhealthy ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK);
+        }).AllowAnonymous();
 }

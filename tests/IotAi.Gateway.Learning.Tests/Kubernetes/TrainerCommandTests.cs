@@ -36,6 +36,31 @@ public sealed class TrainerCommandTests : IDisposable
         Assert.Contains("no-such-model", message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_run_is_one_span_of_the_trainers_tagged_with_its_model_and_run_id()
+    {
+        var key = Path.Combine(_data.FullName, "key.pem");
+        using (var signer = IotAi.Models.ModelSigner.Generate())
+        {
+            await File.WriteAllTextAsync(key, signer.ExportPrivateKeyPem());
+        }
+
+        var spans = new System.Collections.Concurrent.ConcurrentBag<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = static source => source.Name == TrainerTelemetry.SourceName,
+            Sample = static (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Add,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+
+        await RunAsync("--data", _data.FullName, "--model", "no-such-model", "--run-id", "traced", "--signing-key", key);
+
+        var span = Assert.Single(spans, static s => (string?)s.GetTagItem("iotai.training.run") == "traced");
+        Assert.Equal("training run", span.DisplayName);
+        Assert.Equal("no-such-model", span.GetTagItem("iotai.model"));
+    }
+
     private async Task<(int ExitCode, string Log, string Message)> RunAsync(params string[] args)
     {
         var terminationLog = Path.Combine(_data.FullName, "termination-log");
