@@ -52,7 +52,7 @@ public sealed class ConsoleJsonSink : IResultSink
         WriteLine(writer =>
         {
             writer.WriteString("source", "edge");
-            writer.WriteString("kind", result.Kind == PayloadKind.Image ? "image" : "telemetry");
+            writer.WriteString("kind", PayloadKinds.Name(result.Kind));
             writer.WriteString("ts", result.SampleTime);
             writer.WritePropertyName("result");
             JsonSerializer.Serialize(writer, result.Answer, ProtocolJson.Wire.EdgeAnswer);

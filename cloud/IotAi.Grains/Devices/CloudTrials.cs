@@ -1,17 +1,18 @@
 using IotAi.Grains.Rollouts;
 using IotAi.Inference;
+using IotAi.Learning;
 using IotAi.Models;
 using Microsoft.Extensions.Logging;
 
-namespace IotAi.Grains;
+namespace IotAi.Grains.Devices;
 
 /// <summary>
-/// The device grain's part in rollouts to devices the cloud serves. Such a device runs no model of its own, so a rollout
-/// cannot wait for it to report a version; instead it tries the candidate here, on the device's live traffic: the candidate
+/// The device's part in rollouts when the cloud serves it. Such a device runs no model of its own, so a rollout cannot
+/// wait for it to report a version; instead it tries the candidate here, on the device's live traffic: the candidate
 /// answers the device (in a stage the rollout has reached) or shadows the version that does, and on every uplink whose truth
-/// came with it both are graded. The grain adds up the pairs and tells the rollout, which judges its stages on them.
+/// came with it both are graded. The pairs are added up here and told to the rollout, which judges its stages on them.
 /// </summary>
-public sealed partial class DeviceGrain
+internal sealed partial class CloudTrials(DeviceActivation device, IModelHost models, LiveAccuracy accuracy, ILogger logger)
 {
     /// <summary>A rollout hears of a device's pairs once this many have gathered, or after <see cref="TallyEvery"/>.</summary>
     private const int TallyPairs = 16;
@@ -22,7 +23,10 @@ public sealed partial class DeviceGrain
     private readonly Dictionary<string, LiveTally> _untold = new(StringComparer.Ordinal);
     private long _toldAt;
 
-    public async Task JoinTrialAsync(string model, string rolloutId, string candidate, bool answering)
+    private DeviceState State => device.State;
+
+    /// <summary>Has the device take part in a rollout's trial; false when there is nothing to compare, so nothing changed.</summary>
+    public bool Join(string model, string rolloutId, string candidate, bool answering)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(rolloutId);
@@ -33,18 +37,19 @@ public sealed partial class DeviceGrain
         if (baseline is null || baseline == candidate)
         {
             // Nothing answers the device with this model yet, or the candidate already does: there is nothing to compare.
-            return;
+            return false;
         }
 
         State.Trials[model] = new CloudTrial(rolloutId, candidate, baseline, answering);
-        await twin.WriteStateAsync();
+        return true;
     }
 
-    public async Task EndTrialAsync(string model, string rolloutId, TrialEnd ending)
+    /// <summary>Ends the device's trial of <paramref name="model"/> by <paramref name="rolloutId"/>; false when it takes no part.</summary>
+    public bool End(string model, string rolloutId, TrialEnd ending)
     {
         if (!State.Trials.TryGetValue(model, out var trial) || trial.RolloutId != rolloutId)
         {
-            return;
+            return false;
         }
 
         TellRollout(model, trial, force: true);
@@ -55,14 +60,14 @@ public sealed partial class DeviceGrain
             State.CloudVersions[model] = trial.Candidate;
         }
 
-        await twin.WriteStateAsync();
+        return true;
     }
 
     /// <summary>
     /// The version that answers this uplink in place of the active one the silo routed it to, and the trial it belongs to:
     /// a version a rollout left the device on, or the side of a trial the device is on.
     /// </summary>
-    private async ValueTask<(LoadedModel Answering, TrialRun? Trial)> ServingAsync(LoadedModel routed)
+    public async ValueTask<(LoadedModel Answering, TrialRun? Trial)> ServingAsync(LoadedModel routed)
     {
         var name = routed.Manifest.Name;
         var answering = routed;
@@ -107,7 +112,7 @@ public sealed partial class DeviceGrain
     /// Answers with the trial's side for this device. A candidate that fails is counted against it, and the baseline
     /// answers instead: the device is not to suffer for a version on trial.
     /// </summary>
-    private async Task<(LoadedModel Model, Prediction Prediction)> AnswerInTrialAsync(TrialRun trial, Memory<float> features)
+    public async Task<(LoadedModel Model, Prediction Prediction)> AnswerAsync(TrialRun trial, Memory<float> features)
     {
         var answering = trial.Trial.Answering ? trial.Candidate : trial.Baseline;
         if (!trial.Trial.Answering)
@@ -123,7 +128,7 @@ public sealed partial class DeviceGrain
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            LogCandidateFailed(ex, DeviceId, answering.Manifest.Name, answering.Manifest.Version);
+            LogCandidateFailed(ex, device.DeviceId, answering.Manifest.Name, answering.Manifest.Version);
             trial.CandidateFailed = true;
             return (trial.Baseline, await trial.Baseline.InferAsync(features));
         }
@@ -133,7 +138,7 @@ public sealed partial class DeviceGrain
     /// Runs the side of the trial that did not answer, when the uplink's truth is known, grades both, and adds the pair to
     /// what the rollout is to hear; an uplink without truth counts only as one the candidate was given, if it answered.
     /// </summary>
-    private async Task CountTrialAsync(TrialRun trial, Memory<float> features, string answered, string? truth)
+    public async Task CountAsync(TrialRun trial, Memory<float> features, string answered, string? truth)
     {
         var name = trial.Candidate.Manifest.Name;
         var tally = _untold.GetValueOrDefault(name) ?? LiveTally.Empty;
@@ -158,7 +163,7 @@ public sealed partial class DeviceGrain
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                LogShadowFailed(ex, DeviceId, shadow.Manifest.Name, shadow.Manifest.Version);
+                LogShadowFailed(ex, device.DeviceId, shadow.Manifest.Name, shadow.Manifest.Version);
                 other = null;
             }
 
@@ -172,7 +177,7 @@ public sealed partial class DeviceGrain
                 var (candidate, baseline) = trial.Trial.Answering ? (answered, other) : (other, answered);
                 tally = tally.Count(failed: false, candidate == truth, baseline == truth);
                 // The shadow's grade counts in its version's live accuracy too: both versions on the same traffic.
-                capture.Accuracy.Observe(name, shadow.Manifest.Version, other == truth);
+                accuracy.Observe(name, shadow.Manifest.Version, other == truth);
             }
         }
 
@@ -184,19 +189,19 @@ public sealed partial class DeviceGrain
     private void TellRollout(string model, CloudTrial trial, bool force)
     {
         if (!_untold.TryGetValue(model, out var tally) || tally.IsEmpty
-            || (!force && tally.Pairs < TallyPairs && clock.GetElapsedTime(_toldAt) < TallyEvery))
+            || (!force && tally.Pairs < TallyPairs && device.Clock.GetElapsedTime(_toldAt) < TallyEvery))
         {
             return;
         }
 
         _untold.Remove(model);
-        _toldAt = clock.GetTimestamp();
+        _toldAt = device.Clock.GetTimestamp();
         // One-way: the rollout's answer is nothing to wait for.
-        _ = GrainFactory.GetGrain<IRolloutGrain>(trial.RolloutId).TrialAnsweredAsync(DeviceId, tally);
+        _ = device.Grains.GetGrain<IRolloutGrain>(trial.RolloutId).TrialAnsweredAsync(device.DeviceId, tally);
     }
 
     /// <summary>Tells every trial's rollout what is left, as the activation goes.</summary>
-    private void TellRollouts()
+    public void TellRollouts()
     {
         foreach (var (model, trial) in State.Trials)
         {
@@ -215,7 +220,7 @@ public sealed partial class DeviceGrain
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            LogVersionUnavailable(ex, DeviceId, name, version);
+            LogVersionUnavailable(ex, device.DeviceId, name, version);
             return null;
         }
     }
@@ -224,7 +229,7 @@ public sealed partial class DeviceGrain
         a.Input == b.Input && a.InputLength == b.InputLength && a.Kind == b.Kind && Equals(a.Image, b.Image) && a.Features.SequenceEqual(b.Features, StringComparer.Ordinal);
 
     /// <summary>One uplink under a trial: both versions, and whether the candidate failed on it.</summary>
-    private sealed class TrialRun(CloudTrial trial, LoadedModel candidate, LoadedModel baseline)
+    internal sealed class TrialRun(CloudTrial trial, LoadedModel candidate, LoadedModel baseline)
     {
         public CloudTrial Trial { get; } = trial;
 
