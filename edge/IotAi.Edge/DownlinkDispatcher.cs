@@ -29,7 +29,7 @@ public sealed partial class DownlinkDispatcher(
 {
     private readonly string _deviceId = options.Value.DeviceId;
     private readonly string _offerTopic = DeviceTopics.ModelOffer(options.Value.DeviceId);
-    private readonly string _chunkPrefix = $"{DeviceTopics.Root}/{options.Value.DeviceId}/{DeviceTopics.ModelChunkSuffix}/";
+    private readonly string _chunkPrefix = DeviceTopics.ModelChunkPrefix(options.Value.DeviceId);
     private readonly string _resultTopic = DeviceTopics.Result(options.Value.DeviceId);
     private readonly string _errorTopic = DeviceTopics.Error(options.Value.DeviceId);
     private readonly string _desiredTopic = DeviceTopics.Desired(options.Value.DeviceId);
@@ -62,15 +62,9 @@ public sealed partial class DownlinkDispatcher(
             {
                 updater.Offer(offer, EdgeTelemetry.ContextOf(e.ApplicationMessage));
             }
-            else if (topic.StartsWith(_chunkPrefix, StringComparison.Ordinal))
+            else if (DeviceTopics.TryParseModelChunk(topic, _chunkPrefix, out var sha256, out var index))
             {
-                // devices/{id}/down/model/chunk/{sha256}/{index}
-                var rest = topic.AsSpan(_chunkPrefix.Length);
-                var slash = rest.IndexOf('/');
-                if (slash > 0 && int.TryParse(rest[(slash + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var index))
-                {
-                    updater.Chunk(rest[..slash].ToString(), index, payload.ToArray());
-                }
+                updater.Chunk(sha256, index, payload.ToArray());
             }
             else if (topic == _keySetTopic && Read(payload, ProtocolJson.Wire.SignedKeySet, topic) is { } keySet)
             {

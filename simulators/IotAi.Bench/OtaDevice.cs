@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using IotAi.Protocol;
@@ -9,21 +8,20 @@ using MQTTnet.Protocol;
 namespace IotAi.Bench;
 
 /// <summary>
-/// A device that does only the model-update part of the protocol, as cheaply as it can, for the OTA
-/// benchmark: it takes the offer, fetches chunks a window at a time, hashes them in order, and reports
-/// the version active once the hash matches the signed one. It keeps no file, so a thousand fit in memory.
+/// A device that does only the model-update part of the protocol, as cheaply as it can, for the OTA benchmark: it
+/// takes the offer, fetches chunks a window at a time as the edge agent does (<see cref="ModelTransfer"/>), hashes
+/// them in order, and reports the version active once the hash matches the signed one. It keeps no file, so a
+/// thousand fit in memory.
 /// </summary>
 public sealed class OtaDevice(string id, int port, int window) : IAsyncDisposable
 {
     private readonly IMqttClient _client = new MqttClientFactory().CreateMqttClient();
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly Dictionary<int, byte[]> _early = [];
+    private readonly string _chunkPrefix = DeviceTopics.ModelChunkPrefix(id);
     private readonly Lock _lock = new();
-    private ModelOffer? _offer;
+    private ModelTransfer? _transfer;
     private int _nextToHash;
-    private int _nextToAsk;
-    private int _outstanding;
-    private long _lastProgress = Environment.TickCount64;
 
     public TaskCompletionSource<long> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -51,36 +49,36 @@ public sealed class OtaDevice(string id, int port, int window) : IAsyncDisposabl
     private void OnMessage(MqttApplicationMessage message)
     {
         var topic = message.Topic;
+        ModelFetch? next;
         if (topic == DeviceTopics.ModelOffer(id))
         {
             lock (_lock)
             {
-                if (_offer is not null)
+                if (_transfer is not null)
                 {
                     return;
                 }
 
-                _offer = JsonSerializer.Deserialize(message.Payload.ToArray(), ProtocolJson.Wire.ModelOffer)!;
+                _transfer = ModelTransfer.Whole(JsonSerializer.Deserialize(message.Payload.ToArray(), ProtocolJson.Wire.ModelOffer)!, window);
+                next = _transfer.Next();
             }
 
             // The receive loop must not wait on our own publishes' acknowledgements.
-            _ = Task.Run(() => AskAsync(window));
+            _ = Task.Run(() => FetchAsync(next));
             _ = Task.Run(WatchAsync);
             return;
         }
 
-        if (_offer is null || !topic.StartsWith($"devices/{id}/down/model/chunk/", StringComparison.Ordinal))
+        if (_transfer is not { } transfer || !DeviceTopics.TryParseModelChunk(topic, _chunkPrefix, out var sha256, out var index))
         {
             return;
         }
 
-        var index = int.Parse(topic.AsSpan(topic.LastIndexOf('/') + 1), CultureInfo.InvariantCulture);
-        int ask;
+        bool complete;
         lock (_lock)
         {
-            if (index < _nextToHash || _early.ContainsKey(index))
+            if (transfer.Arrived(sha256, index, (int)message.Payload.Length) != ChunkArrival.Taken)
             {
-                // A repeat of a chunk that came after all, following a retry.
                 return;
             }
 
@@ -91,42 +89,27 @@ public sealed class OtaDevice(string id, int port, int window) : IAsyncDisposabl
                 _nextToHash++;
             }
 
-            _outstanding--;
-            _lastProgress = Environment.TickCount64;
-            ask = _outstanding == 0 ? window : 0;
+            complete = transfer.IsComplete;
+            next = transfer.Next();
         }
 
-        if (_nextToHash == _offer.Chunks)
+        if (complete)
         {
             _ = Task.Run(FinishAsync);
         }
-        else if (ask > 0)
+        else if (next is not null)
         {
-            _ = Task.Run(() => AskAsync(ask));
+            _ = Task.Run(() => FetchAsync(next));
         }
     }
 
-    private async Task AskAsync(int count)
+    private async Task FetchAsync(ModelFetch? fetch)
     {
-        List<int> indexes;
-        lock (_lock)
-        {
-            indexes = [.. Enumerable.Range(_nextToAsk, Math.Min(count, _offer!.Chunks - _nextToAsk))];
-            _nextToAsk += indexes.Count;
-            _outstanding += indexes.Count;
-        }
-
-        await FetchAsync(indexes);
-    }
-
-    private async Task FetchAsync(List<int> indexes)
-    {
-        if (indexes.Count == 0)
+        if (fetch is null)
         {
             return;
         }
 
-        var fetch = new ModelFetch(_offer!.Sha256, _offer.ChunkSize, indexes);
         try
         {
             await _client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(DeviceTopics.ModelFetch(id))
@@ -142,28 +125,22 @@ public sealed class OtaDevice(string id, int port, int window) : IAsyncDisposabl
     /// <summary>As the edge agent does: chunks asked for and not come within a few seconds are asked for again.</summary>
     private async Task WatchAsync()
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(5));
+        using var timer = new PeriodicTimer(ModelTransfer.StaleAfter);
         while (!Done.Task.IsCompleted && await timer.WaitForNextTickAsync())
         {
-            List<int> missing;
+            ModelFetch? again;
             lock (_lock)
             {
-                if (Environment.TickCount64 - _lastProgress < 5000 || _outstanding == 0)
-                {
-                    continue;
-                }
-
-                missing = [.. Enumerable.Range(_nextToHash, _nextToAsk - _nextToHash).Where(i => !_early.ContainsKey(i))];
-                _lastProgress = Environment.TickCount64;
+                again = _transfer!.Stale();
             }
 
-            await FetchAsync(missing);
+            await FetchAsync(again);
         }
     }
 
     private async Task FinishAsync()
     {
-        var offer = _offer!;
+        var offer = _transfer!.Offer;
         var hash = Convert.ToHexStringLower(_hash.GetHashAndReset());
         var state = hash == offer.Sha256 ? ModelUpdateStates.Active : ModelUpdateStates.Failed;
         await _client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(DeviceTopics.ModelStatus(id))

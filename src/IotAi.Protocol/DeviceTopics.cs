@@ -50,6 +50,32 @@ public static class DeviceTopics
     public static string ModelChunk(string deviceId, string sha256, int index) =>
         string.Create(CultureInfo.InvariantCulture, $"{Root}/{deviceId}/{ModelChunkSuffix}/{sha256}/{index}");
 
+    /// <summary>What every chunk topic addressed to a device starts with: <c>devices/{id}/down/model/chunk/</c>.</summary>
+    public static string ModelChunkPrefix(string deviceId) => $"{Root}/{deviceId}/{ModelChunkSuffix}/";
+
+    /// <summary>Reads <c>devices/{id}/down/model/chunk/{sha256}/{index}</c>, given that device's <see cref="ModelChunkPrefix"/>; false for any other topic.</summary>
+    public static bool TryParseModelChunk(string topic, string prefix, out string sha256, out int index)
+    {
+        ArgumentNullException.ThrowIfNull(topic);
+        ArgumentNullException.ThrowIfNull(prefix);
+        sha256 = string.Empty;
+        index = -1;
+        if (!topic.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var rest = topic.AsSpan(prefix.Length);
+        var slash = rest.IndexOf('/');
+        if (slash <= 0 || !int.TryParse(rest[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
+        {
+            return false;
+        }
+
+        (sha256, index) = (rest[..slash].ToString(), parsed);
+        return true;
+    }
+
     public static string Result(string deviceId) => $"{Root}/{deviceId}/{ResultSuffix}";
 
     public static string Error(string deviceId) => $"{Root}/{deviceId}/{ErrorSuffix}";

@@ -28,8 +28,6 @@ public sealed partial class ModelUpdater(
     private readonly Channel<Func<CancellationToken, Task>> _work = Channel.CreateBounded<Func<CancellationToken, Task>>(
         new BoundedChannelOptions(256) { SingleReader = true, FullMode = BoundedChannelFullMode.DropOldest });
 
-    private const long StaleRequestMs = 5_000;
-
     private Transfer? _transfer;
 
     /// <summary>Takes an offer; <paramref name="parent"/> is the context of the cloud's span that sent it, which the update's span continues.</summary>
@@ -61,16 +59,16 @@ public sealed partial class ModelUpdater(
     /// </summary>
     private async Task WatchAsync(CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(StaleRequestMs));
+        using var timer = new PeriodicTimer(ModelTransfer.StaleAfter);
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
                 _work.Writer.TryWrite(async ct =>
                 {
-                    if (_transfer is { Requested.Count: > 0 } transfer && Environment.TickCount64 - transfer.LastRequest > StaleRequestMs)
+                    if (_transfer is { } transfer && transfer.Chunks.Stale() is { } again)
                     {
-                        await RequestAsync(transfer, [.. transfer.Requested], ct);
+                        await RequestAsync(transfer, again, ct);
                     }
                 });
             }
@@ -87,9 +85,9 @@ public sealed partial class ModelUpdater(
         {
             // The cloud repeats an offer on connect and on subscribe. A repeat while chunks are on their way is
             // ignored; one that finds requests unanswered for a while (a connection lost meanwhile) asks again.
-            if (running.Requested.Count > 0 && Environment.TickCount64 - running.LastRequest > StaleRequestMs)
+            if (running.Chunks.Stale() is { } again)
             {
-                await RequestAsync(running, [.. running.Requested], cancellationToken);
+                await RequestAsync(running, again, cancellationToken);
             }
 
             return;
@@ -152,7 +150,7 @@ public sealed partial class ModelUpdater(
 
         // A newer offer replaces a transfer still going; that one's span ends here.
         _transfer?.Activity?.Dispose();
-        _transfer = new Transfer(offer, manifestBytes, signature, store.MissingChunks(offer.Sha256, offer.Chunks)) { Activity = activity };
+        _transfer = new Transfer(new ModelTransfer(offer, store.MissingChunks(offer.Sha256, offer.Chunks), _window), manifestBytes, signature) { Activity = activity };
         await ReportAsync(offer, ModelUpdateStates.Downloading, null, cancellationToken);
         await AdvanceAsync(cancellationToken);
         return true;
@@ -160,24 +158,23 @@ public sealed partial class ModelUpdater(
 
     private async Task OnChunkAsync(string sha256, int index, byte[] payload, CancellationToken cancellationToken)
     {
-        var transfer = _transfer;
-        if (transfer is null || transfer.Offer.Sha256 != sha256 || !transfer.Missing.Contains(index))
+        if (_transfer is not { } transfer)
         {
-            // Not ours, or a chunk we have: a repeat after a retry, or a stray.
             return;
         }
 
-        var expected = index == transfer.Offer.Chunks - 1 ? transfer.Offer.Size - ((long)index * transfer.Offer.ChunkSize) : transfer.Offer.ChunkSize;
-        if (payload.Length != expected)
+        switch (transfer.Chunks.Arrived(sha256, index, payload.Length))
         {
-            LogBadChunk(_deviceId, index, payload.Length, expected);
-            return;
+            case ChunkArrival.WrongLength:
+                LogBadChunk(_deviceId, index, payload.Length, transfer.Chunks.ExpectedLength(index));
+                return;
+            case ChunkArrival.NotWanted:
+                // Not ours, or a chunk we have: a repeat after a retry, or a stray.
+                return;
         }
 
         store.WriteChunk(sha256, index, payload);
-        transfer.Requested.Remove(index);
-        transfer.Missing.Remove(index);
-        if (transfer.Requested.Count == 0)
+        if (transfer.Chunks.Outstanding == 0)
         {
             await AdvanceAsync(cancellationToken);
         }
@@ -188,10 +185,8 @@ public sealed partial class ModelUpdater(
     {
         var transfer = _transfer!;
         Activity.Current = transfer.Activity;
-        if (transfer.Missing.Count > 0)
+        if (transfer.Chunks.Next() is { } next)
         {
-            var next = transfer.Missing.Take(_window).ToList();
-            transfer.Requested.UnionWith(next);
             await RequestAsync(transfer, next, cancellationToken);
             return;
         }
@@ -234,11 +229,9 @@ public sealed partial class ModelUpdater(
         }
     }
 
-    private async Task RequestAsync(Transfer transfer, List<int> indexes, CancellationToken cancellationToken)
+    private async Task RequestAsync(Transfer transfer, ModelFetch fetch, CancellationToken cancellationToken)
     {
         Activity.Current = transfer.Activity;
-        transfer.LastRequest = Environment.TickCount64;
-        var fetch = new ModelFetch(transfer.Offer.Sha256, transfer.Offer.ChunkSize, indexes);
         await control.PublishAsync(DeviceTopics.ModelFetch(_deviceId), JsonSerializer.SerializeToUtf8Bytes(fetch, ProtocolJson.Wire.ModelFetch), cancellationToken);
     }
 
@@ -254,20 +247,16 @@ public sealed partial class ModelUpdater(
         return control.PublishAsync(DeviceTopics.ModelStatus(_deviceId), JsonSerializer.SerializeToUtf8Bytes(new ModelStatusReport(offer.Name, offer.Version, state, reason), ProtocolJson.Wire.ModelStatusReport), cancellationToken);
     }
 
-    private sealed class Transfer(ModelOffer offer, byte[] manifest, ModelSignature signature, IReadOnlyList<int> missing)
+    /// <summary>An update under way: its chunks, and what it verifies the whole file against once they are in.</summary>
+    private sealed class Transfer(ModelTransfer chunks, byte[] manifest, ModelSignature signature)
     {
-        public ModelOffer Offer { get; } = offer;
+        public ModelTransfer Chunks { get; } = chunks;
+
+        public ModelOffer Offer => Chunks.Offer;
 
         public byte[] Manifest { get; } = manifest;
 
         public ModelSignature Signature { get; } = signature;
-
-        public SortedSet<int> Missing { get; } = [.. missing];
-
-        public HashSet<int> Requested { get; } = [];
-
-        /// <summary>When chunks were last asked for, in <see cref="Environment.TickCount64"/> milliseconds.</summary>
-        public long LastRequest { get; set; }
 
         /// <summary>The update's span, ended when the transfer ends.</summary>
         public Activity? Activity { get; init; }
