@@ -1,6 +1,4 @@
-using IotAi.Models;
 using System.CommandLine;
-using System.Globalization;
 using IotAi.Bench;
 using IotAi.Bench.Suite;
 using Spectre.Console;
@@ -27,19 +25,11 @@ internal static class BenchCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var measure = TimeSpan.FromSeconds(Positive(parse.GetValue(seconds), "--seconds"));
-            var steady = TimeSpan.FromMinutes(Positive(parse.GetValue(steadyMinutes), "--steady-minutes"));
-            var idle = (int)Positive(parse.GetValue(idleDevices), "--idle-devices");
-            var invocation = string.Create(CultureInfo.InvariantCulture,
-                $"dotnet run -c Release --project src/IotAi.Cli -- bench --seconds {measure.TotalSeconds} --steady-minutes {steady.TotalMinutes} --idle-devices {idle}");
-
-            var ingest = await SensorMeasures.IngestAsync(measure, cancellationToken);
-            var image = await ModelMeasures.ImageAsync(measure, cancellationToken);
-            var batching = await ModelMeasures.BatchingAsync(measure, cancellationToken);
-            var memory = await IdleMemoryMeasure.RunAsync(idle, cancellationToken);
-            var (sensor, latency, steadyRun) = await SensorMeasures.EndToEndAsync(measure, steady, cancellationToken);
-            var figures = new SuiteFigures(MachineDescription.Current(), invocation, DateTimeOffset.UtcNow, ingest, sensor, image, batching, latency, memory, steadyRun);
-
+            var settings = new SuiteSettings(
+                TimeSpan.FromSeconds(Positive(parse.GetValue(seconds), "--seconds")),
+                TimeSpan.FromMinutes(Positive(parse.GetValue(steadyMinutes), "--steady-minutes")),
+                (int)Positive(parse.GetValue(idleDevices), "--idle-devices"));
+            var figures = await BenchmarkSuite.RunAsync(settings, cancellationToken);
             var report = SuiteReport.ToMarkdown(figures);
             await WriteAsync(parse.GetValue(output)!, report, cancellationToken);
             await WriteAsync(parse.GetValue(json)!, SuiteReport.ToJson(figures), cancellationToken);
@@ -69,51 +59,14 @@ internal static class BenchCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var measure = TimeSpan.FromSeconds(Positive(parse.GetValue(seconds), "--seconds"));
-            var invocation = string.Create(CultureInfo.InvariantCulture, $"dotnet run -c Release --project src/IotAi.Cli -- bench extras --seconds {measure.TotalSeconds}");
-            var sensorFolder = Path.Combine(ShippedModels.Directory, Training.DefaultModels.SensorModelName, Training.DefaultModels.Version);
-            var report = new ExtrasReport(invocation);
-            if (parse.GetValue(hotSwap))
-            {
-                AnsiConsole.MarkupLine("Inference latency, steady and while the active version is swapped…");
-                report = report with { HotSwap = await HotSwapBenchmark.RunAsync(measure, cancellationToken), Command = report.Command + " --hot-swap" };
-            }
-
-            if (parse.GetValue(ota))
-            {
-                var (count, size) = (parse.GetValue(otaDevices), parse.GetValue(otaMegabytes));
-                AnsiConsole.MarkupLineInterpolated($"A {size} MiB model over the air to {count} devices, gateway and Mosquitto…");
-                var (viaGateway, viaMosquitto) = await OtaBenchmark.RunAsync(count, size, cancellationToken);
-                report = report with { Ota = new OtaFigures(count, size, viaGateway, viaMosquitto), Command = report.Command + FormattableString.Invariant($" --ota --ota-devices {count} --ota-mb {size}") };
-            }
-
-            if (parse.GetValue(edge))
-            {
-                AnsiConsole.MarkupLine("The edge agent: queue appends, a drain after an outage, local inference…");
-                report = report with { Edge = await EdgeBenchmark.RunAsync(measure, sensorFolder, cancellationToken), Command = report.Command + " --edge" };
-            }
-
-            if (parse.GetValue(loop))
-            {
-                var (fleetSize, minutes) = (parse.GetValue(loopDevices), Positive(parse.GetValue(loopMinutes), "--loop-minutes"));
-                AnsiConsole.MarkupLineInterpolated($"The learning loop in a steady world: {fleetSize} devices for {minutes} minutes, default settings…");
-                var steady = await SteadyLoopBenchmark.RunAsync(fleetSize, TimeSpan.FromMinutes(minutes), cancellationToken);
-                AnsiConsole.MarkupLine("The learning loop: drift, capture, retraining, rollout, recovery…");
-                report = report with
-                {
-                    SteadyLoop = steady,
-                    Loop = await LoopBenchmark.RunAsync(cancellationToken),
-                    Command = report.Command + FormattableString.Invariant($" --loop --loop-devices {fleetSize} --loop-minutes {minutes}"),
-                };
-            }
-
-            if (parse.GetValue(telemetry))
-            {
-                var fleetSize = parse.GetValue(devices);
-                AnsiConsole.MarkupLineInterpolated($"Telemetry's cost: sensor telemetry with and without OTLP export, {fleetSize} devices, twice each…");
-                report = report with { Telemetry = await TelemetryBenchmark.RunAsync(fleetSize, measure, cancellationToken), Command = report.Command + FormattableString.Invariant($" --telemetry --devices {fleetSize}") };
-            }
-
+            var settings = new ExtrasSettings(
+                TimeSpan.FromSeconds(Positive(parse.GetValue(seconds), "--seconds")),
+                parse.GetValue(hotSwap),
+                parse.GetValue(ota) ? (parse.GetValue(otaDevices), parse.GetValue(otaMegabytes)) : null,
+                parse.GetValue(edge),
+                parse.GetValue(loop) ? (parse.GetValue(loopDevices), TimeSpan.FromMinutes(Positive(parse.GetValue(loopMinutes), "--loop-minutes"))) : null,
+                parse.GetValue(telemetry) ? parse.GetValue(devices) : null);
+            var report = await ExtrasSuite.RunAsync(settings, cancellationToken);
             var text = report.ToMarkdown();
             await WriteAsync(parse.GetValue(output)!, text, cancellationToken);
             Console.WriteLine(text);

@@ -5,7 +5,7 @@ namespace IotAi.Architecture.Tests;
 /// <summary>Every project under the repository's top-level folders, with the projects it references, read from its project file.</summary>
 public sealed class ProjectGraph
 {
-    private static readonly string[] Folders = ["src", "cloud", "edge", "simulators", "tests"];
+    private static readonly string[] Folders = ["src", "cloud", "edge", "simulators", "deploy", "tests"];
 
     private ProjectGraph(IReadOnlyDictionary<string, Project> projects) => Projects = projects;
 

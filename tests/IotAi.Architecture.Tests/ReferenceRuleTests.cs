@@ -38,6 +38,7 @@ public sealed class ReferenceRuleTests
     [InlineData("IotAi.Bench", "simulators", "IotAi.Silo", "cloud")]
     [InlineData("IotAi.Silo", "cloud", "IotAi.Grains.Tests", "tests")]
     [InlineData("IotAi.EndToEnd.Tests", "tests", "IotAi.Cli", "src")]
+    [InlineData("IotAi.Deploy", "deploy", "IotAi.Silo", "cloud")]
     public void A_reference_against_a_rule_is_named(string from, string fromFolder, string to, string toFolder) =>
         Assert.NotNull(ReferenceRules.Check(new Project(from, fromFolder, [to]), new Project(to, toFolder, [])));
 
@@ -48,6 +49,7 @@ public sealed class ReferenceRuleTests
     [InlineData("IotAi.Edge", "edge", "IotAi.Inference", "src")]
     [InlineData("IotAi.Bench", "simulators", "IotAi.Edge", "edge")]
     [InlineData("IotAi.Cli.Tests", "tests", "IotAi.Cli", "src")]
+    [InlineData("IotAi.Cli", "src", "IotAi.Deploy", "deploy")]
     public void A_reference_the_rules_allow_stands(string from, string fromFolder, string to, string toFolder) =>
         Assert.Null(ReferenceRules.Check(new Project(from, fromFolder, [to]), new Project(to, toFolder, [])));
 }

@@ -33,6 +33,7 @@ public static class ReferenceRules
             "src" when to.Folder != "src" || to.Name == Cli => "a library in src/ references only other libraries in src/",
             "cloud" => Cloud(from, to),
             "edge" when to.Folder is not ("src" or "edge") => "edge/ references only src/ libraries and edge/",
+            "deploy" when to.Folder != "src" => "deploy/ tooling references only src/ libraries: it deploys the gateway, it does not run it",
             "simulators" when to.Folder is not ("src" or "edge" or "simulators") => "simulators/ reference src/ libraries and the edge agent they drive, never cloud/: a silo is measured as a process",
             "tests" when to.Name == Cli && from.Name != "IotAi.Cli.Tests" => "only the CLI's own tests reference the CLI",
             _ => null,

@@ -14,15 +14,15 @@ public sealed class MutationTests
 
     [Fact]
     public void A_misspelt_field_fails_to_load() =>
-        Findings.Reports(StrictLoader.Load(Broken("  replicas: 2\n", "  replicaz: 2\n")).LoadErrors, "Deployment iotai-silo", "replicaz");
+        Findings.Reports(ManifestSet.Load(Broken("  replicas: 2\n", "  replicaz: 2\n")).LoadErrors, "Deployment iotai-silo", "replicaz");
 
     [Fact]
     public void A_value_of_the_wrong_type_fails_to_load() =>
-        Findings.Reports(StrictLoader.Load(Broken("  replicas: 2\n", "  replicas: many\n")).LoadErrors, "Deployment iotai-silo", "many");
+        Findings.Reports(ManifestSet.Load(Broken("  replicas: 2\n", "  replicas: many\n")).LoadErrors, "Deployment iotai-silo", "many");
 
     [Fact]
     public void An_unknown_kind_fails_to_load() =>
-        Findings.Reports(StrictLoader.Load(Broken("kind: PodDisruptionBudget\n", "kind: PodDisruptionBudgett\n")).LoadErrors, "PodDisruptionBudgett");
+        Findings.Reports(ManifestSet.Load(Broken("kind: PodDisruptionBudget\n", "kind: PodDisruptionBudgett\n")).LoadErrors, "PodDisruptionBudgett");
 
     [Fact]
     public void A_Service_whose_selector_matches_nothing_is_reported()

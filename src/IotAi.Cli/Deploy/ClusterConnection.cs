@@ -1,5 +1,6 @@
 using System.CommandLine;
 using k8s;
+using IotAi.Deploy;
 
 namespace IotAi.Cli.Deploy;
 

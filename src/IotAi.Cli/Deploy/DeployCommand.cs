@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using k8s;
 using Spectre.Console;
+using IotAi.Deploy;
 
 namespace IotAi.Cli.Deploy;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using k8s.Models;
 using Spectre.Console;
+using IotAi.Deploy;
 
 namespace IotAi.Cli.Deploy;
 

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using IotAi.Cli.Deploy;
+using IotAi.Deploy;
 
 namespace IotAi.Cli.Tests.Deploy;
 

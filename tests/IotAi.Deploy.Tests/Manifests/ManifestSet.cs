@@ -11,7 +11,14 @@ public sealed class ManifestSet(IReadOnlyList<IKubernetesObject<V1ObjectMeta>> o
     public IReadOnlyList<string> LoadErrors { get; } = loadErrors;
 
     /// <summary>Renders <paramref name="kustomization"/> and loads it; each call gives fresh objects, which a test may change.</summary>
-    public static ManifestSet Render(string kustomization) => StrictLoader.Load(Kustomize.Render(kustomization));
+    public static ManifestSet Render(string kustomization) => Load(Kustomize.Render(kustomization));
+
+    /// <summary>Loads YAML strictly, as <c>iotai deploy</c> does before any cluster sees it (<see cref="StrictManifests"/>).</summary>
+    public static ManifestSet Load(string yaml)
+    {
+        var (objects, errors) = StrictManifests.Load(yaml);
+        return new ManifestSet(objects, errors);
+    }
 
     public IEnumerable<T> All<T>() => Objects.OfType<T>();
 

@@ -3,14 +3,14 @@ using k8s;
 using k8s.Models;
 using YamlDotNet.Core;
 
-namespace IotAi.Cli.Deploy;
+namespace IotAi.Deploy;
 
 /// <summary>
 /// Loads rendered YAML into KubernetesClient's models strictly, one document at a time: a field the model lacks
 /// (<c>replicaz</c>) or a value of the wrong type is an error naming the object it is in, where the API server's
 /// own lenient decoding would drop the field and apply the rest.
 /// </summary>
-internal static partial class StrictManifests
+public static partial class StrictManifests
 {
     public static (IReadOnlyList<IKubernetesObject<V1ObjectMeta>> Objects, IReadOnlyList<string> Errors) Load(string yaml)
     {

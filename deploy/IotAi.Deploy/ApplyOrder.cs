@@ -2,14 +2,14 @@ using System.Reflection;
 using k8s;
 using k8s.Models;
 
-namespace IotAi.Cli.Deploy;
+namespace IotAi.Deploy;
 
 /// <summary>
 /// The order objects go to the API server in, so each finds what it refers to: the namespace, then cluster-scoped
 /// objects and RBAC, then what pods mount, the workloads, and last what points at them. Within a rank the rendered
 /// order is kept. Where each kind lives (its REST path) comes from the client's models.
 /// </summary>
-internal static class ApplyOrder
+public static class ApplyOrder
 {
     private static readonly string[][] Ranks =
     [
@@ -54,4 +54,4 @@ internal static class ApplyOrder
 }
 
 /// <summary>Where a kind's objects are served: <c>/api/v1</c> for the core group, else <c>/apis/{group}/{version}</c>, then <c>plural</c>.</summary>
-internal sealed record ApiResource(string Group, string Version, string Plural, bool Namespaced);
+public sealed record ApiResource(string Group, string Version, string Plural, bool Namespaced);

@@ -1,12 +1,12 @@
 using k8s.Models;
 
-namespace IotAi.Cli.Deploy;
+namespace IotAi.Deploy;
 
 /// <summary>
 /// When a Deployment counts as ready, as <c>kubectl rollout status</c> judges it: the controller has seen the latest
 /// spec, every desired replica runs the new template and is ready and available, and no old replica is left.
 /// </summary>
-internal static class DeploymentReadiness
+public static class DeploymentReadiness
 {
     /// <summary>What keeps <paramref name="deployment"/> from being ready, or null when it is.</summary>
     public static string? Problem(V1Deployment deployment)

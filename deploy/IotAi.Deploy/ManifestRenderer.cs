@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 
-namespace IotAi.Cli.Deploy;
+namespace IotAi.Deploy;
 
 /// <summary>
 /// Turns an overlay name (<c>dev</c>, <c>prod</c>, <c>base</c>) or a kustomization folder into the YAML kustomize
@@ -9,7 +9,7 @@ namespace IotAi.Cli.Deploy;
 /// strictly (<see cref="StrictManifests"/>) so a misspelt field stops here rather than on a cluster.
 /// </summary>
 /// <param name="kubectl">The kubectl executable; tests name one that is not there.</param>
-internal sealed class ManifestRenderer(string kubectl = "kubectl")
+public sealed class ManifestRenderer(string kubectl = "kubectl")
 {
     /// <summary>Where the kustomize base and its overlays live in the repository.</summary>
     public static readonly string ManifestsFolder = Path.Combine("deploy", "k8s");

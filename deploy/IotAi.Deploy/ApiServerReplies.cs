@@ -5,10 +5,10 @@ using k8s.Autorest;
 using k8s.Exceptions;
 using k8s.Models;
 
-namespace IotAi.Cli.Deploy;
+namespace IotAi.Deploy;
 
 /// <summary>Turns what goes wrong between the CLI and a cluster into one line a person can act on.</summary>
-internal static class ApiServerReplies
+public static class ApiServerReplies
 {
     /// <summary>Whether <paramref name="ex"/> is a failure the user can act on, said without a stack trace.</summary>
     public static bool IsUserFacing(Exception ex) =>

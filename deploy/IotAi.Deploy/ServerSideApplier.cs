@@ -3,7 +3,7 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 
-namespace IotAi.Cli.Deploy;
+namespace IotAi.Deploy;
 
 /// <summary>
 /// Applies objects as <c>kubectl apply --server-side --force-conflicts</c> does: one PATCH per object with the
@@ -11,7 +11,7 @@ namespace IotAi.Cli.Deploy;
 /// manager set (<c>force=true</c>), so the API server merges and owns the result rather than this client.
 /// Namespaced objects that name no namespace go to <c>defaultNamespace</c>, the kubeconfig context's.
 /// </summary>
-internal sealed class ServerSideApplier(IKubernetes client, string fieldManager, bool dryRun, string defaultNamespace)
+public sealed class ServerSideApplier(IKubernetes client, string fieldManager, bool dryRun, string defaultNamespace)
 {
     /// <summary>Applies one object; an API server's refusal is an <see cref="ApplyRefusedException"/> carrying its Status message.</summary>
     public async Task<AppliedObject> ApplyAsync(IKubernetesObject<V1ObjectMeta> item, CancellationToken cancellationToken)
@@ -45,13 +45,13 @@ internal sealed class ServerSideApplier(IKubernetes client, string fieldManager,
 }
 
 /// <summary>What the API server made of one object: <c>created</c>, or <c>applied</c> where it does not tell more.</summary>
-internal sealed record AppliedObject(string Kind, string Name, string? Namespace, string Outcome)
+public sealed record AppliedObject(string Kind, string Name, string? Namespace, string Outcome)
 {
     public override string ToString() => $"{Kind}/{Name} {Outcome}";
 }
 
 /// <summary>The API server refused an object; the message names the object and carries the server's reason.</summary>
-internal sealed class ApplyRefusedException(IKubernetesObject<V1ObjectMeta> item, HttpStatusCode status, string reason, Exception inner)
+public sealed class ApplyRefusedException(IKubernetesObject<V1ObjectMeta> item, HttpStatusCode status, string reason, Exception inner)
     : InvalidOperationException($"the API server refused {item.Kind} {item.Metadata.Name} ({(int)status} {status}): {reason}", inner)
 {
     public string Kind { get; } = item.Kind;

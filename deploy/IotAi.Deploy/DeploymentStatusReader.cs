@@ -2,14 +2,14 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 
-namespace IotAi.Cli.Deploy;
+namespace IotAi.Deploy;
 
 /// <summary>
 /// Reads the silos' rollout as the cluster reports it: the Deployment, its pods (by the Deployment's own selector),
 /// and the autoscaler and disruption budget named after it, as the manifests name them. Waiting watches the
 /// Deployment, resuming when the server ends a watch, rather than polling.
 /// </summary>
-internal sealed class DeploymentStatusReader(IKubernetes client, string @namespace, string name)
+public sealed class DeploymentStatusReader(IKubernetes client, string @namespace, string name)
 {
     public async Task<DeploymentSnapshot> ReadAsync(CancellationToken cancellationToken)
     {
@@ -94,7 +94,7 @@ internal sealed class DeploymentStatusReader(IKubernetes client, string @namespa
 }
 
 /// <summary>What <c>iotai deploy status</c> shows: the Deployment (null when there is none), its pods, its autoscaler and disruption budget.</summary>
-internal sealed record DeploymentSnapshot(
+public sealed record DeploymentSnapshot(
     string Namespace,
     string Name,
     V1Deployment? Deployment,
