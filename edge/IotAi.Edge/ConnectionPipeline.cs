@@ -19,9 +19,6 @@ public static partial class ConnectionPipeline
     /// <summary>The key the pipeline is registered under, once, as a keyed service.</summary>
     public const string Key = "iotai-edge-connection";
 
-    public static ResiliencePipeline Create(EdgeAgentOptions options, TimeProvider timeProvider, ILogger logger) =>
-        Configure(new ResiliencePipelineBuilder(), options, timeProvider, logger).Build();
-
     public static ResiliencePipelineBuilder Configure(ResiliencePipelineBuilder builder, EdgeAgentOptions options, TimeProvider timeProvider, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(builder);

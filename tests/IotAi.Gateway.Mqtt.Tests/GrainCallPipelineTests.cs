@@ -1,0 +1,36 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Polly;
+using Polly.Timeout;
+
+namespace IotAi.Gateway.Mqtt.Tests;
+
+/// <summary>
+/// How the ingress calls device grains, as <c>AddGatewayMqtt</c> registers it once under its key (and the ingress is
+/// given it): a silo that is going is tried again, a grain's own failure is not, and the whole call stays within the
+/// uplink timeout the settings give.
+/// </summary>
+public sealed class GrainCallPipelineTests
+{
+    [Fact]
+    public async Task The_registered_pipeline_retries_a_silo_that_is_going_but_not_a_grain_that_failed_within_the_configured_timeout()
+    {
+        var settings = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Mqtt:UplinkTimeout"] = "00:00:00.300" }).Build();
+        await using var services = new ServiceCollection().AddSingleton<IConfiguration>(settings).AddLogging().AddGatewayMqtt().BuildServiceProvider();
+        var pipeline = services.GetRequiredKeyedService<ResiliencePipeline>(GrainCallPipeline.Key);
+
+        var attempts = 0;
+        var answer = await pipeline.ExecuteAsync(_ => ++attempts < 3 ? throw new SiloUnavailableException() : ValueTask.FromResult(42));
+        Assert.Equal((42, 3), (answer, attempts));
+
+        attempts = 0;
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await pipeline.ExecuteAsync<int>(_ =>
+        {
+            attempts++;
+            throw new InvalidOperationException("the grain's own failure");
+        }));
+        Assert.Equal(1, attempts);
+
+        await Assert.ThrowsAsync<TimeoutRejectedException>(async () => await pipeline.ExecuteAsync(async token => await Task.Delay(TimeSpan.FromSeconds(10), token)));
+    }
+}
