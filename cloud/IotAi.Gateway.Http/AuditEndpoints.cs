@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Routing;
 namespace IotAi.Gateway.Http;
 
 /// <summary>The audit log of changes made, or refused, through the management API, newest first, for an admin.</summary>
-public static class AuditEndpoints
+internal static class AuditEndpoints
 {
     public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder endpoints)
     {

@@ -12,7 +12,7 @@ namespace IotAi.Gateway.Http;
 /// Provisioning: issue a device its secret, rotate it, revoke the device, and read where its credential stands.
 /// A secret is in the answer that issued it and nowhere else; reads show generations and times, never hashes.
 /// </summary>
-public static class CredentialEndpoints
+internal static class CredentialEndpoints
 {
     public static IEndpointRouteBuilder MapCredentialApi(this IEndpointRouteBuilder endpoints)
     {
@@ -62,7 +62,7 @@ public static class CredentialEndpoints
 }
 
 /// <summary>How long the secret being replaced stays good, so a device can move to the new one without a gap.</summary>
-public sealed record RotateRequest(int? GraceSeconds);
+internal sealed record RotateRequest(int? GraceSeconds);
 
 /// <summary>Where a device's credential stands; no secret or hash.</summary>
-public sealed record CredentialView(string DeviceId, int Generation, DateTimeOffset IssuedAt, DateTimeOffset? RevokedAt, DateTimeOffset? PreviousValidUntil, string Algorithm, int Iterations);
+internal sealed record CredentialView(string DeviceId, int Generation, DateTimeOffset IssuedAt, DateTimeOffset? RevokedAt, DateTimeOffset? PreviousValidUntil, string Algorithm, int Iterations);

@@ -12,7 +12,7 @@ namespace IotAi.Gateway.Http;
 /// The management API for devices: read a twin, set desired properties, offer a model. It reaches each
 /// device through its grain, wherever in the cluster that lives. Reading needs a viewer, changing an operator.
 /// </summary>
-public static class DeviceEndpoints
+internal static class DeviceEndpoints
 {
     public static IEndpointRouteBuilder MapDeviceApi(this IEndpointRouteBuilder endpoints)
     {
@@ -62,4 +62,4 @@ public static class DeviceEndpoints
 }
 
 /// <summary>The body of <c>POST /api/devices/{id}/models/offer</c>.</summary>
-public sealed record ModelOfferRequest(string Name, string Version);
+internal sealed record ModelOfferRequest(string Name, string Version);

@@ -9,7 +9,7 @@ namespace IotAi.Gateway.Http;
 /// API keys, for an admin: list them (names, roles, where each is kept; never a key or a hash), make one for a role
 /// (the key is in the answer and nowhere else), revoke one made here.
 /// </summary>
-public static class KeyEndpoints
+internal static class KeyEndpoints
 {
     public static IEndpointRouteBuilder MapKeyApi(this IEndpointRouteBuilder endpoints)
     {
@@ -47,7 +47,7 @@ public static class KeyEndpoints
 }
 
 /// <summary>The body of <c>POST /api/keys</c>.</summary>
-public sealed record KeyRequest(string Name, string Role);
+internal sealed record KeyRequest(string Name, string Role);
 
 /// <summary>A new key: the only answer that ever holds it.</summary>
-public sealed record CreatedKey(string Name, string Role, string Key);
+internal sealed record CreatedKey(string Name, string Role, string Key);

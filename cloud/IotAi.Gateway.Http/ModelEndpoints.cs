@@ -15,7 +15,7 @@ namespace IotAi.Gateway.Http;
 /// within <c>Models:RefreshInterval</c>. Reading needs a viewer, promoting and deprecating an operator, uploading
 /// and deleting an admin.
 /// </summary>
-public static class ModelEndpoints
+internal static class ModelEndpoints
 {
     /// <summary>The largest upload: the largest ONNX file a package may hold, plus room for the rest of it.</summary>
     public const long MaxUploadBytes = ModelPackage.MaxOnnxBytes + (16L << 20);

@@ -13,7 +13,7 @@ namespace IotAi.Gateway.Http;
 /// The trusted model key set devices are given, and which version each device holds, so operators can see who has
 /// rolled to a new key before they sign with it. Reading needs a viewer.
 /// </summary>
-public static class ModelKeyEndpoints
+internal static class ModelKeyEndpoints
 {
     /// <summary>How devices that never reported a key set are listed.</summary>
     public const string NoKeySet = "none";

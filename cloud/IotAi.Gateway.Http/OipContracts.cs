@@ -5,17 +5,17 @@ namespace IotAi.Gateway.Http;
 
 // The Open Inference Protocol (KServe v2) REST payloads, named as the specification names them.
 
-public sealed record OipServerMetadata(
+internal sealed record OipServerMetadata(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("version")] string Version,
     [property: JsonPropertyName("extensions")] IReadOnlyList<string> Extensions);
 
-public sealed record OipTensorMetadata(
+internal sealed record OipTensorMetadata(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("datatype")] string Datatype,
     [property: JsonPropertyName("shape")] IReadOnlyList<long> Shape);
 
-public sealed record OipModelMetadata(
+internal sealed record OipModelMetadata(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("versions")] IReadOnlyList<string> Versions,
     [property: JsonPropertyName("platform")] string Platform,
@@ -23,29 +23,29 @@ public sealed record OipModelMetadata(
     [property: JsonPropertyName("outputs")] IReadOnlyList<OipTensorMetadata> Outputs,
     [property: JsonPropertyName("parameters")] IReadOnlyDictionary<string, object> Parameters);
 
-public sealed record OipRequestInput(
+internal sealed record OipRequestInput(
     [property: JsonPropertyName("name")] string? Name,
     [property: JsonPropertyName("shape")] IReadOnlyList<long>? Shape,
     [property: JsonPropertyName("datatype")] string? Datatype,
     [property: JsonPropertyName("data")] JsonElement Data);
 
-public sealed record OipRequestOutput([property: JsonPropertyName("name")] string? Name);
+internal sealed record OipRequestOutput([property: JsonPropertyName("name")] string? Name);
 
-public sealed record OipInferRequest(
+internal sealed record OipInferRequest(
     [property: JsonPropertyName("id")] string? Id,
     [property: JsonPropertyName("inputs")] IReadOnlyList<OipRequestInput>? Inputs,
     [property: JsonPropertyName("outputs")] IReadOnlyList<OipRequestOutput>? Outputs);
 
-public sealed record OipResponseOutput(
+internal sealed record OipResponseOutput(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("datatype")] string Datatype,
     [property: JsonPropertyName("shape")] IReadOnlyList<long> Shape,
     [property: JsonPropertyName("data")] Array Data);
 
-public sealed record OipInferResponse(
+internal sealed record OipInferResponse(
     [property: JsonPropertyName("model_name")] string ModelName,
     [property: JsonPropertyName("model_version")] string ModelVersion,
     [property: JsonPropertyName("id")] string? Id,
     [property: JsonPropertyName("outputs")] IReadOnlyList<OipResponseOutput> Outputs);
 
-public sealed record OipError([property: JsonPropertyName("error")] string Error);
+internal sealed record OipError([property: JsonPropertyName("error")] string Error);

@@ -15,7 +15,7 @@ namespace IotAi.Gateway.Http;
 /// use the cloud's models without MQTT. Inference runs on this silo's model host, the same sessions the
 /// device grains use. Everything needs a viewer (inference too, which is not audited as a change) but the health probes, which stay anonymous.
 /// </summary>
-public static class OpenInferenceEndpoints
+internal static class OpenInferenceEndpoints
 {
     private const string Platform = "onnxruntime_onnx";
 

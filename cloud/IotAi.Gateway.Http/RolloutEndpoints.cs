@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Routing;
 namespace IotAi.Gateway.Http;
 
 /// <summary>The management API for rollouts: start one, follow it (a viewer), pause, resume or abort it (an operator).</summary>
-public static class RolloutEndpoints
+internal static class RolloutEndpoints
 {
     public static IEndpointRouteBuilder MapRolloutApi(this IEndpointRouteBuilder endpoints)
     {
@@ -60,7 +60,7 @@ public static class RolloutEndpoints
 }
 
 /// <summary>The body of <c>POST /api/rollouts</c>; everything but the model and version has a default.</summary>
-public sealed record RolloutRequest(
+internal sealed record RolloutRequest(
     string Model,
     string Version,
     string? Id = null,

@@ -11,7 +11,7 @@ namespace IotAi.Gateway.Http;
 /// The operators' side of labelling: list the samples kept for learning (the unlabelled hard examples first
 /// of all), fetch one with its payload (a viewer), and label it (an operator). Every label records that an operator gave it.
 /// </summary>
-public static class SampleEndpoints
+internal static class SampleEndpoints
 {
     public static IEndpointRouteBuilder MapSampleApi(this IEndpointRouteBuilder endpoints)
     {
@@ -50,4 +50,4 @@ public static class SampleEndpoints
 }
 
 /// <summary>The body of <c>POST /api/samples/{id}/label</c>.</summary>
-public sealed record LabelRequest(string Label);
+internal sealed record LabelRequest(string Label);

@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Routing;
 namespace IotAi.Gateway.Http;
 
 /// <summary>Starting a training run by hand (an operator), following it, and listing the runs this silo started (a viewer).</summary>
-public static class TrainingEndpoints
+internal static class TrainingEndpoints
 {
     public static IEndpointRouteBuilder MapTrainingApi(this IEndpointRouteBuilder endpoints)
     {

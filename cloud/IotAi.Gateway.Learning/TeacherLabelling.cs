@@ -13,7 +13,7 @@ namespace IotAi.Gateway.Learning;
 /// are not asked again of the same version. Device and operator labels are never overwritten: only unlabelled
 /// samples are looked at.
 /// </summary>
-public sealed partial class TeacherLabelling(
+internal sealed partial class TeacherLabelling(
     IOptions<TeachingOptions> options,
     IModelHost models,
     FileSampleStore samples,

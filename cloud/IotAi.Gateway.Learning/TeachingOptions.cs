@@ -6,7 +6,7 @@ namespace IotAi.Gateway.Learning;
 /// Teacher labelling: a larger model registered beside a served one labels that one's kept, unlabelled samples
 /// when it is confident enough. Bound from <c>Learning:Teaching</c>; no teachers are set by default.
 /// </summary>
-public sealed class TeachingOptions
+internal sealed class TeachingOptions
 {
     public const string SectionName = "Learning:Teaching";
 
@@ -21,7 +21,7 @@ public sealed class TeachingOptions
     public Dictionary<string, TeacherSettings> Models { get; } = new(StringComparer.Ordinal);
 }
 
-public sealed class TeacherSettings
+internal sealed class TeacherSettings
 {
     /// <summary>The teacher's registered model name; its active version teaches. It must read the same payloads and know the same labels.</summary>
     [Required]

@@ -110,7 +110,7 @@ public sealed partial class TrainingTriggers(
 public sealed record TriggeredRun(string RunId, string Model, string Reason, DateTimeOffset StartedAt);
 
 /// <summary>Whether a model is due for retraining, and why. Pure, so every trigger is tested on its own.</summary>
-public static class TriggerRules
+internal static class TriggerRules
 {
     /// <summary>How many standard errors a fall in live accuracy must clear to count: chance alone gives that about once in seven hundred windows.</summary>
     public const double MinZ = 3;

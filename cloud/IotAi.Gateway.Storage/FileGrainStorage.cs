@@ -28,7 +28,7 @@ namespace IotAi.Gateway.Storage;
 /// turns between the slots; only then, or for an activation with nothing known, are both slots read and checked.
 /// </para>
 /// </remarks>
-public sealed class FileGrainStorage(FileGrainStorageOptions options, Serializer serializer) : IGrainStorage
+internal sealed class FileGrainStorage(FileGrainStorageOptions options, Serializer serializer) : IGrainStorage
 {
     private const int HeaderLength = sizeof(long) + sizeof(int) + sizeof(uint);
     private const int MaxKeptBuffer = 64 * 1024;

@@ -12,7 +12,7 @@ namespace IotAi.Gateway.Http.Dashboard;
 /// web root and no internet), and the summary it polls, <c>GET /api/dashboard/summary</c>. The page and its assets hold no
 /// data, so anyone may load them; the summary needs a viewer's API key, which the page sends as a bearer token.
 /// </summary>
-public static class DashboardEndpoints
+internal static class DashboardEndpoints
 {
     private static readonly Dictionary<string, string> Assets = new(StringComparer.Ordinal)
     {

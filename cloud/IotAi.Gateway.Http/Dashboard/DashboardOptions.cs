@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace IotAi.Gateway.Http.Dashboard;
 
 /// <summary>How often the dashboard samples the silo and how much history its charts keep (section <c>Dashboard</c>).</summary>
-public sealed class DashboardOptions
+internal sealed class DashboardOptions
 {
     public const string SectionName = "Dashboard";
 

@@ -10,7 +10,7 @@ namespace IotAi.Gateway.Http.Dashboard;
 /// Throughput and latency come from the silo's own meters and cost nothing; the fleet is scanned (a grain call per device)
 /// only while someone has asked for the summary within <see cref="DashboardOptions.WatchedFor"/>.
 /// </summary>
-public sealed partial class DashboardRecorder(
+internal sealed partial class DashboardRecorder(
     SiloMeterReader meters, FleetScan fleet, ConfidenceDrift drift, LiveAccuracy live, TimeProvider time, IOptions<DashboardOptions> options, ILogger<DashboardRecorder> logger)
     : BackgroundService
 {

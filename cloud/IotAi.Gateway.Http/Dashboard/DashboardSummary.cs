@@ -3,14 +3,14 @@ using IotAi.Grains.Rollouts;
 namespace IotAi.Gateway.Http.Dashboard;
 
 /// <summary>What <c>GET /api/dashboard/summary</c> answers: the fleet, models and rollouts now, and the recent history behind the charts.</summary>
-public sealed record DashboardSummary(
+internal sealed record DashboardSummary(
     DateTimeOffset At, FleetFigures Fleet, IReadOnlyList<ModelFigures> Models, IReadOnlyList<RolloutFigures> Rollouts, IReadOnlyList<DashboardSample> History);
 
 /// <summary>
 /// The fleet as the device twins tell it: devices the cluster has met, those connected now, and this silo's uplink rate.
 /// <paramref name="Scanned"/> is how many twins were read; past <see cref="FleetScan.MaxTwins"/> the figures cover a sample.
 /// </summary>
-public sealed record FleetFigures(int Known, int Connected, int Scanned, double MessagesPerSecond, long MessagesIn);
+internal sealed record FleetFigures(int Known, int Connected, int Scanned, double MessagesPerSecond, long MessagesIn);
 
 /// <summary>
 /// One model: its active version, every registered version's state, how many devices report running each version
@@ -18,7 +18,7 @@ public sealed record FleetFigures(int Known, int Connected, int Scanned, double 
 /// neither has answered), its confidence drift, where devices sent labels the active version's accuracy as the edge
 /// agents report it, and each version's live accuracy on this silo's graded answers (<see cref="IotAi.Learning.LiveAccuracy"/>).
 /// </summary>
-public sealed record ModelFigures(
+internal sealed record ModelFigures(
     string Name, string Kind, string? ActiveVersion, IReadOnlyDictionary<string, string> Versions, IReadOnlyDictionary<string, int> Devices, double? DriftPsi, double? Accuracy,
     IReadOnlyDictionary<string, double> LiveAccuracy);
 
@@ -26,7 +26,7 @@ public sealed record ModelFigures(
 /// One rollout: its phase and stage, its devices by update state, its quality gate's last verdict, and where the cloud
 /// serves devices, the live trial's: how the version and the one it replaces answered the same labelled uplinks.
 /// </summary>
-public sealed record RolloutFigures(
+internal sealed record RolloutFigures(
     string Id, string Model, string Version, string Phase, string Stage, int StageIndex, int Stages, int Targets,
     IReadOnlyDictionary<string, int> Devices, double ActivationRate, double FailureRate, string? Verdict, string? Reason,
     string? LiveVerdict = null, string? LiveBaseline = null, double? LiveAccuracy = null, double? LiveBaselineAccuracy = null, long LivePairs = 0)
@@ -50,6 +50,6 @@ public sealed record RolloutFigures(
 /// (keyed <c>{model} v{version}</c>; during a rollout, the old and the new version side by side). Latencies are
 /// milliseconds; null where nothing was timed since the point before.
 /// </summary>
-public sealed record DashboardSample(
+internal sealed record DashboardSample(
     DateTimeOffset At, double MessagesPerSecond, int Connected, Percentiles? Uplink, Percentiles? Inference,
     IReadOnlyDictionary<string, double> DriftPsi, IReadOnlyDictionary<string, double> Accuracy, IReadOnlyDictionary<string, double> LiveAccuracy);

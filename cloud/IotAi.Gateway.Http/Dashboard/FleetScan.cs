@@ -9,7 +9,7 @@ namespace IotAi.Gateway.Http.Dashboard;
 /// Reads the cluster for the dashboard: the device directory and each device's twin (connected or not, which model
 /// versions it runs, how they answered), the model registry, the drift watch, this silo's live accuracy and the rollouts.
 /// </summary>
-public sealed class FleetScan(IGrainFactory grains, ModelRegistry registry, ConfidenceDrift drift, LiveAccuracy accuracy)
+internal sealed class FleetScan(IGrainFactory grains, ModelRegistry registry, ConfidenceDrift drift, LiveAccuracy accuracy)
 {
     /// <summary>The most twins one scan reads; a larger fleet is summed over its first devices by id.</summary>
     public const int MaxTwins = 2000;
@@ -57,4 +57,4 @@ public sealed class FleetScan(IGrainFactory grains, ModelRegistry registry, Conf
 }
 
 /// <summary>One scan of the cluster: the fleet's size, its models and its rollouts.</summary>
-public sealed record FleetSnapshot(int Known, int Connected, int Scanned, IReadOnlyList<ModelFigures> Models, IReadOnlyList<RolloutFigures> Rollouts);
+internal sealed record FleetSnapshot(int Known, int Connected, int Scanned, IReadOnlyList<ModelFigures> Models, IReadOnlyList<RolloutFigures> Rollouts);

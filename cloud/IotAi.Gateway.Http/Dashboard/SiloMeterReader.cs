@@ -7,7 +7,7 @@ namespace IotAi.Gateway.Http.Dashboard;
 /// connections, and the uplink and inference durations recorded since the last <see cref="Take"/>. Only meters made by
 /// this silo's <see cref="IMeterFactory"/> count, so silos sharing a process (as tests run them) do not see each other.
 /// </summary>
-public sealed class SiloMeterReader : IDisposable
+internal sealed class SiloMeterReader : IDisposable
 {
     /// <summary>The most durations kept between two samples; past it, the newest overwrite the oldest.</summary>
     public const int MaxDurations = 4096;
@@ -100,4 +100,4 @@ public sealed class SiloMeterReader : IDisposable
 }
 
 /// <summary>The median and 95th percentile of some durations, in milliseconds, and how many there were.</summary>
-public sealed record Percentiles(double P50, double P95, int Count);
+internal sealed record Percentiles(double P50, double P95, int Count);

@@ -12,7 +12,7 @@ namespace IotAi.Gateway.Http.Probes;
 /// answers), <c>/health/startup</c> (the checks tagged <see cref="HealthTags.Startup"/>) and <c>/health/ready</c>
 /// (those tagged <see cref="HealthTags.Ready"/>). None of them needs credentials: scrapers and kubelets have none.
 /// </summary>
-public static class ProbeEndpoints
+internal static class ProbeEndpoints
 {
     /// <summary>Maps the probes, and <c>/metrics</c> on <paramref name="metricsPort"/> alone when one is given.</summary>
     public static IEndpointRouteBuilder MapProbes(this IEndpointRouteBuilder endpoints, int? metricsPort)

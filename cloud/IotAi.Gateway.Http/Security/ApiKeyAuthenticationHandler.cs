@@ -11,7 +11,7 @@ namespace IotAi.Gateway.Http.Security;
 /// Authenticates a caller by an API key in <c>X-Api-Key</c> or <c>Authorization: Bearer</c>, found by its hash in the
 /// <see cref="ApiKeyStore"/>. The caller is named by the key's name and holds its role; the key itself goes nowhere.
 /// </summary>
-public sealed class ApiKeyAuthenticationHandler(
+internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ApiKeyStore keys)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {

@@ -8,7 +8,7 @@ namespace IotAi.Gateway.Http.Security;
 /// key derivation (PBKDF2, Argon2): a key is 256 random bits, so there is no dictionary to try and no brute force
 /// that a slower hash would make meaningfully harder, and checking it costs a microsecond on every call.
 /// </summary>
-public static class ApiKeyHash
+internal static class ApiKeyHash
 {
     /// <summary>Marks a string as an IotAi key, for secret scanners and for people reading a config by mistake.</summary>
     public const string Prefix = "iotai_";

@@ -7,7 +7,7 @@ namespace IotAi.Gateway.Http.Security;
 /// An endpoint or group says what it needs with <c>.RequireAuthorization(ApiPolicies.Operator)</c>; an endpoint with
 /// none needs <see cref="Viewer"/> (the fallback), and only probes say <c>.AllowAnonymous()</c>.
 /// </summary>
-public static class ApiPolicies
+internal static class ApiPolicies
 {
     /// <summary>Reading anything, and inference.</summary>
     public const string Viewer = ApiRoles.Viewer;

@@ -5,7 +5,7 @@ namespace IotAi.Gateway.Http.Security;
 /// an <see cref="Operator"/> also changes devices, rollouts, labels, training and which version serves, an
 /// <see cref="Admin"/> also uploads and deletes models and manages keys and device credentials.
 /// </summary>
-public static class ApiRoles
+internal static class ApiRoles
 {
     public const string Viewer = "viewer";
 

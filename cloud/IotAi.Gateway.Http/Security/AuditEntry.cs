@@ -4,7 +4,7 @@ namespace IotAi.Gateway.Http.Security;
 /// One change made, or refused, through the management API: who (a key's name or a token's subject, never a secret),
 /// with which role, what call, its answer, when and from where.
 /// </summary>
-public sealed record AuditEntry(
+internal sealed record AuditEntry(
     DateTimeOffset Time,
     string Who,
     string Role,

@@ -10,7 +10,7 @@ namespace IotAi.Gateway.Http.Security;
 /// as a JSON line to <c>{data}/audit/audit-YYYY-MM-DD.jsonl</c> (UTC days). Files older than
 /// <see cref="ApiSecurityOptions.AuditRetentionDays"/> are deleted when a new day's file begins.
 /// </summary>
-public sealed partial class AuditLog : IDisposable
+internal sealed partial class AuditLog : IDisposable
 {
     public const string Category = "IotAi.Audit";
 

@@ -38,7 +38,7 @@ internal sealed class AuditMiddleware(RequestDelegate next, AuditLog audit)
 }
 
 /// <summary>Marks a call that is not a GET but changes nothing (inference), so it stays out of the audit log.</summary>
-public sealed class ReadOnlyCall
+internal sealed class ReadOnlyCall
 {
     public static ReadOnlyCall Instance { get; } = new();
 

@@ -14,7 +14,7 @@ namespace IotAi.Gateway.Learning.Kubernetes;
 /// shared volume, and deletes the Job. A Job that never reports within its deadline plus a grace is deleted
 /// and the run fails, so a lost Job cannot hold a model's training slot for ever.
 /// </summary>
-public sealed partial class KubernetesTrainingJobs(
+internal sealed partial class KubernetesTrainingJobs(
     IKubernetes kubernetes,
     IOptions<TrainingJobOptions> options,
     TrainingOutcomeStore outcomes,

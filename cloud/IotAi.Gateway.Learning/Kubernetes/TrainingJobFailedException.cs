@@ -1,7 +1,7 @@
 namespace IotAi.Gateway.Learning.Kubernetes;
 
 /// <summary>A training Job that failed, vanished or never reported; the message says which, with the trainer's last log lines.</summary>
-public sealed class TrainingJobFailedException : Exception
+internal sealed class TrainingJobFailedException : Exception
 {
     public TrainingJobFailedException()
     {

@@ -14,7 +14,7 @@ namespace IotAi.Gateway.Mqtt.Identity;
 /// Topic refusals are logged here with the client and the reason; connect refusals by the ingress, with the
 /// client's address. Neither ever logs what a client presented.
 /// </summary>
-public sealed partial class DeviceIdentityPolicy(
+internal sealed partial class DeviceIdentityPolicy(
     DeviceCredentials credentials,
     IOptions<DeviceAuthenticationOptions> options,
     IOptions<MqttTlsOptions> tls,

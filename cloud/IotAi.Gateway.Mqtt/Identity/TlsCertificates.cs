@@ -5,7 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 namespace IotAi.Gateway.Mqtt.Identity;
 
 /// <summary>The MQTT listener's certificate, loaded from configuration or made self-signed and kept in the data directory.</summary>
-public static class TlsCertificates
+internal static class TlsCertificates
 {
     public const string SelfSignedFileName = "mqtt-tls.crt";
     public const string SelfSignedKeyFileName = "mqtt-tls.key";

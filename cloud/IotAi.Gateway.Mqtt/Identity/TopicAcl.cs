@@ -7,7 +7,7 @@ namespace IotAi.Gateway.Mqtt.Identity;
 /// and subscribes only under its own <c>devices/{id}/down/</c>, with no <c>+</c> wildcard (a trailing <c>#</c>
 /// stays inside its own downlink). Nobody but the gateway publishes on a device's downlink.
 /// </summary>
-public static class TopicAcl
+internal static class TopicAcl
 {
     public static string? RefusePublish(MqttRole role, string clientId, string topic)
     {
