@@ -24,9 +24,15 @@ public sealed partial class TwinReporter(
     TrustedKeyStore keys,
     TimeProvider timeProvider,
     ControlChannel control,
-    ILogger<TwinReporter> logger)
+    ILogger<TwinReporter> logger) : IDisposable
 {
     private readonly string _deviceId = options.Value.DeviceId;
+
+    /// <summary>
+    /// One report at a time, each read when its turn comes: a report read on connect (holding the old key set) must not
+    /// overtake one read a moment later, after the silo's key set was adopted, and leave the twin on the old version.
+    /// </summary>
+    private readonly SemaphoreSlim _oneAtATime = new(1, 1);
     private readonly TimeSpan _interval = options.Value.TwinReportInterval;
     internal static readonly string AgentVersion =
         typeof(TwinReporter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
@@ -90,6 +96,16 @@ public sealed partial class TwinReporter(
     {
         try
         {
+            await _oneAtATime.WaitAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+        {
+            // The agent is stopping.
+            return;
+        }
+
+        try
+        {
             var payload = JsonSerializer.SerializeToUtf8Bytes(Properties().ToDictionary(static p => p.Key, static p => Format(p.Value)));
             await control.PublishAsync(DeviceTopics.Reported(_deviceId), payload, cancellationToken);
         }
@@ -101,7 +117,13 @@ public sealed partial class TwinReporter(
                 LogReportLost(logger, _deviceId, ex.Message);
             }
         }
+        finally
+        {
+            _oneAtATime.Release();
+        }
     }
+
+    public void Dispose() => _oneAtATime.Dispose();
 
     private static JsonElement Format(object value) => value switch
     {
