@@ -27,10 +27,24 @@ public static class HttpServiceCollectionExtensions
     }
 
     /// <summary>
+    /// The HTTP front's middleware, in order: authentication, then the audit log (which must see both the caller and
+    /// any refusal), then authorization, then 503 for a call whose grain is on a silo that is going
+    /// (<see cref="ClusterUnavailableAnswers"/>), inside the audit log so it records the 503.
+    /// </summary>
+    public static IApplicationBuilder UseGatewayHttp(this IApplicationBuilder app)
+    {
+        app.UseAuthentication();
+        app.UseMiddleware<AuditMiddleware>();
+        app.UseAuthorization();
+        app.UseMiddleware<ClusterUnavailableAnswers>();
+        return app;
+    }
+
+    /// <summary>
     /// Maps the silo's HTTP endpoints: metrics and probes (<c>/metrics</c> on <paramref name="metricsPort"/> alone when
     /// one is given), the Open Inference Protocol under <c>/v2</c>, the device, rollout, model, sample, training, model
     /// key set, API key and audit APIs under <c>/api</c>, each behind the role it needs (<see cref="ApiPolicies"/>), and
-    /// the dashboard, and the API's OpenAPI document (<c>/openapi/v1.json</c>) with a reference page (<c>/scalar</c>). Call <see cref="ApiSecurityExtensions.UseIotAiApiSecurity"/> first, so calls are authenticated and audited.
+    /// the dashboard, and the API's OpenAPI document (<c>/openapi/v1.json</c>) with a reference page (<c>/scalar</c>). Call <see cref="UseGatewayHttp"/> first, so calls are authenticated and audited.
     /// </summary>
     public static IEndpointRouteBuilder MapGatewayHttp(this IEndpointRouteBuilder endpoints, int? metricsPort)
     {

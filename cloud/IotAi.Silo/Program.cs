@@ -1,10 +1,10 @@
-using IotAi.Gateway.Http.Security;
+using IotAi.Gateway.Http;
 using IotAi.Silo;
 using Microsoft.AspNetCore.Builder;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddIotAiSilo();
 var app = builder.Build();
-app.UseIotAiApiSecurity();
+app.UseGatewayHttp();
 app.MapIotAiEndpoints();
 await app.RunAsync();

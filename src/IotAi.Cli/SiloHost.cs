@@ -1,7 +1,7 @@
 using System.Globalization;
 using IotAi.Silo;
 using IotAi.Grains.Hosting;
-using IotAi.Gateway.Http.Security;
+using IotAi.Gateway.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
@@ -37,7 +37,7 @@ internal static class SiloHost
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.AddIotAiSilo();
         var app = builder.Build();
-        app.UseIotAiApiSecurity();
+        app.UseGatewayHttp();
         app.MapIotAiEndpoints();
         return app;
     }

@@ -46,16 +46,34 @@ internal sealed class ClusterFleet : IAsyncDisposable
         await Task.WhenAll(_senders);
     }
 
-    /// <summary>Each device's twin, as a silo reads it from the cluster's grain state.</summary>
-    public static async Task<Dictionary<string, DeviceTwin>> TwinsAsync(HttpClient api, IEnumerable<ClusterDevice> devices)
+    /// <summary>
+    /// Each device's twin, as a silo reads it from the cluster's grain state. A read the silo answers 503 (the grain it
+    /// needs is on a silo the cluster has not yet declared gone) is made again after the <c>Retry-After</c> the silo
+    /// gives, and counted: the caller asserts how many it tolerates. Any other failure fails at once.
+    /// </summary>
+    public static async Task<(Dictionary<string, DeviceTwin> Twins, int Unavailable)> TwinsAsync(HttpClient api, IEnumerable<ClusterDevice> devices)
     {
         var twins = new Dictionary<string, DeviceTwin>();
+        var unavailable = 0;
         foreach (var device in devices)
         {
-            twins[device.Id] = (await api.GetFromJsonAsync<DeviceTwin>(new Uri($"/api/devices/{device.Id}", UriKind.Relative)))!;
+            while (true)
+            {
+                using var response = await api.GetAsync(new Uri($"/api/devices/{device.Id}", UriKind.Relative));
+                if (response.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable && response.Headers.RetryAfter?.Delta is { } wait)
+                {
+                    unavailable++;
+                    await Task.Delay(wait);
+                    continue;
+                }
+
+                response.EnsureSuccessStatusCode();
+                twins[device.Id] = (await response.Content.ReadFromJsonAsync<DeviceTwin>())!;
+                break;
+            }
         }
 
-        return twins;
+        return (twins, unavailable);
     }
 
     public async ValueTask DisposeAsync()

@@ -88,7 +88,10 @@ public sealed class SiloLossTests : IAsyncLifetime
     private async Task AssertNothingAcknowledgedWasLostAsync(ClusterFleet fleet, SiloNode reader)
     {
         using var api = reader.Api(_cluster.Data.FullName);
-        var twins = await ClusterFleet.TwinsAsync(api, fleet.Devices);
+        var (twins, unavailable) = await ClusterFleet.TwinsAsync(api, fleet.Devices);
+        // Right after a kill, the reader may need a few seconds to hear the silo is gone: a read or two per device may
+        // be answered 503 and made again; not more.
+        Assert.InRange(unavailable, 0, 2 * fleet.Devices.Count);
         Assert.All(fleet.Devices, d =>
         {
             // The twin may also hold the reading that was on its way when sending stopped (kept, its PUBACK lost with the

@@ -1,5 +1,6 @@
 using IotAi.Silo;
 using IotAi.Grains.Hosting;
+using IotAi.Gateway.Http;
 using IotAi.Gateway.Http.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -111,7 +112,7 @@ internal sealed class GatewayHost : IAsyncDisposable
 
         builder.AddIotAiSilo();
         var host = builder.Build();
-        host.UseIotAiApiSecurity();
+        host.UseGatewayHttp();
         host.MapIotAiEndpoints();
         try
         {

@@ -54,15 +54,6 @@ public static class ApiSecurityExtensions
         return services;
     }
 
-    /// <summary>Authentication, then the audit log (which must see both the caller and any refusal), then authorization.</summary>
-    public static IApplicationBuilder UseIotAiApiSecurity(this IApplicationBuilder app)
-    {
-        app.UseAuthentication();
-        app.UseMiddleware<AuditMiddleware>();
-        app.UseAuthorization();
-        return app;
-    }
-
     private static void ConfigureJwt(JwtBearerOptions options, JwtOptions jwt)
     {
         // Claims keep the names the token gives them, so RoleClaim and NameClaim mean what they say.
