@@ -93,7 +93,7 @@ internal static class ModelEndpoints
         }
     }
 
-    /// <summary>What an ONNX upload says of itself in its query string: <c>name, version, kind, labels</c>, and optionally <c>features, image, input, scoresOutput</c>.</summary>
+    /// <summary>What an ONNX upload says of itself in its query string: <c>name, version, kind, labels</c>, and optionally <c>features, input, scoresOutput</c>, and for images <c>image</c> (a preset or WIDTHxHEIGHT:gray|rgb|bgr) with the recipe's <c>layout, dtype, scale, mean, std, resize</c>.</summary>
     private static OnnxImport DescribeOnnx(IQueryCollection query)
     {
         string Required(string key) => query[key].FirstOrDefault() is { Length: > 0 } value ? value : throw new ArgumentException($"the query needs '{key}'");
@@ -108,7 +108,9 @@ internal static class ModelEndpoints
                 : throw new ArgumentException($"kind is Telemetry or Image, not '{query["kind"]}'"),
             Labels = List(Required("labels")),
             Features = List(query["features"].FirstOrDefault()),
-            Image = query["image"].FirstOrDefault() is { Length: > 0 } recipe ? ImagePreprocessing.Parse(recipe) : null,
+            Image = query["image"].FirstOrDefault() is { Length: > 0 } recipe
+                ? ImageRecipeSettings.From(setting => query[setting].FirstOrDefault()).ApplyTo(ImagePreprocessing.Parse(recipe))
+                : null,
             Input = query["input"].FirstOrDefault(),
             ScoresOutput = query["scoresOutput"].FirstOrDefault(),
         };

@@ -67,13 +67,15 @@ internal static class ModelsCommand
         var kind = new Option<PayloadKind?>("--kind") { Description = "ONNX only: Telemetry or Image" };
         var labels = CliArguments.Many<string>("--labels", "ONNX only: the labels, in output order");
         var features = CliArguments.Many<string>("--features", "ONNX telemetry models: value names in input order");
-        var image = new Option<string?>("--image") { Description = "ONNX image models: WIDTHxHEIGHT, then 'gray' or 'rgb', e.g. 224x224:rgb" };
+        var image = new Option<string?>("--image") { Description = "ONNX image models: a preset (imagenet, [-1,1], [0,1]) or WIDTHxHEIGHT, then gray, rgb or bgr, e.g. 224x224:rgb" };
+        var recipe = new ImageRecipeOptions();
         var input = new Option<string?>("--input") { Description = "ONNX only: the input to feed (default: the only one)" };
         var scores = new Option<string?>("--scores-output") { Description = "ONNX only: the output with per-label probabilities (default: found by shape)" };
         var command = new Command("import", "Import a signed package, or sign and import an ONNX model")
         {
             file, name, version, kind, labels, features, image, input, scores, access.Data, access.Key, access.Url, access.ApiKey,
         };
+        recipe.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var path = parse.GetValue(file)!;
@@ -85,7 +87,7 @@ internal static class ModelsCommand
                     ("name", parse.GetValue(name)), ("version", parse.GetValue(version)), ("kind", parse.GetValue(kind)?.ToString()),
                     ("labels", string.Join(',', parse.GetValue(labels) ?? [])), ("features", string.Join(',', parse.GetValue(features) ?? [])),
                     ("image", parse.GetValue(image)), ("input", parse.GetValue(input)), ("scoresOutput", parse.GetValue(scores)),
-                }.Where(static p => !string.IsNullOrEmpty(p.Value)).Select(static p => $"{p.Key}={Uri.EscapeDataString(p.Value!)}"));
+                }.Concat(recipe.Settings(parse).Pairs.Select(static p => (Key: p.Name, p.Value))).Where(static p => !string.IsNullOrEmpty(p.Value)).Select(static p => $"{p.Key}={Uri.EscapeDataString(p.Value!)}"));
                 var uploaded = await api.ImportAsync(path, query, ct);
                 AnsiConsole.MarkupLineInterpolated($"Imported [green]{uploaded.Name}[/] {uploaded.Version} ({uploaded.State}), signed by {uploaded.SignedBy}");
                 return 0;
@@ -109,7 +111,7 @@ internal static class ModelsCommand
                         Kind = parse.GetValue(kind) ?? throw new ArgumentException("--kind is required for an ONNX model."),
                         Labels = parse.GetValue(labels) is { Length: > 0 } l ? l : throw new ArgumentException("--labels is required for an ONNX model."),
                         Features = parse.GetValue(features) ?? [],
-                        Image = parse.GetValue(image) is { } recipe ? ImagePreprocessing.Parse(recipe) : null,
+                        Image = parse.GetValue(image) is { } text ? recipe.Settings(parse).ApplyTo(ImagePreprocessing.Parse(text)) : null,
                         Input = parse.GetValue(input),
                         ScoresOutput = parse.GetValue(scores),
                     };

@@ -31,7 +31,8 @@ internal sealed class OwnDataTraining(Option<string?> url, Option<double> holdou
     };
     private readonly Option<string> _labelColumn = new("--label-column") { Description = "--from-csv: the column that holds the labels", DefaultValueFactory = _ => CsvDataset.DefaultLabelColumn };
     private readonly Option<string> _imageSize = new("--image-size") { Description = "--from-folder: the WIDTHxHEIGHT every image is resized to", DefaultValueFactory = _ => "32x32" };
-    private readonly Option<string> _channels = new Option<string>("--channels") { Description = "--from-folder: gray or rgb", DefaultValueFactory = _ => "gray" }.AcceptOnlyFromAmong("gray", "rgb");
+    private readonly Option<string> _channels = new Option<string>("--channels") { Description = "--from-folder: gray, rgb or bgr", DefaultValueFactory = _ => "gray" }.AcceptOnlyFromAmong("gray", "rgb", "bgr");
+    private readonly ImageRecipeOptions _recipe = new();
 
     private SiloConnection? _silo;
 
@@ -45,6 +46,7 @@ internal sealed class OwnDataTraining(Option<string?> url, Option<double> holdou
             command.Options.Add(option);
         }
 
+        _recipe.AddTo(command);
         Silo.AddTo(command);
     }
 
@@ -101,7 +103,7 @@ internal sealed class OwnDataTraining(Option<string?> url, Option<double> holdou
     public async Task<int> RunAsync(ParseResult parse, CancellationToken ct)
     {
         var name = parse.GetValue(_name)!;
-        var image = parse.GetValue(_folder) is null ? null : ImageRecipe(parse.GetValue(_imageSize)!, parse.GetValue(_channels)!);
+        var image = parse.GetValue(_folder) is null ? null : _recipe.Settings(parse).ApplyTo(ImageRecipe(parse.GetValue(_imageSize)!, parse.GetValue(_channels)!));
         using var keys = SigningKeys(parse);
         LabelledDataset? data = null;
         DatasetTraining? trained = null;
@@ -211,7 +213,7 @@ internal sealed class OwnDataTraining(Option<string?> url, Option<double> holdou
         }
 
         AnsiConsole.Write(table);
-        var input = data.Image is { } image ? $"{image.Width}x{image.Height} {(image.Grayscale ? "gray" : "rgb")} images" : $"values {string.Join(", ", data.Features)}";
+        var input = data.Image is { } image ? $"{image.Width}x{image.Height} {image.Channels.ToString().ToLowerInvariant()} images" : $"values {string.Join(", ", data.Features)}";
         AnsiConsole.MarkupLineInterpolated(
             $"Trained on {trained.TrainSamples} examples ({input}), {data.Skipped.Count} skipped; on {holdout.Samples} held out: accuracy [bold]{Percent(holdout.Accuracy)}[/], macro-F1 [bold]{Percent(holdout.MacroF1)}[/]");
 

@@ -42,8 +42,9 @@ public static class ImagePreprocessor
     }
 
     /// <summary>
-    /// The image resized to the size <paramref name="recipe"/> feeds its model, as PNG: what a device sends
-    /// instead of the full picture. PNG is lossless, so the model sees the same pixels as from the original.
+    /// The image fitted to the size <paramref name="recipe"/> feeds its model, as PNG: what a device sends instead of
+    /// the full picture. PNG is lossless and a fitted image is taken as it is, so the model sees the same pixels as
+    /// from the original.
     /// Returns null, with the reason, for what is not a readable JPEG or PNG.
     /// </summary>
     public static byte[]? TryResizeToPng(ReadOnlySpan<byte> encoded, ImagePreprocessing recipe, out string? error)
@@ -55,7 +56,7 @@ public static class ImagePreprocessor
             return null;
         }
 
-        using var resized = Resize(bitmap, recipe);
+        using var resized = Fit(bitmap, recipe);
         using var image = SKImage.FromBitmap(resized);
         using var png = image.Encode(SKEncodedImageFormat.Png, 100);
         return png.ToArray();
@@ -112,15 +113,60 @@ public static class ImagePreprocessor
         return bitmap;
     }
 
-    private static SKBitmap Resize(SKBitmap bitmap, ImagePreprocessing recipe)
+    /// <summary>
+    /// The image fitted to the recipe's size as <see cref="ImagePreprocessing.Resize"/> says. An image that already has
+    /// that size is taken as it is, so a device may send its pictures already fitted (<see cref="TryResizeToPng"/>).
+    /// </summary>
+    private static SKBitmap Fit(SKBitmap bitmap, ImagePreprocessing recipe)
     {
-        var target = new SKImageInfo(recipe.Width, recipe.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
-        return bitmap.Info.Width == recipe.Width && bitmap.Info.Height == recipe.Height && bitmap.ColorType == SKColorType.Rgba8888
-            ? bitmap.Copy()
-            : bitmap.Resize(target, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
+        var (width, height) = (recipe.Width, recipe.Height);
+        var target = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul);
+        if (bitmap.Info.Width == width && bitmap.Info.Height == height)
+        {
+            return bitmap.ColorType == SKColorType.Rgba8888 ? bitmap.Copy() : bitmap.Copy(SKColorType.Rgba8888);
+        }
+
+        if (recipe.Resize == ResizeMode.Stretch)
+        {
+            return bitmap.Resize(target, Sampling);
+        }
+
+        var (w, h) = ((float)bitmap.Info.Width, (float)bitmap.Info.Height);
+        SKRect source, destination;
+        if (recipe.Resize == ResizeMode.Crop)
+        {
+            // The shorter side scaled to ResizeTo, then the centre cut out: in the original's pixels, a centred
+            // rectangle of the input's size divided by that scale.
+            var scale = (recipe.ResizeTo ?? Math.Max(width, height)) / Math.Min(w, h);
+            var (sw, sh) = (width / scale, height / scale);
+            source = SKRect.Create((w - sw) / 2, (h - sh) / 2, sw, sh);
+            destination = SKRect.Create(0, 0, width, height);
+        }
+        else
+        {
+            // The whole image scaled to fit, centred on whole pixels; the rest keeps the padding.
+            var scale = Math.Min(width / w, height / h);
+            var (dw, dh) = ((int)Math.Round(w * scale), (int)Math.Round(h * scale));
+            source = SKRect.Create(0, 0, w, h);
+            destination = SKRect.Create((width - dw) / 2, (height - dh) / 2, dw, dh);
+        }
+
+        var fitted = new SKBitmap(target);
+        using var canvas = new SKCanvas(fitted);
+        canvas.Clear(new SKColor(recipe.PadValue, recipe.PadValue, recipe.PadValue));
+        using var image = SKImage.FromBitmap(bitmap);
+        canvas.DrawImage(image, source, destination, Sampling);
+        canvas.Flush();
+        return fitted;
     }
 
-    /// <summary>Resizes an already decoded bitmap and writes its pixels scaled to [0, 1].</summary>
+    private static readonly SKSamplingOptions Sampling = new(SKFilterMode.Linear, SKMipmapMode.Linear);
+
+    /// <summary>
+    /// Fits an already decoded bitmap to the recipe and writes its values: the channels in the recipe's order, each
+    /// <c>(pixel × scale − mean) / std</c>, planar (NCHW) or interleaved (NHWC). A uint8 input gets the pixel values
+    /// themselves, which the model host hands the graph as bytes.
+    /// </summary>
     public static void Preprocess(SKBitmap bitmap, ImagePreprocessing recipe, Span<float> destination)
     {
         ArgumentNullException.ThrowIfNull(bitmap);
@@ -130,25 +176,47 @@ public static class ImagePreprocessor
             throw new ArgumentException("The destination is shorter than the model input.", nameof(destination));
         }
 
-        using var resized = Resize(bitmap, recipe);
-        var pixels = resized.GetPixelSpan();
+        using var fitted = Fit(bitmap, recipe);
+        Write(fitted.GetPixelSpan(), recipe, destination);
+    }
+
+    /// <summary>Writes <paramref name="rgba"/> (the fitted image, 4 bytes a pixel) into <paramref name="destination"/> as the recipe says.</summary>
+    internal static void Write(ReadOnlySpan<byte> rgba, ImagePreprocessing recipe, Span<float> destination)
+    {
         var count = recipe.Width * recipe.Height;
-        const float scale = 1f / 255f;
+        var channels = recipe.ChannelCount;
+        Span<float> multiply = stackalloc float[channels];
+        Span<float> add = stackalloc float[channels];
+        for (var c = 0; c < channels; c++)
+        {
+            // (p × scale − mean) / std, as one multiply and one add per value.
+            var std = recipe.Std.Count == 0 ? 1f : recipe.Std[c];
+            var mean = recipe.Mean.Count == 0 ? 0f : recipe.Mean[c];
+            multiply[c] = recipe.EffectiveScale / std;
+            add[c] = -mean / std;
+        }
+
+        var planar = recipe.Layout == TensorLayout.Nchw;
+        Span<float> pixel = stackalloc float[3];
         for (var i = 0; i < count; i++)
         {
-            var r = pixels[i * 4];
-            var g = pixels[(i * 4) + 1];
-            var b = pixels[(i * 4) + 2];
-            if (recipe.Grayscale)
+            var (r, g, b) = (rgba[i * 4], rgba[(i * 4) + 1], rgba[(i * 4) + 2]);
+            switch (recipe.Channels)
             {
-                destination[i] = ((0.299f * r) + (0.587f * g) + (0.114f * b)) * scale;
+                case ChannelOrder.Gray:
+                    pixel[0] = (0.299f * r) + (0.587f * g) + (0.114f * b);
+                    break;
+                case ChannelOrder.Rgb:
+                    (pixel[0], pixel[1], pixel[2]) = (r, g, b);
+                    break;
+                default:
+                    (pixel[0], pixel[1], pixel[2]) = (b, g, r);
+                    break;
             }
-            else
+
+            for (var c = 0; c < channels; c++)
             {
-                // Planar CHW, the layout image models expect.
-                destination[i] = r * scale;
-                destination[count + i] = g * scale;
-                destination[(2 * count) + i] = b * scale;
+                destination[planar ? (c * count) + i : (i * channels) + c] = (pixel[c] * multiply[c]) + add[c];
             }
         }
     }

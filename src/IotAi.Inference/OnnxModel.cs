@@ -66,8 +66,8 @@ public sealed class OnnxModel : IDisposable
             throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, $"Model {Manifest.Name} takes at most {MaxBatchSize} samples a call.");
         }
 
-        using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, inputs[..(batchSize * inputLength)], [batchSize, .. _sampleShape]);
-        using var outputs = _session.Run(_runOptions, _inputNames, [input], _outputNames);
+        using var input = Input(inputs[..(batchSize * inputLength)], batchSize);
+        using var outputs = _session.Run(_runOptions, _inputNames, [input.Value], _outputNames);
         var raw = outputs[0].GetTensorDataAsSpan<float>();
         if (Manifest.ScoreForm == ScoreForm.BinaryProbability)
         {
@@ -105,9 +105,46 @@ public sealed class OnnxModel : IDisposable
             }
         }
 
-        using var input = OrtValue.CreateTensorValueFromMemory(inputs, [batchSize, .. _sampleShape]);
-        using var outputs = _session.Run(_runOptions, _inputNames, [input], names);
+        using var input = Input(inputs, batchSize);
+        using var outputs = _session.Run(_runOptions, _inputNames, [input.Value], names);
         return [.. names.Select((name, i) => Raw(name, outputs[i]))];
+    }
+
+    /// <summary>
+    /// The batch as the graph's input tensor: the caller's floats as they are, or, for a uint8 image input, the same
+    /// 0–255 values as bytes in a pooled buffer, given back when the input is disposed.
+    /// </summary>
+    private BatchInput Input(Memory<float> values, int batchSize)
+    {
+        long[] shape = [batchSize, .. _sampleShape];
+        if (Manifest.Image?.ElementType != PixelType.UInt8)
+        {
+            return new BatchInput(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, values, shape), null);
+        }
+
+        var bytes = System.Buffers.ArrayPool<byte>.Shared.Rent(values.Length);
+        var source = values.Span;
+        for (var i = 0; i < source.Length; i++)
+        {
+            bytes[i] = (byte)Math.Clamp(MathF.Round(source[i]), 0f, 255f);
+        }
+
+        return new BatchInput(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, bytes.AsMemory(0, values.Length), shape), bytes);
+    }
+
+    /// <summary>An input tensor and the pooled bytes under it, if any: the tensor goes first, then the bytes back to the pool.</summary>
+    private readonly struct BatchInput(OrtValue value, byte[]? bytes) : IDisposable
+    {
+        public OrtValue Value { get; } = value;
+
+        public void Dispose()
+        {
+            Value.Dispose();
+            if (bytes is not null)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(bytes);
+            }
+        }
     }
 
     public void Dispose()
@@ -134,12 +171,13 @@ public sealed class OnnxModel : IDisposable
         }
 
         var dims = input.Dimensions;
-        var sample = dims.Skip(1).Select(static d => (long)d).ToArray();
+        var sample = SampleShapeOf(dims);
         var expected = Manifest.InputLength;
-        if (input.ElementType != typeof(float) || dims.Length < 2 || dims[0] is not (-1 or 1) || sample.Any(static d => d <= 0) || sample.Aggregate(1L, static (a, d) => a * d) != expected)
+        var type = Manifest.Image?.ElementType == PixelType.UInt8 ? typeof(byte) : typeof(float);
+        if (input.ElementType != type || dims.Length < 2 || dims[0] is not (-1 or 1) || sample.Any(static d => d <= 0) || sample.Aggregate(1L, static (a, d) => a * d) != expected)
         {
             throw new InvalidDataException(
-                $"Model {name}: input '{Manifest.Input}' must be float with a batch dimension first and {expected} values per sample, it is {input.ElementType.Name}[{string.Join(", ", dims)}].");
+                $"Model {name}: input '{Manifest.Input}' must be {(type == typeof(byte) ? "uint8" : "float32")} with a batch dimension first and {expected} values per sample, it is {input.ElementType.Name}[{string.Join(", ", dims)}].");
         }
 
         if (!_session.OutputMetadata.TryGetValue(Manifest.ScoresOutput, out var scores))
@@ -155,6 +193,33 @@ public sealed class OnnxModel : IDisposable
         }
 
         return (sample, dims[0] == -1 ? int.MaxValue : 1);
+    }
+
+    /// <summary>
+    /// The input's dimensions after the batch: the graph's own, with an image input's dynamic ones (height and width
+    /// left open, say) filled from the recipe. A four-dimensional image input must match the recipe's layout exactly.
+    /// </summary>
+    private long[] SampleShapeOf(int[] dims)
+    {
+        var sample = dims.Skip(1).Select(static d => (long)d).ToArray();
+        if (Manifest.Image is not { } image || sample.Length != 3)
+        {
+            return sample;
+        }
+
+        var recipe = image.SampleShape.Skip(1).ToArray();
+        for (var i = 0; i < 3; i++)
+        {
+            if (sample[i] > 0 && sample[i] != recipe[i])
+            {
+                var axis = image.Layout == TensorLayout.Nchw ? new[] { "channels", "height", "width" }[i] : new[] { "height", "width", "channels" }[i];
+                throw new InvalidDataException(
+                    $"Model {Manifest.Name}: input '{Manifest.Input}' is [{string.Join(", ", dims)}], but the image recipe ({image.Layout.ToString().ToUpperInvariant()}) gives [{string.Join(", ", image.SampleShape)}]: "
+                    + $"the {axis} dimension is {sample[i]}, not {recipe[i]}.");
+            }
+        }
+
+        return recipe;
     }
 
     private static RawOutput Raw(string name, OrtValue value)

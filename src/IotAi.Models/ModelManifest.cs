@@ -99,6 +99,11 @@ public sealed record ModelManifest
             throw new InvalidDataException($"{source}: an image model needs its preprocessing.");
         }
 
+        if (Image?.Problem() is { } problem)
+        {
+            throw new InvalidDataException($"{source}: the image recipe does not work: {problem}.");
+        }
+
         if (ScoreForm == ScoreForm.BinaryProbability && Labels.Count != 2)
         {
             throw new InvalidDataException($"{source}: a binary probability output needs exactly two labels.");
@@ -114,25 +119,4 @@ public enum ScoreForm
 
     /// <summary>One probability per sample: that of the second label (binary classifiers).</summary>
     BinaryProbability,
-}
-
-/// <summary>Decode, resize to <see cref="Width"/> × <see cref="Height"/>, and scale each channel to [0, 1].</summary>
-public sealed record ImagePreprocessing(int Width, int Height, bool Grayscale)
-{
-    [JsonIgnore]
-    public int InputLength => Width * Height * (Grayscale ? 1 : 3);
-
-    /// <summary>Reads the short form users write: <c>WIDTHxHEIGHT</c>, then optionally <c>:gray</c> (the default) or <c>:rgb</c>.</summary>
-    public static ImagePreprocessing Parse(string recipe)
-    {
-        ArgumentNullException.ThrowIfNull(recipe);
-        var parts = recipe.Split([':', 'x'], StringSplitOptions.TrimEntries);
-        if (parts.Length is < 2 or > 3 || !int.TryParse(parts[0], CultureInfo.InvariantCulture, out var width) || !int.TryParse(parts[1], CultureInfo.InvariantCulture, out var height)
-            || width is <= 0 or > 4096 || height is <= 0 or > 4096 || (parts.Length == 3 && parts[2] is not ("gray" or "rgb")))
-        {
-            throw new ArgumentException($"an image recipe is WIDTHxHEIGHT[:gray|rgb] with sides of 1 to 4096, not '{recipe}'");
-        }
-
-        return new ImagePreprocessing(width, height, Grayscale: parts.Length < 3 || parts[2] == "gray");
-    }
 }

@@ -29,7 +29,7 @@ public static class DefaultModels
     public const int ImageSamples = 4_000;
 
     /// <summary>The image model reads 32 × 32 grey pixels.</summary>
-    public static ImagePreprocessing ImageRecipe { get; } = new(32, 32, Grayscale: true);
+    public static ImagePreprocessing ImageRecipe { get; } = new(32, 32, grayscale: true);
 
     public static TrainedModel TrainSensorModel(int seed = DefaultSeed, int samples = SensorSamples)
     {

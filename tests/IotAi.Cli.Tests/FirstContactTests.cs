@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
 using Spectre.Console;
 
 namespace IotAi.Cli.Tests;
@@ -35,7 +34,7 @@ public sealed class FirstContactTests : IDisposable
     {
         var missing = Path.Combine(_root.FullName, "nowhere.pub.pem");
 
-        var run = await RunIotaiAsync("edge", "--device-id", "d1", "--trust", missing, $"--Edge:DataDirectory={_root.FullName}");
+        var run = await IotaiProcess.RunAsync("edge", "--device-id", "d1", "--trust", missing, $"--Edge:DataDirectory={_root.FullName}");
 
         Assert.Equal(1, run.ExitCode);
         Assert.Equal($"iotai: the trusted key file {missing} does not exist", run.Error.Trim());
@@ -47,7 +46,7 @@ public sealed class FirstContactTests : IDisposable
     {
         var missing = Path.Combine(_root.FullName, "nowhere.pub.pem");
 
-        var run = await RunIotaiAsync("edge", "--device-id", "d1", "--trust", missing, "--verbose");
+        var run = await IotaiProcess.RunAsync("edge", "--device-id", "d1", "--trust", missing, "--verbose");
 
         Assert.Equal(1, run.ExitCode);
         Assert.Contains($"System.IO.FileNotFoundException: the trusted key file {missing} does not exist", run.Error, StringComparison.Ordinal);
@@ -97,23 +96,4 @@ public sealed class FirstContactTests : IDisposable
     }
 
     public void Dispose() => _root.Delete(recursive: true);
-
-    /// <summary>Runs the built <c>iotai</c> (the CLI project's own output, beside this test's) as a user would, with its output redirected.</summary>
-    private static async Task<(int ExitCode, string Output, string Error)> RunIotaiAsync(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        var cli = AppContext.BaseDirectory.Replace(Path.Combine("tests", "IotAi.Cli.Tests"), Path.Combine("src", "IotAi.Cli"), StringComparison.Ordinal);
-        start.ArgumentList.Add(Path.Combine(cli, "iotai.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(deadline.Token);
-        return (process.ExitCode, await output, await error);
-    }
 }

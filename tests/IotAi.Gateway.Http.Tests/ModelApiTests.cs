@@ -85,6 +85,30 @@ public sealed class ModelApiTests(SiloFixture silo)
             "the uploaded model did not become ready", seconds: 30);
     }
 
+    [Fact]
+    public async Task An_image_model_is_imported_with_a_preset_and_settings_that_its_manifest_keeps()
+    {
+        // Any spatial size, three channels in, a softmax over the per-channel means out.
+        var onnx = new OnnxGraph()
+            .Input("image", OnnxGraph.Float, "batch", 3, "height", "width")
+            .Node("GlobalAveragePool", ["image"], ["pooled"])
+            .Node("Flatten", ["pooled"], ["flat"])
+            .Node("Softmax", ["flat"], ["scores"])
+            .Output("scores", OnnxGraph.Float, "batch", 3)
+            .ToBytes();
+        var query = $"/api/models/onnx?name={_name}&kind=image&labels=r,g,b&image=imagenet";
+
+        var created = await Http.PostAsync($"{query}&version=1&resize=letterbox:114&layout=nchw", new ByteArrayContent(onnx));
+        var badMean = await Http.PostAsync($"{query}&version=2&mean=0.5,0.5", new ByteArrayContent(onnx));
+        var badResize = await Http.PostAsync($"{query}&version=3&resize=sideways", new ByteArrayContent(onnx));
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var recipe = silo.Host.Services.GetRequiredService<ModelRegistry>().Find(_name, "1")!.Manifest.Image!;
+        Assert.Equal(ImagePreprocessing.ImageNet() with { Resize = ResizeMode.Letterbox, PadValue = 114 }, recipe);
+        await AssertRefusedAsync(badMean, HttpStatusCode.BadRequest, "mean has 2 values");
+        await AssertRefusedAsync(badResize, HttpStatusCode.BadRequest, "resize is one of stretch, crop, letterbox");
+    }
+
     private async Task<string?> StateAfterAsync(HttpMethod method, string path, HttpStatusCode expected)
     {
         var response = await Http.SendAsync(new HttpRequestMessage(method, path));

@@ -8,7 +8,7 @@ namespace IotAi.Inference.Tests;
 /// <summary>Images over the limits are refused from their length or header, before any pixel is decoded.</summary>
 public sealed class ImageLimitsTests
 {
-    private static readonly ImagePreprocessing Recipe = new(32, 32, Grayscale: true);
+    private static readonly ImagePreprocessing Recipe = new(32, 32, grayscale: true);
 
     [Fact]
     public void A_png_bomb_is_refused_without_decoding_its_pixels()

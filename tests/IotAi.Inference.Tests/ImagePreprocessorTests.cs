@@ -6,7 +6,7 @@ namespace IotAi.Inference.Tests;
 
 public sealed class ImagePreprocessorTests
 {
-    private static readonly ImagePreprocessing Recipe = new(32, 32, Grayscale: true);
+    private static readonly ImagePreprocessing Recipe = new(32, 32, grayscale: true);
 
     [Fact]
     public void Jpeg_and_png_of_the_same_frame_give_nearly_the_same_input()

@@ -10,7 +10,7 @@ namespace IotAi.Training.Tests;
 /// <summary>Bring your own images: a folder with a subfolder per class trains a new image model that the gateway serves.</summary>
 public sealed class FolderDatasetTests(ITestOutputHelper output) : IDisposable
 {
-    private static readonly ImagePreprocessing Grey32 = new(32, 32, Grayscale: true);
+    private static readonly ImagePreprocessing Grey32 = new(32, 32, grayscale: true);
     private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("iotai-folder-");
     private readonly ModelSigner _signer = ModelSigner.Generate();
     private readonly TrustedKeys _trusted = new();
@@ -63,7 +63,7 @@ public sealed class FolderDatasetTests(ITestOutputHelper output) : IDisposable
         var folder = LabelledImages.WriteFolder(Folder("mixed"), perClass: 15, seed: 6, SKEncodedImageFormat.Webp);
         File.WriteAllBytes(Path.Combine(folder, "circle", "torn.png"), [0x89, (byte)'P', (byte)'N', (byte)'G', 1, 2, 3]);
         File.WriteAllText(Path.Combine(folder, "square", "notes.txt"), "not an image, and not named as one");
-        var rgb = new ImagePreprocessing(24, 16, Grayscale: false);
+        var rgb = new ImagePreprocessing(24, 16, grayscale: false);
 
         var data = FolderDataset.Read(folder, rgb);
         var trained = DatasetTrainer.Train(data, "mixed-shapes", version: "3");
