@@ -9,10 +9,83 @@ namespace IotAi.Inference;
 /// </summary>
 public static class ModelImporter
 {
+    /// <summary>How many samples the batching proof runs together and one by one.</summary>
+    public const int BatchProof = 4;
+
     public static RegisteredModel Import(byte[] onnx, OnnxImport request, ModelSigner signer, ModelRegistry registry)
     {
         ArgumentNullException.ThrowIfNull(registry);
-        return registry.Import(ModelPackage.Create(Describe(onnx, request), onnx, signer));
+        var (manifest, graph) = Prepare(onnx, request);
+        return registry.Import(ModelPackage.Create(manifest, graph, signer));
+    }
+
+    /// <summary>
+    /// The manifest and the graph to sign: <paramref name="onnx"/> as it is, or, when its batch dimension is fixed at
+    /// 1, with the batch opened (<see cref="Onnx.BatchDimension"/>) if a batch of <see cref="BatchProof"/> then gives
+    /// what as many single runs give. Otherwise the model is served a sample a call. The manifest says which
+    /// (<see cref="ModelManifest.Batching"/>).
+    /// </summary>
+    public static (ModelManifest Manifest, byte[] Onnx) Prepare(byte[] onnx, OnnxImport request)
+    {
+        var manifest = Describe(onnx, request);
+        using (var model = new OnnxModel(manifest, onnx))
+        {
+            if (model.MaxBatchSize > 1)
+            {
+                return (manifest with { Batching = "dynamic batch dimension" }, onnx);
+            }
+        }
+
+        var opened = Onnx.BatchDimension.Open(onnx);
+        var refusal = opened is null ? "no input or output declares the batch" : ProveBatching(manifest, onnx, opened);
+        return refusal is null
+            ? (Describe(opened!, request) with { Batching = $"batch fixed at 1 in the graph, opened at import: a batch of {BatchProof} matched {BatchProof} single runs" }, opened!)
+            : (manifest with { Batching = $"one sample a call: the graph fixes the batch at 1 and it cannot be opened ({refusal})" }, onnx);
+    }
+
+    /// <summary>Null when the opened graph gives for a batch what the original gives for each sample alone; else why not.</summary>
+    private static string? ProveBatching(ModelManifest manifest, byte[] original, byte[] opened)
+    {
+        var random = new Random(7);
+        var length = manifest.InputLength;
+        var labels = manifest.Labels.Count;
+        var inputs = new float[length * BatchProof];
+        for (var i = 0; i < inputs.Length; i++)
+        {
+            inputs[i] = manifest.Image?.ElementType == PixelType.UInt8 ? random.Next(256) : random.NextSingle();
+        }
+
+        var single = new float[labels * BatchProof];
+        var batched = new float[labels * BatchProof];
+        using (var one = new OnnxModel(manifest, original))
+        {
+            for (var sample = 0; sample < BatchProof; sample++)
+            {
+                one.Run(inputs.AsMemory(sample * length, length), 1, single.AsSpan(sample * labels, labels));
+            }
+        }
+
+        try
+        {
+            using var many = new OnnxModel(manifest, opened);
+            many.Run(inputs, BatchProof, batched);
+        }
+#pragma warning disable CA1031 // Whatever ONNX Runtime makes of the opened graph, the answer is the same: it does not batch.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            return $"a batch of {BatchProof} fails: {ex.Message.Split('\n')[0]}";
+        }
+
+        for (var i = 0; i < single.Length; i++)
+        {
+            if (Math.Abs(single[i] - batched[i]) > 1e-4f + (1e-4f * Math.Abs(single[i])))
+            {
+                return $"a batch of {BatchProof} answers sample {i / labels} with {batched[i]} where it alone gets {single[i]}";
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The manifest for <paramref name="onnx"/>, after proving that the model loads and answers with it.</summary>

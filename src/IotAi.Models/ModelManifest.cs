@@ -53,6 +53,9 @@ public sealed record ModelManifest
     /// <summary>The ONNX graph's outputs as the graph itself declares them.</summary>
     public IReadOnlyList<TensorSpec> Outputs { get; init; } = [];
 
+    /// <summary>How the model takes batches, as its import found: a dynamic batch, a fixed one opened, or one sample a call and why.</summary>
+    public string? Batching { get; init; }
+
     /// <summary>Where the model came from; null for a model imported from outside.</summary>
     public ModelLineage? Lineage { get; init; }
 
