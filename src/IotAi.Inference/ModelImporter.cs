@@ -127,9 +127,29 @@ public static class ModelImporter
         }
 
         throw new InvalidDataException(rejected is null
-            ? $"No output holds one float per label ({request.Labels.Count}) per sample; name the scores output."
+            ? $"No output holds one float per label ({request.Labels.Count}) per sample; name the scores output.{BackboneHint(outputs)}"
             : $"No output fits as the scores: {rejected}.");
     }
+
+    /// <summary>
+    /// A graph whose output is a wide vector per sample (a pretrained backbone's embedding, such as ResNet18's 512) is
+    /// no classifier: it says so, instead of leaving the user to guess why no output fits the labels.
+    /// </summary>
+    private static string BackboneHint(IReadOnlyList<TensorSpec> outputs)
+    {
+        var embedding = outputs.Where(static o => o.ElementType == "float32" && o.Shape.Count >= 2)
+            .Select(static o => (o.Name, Width: o.Shape.Skip(1).Aggregate(1L, static (a, d) => a * Math.Max(d, 1))))
+            .Where(static o => o.Width >= EmbeddingWidth)
+            .OrderByDescending(static o => o.Width)
+            .FirstOrDefault();
+        return embedding.Name is null
+            ? string.Empty
+            : $" Output '{embedding.Name}' gives {embedding.Width} values per sample, an embedding: this graph is a backbone, not a classifier. "
+                + "To serve it, give it a head whose output has one score per label.";
+    }
+
+    /// <summary>Outputs at least this wide per sample are taken for embeddings rather than scores.</summary>
+    private const int EmbeddingWidth = 64;
 
     /// <summary>
     /// Outputs whose shape fits the labels, the named one alone if the user named one. Where several fit, one

@@ -81,28 +81,3 @@ public sealed class BatchDimensionTests
         .Output("probabilities", OnnxGraph.Float, 1, 2)
         .ToBytes();
 }
-
-/// <summary>What the importer refuses, naming the reason.</summary>
-public sealed class ImportRefusalTests
-{
-    [Fact]
-    public void A_graph_with_an_op_onnx_runtime_cannot_run_is_refused_naming_the_op()
-    {
-        var graph = new OnnxGraph()
-            .Input("x", OnnxGraph.Float, "n", 2)
-            .Node("FrobnicateTensor", ["x"], ["probabilities"])
-            .Output("probabilities", OnnxGraph.Float, "n", 2)
-            .ToBytes();
-
-        var refusal = Assert.Throws<InvalidDataException>(() => ModelImporter.Prepare(graph, new OnnxImport
-        {
-            Name = "odd",
-            Version = "1",
-            Kind = PayloadKind.Telemetry,
-            Labels = ["a", "b"],
-            Features = ["x", "y"],
-        }));
-
-        Assert.Contains("FrobnicateTensor", refusal.Message, StringComparison.Ordinal);
-    }
-}
