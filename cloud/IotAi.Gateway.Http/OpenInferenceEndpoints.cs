@@ -81,9 +81,12 @@ internal static class OpenInferenceEndpoints
             return BadRequest($"model {manifest.Name} takes exactly one input, '{manifest.Input}'");
         }
 
-        if (input.Name != manifest.Input || input.Datatype != "FP32")
+        // The graph's own element type: FP32, or UINT8 for an image model that takes raw pixels.
+        var bytes = manifest.Image?.ElementType == PixelType.UInt8;
+        var datatype = bytes ? "UINT8" : "FP32";
+        if (input.Name != manifest.Input || input.Datatype != datatype)
         {
-            return BadRequest($"the input must be '{manifest.Input}' of datatype FP32, not '{input.Name}' of {input.Datatype}");
+            return BadRequest($"the input must be '{manifest.Input}' of datatype {datatype}, not '{input.Name}' of {input.Datatype}");
         }
 
         if (input.Shape is not { Count: >= 1 } shape || shape[0] < 1 || shape.Skip(1).Aggregate(1L, static (a, d) => a * d) != manifest.InputLength)
@@ -95,6 +98,11 @@ internal static class OpenInferenceEndpoints
         if (!Flatten(input.Data, values) || values.Count != shape[0] * manifest.InputLength)
         {
             return BadRequest($"'data' must hold {shape[0] * manifest.InputLength} numbers, flat or nested, to match the shape");
+        }
+
+        if (bytes && values.Any(static v => v is < 0 or > 255 || v != MathF.Floor(v)))
+        {
+            return BadRequest($"'{manifest.Input}' is UINT8: every value must be a whole number from 0 to 255");
         }
 
         try

@@ -20,6 +20,50 @@ public sealed class OpenInferenceTests(SiloFixture silo)
     }
 
     [Fact]
+    public async Task A_model_that_takes_raw_pixels_is_called_with_uint8_and_refuses_anything_else()
+    {
+        // Twelve bytes of a 2 x 2 RGB image, interleaved: their sum / 100 against 0, as two probabilities.
+        var weights = new float[12 * 2];
+        for (var i = 0; i < 12; i++)
+        {
+            weights[i * 2] = 0.01f;
+        }
+
+        var onnx = new OnnxGraph()
+            .Input("pixels", OnnxGraph.UInt8, "batch", 2, 2, 3)
+            .Node("Cast", ["pixels"], ["values"], ("to", OnnxGraph.Float))
+            .Int64Initializer("flat_shape", [2], [-1, 12])
+            .Node("Reshape", ["values", "flat_shape"], ["flat"])
+            .FloatInitializer("weights", [12, 2], weights)
+            .Node("MatMul", ["flat", "weights"], ["logits"])
+            .Node("Softmax", ["logits"], ["probabilities"])
+            .Output("probabilities", OnnxGraph.Float, "batch", 2)
+            .ToBytes();
+        var name = $"pixels-{Guid.NewGuid():N}"[..16];
+        var imported = await Http.PostAsync($"/api/models/onnx?name={name}&version=1&kind=image&labels=bright,dark&image=2x2:rgb&layout=nhwc&dtype=uint8", new ByteArrayContent(onnx));
+        Assert.Equal(HttpStatusCode.Created, imported.StatusCode);
+        await Eventually.TrueAsync(async () => (await Http.GetAsync($"/v2/models/{name}/ready")).IsSuccessStatusCode, "the model did not become ready", seconds: 30);
+        var metadata = await Http.GetFromJsonAsync<JsonElement>($"/v2/models/{name}");
+        Assert.Equal("UINT8", metadata.GetProperty("inputs")[0].GetProperty("datatype").GetString());
+
+        var answered = await InferAsync(name, "UINT8", "[10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120]");
+        var asFloats = await InferAsync(name, "FP32", "[10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120]");
+        var tooBright = await InferAsync(name, "UINT8", "[300, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120]");
+
+        Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+        var bright = (await answered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("outputs")[0].GetProperty("data")[0].GetSingle();
+        Assert.Equal(1 / (1 + MathF.Exp(-7.8f)), bright, 4);
+        Assert.Equal(HttpStatusCode.BadRequest, asFloats.StatusCode);
+        Assert.Contains("of datatype UINT8", await asFloats.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, tooBright.StatusCode);
+        Assert.Contains("whole number from 0 to 255", await tooBright.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    private Task<HttpResponseMessage> InferAsync(string model, string datatype, string data) =>
+        Http.PostAsync($"/v2/models/{model}/infer", new StringContent(
+            $$"""{"inputs":[{"name":"pixels","datatype":"{{datatype}}","shape":[1,2,2,3],"data":{{data}}}]}""", System.Text.Encoding.UTF8, "application/json"));
+
+    [Fact]
     public async Task Model_metadata_comes_from_the_signed_manifest()
     {
         var metadata = await Http.GetFromJsonAsync<JsonElement>("/v2/models/sensor-anomaly");
