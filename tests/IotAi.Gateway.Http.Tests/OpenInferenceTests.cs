@@ -29,13 +29,7 @@ public sealed class OpenInferenceTests(SiloFixture silo)
             weights[i * 2] = 0.01f;
         }
 
-        var onnx = new OnnxGraph()
-            .Input("pixels", OnnxGraph.UInt8, "batch", 2, 2, 3)
-            .Node("Cast", ["pixels"], ["values"], ("to", OnnxGraph.Float))
-            .Int64Initializer("flat_shape", [2], [-1, 12])
-            .Node("Reshape", ["values", "flat_shape"], ["flat"])
-            .FloatInitializer("weights", [12, 2], weights)
-            .Node("MatMul", ["flat", "weights"], ["logits"])
+        var onnx = OnnxGraph.RawPixels(weights)
             .Node("Softmax", ["logits"], ["probabilities"])
             .Output("probabilities", OnnxGraph.Float, "batch", 2)
             .ToBytes();

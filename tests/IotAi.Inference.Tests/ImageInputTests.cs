@@ -20,13 +20,8 @@ public sealed class ImageInputTests
         }
 
         weights[1] = 1;
-        var onnx = new OnnxGraph()
-            .Input("pixels", OnnxGraph.UInt8, "batch", 2, 2, 3)
-            .Node("Cast", ["pixels"], ["values"], ("to", OnnxGraph.Float))
-            .Int64Initializer("flat_shape", [2], [-1, 12])
-            .Node("Reshape", ["values", "flat_shape"], ["flat"])
-            .FloatInitializer("weights", [12, 2], weights)
-            .Node("MatMul", ["flat", "weights"], ["scores"])
+        var onnx = OnnxGraph.RawPixels(weights)
+            .Node("Identity", ["logits"], ["scores"])
             .Output("scores", OnnxGraph.Float, "batch", 2)
             .ToBytes();
         var recipe = new ImagePreprocessing(2, 2, ChannelOrder.Rgb) { Layout = TensorLayout.Nhwc, ElementType = PixelType.UInt8 };

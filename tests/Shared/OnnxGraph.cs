@@ -18,6 +18,18 @@ internal sealed class OnnxGraph
     private readonly List<Message> _inputs = [];
     private readonly List<Message> _outputs = [];
 
+    /// <summary>
+    /// A model of raw pixels: a uint8 input <c>pixels</c> of <c>[batch, 2, 2, 3]</c> (a 2 x 2 RGB image, interleaved),
+    /// cast to float, flattened to twelve values and multiplied by <paramref name="weights"/> (12 x 2) into <c>logits</c>.
+    /// </summary>
+    public static OnnxGraph RawPixels(float[] weights) => new OnnxGraph()
+        .Input("pixels", UInt8, "batch", 2, 2, 3)
+        .Node("Cast", ["pixels"], ["values"], ("to", Float))
+        .Int64Initializer("flat_shape", [2], [-1, 12])
+        .Node("Reshape", ["values", "flat_shape"], ["flat"])
+        .FloatInitializer("weights", [12, 2], weights)
+        .Node("MatMul", ["flat", "weights"], ["logits"]);
+
     /// <summary>A graph input or output: a dimension is a number, or a string for a named dynamic one.</summary>
     public OnnxGraph Input(string name, int elementType, params object[] dims)
     {
