@@ -102,6 +102,10 @@ public sealed class ModelHostTests : IDisposable
             // A loaded version is served as it is; once deleted from the registry, it is unloaded, however recently it was used,
             // by the first refresh after one it was not used across.
             Assert.Same(second, await host.GetAsync("sensor-anomaly", "2"));
+            // The host tells uses and passes apart by the millisecond clock, and takes a use in the same millisecond as
+            // a pass for one after it: the passes start once that clock has moved past the use.
+            var used = second.LastUsed;
+            SpinWait.SpinUntil(() => Environment.TickCount64 > used);
             _registry.Delete("sensor-anomaly", "2");
             await host.RefreshAsync(CancellationToken.None);
             await host.RefreshAsync(CancellationToken.None);
