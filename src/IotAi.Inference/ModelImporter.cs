@@ -28,12 +28,10 @@ public static class ModelImporter
     public static (ModelManifest Manifest, byte[] Onnx) Prepare(byte[] onnx, OnnxImport request)
     {
         var manifest = Describe(onnx, request);
-        using (var model = new OnnxModel(manifest, onnx))
+        // Describe has loaded the graph, which takes only a batch first that is dynamic (-1) or fixed at 1.
+        if (manifest.Inputs.First(i => i.Name == manifest.Input).Shape[0] != 1)
         {
-            if (model.MaxBatchSize > 1)
-            {
-                return (manifest with { Batching = "dynamic batch dimension" }, onnx);
-            }
+            return (manifest with { Batching = "dynamic batch dimension" }, onnx);
         }
 
         var opened = Onnx.BatchDimension.Open(onnx);

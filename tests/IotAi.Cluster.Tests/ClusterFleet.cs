@@ -48,27 +48,29 @@ internal sealed class ClusterFleet : IAsyncDisposable
 
     /// <summary>
     /// Each device's twin, as a silo reads it from the cluster's grain state. A read the silo answers 503 (the grain it
-    /// needs is on a silo the cluster has not yet declared gone) is made again after the <c>Retry-After</c> the silo
-    /// gives, and counted: the caller asserts how many it tolerates. Any other failure fails at once.
+    /// needs is on a silo the cluster has not yet declared gone) is made again at the <c>Retry-After</c> pace the silo
+    /// gives, within a minute in all, and counted: the caller asserts how many it tolerates. Any other failure fails at once.
     /// </summary>
     public static async Task<(Dictionary<string, DeviceTwin> Twins, int Unavailable)> TwinsAsync(HttpClient api, IEnumerable<ClusterDevice> devices)
     {
         var twins = new Dictionary<string, DeviceTwin>();
         var unavailable = 0;
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         foreach (var device in devices)
         {
             while (true)
             {
-                using var response = await api.GetAsync(new Uri($"/api/devices/{device.Id}", UriKind.Relative));
-                if (response.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable && response.Headers.RetryAfter?.Delta is { } wait)
+                using var response = await api.GetAsync(new Uri($"/api/devices/{device.Id}", UriKind.Relative), deadline.Token);
+                if (response.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable && response.Headers.RetryAfter?.Delta is { } pace)
                 {
                     unavailable++;
-                    await Task.Delay(wait);
+                    using var poll = new PeriodicTimer(pace);
+                    await poll.WaitForNextTickAsync(deadline.Token);
                     continue;
                 }
 
                 response.EnsureSuccessStatusCode();
-                twins[device.Id] = (await response.Content.ReadFromJsonAsync<DeviceTwin>())!;
+                twins[device.Id] = (await response.Content.ReadFromJsonAsync<DeviceTwin>(deadline.Token))!;
                 break;
             }
         }

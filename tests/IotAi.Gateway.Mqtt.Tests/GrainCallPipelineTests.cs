@@ -32,6 +32,9 @@ public sealed class GrainCallPipelineTests
         }));
         Assert.Equal(1, attempts);
 
-        await Assert.ThrowsAsync<TimeoutRejectedException>(async () => await pipeline.ExecuteAsync(async token => await Task.Delay(TimeSpan.FromSeconds(10), token)));
+        // A grain that never answers: the pipeline gives up at the configured 2 s, well before the test's own 10 s deadline.
+        var never = new TaskCompletionSource();
+        await Assert.ThrowsAsync<TimeoutRejectedException>(async () =>
+            await pipeline.ExecuteAsync(async token => await never.Task.WaitAsync(token)).AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
     }
 }

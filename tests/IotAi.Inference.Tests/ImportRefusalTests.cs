@@ -15,14 +15,7 @@ public sealed class ImportRefusalTests
             .Output("probabilities", OnnxGraph.Float, "n", 2)
             .ToBytes();
 
-        var refusal = Assert.Throws<InvalidDataException>(() => ModelImporter.Prepare(graph, new OnnxImport
-        {
-            Name = "odd",
-            Version = "1",
-            Kind = PayloadKind.Telemetry,
-            Labels = ["a", "b"],
-            Features = ["x", "y"],
-        }));
+        var refusal = Refused(graph, labels: ["a", "b"], features: ["x", "y"]);
 
         Assert.Contains("FrobnicateTensor", refusal.Message, StringComparison.Ordinal);
     }
@@ -37,15 +30,19 @@ public sealed class ImportRefusalTests
             .Output("embedding", OnnxGraph.Float, "n", 512)
             .ToBytes();
 
-        var refusal = Assert.Throws<InvalidDataException>(() => ModelImporter.Prepare(backbone, new OnnxImport
-        {
-            Name = "resnet-like",
-            Version = "1",
-            Kind = PayloadKind.Telemetry,
-            Labels = ["cat", "dog", "bird"],
-            Features = ["a", "b", "c", "d"],
-        }));
+        var refusal = Refused(backbone, labels: ["cat", "dog", "bird"], features: ["a", "b", "c", "d"]);
 
         Assert.Contains("Output 'embedding' gives 512 values per sample, an embedding: this graph is a backbone, not a classifier", refusal.Message, StringComparison.Ordinal);
     }
+
+    /// <summary>The importer's refusal of <paramref name="onnx"/> as a telemetry model with these labels and features.</summary>
+    private static InvalidDataException Refused(byte[] onnx, string[] labels, string[] features) =>
+        Assert.Throws<InvalidDataException>(() => ModelImporter.Prepare(onnx, new OnnxImport
+        {
+            Name = "refused",
+            Version = "1",
+            Kind = PayloadKind.Telemetry,
+            Labels = labels,
+            Features = features,
+        }));
 }
