@@ -93,26 +93,38 @@ internal static class ModelEndpoints
         }
     }
 
-    /// <summary>What an ONNX upload says of itself in its query string: <c>name, version, kind, labels</c>, and optionally <c>features, input, scoresOutput</c>, and for images <c>image</c> (a preset or WIDTHxHEIGHT:gray|rgb|bgr) with the recipe's <c>layout, dtype, scale, mean, std, resize</c>.</summary>
+    /// <summary>
+    /// What an ONNX upload says of itself in its query string: <c>name, version, kind</c>; for a classifier <c>labels</c>,
+    /// and optionally <c>features, input, scoresOutput</c>, and for images <c>image</c> (a preset or WIDTHxHEIGHT:gray|rgb|bgr)
+    /// with the recipe's <c>layout, dtype, scale, mean, std, resize</c>; for a tensor model optionally <c>state</c>
+    /// (INPUT=OUTPUT pairs, comma-separated) and <c>stateIdleSeconds</c>.
+    /// </summary>
     private static OnnxImport DescribeOnnx(IQueryCollection query)
     {
         string Required(string key) => query[key].FirstOrDefault() is { Length: > 0 } value ? value : throw new ArgumentException($"the query needs '{key}'");
         static string[] List(string? value) => value?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
 
+        var kind = Enum.TryParse<PayloadKind>(Required("kind"), ignoreCase: true, out var k) && Enum.IsDefined(k)
+            ? k
+            : throw new ArgumentException($"kind is telemetry, image or tensor, not '{query["kind"]}'");
         return new OnnxImport
         {
             Name = Required("name"),
             Version = Required("version"),
-            Kind = Enum.TryParse<PayloadKind>(Required("kind"), ignoreCase: true, out var kind) && Enum.IsDefined(kind)
-                ? kind
-                : throw new ArgumentException($"kind is Telemetry or Image, not '{query["kind"]}'"),
-            Labels = List(Required("labels")),
+            Kind = kind,
+            Labels = kind == PayloadKind.Tensor ? List(query["labels"].FirstOrDefault()) : List(Required("labels")),
             Features = List(query["features"].FirstOrDefault()),
             Image = query["image"].FirstOrDefault() is { Length: > 0 } recipe
                 ? ImageRecipeSettings.From(setting => query[setting].FirstOrDefault()).ApplyTo(ImagePreprocessing.Parse(recipe))
                 : null,
             Input = query["input"].FirstOrDefault(),
             ScoresOutput = query["scoresOutput"].FirstOrDefault(),
+            StatePairs = [.. List(query["state"].FirstOrDefault()).Select(StatePair.Parse)],
+            StateIdleSeconds = query["stateIdleSeconds"].FirstOrDefault() is { Length: > 0 } idle
+                ? int.TryParse(idle, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0
+                    ? seconds
+                    : throw new ArgumentException($"stateIdleSeconds is a whole number of seconds above 0, not '{idle}'")
+                : null,
         };
     }
 

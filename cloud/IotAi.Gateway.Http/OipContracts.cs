@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace IotAi.Gateway.Http;
@@ -22,30 +21,5 @@ internal sealed record OipModelMetadata(
     [property: JsonPropertyName("inputs")] IReadOnlyList<OipTensorMetadata> Inputs,
     [property: JsonPropertyName("outputs")] IReadOnlyList<OipTensorMetadata> Outputs,
     [property: JsonPropertyName("parameters")] IReadOnlyDictionary<string, object> Parameters);
-
-internal sealed record OipRequestInput(
-    [property: JsonPropertyName("name")] string? Name,
-    [property: JsonPropertyName("shape")] IReadOnlyList<long>? Shape,
-    [property: JsonPropertyName("datatype")] string? Datatype,
-    [property: JsonPropertyName("data")] JsonElement Data);
-
-internal sealed record OipRequestOutput([property: JsonPropertyName("name")] string? Name);
-
-internal sealed record OipInferRequest(
-    [property: JsonPropertyName("id")] string? Id,
-    [property: JsonPropertyName("inputs")] IReadOnlyList<OipRequestInput>? Inputs,
-    [property: JsonPropertyName("outputs")] IReadOnlyList<OipRequestOutput>? Outputs);
-
-internal sealed record OipResponseOutput(
-    [property: JsonPropertyName("name")] string Name,
-    [property: JsonPropertyName("datatype")] string Datatype,
-    [property: JsonPropertyName("shape")] IReadOnlyList<long> Shape,
-    [property: JsonPropertyName("data")] Array Data);
-
-internal sealed record OipInferResponse(
-    [property: JsonPropertyName("model_name")] string ModelName,
-    [property: JsonPropertyName("model_version")] string ModelVersion,
-    [property: JsonPropertyName("id")] string? Id,
-    [property: JsonPropertyName("outputs")] IReadOnlyList<OipResponseOutput> Outputs);
 
 internal sealed record OipError([property: JsonPropertyName("error")] string Error);

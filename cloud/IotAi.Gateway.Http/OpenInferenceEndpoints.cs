@@ -2,6 +2,8 @@ using System.Reflection;
 using System.Text.Json;
 using IotAi.Inference;
 using IotAi.Models;
+using IotAi.Protocol;
+using Microsoft.ML.OnnxRuntime;
 using IotAi.Gateway.Http.Probes;
 using IotAi.Gateway.Http.Security;
 using Microsoft.AspNetCore.Builder;
@@ -30,9 +32,9 @@ internal static class OpenInferenceEndpoints
         v2.MapGet("/models/{name}/versions/{version}", static (string name, string version, ModelRegistry registry) => Metadata(registry, name, version));
         v2.MapGet("/models/{name}/ready", static async (string name, IModelHost host) => await ReadyAsync(host, name, null));
         v2.MapGet("/models/{name}/versions/{version}/ready", static async (string name, string version, IModelHost host) => await ReadyAsync(host, name, version));
-        v2.MapPost("/models/{name}/infer", static async (string name, OipInferRequest request, IModelHost host, CancellationToken ct) => await InferAsync(host, name, null, request, ct)).WithMetadata(ReadOnlyCall.Instance);
-        v2.MapPost("/models/{name}/versions/{version}/infer", static async (string name, string version, OipInferRequest request, IModelHost host, CancellationToken ct) =>
-            await InferAsync(host, name, version, request, ct)).WithMetadata(ReadOnlyCall.Instance);
+        v2.MapPost("/models/{name}/infer", static async (string name, HttpRequest request, IModelHost host) => await InferAsync(host, name, null, request)).WithMetadata(ReadOnlyCall.Instance);
+        v2.MapPost("/models/{name}/versions/{version}/infer", static async (string name, string version, HttpRequest request, IModelHost host) =>
+            await InferAsync(host, name, version, request)).WithMetadata(ReadOnlyCall.Instance);
         return endpoints;
     }
 
@@ -54,106 +56,76 @@ internal static class OpenInferenceEndpoints
             Platform,
             [.. manifest.Inputs.Select(static t => new OipTensorMetadata(t.Name, Datatype(t.ElementType), t.Shape))],
             [.. manifest.Outputs.Select(static t => new OipTensorMetadata(t.Name, Datatype(t.ElementType), t.Shape))],
-            new Dictionary<string, object>
-            {
-                ["version"] = manifest.Version,
-                ["kind"] = manifest.Kind.ToString().ToLowerInvariant(),
-                ["labels"] = manifest.Labels,
-                ["scores_output"] = manifest.ScoresOutput,
-                ["state"] = model.State.ToString().ToLowerInvariant(),
-            }));
+            Parameters(manifest, model.State)));
+    }
+
+    /// <summary>What OIP has no field for: the version, the kind, a classifier's labels and scores, a stateful model's state pairs.</summary>
+    private static Dictionary<string, object> Parameters(ModelManifest manifest, ModelState state)
+    {
+        var parameters = new Dictionary<string, object>
+        {
+            ["version"] = manifest.Version,
+            ["kind"] = PayloadKinds.Name(manifest.Kind),
+            ["state"] = state.ToString().ToLowerInvariant(),
+        };
+        if (manifest.IsClassifier)
+        {
+            parameters["labels"] = manifest.Labels;
+            parameters["scores_output"] = manifest.ScoresOutput;
+        }
+
+        if (manifest.StatePairs.Count != 0)
+        {
+            parameters["sequence_state"] = manifest.StatePairs.Select(static p => new Dictionary<string, string> { ["input"] = p.Input, ["output"] = p.Output }).ToList();
+            parameters["sequence_idle_seconds"] = manifest.StateIdleSeconds ?? ModelManifest.DefaultStateIdleSeconds;
+        }
+
+        return parameters;
     }
 
     private static async Task<IResult> ReadyAsync(IModelHost host, string name, string? version) =>
         await ResolveAsync(host, name, version, CancellationToken.None) is not null ? Results.Ok() : NotFound(name, version);
 
-    private static async Task<IResult> InferAsync(IModelHost host, string name, string? version, OipInferRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Calls any model with named tensors in OIP's JSON form. OIP calls are stateless: a stateful model's caller gives the
+    /// state inputs itself (the previous answer's state outputs), or leaves them out to start from zeros.
+    /// </summary>
+    private static async Task<IResult> InferAsync(IModelHost host, string name, string? version, HttpRequest http)
     {
-        var model = await ResolveAsync(host, name, version, cancellationToken);
+        var model = await ResolveAsync(host, name, version, http.HttpContext.RequestAborted);
         if (model is null)
         {
             return NotFound(name, version);
         }
 
-        var manifest = model.Manifest;
-        if (request.Inputs is not [var input])
-        {
-            return BadRequest($"model {manifest.Name} takes exactly one input, '{manifest.Input}'");
-        }
-
-        // The graph's own element type: FP32, or UINT8 for an image model that takes raw pixels.
-        var bytes = manifest.Image?.ElementType == PixelType.UInt8;
-        var datatype = bytes ? "UINT8" : "FP32";
-        if (input.Name != manifest.Input || input.Datatype != datatype)
-        {
-            return BadRequest($"the input must be '{manifest.Input}' of datatype {datatype}, not '{input.Name}' of {input.Datatype}");
-        }
-
-        if (input.Shape is not { Count: >= 1 } shape || shape[0] < 1 || shape.Skip(1).Aggregate(1L, static (a, d) => a * d) != manifest.InputLength)
-        {
-            return BadRequest($"the input's shape must be [batch, …] with {manifest.InputLength} values per sample");
-        }
-
-        var values = new List<float>((int)(shape[0] * manifest.InputLength));
-        if (!Flatten(input.Data, values) || values.Count != shape[0] * manifest.InputLength)
-        {
-            return BadRequest($"'data' must hold {shape[0] * manifest.InputLength} numbers, flat or nested, to match the shape");
-        }
-
-        if (bytes && values.Any(static v => v is < 0 or > 255 || v != MathF.Floor(v)))
-        {
-            return BadRequest($"'{manifest.Input}' is UINT8: every value must be a whole number from 0 to 255");
-        }
-
         try
         {
-            var outputs = model.RunRaw([.. values], (int)shape[0], request.Outputs?.Select(static o => o.Name ?? "").ToList());
-            return Results.Ok(new OipInferResponse(manifest.Name, manifest.Version, request.Id,
-                [.. outputs.Select(static o => new OipResponseOutput(o.Name, Datatype(o.ElementType), o.Shape, o.Data))]));
+            using var body = await JsonDocument.ParseAsync(http.Body, new JsonDocumentOptions { MaxDepth = TensorJson.MaxDepth }, http.HttpContext.RequestAborted);
+            var request = TensorJson.ReadRequest(body.RootElement);
+            var outputs = model.RunTensors(request.Inputs, request.Outputs);
+            var answer = TensorJson.ToUtf8(new TensorResponse(model.Manifest.Name, model.Manifest.Version, request.Id, outputs));
+            return Results.Bytes(answer, "application/json");
         }
-        catch (ArgumentException ex)
+        catch (JsonException ex)
+        {
+            return BadRequest($"the request is not JSON: {ex.Message}");
+        }
+        catch (TensorException ex)
         {
             return BadRequest(ex.Message);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            return BadRequest($"model {model.Manifest.Name} failed on these inputs: {ex.Message}");
         }
     }
 
     private static async Task<LoadedModel?> ResolveAsync(IModelHost host, string name, string? version, CancellationToken cancellationToken) =>
         version is null ? host.Active(name) : await host.GetAsync(name, version, cancellationToken);
 
-    private static bool Flatten(JsonElement data, List<float> into)
-    {
-        switch (data.ValueKind)
-        {
-            case JsonValueKind.Number when data.TryGetSingle(out var value) && float.IsFinite(value):
-                into.Add(value);
-                return true;
-            case JsonValueKind.Array:
-                foreach (var item in data.EnumerateArray())
-                {
-                    if (!Flatten(item, into))
-                    {
-                        return false;
-                    }
-                }
-
-                return true;
-            default:
-                return false;
-        }
-    }
-
-    private static string Datatype(string elementType) => elementType switch
-    {
-        "float32" => "FP32",
-        "float64" => "FP64",
-        "int64" => "INT64",
-        "int32" => "INT32",
-        "uint32" => "UINT32",
-        "uint8" => "UINT8",
-        "bool" => "BOOL",
-        "string" => "BYTES",
-        _ => elementType.ToUpperInvariant(),
-    };
+    /// <summary>OIP's name for a manifest's element type; a type no tensor carries (a map, a sequence) keeps its own name.</summary>
+    private static string Datatype(string elementType) =>
+        TensorDatatypes.TryFromOnnx(elementType, out var datatype) ? TensorDatatypes.Name(datatype) : elementType.ToUpperInvariant();
 
     private static IResult NotFound(string name, string? version) =>
         Results.NotFound(new OipError(version is null ? $"model '{name}' has no active version" : $"model '{name}' has no version '{version}'"));

@@ -193,7 +193,8 @@ public sealed partial class MqttIngress(
             return;
         }
 
-        var uplink = new Uplink(topic.Kind, message.Payload.ToArray(), seq, message.Topic, !IsAnsweredAtEdge(message), UserProperty(message, UserProperties.Edge), UserProperty(message, UserProperties.Label));
+        var uplink = new Uplink(topic.Kind, message.Payload.ToArray(), seq, message.Topic, !IsAnsweredAtEdge(message), UserProperty(message, UserProperties.Edge), UserProperty(message, UserProperties.Label),
+            topic.Kind == PayloadKind.Tensor ? TensorCall(message, topic.Model) : null);
         using var activity = GatewayTelemetry.Source.HasListeners() ? StartIngress(message, topic.DeviceId!, uplink.Kind, seq) : null;
         var started = Stopwatch.GetTimestamp();
         telemetry.Received(uplink.Kind);
@@ -243,6 +244,34 @@ public sealed partial class MqttIngress(
         e.Response.ReasonString = reason;
         telemetry.Refused(metricReason);
         LogPublishRefused(e.ClientId, e.ApplicationMessage.Topic, reason);
+    }
+
+    /// <summary>What a tensor uplink's user properties say: the binary form's headers, the outputs asked for, and the sequence flags.</summary>
+    private static TensorUplink TensorCall(MqttApplicationMessage message, string? model)
+    {
+        List<string>? headers = null;
+        List<string>? outputs = null;
+        bool start = false, end = false;
+        foreach (var property in message.UserProperties ?? [])
+        {
+            switch (property.Name)
+            {
+                case TensorBinary.TensorProperty:
+                    (headers ??= []).Add(property.ReadValueAsString());
+                    break;
+                case TensorBinary.OutputProperty:
+                    (outputs ??= []).Add(property.ReadValueAsString());
+                    break;
+                case TensorBinary.SequenceStartProperty:
+                    start = property.ValueBuffer.Span.SequenceEqual("true"u8);
+                    break;
+                case TensorBinary.SequenceEndProperty:
+                    end = property.ValueBuffer.Span.SequenceEqual("true"u8);
+                    break;
+            }
+        }
+
+        return new TensorUplink(model, headers ?? [], outputs ?? [], start, end);
     }
 
     /// <summary>An image whose device says its own answer stands (<c>escalate=false</c>); telemetry says so in its JSON.</summary>

@@ -17,5 +17,8 @@ public sealed class DeviceCounters
     /// <summary>Uplinks the device answered itself (<c>escalate: false</c>): stored and acknowledged, not inferred.</summary>
     [Id(5)] public long AnsweredAtEdge { get; set; }
 
+    /// <summary>Tensor uplinks: calls to a model with named tensors.</summary>
+    [Id(6)] public long Tensors { get; set; }
+
     public DeviceCounters Clone() => (DeviceCounters)MemberwiseClone();
 }

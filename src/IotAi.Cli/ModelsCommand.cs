@@ -64,8 +64,10 @@ internal static class ModelsCommand
         var file = new Argument<FileInfo>("file") { Description = "A signed package (.iotai) or an ONNX model (.onnx)" };
         var name = new Option<string?>("--name") { Description = "ONNX only: the model's name" };
         var version = new Option<string?>("--version") { Description = "ONNX only: the version" };
-        var kind = new Option<PayloadKind?>("--kind") { Description = "ONNX only: Telemetry or Image" };
-        var labels = CliArguments.Many<string>("--labels", "ONNX only: the labels, in output order");
+        var kind = new Option<PayloadKind?>("--kind") { Description = "ONNX only: Telemetry or Image for a classifier, Tensor for any other model (called with named tensors)" };
+        var labels = CliArguments.Many<string>("--labels", "ONNX classifiers: the labels, in output order");
+        var state = CliArguments.Many<string>("--state", "ONNX tensor models: INPUT=OUTPUT pairs; each device's grain feeds the input with what the output gave on the device's previous call");
+        var stateIdle = new Option<int?>("--state-idle") { Description = "ONNX tensor models: seconds without a call before a device's state starts afresh (default 300)" };
         var features = CliArguments.Many<string>("--features", "ONNX telemetry models: value names in input order");
         var image = new Option<string?>("--image") { Description = "ONNX image models: a preset (imagenet, [-1,1], [0,1]) or WIDTHxHEIGHT, then gray, rgb or bgr, e.g. 224x224:rgb" };
         var recipe = new ImageRecipeOptions();
@@ -73,7 +75,7 @@ internal static class ModelsCommand
         var scores = new Option<string?>("--scores-output") { Description = "ONNX only: the output with per-label probabilities (default: found by shape)" };
         var command = new Command("import", "Import a signed package, or sign and import an ONNX model")
         {
-            file, name, version, kind, labels, features, image, input, scores, access.Data, access.Key, access.Url, access.ApiKey,
+            file, name, version, kind, labels, features, image, input, scores, state, stateIdle, access.Data, access.Key, access.Url, access.ApiKey,
         };
         recipe.AddTo(command);
         command.SetAction(async (parse, ct) =>
@@ -87,6 +89,7 @@ internal static class ModelsCommand
                     ("name", parse.GetValue(name)), ("version", parse.GetValue(version)), ("kind", parse.GetValue(kind)?.ToString()),
                     ("labels", string.Join(',', parse.GetValue(labels) ?? [])), ("features", string.Join(',', parse.GetValue(features) ?? [])),
                     ("image", parse.GetValue(image)), ("input", parse.GetValue(input)), ("scoresOutput", parse.GetValue(scores)),
+                    ("state", string.Join(',', parse.GetValue(state) ?? [])), ("stateIdleSeconds", parse.GetValue(stateIdle)?.ToString(CultureInfo.InvariantCulture)),
                 }.Concat(recipe.Settings(parse).Pairs.Select(static p => (Key: p.Name, p.Value))).Where(static p => !string.IsNullOrEmpty(p.Value)).Select(static p => $"{p.Key}={Uri.EscapeDataString(p.Value!)}"));
                 var uploaded = await api.ImportAsync(path, query, ct);
                 AnsiConsole.MarkupLineInterpolated($"Imported [green]{uploaded.Name}[/] {uploaded.Version} ({uploaded.State}), signed by {uploaded.SignedBy}");
@@ -104,12 +107,16 @@ internal static class ModelsCommand
                 }
                 else
                 {
+                    var modelKind = parse.GetValue(kind) ?? throw new ArgumentException("--kind is required for an ONNX model.");
                     var request = new OnnxImport
                     {
                         Name = parse.GetValue(name) ?? throw new ArgumentException("--name is required for an ONNX model."),
                         Version = parse.GetValue(version) ?? throw new ArgumentException("--version is required for an ONNX model."),
-                        Kind = parse.GetValue(kind) ?? throw new ArgumentException("--kind is required for an ONNX model."),
-                        Labels = parse.GetValue(labels) is { Length: > 0 } l ? l : throw new ArgumentException("--labels is required for an ONNX model."),
+                        Kind = modelKind,
+                        Labels = parse.GetValue(labels) is { Length: > 0 } l ? l
+                            : modelKind == PayloadKind.Tensor ? [] : throw new ArgumentException("--labels is required for an ONNX classifier."),
+                        StatePairs = [.. (parse.GetValue(state) ?? []).Select(StatePair.Parse)],
+                        StateIdleSeconds = parse.GetValue(stateIdle),
                         Features = parse.GetValue(features) ?? [],
                         Image = parse.GetValue(image) is { } text ? recipe.Settings(parse).ApplyTo(ImagePreprocessing.Parse(text)) : null,
                         Input = parse.GetValue(input),

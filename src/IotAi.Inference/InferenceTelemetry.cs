@@ -35,11 +35,14 @@ public sealed class InferenceTelemetry
         ArgumentNullException.ThrowIfNull(model);
         _loaded.TryAdd(model, 0);
         var tag = new KeyValuePair<string, object?>("iotai.model", model.Manifest.Name);
-        model.Batcher.BatchCompleted += (size, duration) =>
+        if (model.Batcher is { } batcher)
         {
-            _batchSize.Record(size, tag);
-            _batchDuration.Record(duration.TotalSeconds, tag);
-        };
+            batcher.BatchCompleted += (size, duration) =>
+            {
+                _batchSize.Record(size, tag);
+                _batchDuration.Record(duration.TotalSeconds, tag);
+            };
+        }
     }
 
     /// <summary>Stops showing an unloaded model's queue.</summary>

@@ -8,7 +8,7 @@ namespace IotAi.Inference;
 public sealed class LoadedModel : IAsyncDisposable
 {
     private readonly OnnxModel _model;
-    private readonly DynamicBatcher _batcher;
+    private readonly DynamicBatcher? _batcher;
     private int _inFlight;
     private long _lastUsed = Environment.TickCount64;
     private readonly PayloadLimits _limits;
@@ -21,8 +21,9 @@ public sealed class LoadedModel : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(model);
         _model = model;
         ArgumentNullException.ThrowIfNull(batching);
-        // A graph with a fixed batch of one still queues and serves in order, one sample per call.
-        _batcher = new DynamicBatcher(model, model.MaxBatchSize >= batching.MaxBatchSize ? batching : new BatchingOptions
+        // A graph with a fixed batch of one still queues and serves in order, one sample per call. A tensor model is
+        // called with whole tensors (RunTensors), which the batcher, made for rows of floats, does not carry.
+        _batcher = !model.Manifest.IsClassifier ? null : new DynamicBatcher(model, model.MaxBatchSize >= batching.MaxBatchSize ? batching : new BatchingOptions
         {
             MaxBatchSize = model.MaxBatchSize,
             MaxQueueDelay = TimeSpan.Zero,
@@ -37,7 +38,8 @@ public sealed class LoadedModel : IAsyncDisposable
     /// <summary>Reads telemetry payloads into this model's feature order; null for image models.</summary>
     public TelemetryReader? Telemetry { get; }
 
-    public DynamicBatcher Batcher => _batcher;
+    /// <summary>The batcher a classifier's requests queue in; null for a tensor model.</summary>
+    public DynamicBatcher? Batcher => _batcher;
 
     /// <summary>
     /// Reads a payload of this model's kind into <paramref name="features"/> (<see cref="ModelManifest.InputLength"/>
@@ -55,14 +57,17 @@ public sealed class LoadedModel : IAsyncDisposable
         return (null, null, ImagePreprocessor.TryPreprocess(payload, Manifest.Image!, features, _limits));
     }
 
-    /// <summary>Runs a whole batch directly, returning raw outputs; see <see cref="OnnxModel.RunRaw"/>.</summary>
-    public IReadOnlyList<RawOutput> RunRaw(float[] inputs, int batchSize, IReadOnlyList<string>? outputNames = null)
+    /// <summary>The model's inputs and outputs as <see cref="RunTensors"/> callers must meet them.</summary>
+    internal TensorSignature Signature => _model.Signature;
+
+    /// <summary>Calls the model with named tensors; see <see cref="OnnxModel.RunTensors"/>.</summary>
+    public IReadOnlyList<NamedTensor> RunTensors(IReadOnlyList<NamedTensor> inputs, IReadOnlyList<string> outputs)
     {
         Interlocked.Increment(ref _inFlight);
         Touch();
         try
         {
-            return _model.RunRaw(inputs, batchSize, outputNames);
+            return _model.RunTensors(inputs, outputs);
         }
         finally
         {
@@ -71,13 +76,31 @@ public sealed class LoadedModel : IAsyncDisposable
     }
 
     /// <summary>Requests queued or running now; a version is unloaded only when this is zero.</summary>
-    public int InFlight => Volatile.Read(ref _inFlight) + _batcher.Pending;
+    public int InFlight => Volatile.Read(ref _inFlight) + (_batcher?.Pending ?? 0);
 
     /// <summary>When the last request arrived, in <see cref="Environment.TickCount64"/> milliseconds.</summary>
     public long LastUsed => Volatile.Read(ref _lastUsed);
 
+    /// <summary>
+    /// Runs one inference before the model takes traffic, since sessions allocate on their first run: a classifier's
+    /// zero sample. A tensor model is not warmed: its inputs may have no shape a zero input is sure to fit.
+    /// </summary>
+    public async Task WarmAsync()
+    {
+        if (_batcher is not null)
+        {
+            await InferAsync(new float[Manifest.InputLength]);
+        }
+    }
+
+    /// <summary>Queues one classifier sample for its batch; a tensor model is called with <see cref="RunTensors"/>.</summary>
     public ValueTask<Prediction> InferAsync(ReadOnlyMemory<float> features, CancellationToken cancellationToken = default)
     {
+        if (_batcher is null)
+        {
+            throw new InvalidOperationException($"Model {Manifest.Name} is a tensor model: call it with named tensors.");
+        }
+
         Touch();
         // Only inside a trace someone records: a request of its own would start a trace nobody asked for.
         return Activity.Current is { Recorded: true } && InferenceTelemetry.Source.HasListeners()
@@ -91,7 +114,7 @@ public sealed class LoadedModel : IAsyncDisposable
         using var activity = InferenceTelemetry.Source.StartActivity($"infer {Manifest.Name}");
         activity?.SetTag("iotai.model", Manifest.Name);
         activity?.SetTag("iotai.model.version", Manifest.Version);
-        return await _batcher.InferAsync(features, cancellationToken);
+        return await _batcher!.InferAsync(features, cancellationToken);
     }
 
     /// <summary>
@@ -109,7 +132,11 @@ public sealed class LoadedModel : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _batcher.DisposeAsync();
+        if (_batcher is not null)
+        {
+            await _batcher.DisposeAsync();
+        }
+
         _model.Dispose();
     }
 }

@@ -150,8 +150,7 @@ public sealed partial class ModelHost(IOptions<ModelHostOptions> options, ModelR
         var package = registry.Open(name, version);
         var batching = _options.ModelBatching.GetValueOrDefault(name) ?? _options.Batching;
         var loaded = new LoadedModel(new OnnxModel(package.Manifest, package.Onnx, _options.IntraOpThreads), batching, limits);
-        // One inference before the model takes traffic: sessions allocate on their first run.
-        await loaded.InferAsync(new float[package.Manifest.InputLength]);
+        await loaded.WarmAsync();
         telemetry.Observe(loaded);
         LogLoaded(name, version, package.Manifest.Kind);
         return loaded;
@@ -174,7 +173,7 @@ public sealed partial class ModelHost(IOptions<ModelHostOptions> options, ModelR
             {
                 routes[kind] = model;
             }
-            else if (_serving.Routes.ContainsKey(kind) || _serving == Serving.Empty)
+            else if (kind != PayloadKind.Tensor && (_serving.Routes.ContainsKey(kind) || _serving == Serving.Empty))
             {
                 LogNoModel(kind, registry.Root);
             }

@@ -1,4 +1,5 @@
 using IotAi.Models;
+using IotAi.Protocol;
 
 namespace IotAi.Inference;
 
@@ -27,6 +28,12 @@ public static class ModelImporter
     /// </summary>
     public static (ModelManifest Manifest, byte[] Onnx) Prepare(byte[] onnx, OnnxImport request)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Kind == PayloadKind.Tensor)
+        {
+            return (DescribeTensorModel(onnx, request), onnx);
+        }
+
         var manifest = Describe(onnx, request);
         // Describe has loaded the graph, which takes only a batch first that is dynamic (-1) or fixed at 1.
         if (manifest.Inputs.First(i => i.Name == manifest.Input).Shape[0] != 1)
@@ -86,11 +93,48 @@ public static class ModelImporter
         return null;
     }
 
+    /// <summary>
+    /// A tensor model's manifest: every input and output as the graph declares them, and the state pairs, after proving
+    /// that ONNX Runtime loads the graph and that every input and output is a tensor the gateway can carry. It is not
+    /// run: no input is sure to fit a model whose inputs the gateway knows only by shape.
+    /// </summary>
+    private static ModelManifest DescribeTensorModel(byte[] onnx, OnnxImport request)
+    {
+        if (request.Labels.Count != 0 || request.Features.Count != 0 || request.Image is not null || request.ScoresOutput is not null)
+        {
+            throw new InvalidDataException("A tensor model is called with named tensors: labels, features, an image recipe and a scores output are for classifiers.");
+        }
+
+        var (inputs, outputs) = OnnxInspector.Describe(onnx);
+        var manifest = new ModelManifest
+        {
+            Name = request.Name,
+            Version = request.Version,
+            Kind = PayloadKind.Tensor,
+            Inputs = inputs,
+            Outputs = outputs,
+            StatePairs = request.StatePairs,
+            StateIdleSeconds = request.StateIdleSeconds,
+            Batching = "one request a call: a tensor model is called with whole tensors",
+            Lineage = request.Lineage,
+            Metrics = request.Metrics,
+            CreatedAt = DateTimeOffset.UtcNow,
+        };
+        manifest.Validate($"model {request.Name} {request.Version}");
+        using var model = new OnnxModel(manifest, onnx);
+        return manifest;
+    }
+
     /// <summary>The manifest for <paramref name="onnx"/>, after proving that the model loads and answers with it.</summary>
     public static ModelManifest Describe(byte[] onnx, OnnxImport request)
     {
         ArgumentNullException.ThrowIfNull(onnx);
         ArgumentNullException.ThrowIfNull(request);
+        if (request.StatePairs.Count != 0)
+        {
+            throw new InvalidDataException("Only a tensor model carries state: import it with kind tensor.");
+        }
+
         var (inputs, outputs) = OnnxInspector.Describe(onnx);
         var input = request.Input ?? (inputs.Count == 1
             ? inputs[0].Name

@@ -16,7 +16,8 @@ public sealed record OnnxImport
 
     public required PayloadKind Kind { get; init; }
 
-    public required IReadOnlyList<string> Labels { get; init; }
+    /// <summary>A classifier's labels, in output order; none for a tensor model.</summary>
+    public IReadOnlyList<string> Labels { get; init; } = [];
 
     /// <summary>For telemetry: the value names, in the order the graph's input expects them.</summary>
     public IReadOnlyList<string> Features { get; init; } = [];
@@ -31,6 +32,12 @@ public sealed record OnnxImport
     public string? ScoresOutput { get; init; }
 
     public ScoreForm? ScoreForm { get; init; }
+
+    /// <summary>For a stateful tensor model: the inputs fed from the outputs of the device's previous call.</summary>
+    public IReadOnlyList<StatePair> StatePairs { get; init; } = [];
+
+    /// <summary>For a stateful tensor model: seconds without a call before a device's state starts afresh.</summary>
+    public int? StateIdleSeconds { get; init; }
 
     public ModelLineage? Lineage { get; init; }
 

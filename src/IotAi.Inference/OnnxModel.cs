@@ -1,4 +1,5 @@
 using IotAi.Models;
+using IotAi.Protocol;
 using System.Security.Cryptography;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -6,8 +7,9 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 namespace IotAi.Inference;
 
 /// <summary>
-/// One ONNX Runtime session for one model version. <see cref="Run"/> takes a whole batch laid out row after
-/// row in a caller's (pooled) buffer and wraps it in an <see cref="OrtValue"/> without copying.
+/// One ONNX Runtime session for one model version. <see cref="Run"/> takes a classifier's whole batch laid out row
+/// after row in a caller's (pooled) buffer and wraps it in an <see cref="OrtValue"/> without copying;
+/// <see cref="RunTensors"/> calls any model with named tensors.
 /// </summary>
 public sealed class OnnxModel : IDisposable
 {
@@ -38,12 +40,29 @@ public sealed class OnnxModel : IDisposable
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
         _session = OnnxInspector.Open(onnx, options);
-        (_sampleShape, MaxBatchSize) = CheckSignature();
+        try
+        {
+            Signature = new TensorSignature(_session, manifest.Name, strict: !manifest.IsClassifier);
+            (_sampleShape, MaxBatchSize) = manifest.IsClassifier ? CheckSignature() : ([], 1);
+        }
+        catch
+        {
+            _session.Dispose();
+            throw;
+        }
+
         _inputNames = [manifest.Input];
         _outputNames = [manifest.ScoresOutput];
+        _stateInputs = manifest.StatePairs.Select(static p => p.Input).ToHashSet(StringComparer.Ordinal);
     }
 
     public ModelManifest Manifest { get; }
+
+    /// <summary>The graph's inputs and outputs as callers of <see cref="RunTensors"/> must meet them.</summary>
+    internal TensorSignature Signature { get; }
+
+    // The inputs a call may leave out, which then start from zeros: a stateful model's state.
+    private readonly HashSet<string> _stateInputs;
 
     /// <summary>The most samples one call takes: unlimited (<see cref="int.MaxValue"/>) for a dynamic batch dimension, 1 for a fixed one.</summary>
     public int MaxBatchSize { get; }
@@ -85,29 +104,31 @@ public sealed class OnnxModel : IDisposable
     }
 
     /// <summary>
-    /// Runs a batch outside the batcher and returns the named outputs (all of them when none are named) as
-    /// the graph produced them: for protocol clients such as Open Inference Protocol callers.
+    /// Calls the model with named tensors outside the batcher and returns the outputs asked for (all when none are), as
+    /// the graph produced them: for Open Inference Protocol callers and devices' tensor uplinks. A state input left out
+    /// starts from zeros. A wrong name, datatype or shape throws <see cref="TensorException"/>, naming the tensor.
     /// </summary>
-    public IReadOnlyList<RawOutput> RunRaw(float[] inputs, int batchSize, IReadOnlyList<string>? outputNames = null)
+    public IReadOnlyList<NamedTensor> RunTensors(IReadOnlyList<NamedTensor> inputs, IReadOnlyList<string> outputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        if (batchSize < 1 || batchSize > MaxBatchSize || inputs.Length != batchSize * Manifest.InputLength)
+        ArgumentNullException.ThrowIfNull(outputs);
+        var arranged = Signature.Arrange(inputs, _stateInputs);
+        var names = Signature.Outputs(outputs);
+        var values = new List<OrtValue>(arranged.Length);
+        try
         {
-            throw new ArgumentException($"Model {Manifest.Name} takes {Manifest.InputLength} values per sample and at most {MaxBatchSize} samples a call.");
-        }
-
-        var names = outputNames is { Count: > 0 } ? [.. outputNames] : _session.OutputNames.ToArray();
-        foreach (var name in names)
-        {
-            if (!_session.OutputMetadata.ContainsKey(name))
+            foreach (var tensor in arranged)
             {
-                throw new ArgumentException($"Model {Manifest.Name} has no output '{name}' (it has {string.Join(", ", _session.OutputNames)}).");
+                values.Add(ToOrtValue(Signature.Input(tensor.Name), tensor));
             }
-        }
 
-        using var input = Input(inputs, batchSize);
-        using var outputs = _session.Run(_runOptions, _inputNames, [input.Value], names);
-        return [.. names.Select((name, i) => Raw(name, outputs[i]))];
+            using var results = _session.Run(_runOptions, Signature.InputNames, values, names);
+            return [.. names.Select((name, i) => FromOrtValue(name, results[i]))];
+        }
+        finally
+        {
+            values.ForEach(static v => v.Dispose());
+        }
     }
 
     /// <summary>
@@ -222,22 +243,35 @@ public sealed class OnnxModel : IDisposable
         return recipe;
     }
 
-    private static RawOutput Raw(string name, OrtValue value)
+    private static OrtValue ToOrtValue(TensorSignature.Spec spec, NamedTensor tensor)
+    {
+        long[] shape = [.. tensor.Shape];
+        if (tensor.Datatype == TensorDatatype.Bytes)
+        {
+            var strings = OrtValue.CreateTensorWithEmptyStrings(OrtAllocator.DefaultInstance, shape);
+            var i = 0;
+            foreach (var s in tensor.Strings())
+            {
+                strings.StringTensorSetElementAt(s.AsSpan(), i++);
+            }
+
+            return strings;
+        }
+
+        var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, spec.ElementType, shape);
+        tensor.Data.Span.CopyTo(value.GetTensorMutableRawData());
+        return value;
+    }
+
+    private static NamedTensor FromOrtValue(string name, OrtValue value)
     {
         var info = value.GetTensorTypeAndShape();
-        var shape = info.Shape;
-        Array data = info.ElementDataType switch
+        if (!TensorDatatypes.TryFromOnnx(OnnxInspector.ElementName(info.ElementDataType), out var datatype))
         {
-            TensorElementType.Float => value.GetTensorDataAsSpan<float>().ToArray(),
-            TensorElementType.Double => value.GetTensorDataAsSpan<double>().ToArray(),
-            TensorElementType.Int64 => value.GetTensorDataAsSpan<long>().ToArray(),
-            TensorElementType.Int32 => value.GetTensorDataAsSpan<int>().ToArray(),
-            TensorElementType.UInt32 => value.GetTensorDataAsSpan<uint>().ToArray(),
-            TensorElementType.UInt8 => value.GetTensorDataAsSpan<byte>().ToArray(),
-            TensorElementType.Bool => value.GetTensorDataAsSpan<bool>().ToArray(),
-            TensorElementType.String => value.GetStringTensorAsArray(),
-            var other => throw new NotSupportedException($"Output '{name}' is of type {other}, which cannot be returned."),
-        };
-        return new RawOutput(name, OnnxInspector.ElementName(info.ElementDataType), shape, data);
+            throw new TensorException($"the output '{name}' is of type {info.ElementDataType}, which cannot be returned");
+        }
+
+        var data = datatype == TensorDatatype.Bytes ? NamedTensor.FromStrings(value.GetStringTensorAsArray()) : value.GetTensorMutableRawData().ToArray();
+        return new NamedTensor(name, datatype, info.Shape, data);
     }
 }

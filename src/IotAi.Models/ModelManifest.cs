@@ -8,7 +8,8 @@ namespace IotAi.Models;
 /// <summary>
 /// What the model host must know to feed a model and read its answer: the payload kind it serves, its
 /// input (named features for telemetry, a preprocessing recipe for images), its labels and which output
-/// holds the scores. It travels beside the ONNX file as <c>manifest.json</c>.
+/// holds the scores. A tensor model is called with named tensors instead, and may carry state from one call to the
+/// next (<see cref="StatePairs"/>). It travels beside the ONNX file as <c>manifest.json</c>.
 /// </summary>
 public sealed record ModelManifest
 {
@@ -18,14 +19,17 @@ public sealed record ModelManifest
     /// <summary>The most values a telemetry model may read.</summary>
     public const int MaxFeatures = 64;
 
+    /// <summary>How long a device's state for a stateful model lasts without a call, unless the manifest says otherwise.</summary>
+    public const int DefaultStateIdleSeconds = 300;
+
     public required string Name { get; init; }
 
     public required string Version { get; init; }
 
     public required PayloadKind Kind { get; init; }
 
-    /// <summary>The ONNX input that takes the <c>[batch, features]</c> float tensor.</summary>
-    public required string Input { get; init; }
+    /// <summary>A classifier's ONNX input, which takes the <c>[batch, features]</c> float tensor; empty for a tensor model.</summary>
+    public string Input { get; init; } = "";
 
     /// <summary>Telemetry value names, in input order; empty for images.</summary>
     public IReadOnlyList<string> Features { get; init; } = [];
@@ -33,13 +37,27 @@ public sealed record ModelManifest
     /// <summary>How an image becomes the input vector; null for telemetry.</summary>
     public ImagePreprocessing? Image { get; init; }
 
-    public required IReadOnlyList<string> Labels { get; init; }
+    /// <summary>A classifier's labels, in score order; empty for a tensor model.</summary>
+    public IReadOnlyList<string> Labels { get; init; } = [];
 
-    /// <summary>The ONNX output that holds the scores.</summary>
-    public required string ScoresOutput { get; init; }
+    /// <summary>The ONNX output that holds a classifier's scores; empty for a tensor model.</summary>
+    public string ScoresOutput { get; init; } = "";
 
     /// <summary>How to read <see cref="ScoresOutput"/>.</summary>
-    public required ScoreForm ScoreForm { get; init; }
+    public ScoreForm ScoreForm { get; init; }
+
+    /// <summary>
+    /// A tensor model's state: each pair names an input that the device's grain feeds with what the paired output gave
+    /// on the device's previous call (zeros on its first), so a streaming model runs per device with no state on the device.
+    /// </summary>
+    public IReadOnlyList<StatePair> StatePairs { get; init; } = [];
+
+    /// <summary>How long, in seconds, a device's state lasts without a call before its next one starts afresh; default <see cref="DefaultStateIdleSeconds"/>.</summary>
+    public int? StateIdleSeconds { get; init; }
+
+    /// <summary>True for the models that answer with a label (telemetry and image); false for a tensor model.</summary>
+    [JsonIgnore]
+    public bool IsClassifier => Kind != PayloadKind.Tensor;
 
     /// <summary>SHA-256 of the ONNX bytes, hex; the host refuses a file that does not match.</summary>
     public string? Sha256 { get; init; }
@@ -87,9 +105,25 @@ public sealed record ModelManifest
 
     public void Validate(string source)
     {
+        if (!IsClassifier)
+        {
+            ValidateTensorModel(source);
+            return;
+        }
+
         if (Labels.Count < 2)
         {
             throw new InvalidDataException($"{source}: a model needs at least two labels.");
+        }
+
+        if (Input.Length == 0 || ScoresOutput.Length == 0)
+        {
+            throw new InvalidDataException($"{source}: a {PayloadKinds.Name(Kind)} model names its input and its scores output.");
+        }
+
+        if (StatePairs.Count != 0)
+        {
+            throw new InvalidDataException($"{source}: only a tensor model carries state.");
         }
 
         if (Kind == PayloadKind.Telemetry && (Features.Count == 0 || Features.Count > MaxFeatures))
@@ -110,6 +144,28 @@ public sealed record ModelManifest
         if (ScoreForm == ScoreForm.BinaryProbability && Labels.Count != 2)
         {
             throw new InvalidDataException($"{source}: a binary probability output needs exactly two labels.");
+        }
+    }
+
+    /// <summary>A tensor model lists its graph's inputs and outputs, and each state pair joins an input and an output of one type and shape.</summary>
+    private void ValidateTensorModel(string source)
+    {
+        if (Inputs.Count == 0 || Outputs.Count == 0)
+        {
+            throw new InvalidDataException($"{source}: a tensor model lists its graph's inputs and outputs.");
+        }
+
+        if (StateIdleSeconds is <= 0)
+        {
+            throw new InvalidDataException($"{source}: stateIdleSeconds must be positive, not {StateIdleSeconds}.");
+        }
+
+        foreach (var pair in StatePairs)
+        {
+            if (pair.Problem(Inputs, Outputs, StatePairs) is { } problem)
+            {
+                throw new InvalidDataException($"{source}: {problem}.");
+            }
         }
     }
 }

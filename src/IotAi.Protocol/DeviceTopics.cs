@@ -12,6 +12,7 @@ public static class DeviceTopics
     public const string Root = "devices";
     public const string TelemetrySuffix = "up/telemetry";
     public const string ImageSuffix = "up/image";
+    public const string TensorSuffix = "up/tensor";
     public const string ReportedSuffix = "up/twin/reported";
     public const string ModelFetchSuffix = "up/model/fetch";
     public const string ModelStatusSuffix = "up/model/status";
@@ -33,6 +34,10 @@ public static class DeviceTopics
     public static string Telemetry(string deviceId) => $"{Root}/{deviceId}/{TelemetrySuffix}";
 
     public static string Image(string deviceId) => $"{Root}/{deviceId}/{ImageSuffix}";
+
+    /// <summary>Where a device calls a model with named tensors: <c>devices/{id}/up/tensor/{model}</c>, or without a model, the one <c>Models:Routes</c> gives tensors.</summary>
+    public static string Tensor(string deviceId, string? model = null) =>
+        model is null ? $"{Root}/{deviceId}/{TensorSuffix}" : $"{Root}/{deviceId}/{TensorSuffix}/{model}";
 
     public static string Reported(string deviceId) => $"{Root}/{deviceId}/{ReportedSuffix}";
 
@@ -138,6 +143,16 @@ public static class DeviceTopics
         if (path.SequenceEqual(ImageSuffix))
         {
             return new UplinkTopicParse(UplinkTopicStatus.Ok, id, PayloadKind.Image, null);
+        }
+
+        if (path.SequenceEqual(TensorSuffix))
+        {
+            return new UplinkTopicParse(UplinkTopicStatus.Ok, id, PayloadKind.Tensor, null);
+        }
+
+        if (path.StartsWith(TensorSuffix + "/", StringComparison.Ordinal) && path[(TensorSuffix.Length + 1)..] is { Length: > 0 } model && !model.Contains('/'))
+        {
+            return new UplinkTopicParse(UplinkTopicStatus.Ok, id, PayloadKind.Tensor, null, model.ToString());
         }
 
         if (path.SequenceEqual(ReportedSuffix))

@@ -8,4 +8,7 @@ public enum PayloadKind
 
     /// <summary>Raw JPEG or PNG bytes from a camera.</summary>
     Image = 2,
+
+    /// <summary>Named tensors for any model, in the Open Inference Protocol's JSON form or the binary form (see <see cref="TensorBinary"/>).</summary>
+    Tensor = 3,
 }

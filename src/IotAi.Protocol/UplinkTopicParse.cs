@@ -25,8 +25,11 @@ public enum UplinkTopicStatus
     UnknownKind,
 }
 
-/// <summary>The result of <see cref="DeviceTopics.ParseUplink"/>; <see cref="Seq"/> is set only by the image topic's suffix.</summary>
-public readonly record struct UplinkTopicParse(UplinkTopicStatus Status, string? DeviceId, PayloadKind Kind, long? Seq)
+/// <summary>
+/// The result of <see cref="DeviceTopics.ParseUplink"/>; <see cref="Seq"/> is set only by the image topic's suffix, <see cref="Model"/>
+/// only by the tensor topic's.
+/// </summary>
+public readonly record struct UplinkTopicParse(UplinkTopicStatus Status, string? DeviceId, PayloadKind Kind, long? Seq, string? Model = null)
 {
     public static UplinkTopicParse NotUplink { get; } = new(UplinkTopicStatus.NotUplink, null, default, null);
 }

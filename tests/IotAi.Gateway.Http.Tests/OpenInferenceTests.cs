@@ -34,9 +34,7 @@ public sealed class OpenInferenceTests(SiloFixture silo)
             .Output("probabilities", OnnxGraph.Float, "batch", 2)
             .ToBytes();
         var name = $"pixels-{Guid.NewGuid():N}"[..16];
-        var imported = await Http.PostAsync($"/api/models/onnx?name={name}&version=1&kind=image&labels=bright,dark&image=2x2:rgb&layout=nhwc&dtype=uint8", new ByteArrayContent(onnx));
-        Assert.Equal(HttpStatusCode.Created, imported.StatusCode);
-        await Eventually.TrueAsync(async () => (await Http.GetAsync($"/v2/models/{name}/ready")).IsSuccessStatusCode, "the model did not become ready", seconds: 30);
+        await ImportAsync(name, $"/api/models/onnx?name={name}&version=1&kind=image&labels=bright,dark&image=2x2:rgb&layout=nhwc&dtype=uint8", onnx);
         var metadata = await Http.GetFromJsonAsync<JsonElement>($"/v2/models/{name}");
         Assert.Equal("UINT8", metadata.GetProperty("inputs")[0].GetProperty("datatype").GetString());
 
@@ -48,9 +46,65 @@ public sealed class OpenInferenceTests(SiloFixture silo)
         var bright = (await answered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("outputs")[0].GetProperty("data")[0].GetSingle();
         Assert.Equal(1 / (1 + MathF.Exp(-7.8f)), bright, 4);
         Assert.Equal(HttpStatusCode.BadRequest, asFloats.StatusCode);
-        Assert.Contains("of datatype UINT8", await asFloats.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("'pixels' is UINT8, not FP32", await asFloats.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadRequest, tooBright.StatusCode);
-        Assert.Contains("whole number from 0 to 255", await tooBright.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("'pixels' is UINT8: 300 is not one of its values", await tooBright.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Any_onnx_model_is_served_every_input_and_output_by_name_with_its_own_datatype()
+    {
+        var name = $"any-{Guid.NewGuid():N}"[..12];
+        await ImportAsync(name, $"/api/models/onnx?name={name}&version=1&kind=tensor", OnnxGraph.EveryDatatype().ToBytes());
+        var metadata = await Http.GetFromJsonAsync<JsonElement>($"/v2/models/{name}");
+
+        var response = await Http.PostAsync($"/v2/models/{name}/infer", new StringContent("""
+            {"id":"every","inputs":[
+              {"name":"fp16","datatype":"FP16","shape":[2],"data":[1.5,-2]},
+              {"name":"int32","datatype":"INT32","shape":[2],"data":[-7,2147483647]},
+              {"name":"int8","datatype":"INT8","shape":[2],"data":[-128,127]},
+              {"name":"bool","datatype":"BOOL","shape":[2],"data":[true,false]},
+              {"name":"int64","datatype":"INT64","shape":[],"data":[-9007199254740993]},
+              {"name":"uint8","datatype":"UINT8","shape":[2],"data":[0,255]},
+              {"name":"fp64","datatype":"FP64","shape":[2],"data":[0.1,-0.25]}]}
+            """, System.Text.Encoding.UTF8, "application/json"));
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(["FP16", "INT32", "INT8", "BOOL", "INT64", "UINT8", "FP64"], metadata.GetProperty("inputs").EnumerateArray().Select(static i => i.GetProperty("datatype").GetString()));
+        Assert.Equal(8, metadata.GetProperty("outputs").GetArrayLength());
+        Assert.Equal("tensor", metadata.GetProperty("parameters").GetProperty("kind").GetString());
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var outputs = body.GetProperty("outputs").EnumerateArray().ToDictionary(static o => o.GetProperty("name").GetString()!, static o => o.GetProperty("data").GetRawText());
+        Assert.Equal(
+            ("[1.5,-2]", "[-7,2147483647]", "[-128,127]", "[true,false]", "[-9007199254740993]", "[0,255]", "[0.1,-0.25]", "[false,true]"),
+            (outputs["fp16_out"], outputs["int32_out"], outputs["int8_out"], outputs["bool_out"], outputs["int64_out"], outputs["uint8_out"], outputs["fp64_out"], outputs["not_bool"]));
+    }
+
+    [Fact]
+    public async Task A_stateful_model_is_called_statelessly_over_oip_and_lists_its_state_pairs()
+    {
+        var name = $"state-{Guid.NewGuid():N}"[..14];
+        await ImportAsync(name, $"/api/models/onnx?name={name}&version=1&kind=tensor&state=h%3Dh_next&stateIdleSeconds=30", OnnxGraph.Streaming().ToBytes());
+        var metadata = await Http.GetFromJsonAsync<JsonElement>($"/v2/models/{name}");
+        const string Call = """{"name":"samples","datatype":"FP32","shape":[1,2],"data":[1,2]},{"name":"rate","datatype":"INT64","shape":[],"data":3}""";
+
+        var fresh = await Http.PostAsync($"/v2/models/{name}/infer", new StringContent($$"""{"inputs":[{{Call}}]}""", System.Text.Encoding.UTF8, "application/json"));
+        var carried = await Http.PostAsync($"/v2/models/{name}/infer", new StringContent(
+            $$"""{"inputs":[{{Call}},{"name":"h","datatype":"FP32","shape":[1,2],"data":[3,3]}],"outputs":[{"name":"score"}]}""", System.Text.Encoding.UTF8, "application/json"));
+
+        var pair = metadata.GetProperty("parameters").GetProperty("sequence_state")[0];
+        Assert.Equal(("h", "h_next", 30), (pair.GetProperty("input").GetString(), pair.GetProperty("output").GetString(), metadata.GetProperty("parameters").GetProperty("sequence_idle_seconds").GetInt32()));
+        var outputs = (await fresh.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("outputs").EnumerateArray().ToDictionary(static o => o.GetProperty("name").GetString()!, static o => o.GetProperty("data").GetRawText());
+        Assert.Equal(("[9,9]", "[3,3]"), (outputs["score"], outputs["h_next"]));
+        Assert.Equal("[18,18]", (await carried.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("outputs")[0].GetProperty("data").GetRawText());
+    }
+
+    /// <summary>Uploads an ONNX model through the model API and waits until the silo serves it.</summary>
+    private async Task ImportAsync(string name, string upload, byte[] onnx)
+    {
+        var imported = await Http.PostAsync(upload, new ByteArrayContent(onnx));
+        Assert.Equal(HttpStatusCode.Created, imported.StatusCode);
+        await Eventually.TrueAsync(async () => (await Http.GetAsync($"/v2/models/{name}/ready")).IsSuccessStatusCode, "the model did not become ready", seconds: 30);
     }
 
     private Task<HttpResponseMessage> InferAsync(string model, string datatype, string data) =>
@@ -119,12 +173,15 @@ public sealed class OpenInferenceTests(SiloFixture silo)
     }
 
     [Theory]
-    [InlineData("""{"inputs":[{"name":"Wrong","shape":[1,3],"datatype":"FP32","data":[1,2,3]}]}""", "must be 'Features'")]
-    [InlineData("""{"inputs":[{"name":"Features","shape":[1,3],"datatype":"FP32","data":[1,2]}]}""", "must hold 3 numbers")]
-    [InlineData("""{"inputs":[{"name":"Features","shape":[1,4],"datatype":"FP32","data":[1,2,3,4]}]}""", "3 values per sample")]
-    [InlineData("""{"inputs":[{"name":"Features","shape":[1,3],"datatype":"FP32","data":[1,"two",3]}]}""", "must hold 3 numbers")]
+    [InlineData("""{"inputs":[{"name":"Wrong","shape":[1,3],"datatype":"FP32","data":[1,2,3]}]}""", "has no input 'Wrong' (its inputs are Features)")]
+    [InlineData("""{"inputs":[{"name":"Features","shape":[1,3],"datatype":"FP32","data":[1,2]}]}""", "'Features': 'data' holds 2 values, the shape [1,3] needs 3")]
+    [InlineData("""{"inputs":[{"name":"Features","shape":[1,4],"datatype":"FP32","data":[1,2,3,4]}]}""", "'Features' has the shape [1,4], but model sensor-anomaly takes FP32[-1,3]")]
+    [InlineData("""{"inputs":[{"name":"Features","shape":[1,3],"datatype":"FP32","data":[1,"two",3]}]}""", "'Features' is FP32: \"two\" is not one of its values (a number)")]
     [InlineData("""{"inputs":[{"name":"Features","shape":[1,3],"datatype":"FP32","data":[1,2,3]}],"outputs":[{"name":"logits"}]}""", "no output 'logits'")]
-    [InlineData("""{"inputs":[]}""", "exactly one input")]
+    [InlineData("""{"inputs":[]}""", "'inputs' must be a non-empty array")]
+    [InlineData("""{"inputs":[{"name":"Features","shape":[1,3],"datatype":"FP64","data":[1,2,3]}]}""", "'Features' is FP32, not FP64")]
+    [InlineData("""{"inputs":[{"name":"Features","shape":[1,3],"datatype":"FLOAT","data":[1,2,3]}]}""", "'Features': 'datatype' must be one of")]
+    [InlineData("""{"inputs":[{"name":"Features","shape":[1,3],"datatype":"FP32","data":[1,2,3]}""", "the request is not JSON")]
     public async Task A_bad_request_gets_400_and_says_why(string json, string expected)
     {
         using var content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");

@@ -65,26 +65,4 @@ public sealed class DevicePartsTests : IDisposable
     }
 
     public void Dispose() => _services.Dispose();
-
-    /// <summary>A twin kept in memory that counts its writes.</summary>
-    private sealed class InMemoryTwin : IPersistentState<DeviceState>
-    {
-        public DeviceState State { get; set; } = new();
-
-        public string? Etag => null;
-
-        public bool RecordExists => Writes > 0;
-
-        public int Writes { get; private set; }
-
-        public Task ClearStateAsync() => Task.CompletedTask;
-
-        public Task WriteStateAsync()
-        {
-            Writes++;
-            return Task.CompletedTask;
-        }
-
-        public Task ReadStateAsync() => Task.CompletedTask;
-    }
 }

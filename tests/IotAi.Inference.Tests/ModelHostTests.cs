@@ -54,8 +54,8 @@ public sealed class ModelHostTests : IDisposable
             var sensor = host.ForKind(PayloadKind.Telemetry)!;
             var image = host.ForKind(PayloadKind.Image)!;
             int sensorLargest = 0, imageLargest = 0;
-            sensor.Batcher.BatchCompleted += (size, _) => sensorLargest = Math.Max(sensorLargest, size);
-            image.Batcher.BatchCompleted += (size, _) => imageLargest = Math.Max(imageLargest, size);
+            sensor.Batcher!.BatchCompleted += (size, _) => sensorLargest = Math.Max(sensorLargest, size);
+            image.Batcher!.BatchCompleted += (size, _) => imageLargest = Math.Max(imageLargest, size);
 
             await Task.WhenAll(Enumerable.Range(0, 64).Select(_ => sensor.InferAsync(new float[] { 45, 0.3f, 10 }).AsTask()));
             await Task.WhenAll(Enumerable.Range(0, 64).Select(_ => image.InferAsync(new float[1024]).AsTask()));

@@ -19,6 +19,23 @@ public sealed class DeviceTopicsTests
         Assert.Equal(new UplinkTopicParse(status, deviceId, kind, seq), DeviceTopics.ParseUplink(topic));
     }
 
+    [Theory]
+    [InlineData("devices/mic-1/up/tensor", UplinkTopicStatus.Ok, null)]
+    [InlineData("devices/mic-1/up/tensor/silero-vad", UplinkTopicStatus.Ok, "silero-vad")]
+    [InlineData("devices/mic-1/up/tensor/", UplinkTopicStatus.UnknownKind, null)]
+    [InlineData("devices/mic-1/up/tensor/vad/extra", UplinkTopicStatus.UnknownKind, null)]
+    public void Parses_tensor_topics_with_or_without_a_model(string topic, UplinkTopicStatus status, string? model)
+    {
+        var parsed = DeviceTopics.ParseUplink(topic);
+
+        Assert.Equal((status, model), (parsed.Status, parsed.Model));
+        Assert.Equal(status == UplinkTopicStatus.Ok ? PayloadKind.Tensor : default, parsed.Kind);
+        if (status == UplinkTopicStatus.Ok)
+        {
+            Assert.Equal(topic, DeviceTopics.Tensor("mic-1", model));
+        }
+    }
+
     [Fact]
     public void The_senders_own_id_is_returned_as_is_and_another_id_is_read_from_the_topic()
     {

@@ -11,7 +11,12 @@ internal sealed class OnnxGraph
 {
     public const int Float = 1;
     public const int UInt8 = 2;
+    public const int Int8 = 3;
+    public const int Int32 = 6;
     public const int Int64 = 7;
+    public const int Bool = 9;
+    public const int Float16 = 10;
+    public const int Double = 11;
 
     private readonly List<Message> _nodes = [];
     private readonly List<Message> _initializers = [];
@@ -29,6 +34,41 @@ internal sealed class OnnxGraph
         .Node("Reshape", ["values", "flat_shape"], ["flat"])
         .FloatInitializer("weights", [12, 2], weights)
         .Node("MatMul", ["flat", "weights"], ["logits"]);
+
+    /// <summary>
+    /// A streaming model with state, shaped like an audio model's: <c>samples</c> (float32 <c>[1, n]</c>), a scalar int64
+    /// <c>rate</c> and the state <c>h</c> (float32 <c>[1, 2]</c>). It gives <c>h_next = h + sum(samples)</c> and
+    /// <c>score = h_next * rate</c>, so each answer shows the state it started from.
+    /// </summary>
+    public static OnnxGraph Streaming() => new OnnxGraph()
+        .Input("samples", Float, 1, "n")
+        .Input("rate", Int64)
+        .Input("h", Float, 1, 2)
+        .Int64Initializer("axes", [1], [1])
+        .Node("ReduceSum", ["samples", "axes"], ["sum"], ("keepdims", 1))
+        .Node("Add", ["h", "sum"], ["h_next"])
+        .Node("Cast", ["rate"], ["rate_f"], ("to", Float))
+        .Node("Mul", ["h_next", "rate_f"], ["score"])
+        .Output("score", Float, 1, 2)
+        .Output("h_next", Float, 1, 2);
+
+    /// <summary>
+    /// A model of one input per element type the gateway carries (<c>fp16, int32, int8, bool, int64</c> as a scalar,
+    /// <c>uint8, fp64</c>), each given back as <c>{name}_out</c>, and <c>not_bool</c>, the bools negated.
+    /// </summary>
+    public static OnnxGraph EveryDatatype()
+    {
+        var graph = new OnnxGraph();
+        foreach (var (name, type, dims) in new (string, int, object[])[]
+        {
+            ("fp16", Float16, [2]), ("int32", Int32, [2]), ("int8", Int8, [2]), ("bool", Bool, [2]), ("int64", Int64, []), ("uint8", UInt8, [2]), ("fp64", Double, [2]),
+        })
+        {
+            graph.Input(name, type, dims).Node("Identity", [name], [$"{name}_out"]).Output($"{name}_out", type, dims);
+        }
+
+        return graph.Node("Not", ["bool"], ["not_bool"]).Output("not_bool", Bool, 2);
+    }
 
     /// <summary>A graph input or output: a dimension is a number, or a string for a named dynamic one.</summary>
     public OnnxGraph Input(string name, int elementType, params object[] dims)

@@ -98,6 +98,9 @@ internal sealed class TestDevice : IAsyncDisposable
 
     public async Task<InferenceResult> NextResultAsync() => Read(await ExpectAsync(DeviceTopics.Result(Id)), ProtocolJson.Default.InferenceResult);
 
+    /// <summary>The next result, read as the JSON of a tensor call's answer (<c>model_name, outputs, parameters</c>).</summary>
+    public async Task<JsonElement> NextTensorResultAsync() => JsonDocument.Parse((await ExpectAsync(DeviceTopics.Result(Id))).Payload.ToArray()).RootElement;
+
     public async Task<ErrorReply> NextErrorAsync() => Read(await ExpectAsync(DeviceTopics.Error(Id)), ProtocolJson.Default.ErrorReply);
 
     public async Task<DesiredProperties> NextDesiredAsync() => Read(await ExpectAsync(DeviceTopics.Desired(Id)), ProtocolJson.Default.DesiredProperties);

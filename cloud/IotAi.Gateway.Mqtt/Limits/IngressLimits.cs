@@ -40,12 +40,15 @@ public sealed class IngressLimits : IDisposable
     /// <summary>Spends a client's budget on one publish of <paramref name="payloadBytes"/>.</summary>
     public LimitRefusal<MqttPubAckReasonCode>? CheckPublish(string clientId, long payloadBytes) => _rates.TrySpend(clientId, payloadBytes);
 
-    /// <summary>An uplink's payload over the size its kind allows: images by <c>MaxImageBytes</c>, everything else (JSON) by <c>MaxJsonBytes</c>.</summary>
+    /// <summary>
+    /// An uplink's payload over the size its kind allows: images and tensor calls (which carry whole tensors, as an image
+    /// carries its pixels) by <c>MaxImageBytes</c>, everything else (JSON) by <c>MaxJsonBytes</c>.
+    /// </summary>
     public LimitRefusal<MqttPubAckReasonCode>? CheckPayload(UplinkTopicParse topic, long payloadBytes)
     {
-        var image = topic is { Status: UplinkTopicStatus.Ok, Kind: PayloadKind.Image };
-        var max = image ? _options.MaxImageBytes : _options.MaxJsonBytes;
-        return payloadBytes <= max ? null : LimitRefusals.PayloadTooLarge(image ? "image" : "JSON payload", payloadBytes, max);
+        var large = topic is { Status: UplinkTopicStatus.Ok, Kind: PayloadKind.Image or PayloadKind.Tensor };
+        var max = large ? _options.MaxImageBytes : _options.MaxJsonBytes;
+        return payloadBytes <= max ? null : LimitRefusals.PayloadTooLarge(large ? (topic.Kind == PayloadKind.Image ? "image" : "tensor payload") : "JSON payload", payloadBytes, max);
     }
 
     /// <summary>Releases a client's budget when it goes; not on a takeover, where the same client is connected again already.</summary>

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging;
 namespace IotAi.Grains.Devices;
 
 /// <summary>
-/// Answers one uplink: routes it to the model for its kind on this silo's model host (or the version a rollout has the
+/// Answers one uplink (a tensor call goes to <see cref="TensorAnswerer"/>): routes it to the model for its kind on this silo's model host (or the version a rollout has the
 /// device on), reads it, drops it if it is a repeat, infers, grades the answer when the device sent the truth, offers
 /// the sample for learning, and builds the result the device is sent.
 /// </summary>
@@ -23,10 +23,17 @@ internal sealed partial class PayloadAnswerer(
     DeviceTelemetry telemetry,
     ILogger logger)
 {
+    private readonly TensorAnswerer _tensors = new(device, models, twin, logger);
+
     private DeviceState State => device.State;
 
     public async Task<UplinkReply> AnswerAsync(Uplink uplink)
     {
+        if (uplink.Kind == PayloadKind.Tensor)
+        {
+            return _tensors.Answer(uplink);
+        }
+
         var model = models.ForKind(uplink.Kind);
         if (model is null)
         {

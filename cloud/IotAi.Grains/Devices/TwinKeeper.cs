@@ -38,6 +38,10 @@ internal sealed class TwinKeeper(DeviceActivation device, FleetCount fleet, Devi
         {
             State.Counters.Images++;
         }
+        else if (kind == PayloadKind.Tensor)
+        {
+            State.Counters.Tensors++;
+        }
         else
         {
             State.Counters.Telemetry++;

@@ -55,10 +55,15 @@ public sealed partial class EdgeModelRuntime(EdgeModelStore store, TrustedKeys t
     {
         ArgumentNullException.ThrowIfNull(package);
         package.Verify(trusted);
+        if (!package.Manifest.IsClassifier)
+        {
+            throw new InvalidDataException($"{package.Manifest.Name} {package.Manifest.Version} is a tensor model: the cloud serves those, the edge agent runs classifiers.");
+        }
+
         var loaded = new LoadedModel(new OnnxModel(package.Manifest, package.Onnx), EdgeBatching);
         try
         {
-            await loaded.InferAsync(new float[package.Manifest.InputLength]);
+            await loaded.WarmAsync();
         }
         catch
         {
