@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using IotAi.Grains.Hosting;
+using IotAi.Inference;
 using IotAi.Models;
 using IotAi.Training;
 using Spectre.Console;
@@ -32,6 +33,10 @@ internal sealed class OwnDataTraining(Option<string?> url, Option<double> holdou
     private readonly Option<string> _labelColumn = new("--label-column") { Description = "--from-csv: the column that holds the labels", DefaultValueFactory = _ => CsvDataset.DefaultLabelColumn };
     private readonly Option<string> _imageSize = new("--image-size") { Description = "--from-folder: the WIDTHxHEIGHT every image is resized to", DefaultValueFactory = _ => "32x32" };
     private readonly Option<string> _channels = new Option<string>("--channels") { Description = "--from-folder: gray, rgb or bgr", DefaultValueFactory = _ => "gray" }.AcceptOnlyFromAmong("gray", "rgb", "bgr");
+    private readonly Option<string?> _backbone = new("--backbone")
+    {
+        Description = "--from-folder: transfer learning on a pretrained backbone, resnet18 or an ONNX file; a linear head is trained on its embeddings, kept in DIR/.iotai-embeddings. The recipe starts from the imagenet preset",
+    };
     private readonly ImageRecipeOptions _recipe = new();
 
     private SiloConnection? _silo;
@@ -41,7 +46,7 @@ internal sealed class OwnDataTraining(Option<string?> url, Option<double> holdou
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _folder, _csv, _name, _version, _out, _key, _labelColumn, _imageSize, _channels })
+        foreach (var option in new Option[] { _folder, _csv, _name, _version, _out, _key, _labelColumn, _imageSize, _channels, _backbone })
         {
             command.Options.Add(option);
         }
@@ -78,7 +83,7 @@ internal sealed class OwnDataTraining(Option<string?> url, Option<double> holdou
 
         if (Given(model))
         {
-            Refuse([_name, _version, _out, _key, _labelColumn, _imageSize, _channels], "goes with --from-folder or --from-csv, not with --model");
+            Refuse([_name, _version, _out, _key, _labelColumn, _imageSize, _channels, _backbone], "goes with --from-folder or --from-csv, not with --model");
             return;
         }
 
@@ -88,7 +93,12 @@ internal sealed class OwnDataTraining(Option<string?> url, Option<double> holdou
             result.AddError("--holdout is a share between 0 and 1, such as 0.2");
         }
 
-        Refuse(Given(_folder) ? [_labelColumn] : [_imageSize, _channels], $"does not go with {sources[0]}");
+        Refuse(Given(_folder) ? [_labelColumn] : [_imageSize, _channels, _backbone], $"does not go with {sources[0]}");
+        if (Given(_backbone))
+        {
+            Refuse([_imageSize, _channels], "does not go with --backbone: the backbone's input decides the size and channels");
+        }
+
         if (!Given(_name))
         {
             result.AddError("--name is required: the new model's name");
@@ -103,7 +113,9 @@ internal sealed class OwnDataTraining(Option<string?> url, Option<double> holdou
     public async Task<int> RunAsync(ParseResult parse, CancellationToken ct)
     {
         var name = parse.GetValue(_name)!;
-        var image = parse.GetValue(_folder) is null ? null : _recipe.Settings(parse).ApplyTo(ImageRecipe(parse.GetValue(_imageSize)!, parse.GetValue(_channels)!));
+        var backbone = parse.GetValue(_backbone) is { } chosen ? Backbone(chosen) : null;
+        var image = parse.GetValue(_folder) is null ? null
+            : _recipe.Settings(parse).ApplyTo(backbone is null ? ImageRecipe(parse.GetValue(_imageSize)!, parse.GetValue(_channels)!) : ImagePreprocessing.ImageNet((int)backbone.InputShape[^1]));
         using var keys = SigningKeys(parse);
         LabelledDataset? data = null;
         DatasetTraining? trained = null;
@@ -111,7 +123,7 @@ internal sealed class OwnDataTraining(Option<string?> url, Option<double> holdou
         {
             var progress = new StatusProgress(context);
             var read = parse.GetValue(_folder) is { } folder
-                ? await Task.Run(() => FolderDataset.Read(folder.FullName, image!, progress), ct)
+                ? await Task.Run(() => FolderDataset.Read(folder.FullName, image!, progress, backbone), ct)
                 : await CsvDataset.ReadAsync(parse.GetValue(_csv)!.FullName, parse.GetValue(_labelColumn)!, progress, ct);
             data = read;
             trained = await Task.Run(() => DatasetTrainer.Train(read, name, parse.GetValue(_version)!, parse.GetValue(holdout), progress), ct);
@@ -119,7 +131,7 @@ internal sealed class OwnDataTraining(Option<string?> url, Option<double> holdou
 
         ReportSkipped(data!.Skipped);
         Report(data, trained!);
-        var package = ModelPackage.Create(trained!.Model.Manifest, trained.Model.Onnx, keys.Signer);
+        var package = trained!.Model.Sign(keys.Signer);
         var output = parse.GetValue(_out);
         var file = output ?? new FileInfo(Path.Combine(Path.GetTempPath(), $"iotai-{Guid.NewGuid():N}{ModelPackage.Extension}"));
         Directory.CreateDirectory(file.DirectoryName!);
@@ -183,6 +195,13 @@ internal sealed class OwnDataTraining(Option<string?> url, Option<double> holdou
 
         return keys;
     }
+
+    /// <summary><c>resnet18</c>, shipped beside the CLI, or a backbone's ONNX file.</summary>
+    private static PretrainedBackbone Backbone(string chosen) => string.Equals(chosen, "resnet18", StringComparison.OrdinalIgnoreCase)
+        ? PretrainedBackbone.ResNet18()
+        : File.Exists(chosen)
+            ? PretrainedBackbone.FromOnnx(Path.GetFileNameWithoutExtension(chosen), File.ReadAllBytes(chosen))
+            : throw new ArgumentException($"--backbone is resnet18 or a backbone's ONNX file, and '{chosen}' is neither");
 
     private static ImagePreprocessing ImageRecipe(string size, string channels) =>
         size.Contains(':', StringComparison.Ordinal)

@@ -149,7 +149,7 @@ public sealed partial class ModelHost(IOptions<ModelHostOptions> options, ModelR
         await Task.Yield();
         var package = registry.Open(name, version);
         var batching = _options.ModelBatching.GetValueOrDefault(name) ?? _options.Batching;
-        var loaded = new LoadedModel(new OnnxModel(package.Manifest, package.Onnx, _options.IntraOpThreads), batching, limits);
+        var loaded = new LoadedModel(new OnnxModel(package, _options.IntraOpThreads), batching, limits);
         await loaded.WarmAsync();
         telemetry.Observe(loaded);
         LogLoaded(name, version, package.Manifest.Kind);

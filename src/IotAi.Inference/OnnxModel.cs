@@ -9,19 +9,53 @@ namespace IotAi.Inference;
 /// <summary>
 /// One ONNX Runtime session for one model version. <see cref="Run"/> takes a classifier's whole batch laid out row
 /// after row in a caller's (pooled) buffer and wraps it in an <see cref="OrtValue"/> without copying;
-/// <see cref="RunTensors"/> calls any model with named tensors.
+/// <see cref="RunTensors"/> calls any model with named tensors. A model on a backbone runs the backbone's session,
+/// shared with every version on the same backbone (<see cref="SharedBackbones"/>), then its own head on the embeddings.
 /// </summary>
 public sealed class OnnxModel : IDisposable
 {
+    // The model's own graph: the whole model, or the head on a backbone's embedding.
     private readonly InferenceSession _session;
+
+    // The session a sample enters: the backbone's when there is one, else the model's own.
+    private readonly InferenceSession _entry;
+    private readonly long[] _embeddingShape = [];
     private readonly RunOptions _runOptions = new();
     private readonly string[] _inputNames;
+
+    // True for a head fed with embeddings (HeadOf); its one sample is an embedding, not a picture.
+    private readonly bool _headOnly;
+
+    // Floats one sample feeds Run: the manifest's input length, or the embedding's width for a head alone.
+    private readonly int _inputLength;
     private readonly string[] _outputNames;
 
     // The input's dimensions after the batch one, e.g. [3] for features or [1, 32, 32] for an NCHW image.
     private readonly long[] _sampleShape;
 
-    public OnnxModel(ModelManifest manifest, byte[] onnx, int intraOpThreads = 1)
+    /// <summary>Loads a verified package: its graph, and its backbone when it runs on one.</summary>
+    public OnnxModel(ModelPackage package, int intraOpThreads = 1)
+        : this(package?.Manifest!, package!.Onnx, intraOpThreads, package.Backbone)
+    {
+    }
+
+    /// <param name="manifest">How to feed the model and read it.</param>
+    /// <param name="onnx">The model's graph, or its head when the manifest names a backbone.</param>
+    /// <param name="intraOpThreads">ONNX Runtime's threads per call.</param>
+    /// <param name="backbone">The backbone's graph, for a model on one; used only if no version has that backbone open yet.</param>
+    public OnnxModel(ModelManifest manifest, byte[] onnx, int intraOpThreads = 1, byte[]? backbone = null)
+        : this(manifest, onnx, intraOpThreads, backbone, headOnly: false)
+    {
+    }
+
+    /// <summary>
+    /// The head of a model on a backbone, alone, fed with embeddings (<see cref="BackbonePart.Width"/> floats a sample)
+    /// instead of pictures: to score a head on cached embeddings without running the backbone again.
+    /// </summary>
+    public static OnnxModel HeadOf(ModelManifest manifest, byte[] head) =>
+        manifest?.Backbone is null ? throw new ArgumentException("The model runs on no backbone.", nameof(manifest)) : new(manifest, head, 1, null, headOnly: true);
+
+    private OnnxModel(ModelManifest manifest, byte[] onnx, int intraOpThreads, byte[]? backbone, bool headOnly)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         ArgumentNullException.ThrowIfNull(onnx);
@@ -42,8 +76,10 @@ public sealed class OnnxModel : IDisposable
         _session = OnnxInspector.Open(onnx, options);
         try
         {
-            Signature = new TensorSignature(_session, manifest.Name, strict: !manifest.IsClassifier);
-            (_sampleShape, MaxBatchSize) = manifest.IsClassifier ? CheckSignature() : ([], 1);
+            _headOnly = headOnly;
+            _entry = manifest.Backbone is { } part && !headOnly
+                ? SharedBackbones.Acquire(part.Sha256, backbone ?? throw new InvalidDataException($"Model {manifest.Name} {manifest.Version} runs on the backbone {part.Name}, which was not given."), options)
+                : _session;
         }
         catch
         {
@@ -51,7 +87,29 @@ public sealed class OnnxModel : IDisposable
             throw;
         }
 
-        _inputNames = [manifest.Input];
+        try
+        {
+            Signature = new TensorSignature(_entry, _session, manifest.Name, strict: !manifest.IsClassifier);
+            if (headOnly)
+            {
+                var part = manifest.Backbone!;
+                _embeddingShape = CheckHead(part);
+                (_sampleShape, MaxBatchSize, _inputLength) = ([part.Width], int.MaxValue, part.Width);
+            }
+            else
+            {
+                (_sampleShape, MaxBatchSize) = manifest.IsClassifier ? CheckSignature() : ([], 1);
+                _embeddingShape = manifest.Backbone is { } part ? CheckBackbone(part) : [];
+                _inputLength = manifest.IsClassifier ? manifest.InputLength : 0;
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+
+        _inputNames = [headOnly ? manifest.Backbone!.HeadInput : manifest.Input];
         _outputNames = [manifest.ScoresOutput];
         _stateInputs = manifest.StatePairs.Select(static p => p.Input).ToHashSet(StringComparer.Ordinal);
     }
@@ -73,7 +131,7 @@ public sealed class OnnxModel : IDisposable
     /// </summary>
     public void Run(Memory<float> inputs, int batchSize, Span<float> scores)
     {
-        var inputLength = Manifest.InputLength;
+        var inputLength = _inputLength;
         var labels = Manifest.Labels.Count;
         if (inputs.Length < batchSize * inputLength || scores.Length < batchSize * labels)
         {
@@ -86,7 +144,7 @@ public sealed class OnnxModel : IDisposable
         }
 
         using var input = Input(inputs[..(batchSize * inputLength)], batchSize);
-        using var outputs = _session.Run(_runOptions, _inputNames, [input.Value], _outputNames);
+        using var outputs = Manifest.Backbone is { } part && !_headOnly ? RunHead(part, input.Value, batchSize) : _session.Run(_runOptions, _inputNames, [input.Value], _outputNames);
         var raw = outputs[0].GetTensorDataAsSpan<float>();
         if (Manifest.ScoreForm == ScoreForm.BinaryProbability)
         {
@@ -122,6 +180,13 @@ public sealed class OnnxModel : IDisposable
                 values.Add(ToOrtValue(Signature.Input(tensor.Name), tensor));
             }
 
+            if (Manifest.Backbone is { } part)
+            {
+                var batch = (int)arranged[0].Shape[0];
+                using var composed = RunHead(part, values[0], batch, names);
+                return [.. names.Select((name, i) => FromOrtValue(name, composed[i]))];
+            }
+
             using var results = _session.Run(_runOptions, Signature.InputNames, values, names);
             return [.. names.Select((name, i) => FromOrtValue(name, results[i]))];
         }
@@ -132,13 +197,66 @@ public sealed class OnnxModel : IDisposable
     }
 
     /// <summary>
+    /// Runs the backbone on the batch into a pooled buffer, then the head on that buffer seen as <c>[batch, width]</c>:
+    /// the embeddings are written once and read in place.
+    /// </summary>
+    private IDisposableReadOnlyCollection<OrtValue> RunHead(BackbonePart part, OrtValue input, int batchSize, IReadOnlyCollection<string>? outputs = null)
+    {
+        var embeddings = System.Buffers.ArrayPool<float>.Shared.Rent(batchSize * part.Width);
+        try
+        {
+            var memory = embeddings.AsMemory(0, batchSize * part.Width);
+            long[] shape = [batchSize, .. _embeddingShape];
+            using (var embedded = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, memory, shape))
+            {
+                _entry.Run(_runOptions, _inputNames, [input], [part.Output], [embedded]);
+            }
+
+            using var head = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, memory, [batchSize, part.Width]);
+            return _session.Run(_runOptions, [part.HeadInput], [head], outputs ?? _outputNames);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(embeddings);
+        }
+    }
+
+    /// <summary>
+    /// Checks that the backbone's output gives <see cref="BackbonePart.Width"/> floats per sample and the head takes
+    /// <c>[batch, width]</c>; returns the backbone output's dimensions after the batch.
+    /// </summary>
+    private long[] CheckBackbone(BackbonePart part)
+    {
+        var name = Manifest.Name;
+        if (!_entry.OutputMetadata.TryGetValue(part.Output, out var output) || output.ElementType != typeof(float)
+            || output.Dimensions.Skip(1).Aggregate(1L, static (a, d) => a * Math.Max(d, 1)) != part.Width)
+        {
+            throw new InvalidDataException($"Model {name}: the backbone {part.Name} has no float output '{part.Output}' of {part.Width} values per sample.");
+        }
+
+        CheckHead(part);
+        return [.. output.Dimensions.Skip(1).Select(static d => (long)Math.Max(d, 1))];
+    }
+
+    /// <summary>Checks that the head takes <c>[batch, width]</c> floats.</summary>
+    private long[] CheckHead(BackbonePart part)
+    {
+        if (!_session.InputMetadata.TryGetValue(part.HeadInput, out var head) || head.ElementType != typeof(float) || head.Dimensions is not [_, var width] || width != part.Width)
+        {
+            throw new InvalidDataException($"Model {Manifest.Name}: the head has no float input '{part.HeadInput}' of [batch, {part.Width}].");
+        }
+
+        return [part.Width];
+    }
+
+    /// <summary>
     /// The batch as the graph's input tensor: the caller's floats as they are, or, for a uint8 image input, the same
     /// 0–255 values as bytes in a pooled buffer, given back when the input is disposed.
     /// </summary>
     private BatchInput Input(Memory<float> values, int batchSize)
     {
         long[] shape = [batchSize, .. _sampleShape];
-        if (Manifest.Image?.ElementType != PixelType.UInt8)
+        if (_headOnly || Manifest.Image?.ElementType != PixelType.UInt8)
         {
             return new BatchInput(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, values, shape), null);
         }
@@ -171,6 +289,11 @@ public sealed class OnnxModel : IDisposable
     public void Dispose()
     {
         _session.Dispose();
+        if (Manifest.Backbone is { } part && !_headOnly && _entry is not null && !ReferenceEquals(_entry, _session))
+        {
+            SharedBackbones.Release(part.Sha256);
+        }
+
         _runOptions.Dispose();
     }
 
@@ -181,14 +304,14 @@ public sealed class OnnxModel : IDisposable
     private (long[] SampleShape, int MaxBatchSize) CheckSignature()
     {
         var name = Manifest.Name;
-        if (!_session.InputMetadata.TryGetValue(Manifest.Input, out var input))
+        if (!_entry.InputMetadata.TryGetValue(Manifest.Input, out var input))
         {
-            throw new InvalidDataException($"Model {name}: the ONNX graph has no input '{Manifest.Input}' (it has {string.Join(", ", _session.InputMetadata.Keys)}).");
+            throw new InvalidDataException($"Model {name}: the ONNX graph has no input '{Manifest.Input}' (it has {string.Join(", ", _entry.InputMetadata.Keys)}).");
         }
 
-        if (_session.InputMetadata.Count != 1)
+        if (_entry.InputMetadata.Count != 1)
         {
-            throw new InvalidDataException($"Model {name}: the ONNX graph must take only '{Manifest.Input}', it takes {string.Join(", ", _session.InputMetadata.Keys)}.");
+            throw new InvalidDataException($"Model {name}: the ONNX graph must take only '{Manifest.Input}', it takes {string.Join(", ", _entry.InputMetadata.Keys)}.");
         }
 
         var dims = input.Dimensions;

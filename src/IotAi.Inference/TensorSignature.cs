@@ -15,19 +15,20 @@ internal sealed class TensorSignature
     private readonly Dictionary<string, Spec> _inputs;
     private readonly Dictionary<string, Spec> _outputs;
 
-    /// <param name="session">The graph's session.</param>
+    /// <param name="inputs">The session a call enters: the graph's, or its backbone's.</param>
+    /// <param name="outputs">The session whose outputs the call gets: the graph's own.</param>
     /// <param name="model">The model's name, for messages.</param>
     /// <param name="strict">
     /// True to refuse a graph with an input or output no tensor can carry (a map, a sequence), as a tensor model must;
     /// false to leave such outputs out, as a classifier's extra outputs may be.
     /// </param>
-    public TensorSignature(InferenceSession session, string model, bool strict)
+    public TensorSignature(InferenceSession inputs, InferenceSession outputs, string model, bool strict)
     {
         Model = model;
-        _inputs = session.InputMetadata.Where(p => strict || Carried(p.Value)).ToDictionary(static p => p.Key, p => Of(p.Key, p.Value, "input"), StringComparer.Ordinal);
-        _outputs = session.OutputMetadata.Where(p => strict || Carried(p.Value)).ToDictionary(static p => p.Key, p => Of(p.Key, p.Value, "output"), StringComparer.Ordinal);
-        InputNames = [.. session.InputNames.Where(_inputs.ContainsKey)];
-        OutputNames = [.. session.OutputNames.Where(_outputs.ContainsKey)];
+        _inputs = inputs.InputMetadata.Where(p => strict || Carried(p.Value)).ToDictionary(static p => p.Key, p => Of(p.Key, p.Value, "input"), StringComparer.Ordinal);
+        _outputs = outputs.OutputMetadata.Where(p => strict || Carried(p.Value)).ToDictionary(static p => p.Key, p => Of(p.Key, p.Value, "output"), StringComparer.Ordinal);
+        InputNames = [.. inputs.InputNames.Where(_inputs.ContainsKey)];
+        OutputNames = [.. outputs.OutputNames.Where(_outputs.ContainsKey)];
     }
 
     public string Model { get; }

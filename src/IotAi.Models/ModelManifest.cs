@@ -59,8 +59,14 @@ public sealed record ModelManifest
     [JsonIgnore]
     public bool IsClassifier => Kind != PayloadKind.Tensor;
 
-    /// <summary>SHA-256 of the ONNX bytes, hex; the host refuses a file that does not match.</summary>
+    /// <summary>SHA-256 of the ONNX bytes (the head's, for a model on a backbone), hex; the host refuses a file that does not match.</summary>
     public string? Sha256 { get; init; }
+
+    /// <summary>
+    /// The pretrained backbone an image model runs before its own graph, which is then a head on the backbone's
+    /// embedding; null for a model that is one graph. <see cref="Input"/> is then the backbone's input.
+    /// </summary>
+    public BackbonePart? Backbone { get; init; }
 
     /// <summary>Held-out figures measured when the model was made, such as accuracy.</summary>
     public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
@@ -126,6 +132,11 @@ public sealed record ModelManifest
             throw new InvalidDataException($"{source}: only a tensor model carries state.");
         }
 
+        if (Backbone is not null && (Kind != PayloadKind.Image || Backbone.Problem() is not null))
+        {
+            throw new InvalidDataException($"{source}: {Backbone.Problem() ?? "only an image model runs on a backbone"}.");
+        }
+
         if (Kind == PayloadKind.Telemetry && (Features.Count == 0 || Features.Count > MaxFeatures))
         {
             throw new InvalidDataException($"{source}: a telemetry model needs 1 to {MaxFeatures} features.");
@@ -153,6 +164,11 @@ public sealed record ModelManifest
         if (Inputs.Count == 0 || Outputs.Count == 0)
         {
             throw new InvalidDataException($"{source}: a tensor model lists its graph's inputs and outputs.");
+        }
+
+        if (Backbone is not null)
+        {
+            throw new InvalidDataException($"{source}: only an image model runs on a backbone.");
         }
 
         if (StateIdleSeconds is <= 0)

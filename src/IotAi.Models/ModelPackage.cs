@@ -5,9 +5,10 @@ using System.Text.Json;
 namespace IotAi.Models;
 
 /// <summary>
-/// A signed, versioned model as it travels: <c>manifest.json</c>, <c>model.onnx</c> and the detached
-/// <c>signature.json</c> over the manifest's exact bytes, in one zip file (<c>.iotai</c>). The manifest bytes
-/// are kept as they were signed and never re-serialised, so verification checks what was really signed.
+/// A signed, versioned model as it travels: <c>manifest.json</c>, <c>model.onnx</c>, for a model on a backbone
+/// <c>backbone.onnx</c>, and the detached <c>signature.json</c> over the manifest's exact bytes, in one zip file
+/// (<c>.iotai</c>). The manifest bytes are kept as they were signed and never re-serialised, so verification checks
+/// what was really signed; the manifest holds the hash of every part.
 /// </summary>
 public sealed class ModelPackage
 {
@@ -18,12 +19,13 @@ public sealed class ModelPackage
 
     private const long MaxManifestBytes = 1 << 20;
 
-    private ModelPackage(byte[] manifestBytes, ModelManifest manifest, byte[] onnx, ModelSignature? signature)
+    private ModelPackage(byte[] manifestBytes, ModelManifest manifest, byte[] onnx, ModelSignature? signature, byte[]? backbone)
     {
         ManifestBytes = manifestBytes;
         Manifest = manifest;
         Onnx = onnx;
         Signature = signature;
+        Backbone = backbone;
     }
 
     public ModelManifest Manifest { get; }
@@ -31,25 +33,38 @@ public sealed class ModelPackage
     /// <summary>The manifest exactly as signed.</summary>
     public byte[] ManifestBytes { get; }
 
+    /// <summary>The model's own graph: the whole model, or the head of one on a backbone.</summary>
     public byte[] Onnx { get; }
+
+    /// <summary>The backbone's ONNX bytes, for a model whose manifest has one.</summary>
+    public byte[]? Backbone { get; }
 
     public ModelSignature? Signature { get; }
 
-    /// <summary>Fills in the ONNX hash and signs the manifest.</summary>
-    public static ModelPackage Create(ModelManifest manifest, byte[] onnx, ModelSigner signer)
+    /// <summary>Fills in the hash of each part (the ONNX graph, and the backbone if the manifest has one) and signs the manifest.</summary>
+    public static ModelPackage Create(ModelManifest manifest, byte[] onnx, ModelSigner signer, byte[]? backbone = null)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         ArgumentNullException.ThrowIfNull(onnx);
         ArgumentNullException.ThrowIfNull(signer);
-        var hashed = manifest with { Sha256 = Convert.ToHexStringLower(SHA256.HashData(onnx)) };
+        if ((manifest.Backbone is null) != (backbone is null))
+        {
+            throw new ArgumentException(manifest.Backbone is null ? "The manifest names no backbone for these bytes." : "A model on a backbone is packaged with the backbone.", nameof(backbone));
+        }
+
+        var hashed = manifest with
+        {
+            Sha256 = Convert.ToHexStringLower(SHA256.HashData(onnx)),
+            Backbone = manifest.Backbone is null ? null : manifest.Backbone with { Sha256 = Convert.ToHexStringLower(SHA256.HashData(backbone!)), Bytes = backbone!.LongLength },
+        };
         hashed.Validate($"model {manifest.Name} {manifest.Version}");
         var bytes = JsonSerializer.SerializeToUtf8Bytes(hashed, ModelManifest.JsonOptions);
-        return new ModelPackage(bytes, hashed, onnx, signer.Sign(bytes));
+        return new ModelPackage(bytes, hashed, onnx, signer.Sign(bytes), backbone);
     }
 
     /// <summary>Puts already stored parts back together; <see cref="Verify"/> still has to pass before use.</summary>
-    public static ModelPackage FromParts(byte[] manifestBytes, byte[] onnx, ModelSignature? signature) =>
-        new(manifestBytes, ReadManifest(manifestBytes), onnx, signature);
+    public static ModelPackage FromParts(byte[] manifestBytes, byte[] onnx, ModelSignature? signature, byte[]? backbone = null) =>
+        new(manifestBytes, ReadManifest(manifestBytes), onnx, signature, backbone);
 
     /// <summary>Reads a package file; throws <see cref="ModelVerificationException"/> for anything that is not one.</summary>
     public static ModelPackage Read(Stream stream)
@@ -61,7 +76,7 @@ public sealed class ModelPackage
             var manifest = ReadEntry(zip, ModelManifest.FileName, MaxManifestBytes) ?? throw new ModelVerificationException($"the package has no {ModelManifest.FileName}");
             var onnx = ReadEntry(zip, ModelManifest.OnnxFileName, MaxOnnxBytes) ?? throw new ModelVerificationException($"the package has no {ModelManifest.OnnxFileName}");
             var signature = ReadEntry(zip, ModelSignature.FileName, MaxManifestBytes) is { } json ? ParseSignature(json) : null;
-            return FromParts(manifest, onnx, signature);
+            return FromParts(manifest, onnx, signature, ReadEntry(zip, BackbonePart.FileName, MaxOnnxBytes));
         }
         catch (InvalidDataException ex)
         {
@@ -79,9 +94,13 @@ public sealed class ModelPackage
         }
 
         WriteEntry(zip, ModelManifest.OnnxFileName, Onnx);
+        if (Backbone is not null)
+        {
+            WriteEntry(zip, BackbonePart.FileName, Backbone);
+        }
     }
 
-    /// <summary>Throws <see cref="ModelVerificationException"/> unless a trusted key signed the manifest and the ONNX bytes match its hash.</summary>
+    /// <summary>Throws <see cref="ModelVerificationException"/> unless a trusted key signed the manifest and every part matches its hash.</summary>
     public void Verify(TrustedKeys trusted)
     {
         ArgumentNullException.ThrowIfNull(trusted);
@@ -90,6 +109,17 @@ public sealed class ModelPackage
         if (!string.Equals(hash, Manifest.Sha256, StringComparison.OrdinalIgnoreCase))
         {
             throw new ModelVerificationException($"the ONNX file's SHA-256 is {hash}, the signed manifest says {Manifest.Sha256}: the model was altered");
+        }
+
+        if (Manifest.Backbone is { } part)
+        {
+            var backbone = Backbone is null ? null : Convert.ToHexStringLower(SHA256.HashData(Backbone));
+            if (!string.Equals(backbone, part.Sha256, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ModelVerificationException(backbone is null
+                    ? $"the model runs on the backbone {part.Name} ({part.Sha256}), which is missing"
+                    : $"the backbone's SHA-256 is {backbone}, the signed manifest says {part.Sha256}: the backbone was altered");
+            }
         }
     }
 

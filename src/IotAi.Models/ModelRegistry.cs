@@ -38,10 +38,10 @@ public sealed class ModelRegistry(string root, TrustedKeys trusted)
                 throw new InvalidOperationException($"{manifest.Name} version {manifest.Version} is already registered with other content; give the new model another version.");
             }
 
-            var blob = BlobPath(manifest.Sha256!);
-            if (!File.Exists(blob))
+            StoreBlob(manifest.Sha256!, package.Onnx);
+            if (manifest.Backbone is { } backbone)
             {
-                WriteAtomically(blob, package.Onnx);
+                StoreBlob(backbone.Sha256, package.Backbone!);
             }
 
             WriteAtomically(Path.Combine(folder, ModelSignature.FileName), JsonSerializer.SerializeToUtf8Bytes(package.Signature));
@@ -125,7 +125,8 @@ public sealed class ModelRegistry(string root, TrustedKeys trusted)
     {
         var model = Find(name, version) ?? throw new KeyNotFoundException($"{name} version {version} is not registered.");
         var folder = VersionFolder(name, version);
-        var package = ModelPackage.FromParts(File.ReadAllBytes(Path.Combine(folder, ModelManifest.FileName)), File.ReadAllBytes(model.BlobPath), model.Signature);
+        var backbone = model.Manifest.Backbone is { } part && File.Exists(BlobPath(part.Sha256)) ? File.ReadAllBytes(BlobPath(part.Sha256)) : null;
+        var package = ModelPackage.FromParts(File.ReadAllBytes(Path.Combine(folder, ModelManifest.FileName)), File.ReadAllBytes(model.BlobPath), model.Signature, backbone);
         package.Verify(trusted);
         return package;
     }
@@ -199,10 +200,24 @@ public sealed class ModelRegistry(string root, TrustedKeys trusted)
 
             Directory.Delete(VersionFolder(name, version), recursive: true);
             WriteState(name, state with { Deprecated = [.. state.Deprecated.Where(v => v != version)] });
-            if (!List().Any(m => m.BlobPath == model.BlobPath))
+            // A blob goes when no version left uses it: a backbone stays while any head trained on it is registered.
+            var used = List().SelectMany(static m => m.Manifest.Backbone is { } b ? new[] { m.Manifest.Sha256!, b.Sha256 } : [m.Manifest.Sha256!]).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            foreach (var sha in model.Manifest.Backbone is { } backbone ? new[] { model.Manifest.Sha256!, backbone.Sha256 } : [model.Manifest.Sha256!])
             {
-                File.Delete(model.BlobPath);
+                if (!used.Contains(sha))
+                {
+                    File.Delete(BlobPath(sha));
+                }
             }
+        }
+    }
+
+    private void StoreBlob(string sha256, byte[] content)
+    {
+        var blob = BlobPath(sha256);
+        if (!File.Exists(blob))
+        {
+            WriteAtomically(blob, content);
         }
     }
 

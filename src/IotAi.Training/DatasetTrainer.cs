@@ -20,7 +20,7 @@ public static class DatasetTrainer
             throw new ArgumentOutOfRangeException(nameof(holdoutFraction), holdoutFraction, "the holdout share is between 0 and 1");
         }
 
-        var manifest = Retrainer.NewModel(name, version, data.Labels, data.Features, data.Image);
+        var manifest = Retrainer.NewModel(name, version, data.Labels, data.Features, data.Image, data.Backbone);
         var train = new List<LabelledRow>();
         var holdout = new List<LabelledRow>();
         foreach (var example in data.Examples)
@@ -35,7 +35,7 @@ public static class DatasetTrainer
         }
 
         progress?.Report($"training on {train.Count} examples");
-        var trained = Retrainer.Train(manifest, train, version, new ModelLineage(null, "iotai train", $"{data.Source}#{data.Digest()}"));
+        var trained = Retrainer.Train(manifest, train, version, new ModelLineage(null, "iotai train", $"{data.Source}#{data.Digest()}")) with { Backbone = data.Backbone?.Onnx };
         progress?.Report($"scoring {holdout.Count} held-out examples");
         var evaluation = ModelEvaluation.Of(trained.Manifest, trained.Onnx, holdout);
         return new DatasetTraining(trained with { Manifest = trained.Manifest with { Metrics = evaluation.ToMetrics() } }, evaluation, train.Count);

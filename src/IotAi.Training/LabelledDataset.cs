@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
+using IotAi.Inference;
 using IotAi.Models;
 
 namespace IotAi.Training;
@@ -16,13 +17,15 @@ namespace IotAi.Training;
 /// <param name="Image">How images become the input; null for telemetry.</param>
 /// <param name="Examples">Every example that could be read.</param>
 /// <param name="Skipped">What was left out, and why.</param>
+/// <param name="Backbone">The pretrained backbone whose embeddings the rows are, for transfer learning; null when the rows are the model's own input.</param>
 public sealed record LabelledDataset(
     string Source,
     IReadOnlyList<string> Labels,
     IReadOnlyList<string> Features,
     ImagePreprocessing? Image,
     IReadOnlyList<DatasetExample> Examples,
-    IReadOnlyList<SkippedInput> Skipped)
+    IReadOnlyList<SkippedInput> Skipped,
+    PretrainedBackbone? Backbone = null)
 {
     /// <summary>A digest of every example's id, label and input: the same data gives the same digest, whatever its order.</summary>
     public string Digest()

@@ -18,12 +18,15 @@ public sealed record ModelEvaluation(int Samples, double Accuracy, double MacroF
         return From(manifest.Labels, rows, Predict(manifest, onnx, rows));
     }
 
-    /// <summary>The label index <paramref name="onnx"/> gives each of <paramref name="rows"/>.</summary>
+    /// <summary>
+    /// The label index <paramref name="onnx"/> gives each of <paramref name="rows"/>. For a model on a backbone the rows
+    /// are the backbone's embeddings and <paramref name="onnx"/> is the head, which the served model runs on them.
+    /// </summary>
     public static int[] Predict(ModelManifest manifest, byte[] onnx, IReadOnlyList<LabelledRow> rows)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         ArgumentNullException.ThrowIfNull(rows);
-        using var model = new OnnxModel(manifest, onnx);
+        using var model = manifest.Backbone is null ? new OnnxModel(manifest, onnx) : OnnxModel.HeadOf(manifest, onnx);
         var scores = new float[manifest.Labels.Count];
         var predicted = new int[rows.Count];
         for (var i = 0; i < rows.Count; i++)

@@ -26,6 +26,8 @@ public sealed class TrainCommandTests : IDisposable
     [InlineData("--from-csv w.csv --out m.iotai", "--name is required")]
     [InlineData("--from-csv w.csv --name m", "say where the model goes: --out FILE writes it, --url SILO uploads it")]
     [InlineData("--from-csv w.csv --name m --out m.iotai --holdout 1", "--holdout is a share between 0 and 1")]
+    [InlineData("--from-folder photos --name m --out m.iotai --backbone resnet18 --image-size 64x64", "--image-size does not go with --backbone")]
+    [InlineData("--from-csv w.csv --name m --out m.iotai --backbone resnet18", "--backbone does not go with --from-csv")]
     public void Mixed_or_missing_options_are_refused_before_anything_runs(string args, string error)
     {
         var parse = TrainCommand.Create().Parse(args.Split(' ', StringSplitOptions.RemoveEmptyEntries));
@@ -36,12 +38,38 @@ public sealed class TrainCommandTests : IDisposable
     [Theory]
     [InlineData("--model sensor-anomaly --holdout 0.3 --no-rollout --url http://localhost:8080")]
     [InlineData("--from-folder photos --name parts --out parts.iotai --image-size 64x64 --channels rgb --holdout 0.3")]
+    [InlineData("--from-folder photos --name parts --out parts.iotai --backbone resnet18 --resize stretch")]
     [InlineData("--from-csv w.csv --name press --version 2 --label-column state --url http://localhost:8080 --key k.pem --data .iotai")]
     public void Either_way_to_train_parses_with_its_own_options(string args)
     {
         var parse = TrainCommand.Create().Parse(args.Split(' '));
 
         Assert.Empty(parse.Errors);
+    }
+
+    [Fact]
+    public async Task A_folder_trains_a_head_on_resnet18_and_the_package_carries_the_backbone_and_the_head()
+    {
+        var photos = Directory.CreateDirectory(Path.Combine(_root.FullName, "photos"));
+        var camera = new IotAi.Synthetic.SyntheticCamera(seed: 3, format: SkiaSharp.SKEncodedImageFormat.Png);
+        foreach (var shape in Enum.GetValues<IotAi.Synthetic.ImageShape>())
+        {
+            var folder = photos.CreateSubdirectory(IotAi.Synthetic.ImageShapes.Label(shape));
+            for (var i = 0; i < 12; i++)
+            {
+                await File.WriteAllBytesAsync(Path.Combine(folder.FullName, $"{i}.png"), camera.Next(shape).Encoded);
+            }
+        }
+
+        var output = Path.Combine(_root.FullName, "out", "shapes.iotai");
+
+        var run = await IotaiProcess.RunAsync("train", "--from-folder", photos.FullName, "--backbone", "resnet18", "--resize", "stretch", "--name", "shapes", "--out", output, "--holdout", "0.25");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        var package = Read(output);
+        Assert.Equal(("resnet18", 512), (package.Manifest.Backbone!.Name, package.Manifest.Backbone.Width));
+        Assert.Equal(package.Manifest.Backbone.Bytes, package.Backbone!.LongLength);
+        Assert.Equal(48, Directory.EnumerateFiles(Path.Combine(photos.FullName, ".iotai-embeddings"), "*.f32", SearchOption.AllDirectories).Count());
     }
 
     [Fact]

@@ -11,6 +11,28 @@ public sealed class ModelPackageTests : IDisposable
     public ModelPackageTests() => _trusted.Add(_signer.ExportPublicKeyPem());
 
     [Fact]
+    public void A_package_on_a_backbone_carries_both_parts_and_the_signature_covers_each()
+    {
+        var signer = ModelSigner.Generate();
+        var trusted = new TrustedKeys();
+        trusted.Add(signer.ExportPublicKeyPem());
+        var backbone = Packages.Onnx(7);
+        var bytes = Packages.ToBytes(ModelPackage.Create(Packages.OnBackbone("1"), Packages.Onnx(1), signer, backbone));
+
+        var read = Packages.FromBytes(bytes);
+        read.Verify(trusted);
+        var altered = ModelPackage.FromParts(read.ManifestBytes, read.Onnx, read.Signature, [.. backbone.Take(4095), 0x55]);
+        var missing = ModelPackage.FromParts(read.ManifestBytes, read.Onnx, read.Signature);
+
+        Assert.Equal(backbone, read.Backbone);
+        Assert.Equal(4096L, read.Manifest.Backbone!.Bytes);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(backbone)), read.Manifest.Backbone.Sha256);
+        Assert.Contains("the backbone was altered", Assert.Throws<ModelVerificationException>(() => altered.Verify(trusted)).Message, StringComparison.Ordinal);
+        Assert.Contains("the backbone resnet18", Assert.Throws<ModelVerificationException>(() => missing.Verify(trusted)).Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => ModelPackage.Create(Packages.OnBackbone("1"), Packages.Onnx(1), signer));
+    }
+
+    [Fact]
     public void A_signed_package_survives_the_round_trip_and_verifies()
     {
         var package = ModelPackage.Create(Packages.Manifest(), Packages.Onnx(), _signer);

@@ -28,6 +28,22 @@ public sealed class ModelRegistryTests : IDisposable
     }
 
     [Fact]
+    public void Heads_on_one_backbone_store_it_once_and_it_stays_while_any_head_uses_it()
+    {
+        var backbone = Packages.Onnx(7);
+        _registry.Import(ModelPackage.Create(Packages.OnBackbone("1"), Packages.Onnx(1), _signer, backbone));
+        _registry.Import(ModelPackage.Create(Packages.OnBackbone("2"), Packages.Onnx(2), _signer, backbone));
+        var blobs = Path.Combine(_root.FullName, "blobs", "sha256");
+
+        Assert.Equal(3, Directory.EnumerateFiles(blobs).Count());
+        Assert.Equal(backbone, _registry.Open("parts", "2").Backbone);
+        _registry.Promote("parts", "2");
+        _registry.Delete("parts", "1");
+        Assert.Equal(2, Directory.EnumerateFiles(blobs).Count());
+        Assert.Equal(backbone, _registry.Open("parts", "2").Backbone);
+    }
+
+    [Fact]
     public void Versions_with_the_same_weights_share_one_blob()
     {
         var first = _registry.Import(Package("1"));

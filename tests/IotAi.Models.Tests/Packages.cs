@@ -17,6 +17,20 @@ internal static class Packages
         Lineage = new ModelLineage("0", "run-7", "snapshot-3"),
     };
 
+    /// <summary>An image model on a backbone; <see cref="ModelPackage.Create"/> fills in the backbone's hash and size.</summary>
+    public static ModelManifest OnBackbone(string version) => new()
+    {
+        Name = "parts",
+        Version = version,
+        Kind = PayloadKind.Image,
+        Input = "input",
+        Image = ImagePreprocessing.ImageNet(),
+        Labels = ["good", "scratched"],
+        ScoresOutput = "Score.output",
+        ScoreForm = ScoreForm.Probabilities,
+        Backbone = new BackbonePart("resnet18", new string('0', 64), 0, "embedding", 512, "Features"),
+    };
+
     /// <summary>Stand-in ONNX bytes: packages and the registry never parse the graph.</summary>
     public static byte[] Onnx(byte seed = 1) => [.. Enumerable.Range(0, 4096).Select(i => (byte)(i * seed))];
 

@@ -60,7 +60,7 @@ public sealed partial class EdgeModelRuntime(EdgeModelStore store, TrustedKeys t
             throw new InvalidDataException($"{package.Manifest.Name} {package.Manifest.Version} is a tensor model: the cloud serves those, the edge agent runs classifiers.");
         }
 
-        var loaded = new LoadedModel(new OnnxModel(package.Manifest, package.Onnx), EdgeBatching);
+        var loaded = new LoadedModel(new OnnxModel(package), EdgeBatching);
         try
         {
             await loaded.WarmAsync();
