@@ -21,9 +21,21 @@ public sealed partial class MqttIngress
             : null;
         activity?.SetTag("iotai.device.id", deviceId);
         var session = await SessionOfAsync(deviceId);
-        var refusal = await chunks.ServeAsync(deviceId, e.ApplicationMessage.Payload.ToArray(), (chunkTopic, chunk) => session is null
-            ? PublishAsync(chunkTopic, chunk, ContentTypes.OctetStream, "model_chunk")
-            : EnqueueChunk(session, chunkTopic, chunk));
+        var (served, bytes, blob) = (0, 0L, (string?)null);
+        var refusal = await chunks.ServeAsync(deviceId, e.ApplicationMessage.Payload.ToArray(), (chunkTopic, chunk) =>
+        {
+            if (served == 0 && activity is not null && DeviceTopics.TryParseModelChunk(chunkTopic, DeviceTopics.ModelChunkPrefix(deviceId), out var sha256, out _))
+            {
+                blob = sha256;
+            }
+
+            (served, bytes) = (served + 1, bytes + chunk.Length);
+            return session is null ? PublishAsync(chunkTopic, chunk, ContentTypes.OctetStream, "model_chunk") : EnqueueChunk(session, chunkTopic, chunk);
+        });
+        // What this device was sent of which file: the figures a head-only update is judged by.
+        activity?.SetTag("iotai.ota.blob", blob);
+        activity?.SetTag("iotai.ota.chunks", served);
+        activity?.SetTag("iotai.ota.bytes", bytes);
         if (refusal is not null)
         {
             Refuse(e, MqttPubAckReasonCode.PayloadFormatInvalid, refusal, "model_fetch");

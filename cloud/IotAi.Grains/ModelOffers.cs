@@ -31,7 +31,10 @@ public sealed class ModelOffers(ModelRegistry registry, IOptions<OtaOptions> opt
             model.Manifest.Sha256!,
             blob.Length,
             chunkSize,
-            (int)((blob.Length + chunkSize - 1) / chunkSize));
+            Chunks(blob.Length, chunkSize),
+            model.Manifest.Backbone is { } backbone ? [new ModelOfferPart("backbone", backbone.Sha256, backbone.Bytes, Chunks(backbone.Bytes, chunkSize))] : null);
         return new DownlinkMessage(DownlinkKind.ModelOffer, JsonSerializer.SerializeToUtf8Bytes(offer, ProtocolJson.Wire.ModelOffer));
     }
+
+    private static int Chunks(long size, int chunkSize) => (int)((size + chunkSize - 1) / chunkSize);
 }

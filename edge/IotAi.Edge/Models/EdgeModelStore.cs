@@ -8,7 +8,9 @@ namespace IotAi.Edge.Models;
 /// The agent's models on disk. Chunks of a download live under <c>staging/{sha256}/</c> until the file is
 /// whole, so a transfer survives a restart and resumes with only the chunks that are missing. Each verified
 /// version is kept as <c>{name}/{version}/</c> (manifest as signed, signature, ONNX), and
-/// <c>{name}/current</c> and <c>{name}/previous</c> say which version runs and which to roll back to.
+/// <c>{name}/current</c> and <c>{name}/previous</c> say which version runs and which to roll back to. Parts that
+/// versions share (a pretrained backbone) are kept once, by hash, as <c>parts/{sha256}.onnx</c>, so a new head on
+/// a backbone the device holds needs only the head.
 /// </summary>
 public sealed class EdgeModelStore(string root)
 {
@@ -44,10 +46,21 @@ public sealed class EdgeModelStore(string root)
         }
     }
 
-    /// <summary>Keeps a verified package as a version on disk.</summary>
+    /// <summary>Whether the part <paramref name="sha256"/> is kept, verified, from an earlier version.</summary>
+    public bool HasPart(string sha256) => File.Exists(PartPath(sha256));
+
+    /// <summary>A kept part's bytes; null when it is not kept. Whoever uses them verifies them against the manifest that names them.</summary>
+    public byte[]? ReadPart(string sha256) => HasPart(sha256) ? File.ReadAllBytes(PartPath(sha256)) : null;
+
+    /// <summary>Keeps a verified package as a version on disk, and its backbone, once, among the parts.</summary>
     public void Save(ModelPackage package)
     {
         ArgumentNullException.ThrowIfNull(package);
+        if (package.Manifest.Backbone is { } backbone && !HasPart(backbone.Sha256))
+        {
+            WriteAtomically(PartPath(backbone.Sha256), package.Backbone);
+        }
+
         var folder = VersionFolder(package.Manifest.Name, package.Manifest.Version);
         WriteAtomically(Path.Combine(folder, ModelManifest.OnnxFileName), package.Onnx);
         WriteAtomically(Path.Combine(folder, ModelSignature.FileName), JsonSerializer.SerializeToUtf8Bytes(package.Signature));
@@ -63,10 +76,13 @@ public sealed class EdgeModelStore(string root)
             return null;
         }
 
+        var bytes = File.ReadAllBytes(manifest);
+        var backbone = ModelPackage.ReadManifest(bytes).Backbone is { } part ? ReadPart(part.Sha256) : null;
         return ModelPackage.FromParts(
-            File.ReadAllBytes(manifest),
+            bytes,
             File.ReadAllBytes(Path.Combine(folder, ModelManifest.OnnxFileName)),
-            ModelPackage.ParseSignature(File.ReadAllBytes(Path.Combine(folder, ModelSignature.FileName))));
+            ModelPackage.ParseSignature(File.ReadAllBytes(Path.Combine(folder, ModelSignature.FileName))),
+            backbone);
     }
 
     public string? Current(string name) => ReadPointer(name, "current");
@@ -101,13 +117,18 @@ public sealed class EdgeModelStore(string root)
 
     /// <summary>Every model name with a current version, for loading at start.</summary>
     public IReadOnlyList<string> Names() => Directory.Exists(Root)
-        ? [.. Directory.EnumerateDirectories(Root).Select(Path.GetFileName).Where(n => n is not "staging" && File.Exists(Path.Combine(Root, n!, "current")))!]
+        ? [.. Directory.EnumerateDirectories(Root).Select(Path.GetFileName).Where(n => n is not ("staging" or "parts") && File.Exists(Path.Combine(Root, n!, "current")))!]
         : [];
 
     private string Staging(string sha256) =>
         sha256.Length == 64 && sha256.All(char.IsAsciiHexDigitLower)
             ? Path.Combine(Root, "staging", sha256)
             : throw new ArgumentException("A model blob is named by its lower-case SHA-256.", nameof(sha256));
+
+    private string PartPath(string sha256) =>
+        sha256.Length == 64 && sha256.All(char.IsAsciiHexDigitLower)
+            ? Path.Combine(Root, "parts", sha256 + ".onnx")
+            : throw new ArgumentException("A model part is named by its lower-case SHA-256.", nameof(sha256));
 
     private string VersionFolder(string name, string version) => Path.Combine(Root, Safe(name), Safe(version));
 

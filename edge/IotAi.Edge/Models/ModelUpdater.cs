@@ -10,8 +10,9 @@ namespace IotAi.Edge.Models;
 
 /// <summary>
 /// Takes a model offer through to a running model: checks the signature before fetching anything, fetches
-/// the missing chunks a window at a time into the store, checks the whole file against the signed hash,
-/// activates it, and reports each step to the cloud. Offers and chunks arrive on the MQTT receive path,
+/// the missing chunks a window at a time into the store, one file after another (the model file, then any part
+/// the device does not hold already: a new head on a backbone it has costs only the head), checks every file against
+/// the signed hashes, activates the model, and reports each step to the cloud. Offers and chunks arrive on the MQTT receive path,
 /// which also carries this client's acknowledgements, so they are queued here and handled on the agent's own
 /// loop: awaiting a publish on the receive path would wait for an acknowledgement it is itself holding up.
 /// </summary>
@@ -129,7 +130,8 @@ public sealed partial class ModelUpdater(
             manifestBytes = Convert.FromBase64String(offer.Manifest);
             trusted.Verify(manifestBytes, signature);
             manifest = ModelPackage.ReadManifest(manifestBytes);
-            if (manifest.Name != offer.Name || manifest.Version != offer.Version || manifest.Sha256 != offer.Sha256)
+            if (manifest.Name != offer.Name || manifest.Version != offer.Version || manifest.Sha256 != offer.Sha256
+                || manifest.Backbone?.Sha256 != offer.Parts?.SingleOrDefault(static p => p.Role == "backbone")?.Sha256)
             {
                 throw new ModelVerificationException("the offer does not match its signed manifest");
             }
@@ -150,7 +152,9 @@ public sealed partial class ModelUpdater(
 
         // A newer offer replaces a transfer still going; that one's span ends here.
         _transfer?.Activity?.Dispose();
-        _transfer = new Transfer(new ModelTransfer(offer, store.MissingChunks(offer.Sha256, offer.Chunks), _window), manifestBytes, signature) { Activity = activity };
+        // The model file first, then each part the device does not hold; parts it holds are verified again when the model is put together.
+        var files = new Queue<ModelOffer>([offer, .. (offer.Parts ?? []).Where(p => !store.HasPart(p.Sha256)).Select(offer.ForPart)]);
+        _transfer = new Transfer(offer, files, manifestBytes, signature, file => new ModelTransfer(file, store.MissingChunks(file.Sha256, file.Chunks), _window)) { Activity = activity };
         await ReportAsync(offer, ModelUpdateStates.Downloading, null, cancellationToken);
         await AdvanceAsync(cancellationToken);
         return true;
@@ -185,16 +189,29 @@ public sealed partial class ModelUpdater(
     {
         var transfer = _transfer!;
         Activity.Current = transfer.Activity;
+        while (transfer.Chunks.IsComplete && transfer.NextFile())
+        {
+            // One file is in; the next one's transfer starts.
+        }
+
         if (transfer.Chunks.Next() is { } next)
         {
             await RequestAsync(transfer, next, cancellationToken);
             return;
         }
 
+        if (!transfer.Chunks.IsComplete)
+        {
+            return;
+        }
+
         _transfer = null;
         using var finished = transfer.Activity;
         var offer = transfer.Offer;
-        var package = ModelPackage.FromParts(transfer.Manifest, store.Assemble(offer.Sha256, offer.Chunks), transfer.Signature);
+        var backbone = offer.Parts?.SingleOrDefault(static p => p.Role == "backbone") is { } part
+            ? transfer.Fetched.Contains(part.Sha256) ? store.Assemble(part.Sha256, part.Chunks) : store.ReadPart(part.Sha256)
+            : null;
+        var package = ModelPackage.FromParts(transfer.Manifest, store.Assemble(offer.Sha256, offer.Chunks), transfer.Signature, backbone);
         try
         {
             package.Verify(trusted);
@@ -202,13 +219,13 @@ public sealed partial class ModelUpdater(
         catch (ModelVerificationException ex)
         {
             // A corrupt download is thrown away whole, so the next offer fetches it afresh.
-            store.DiscardStaging(offer.Sha256);
+            transfer.Fetched.ForEach(store.DiscardStaging);
             await ReportAsync(offer, ModelUpdateStates.Failed, ex.Message, cancellationToken);
             return;
         }
 
         store.Save(package);
-        store.DiscardStaging(offer.Sha256);
+        transfer.Fetched.ForEach(store.DiscardStaging);
         await ReportAsync(offer, ModelUpdateStates.Verified, null, cancellationToken);
         await ActivateAsync(offer, package, cancellationToken);
     }
@@ -247,16 +264,51 @@ public sealed partial class ModelUpdater(
         return control.PublishAsync(DeviceTopics.ModelStatus(_deviceId), JsonSerializer.SerializeToUtf8Bytes(new ModelStatusReport(offer.Name, offer.Version, state, reason), ProtocolJson.Wire.ModelStatusReport), cancellationToken);
     }
 
-    /// <summary>An update under way: its chunks, and what it verifies the whole file against once they are in.</summary>
-    private sealed class Transfer(ModelTransfer chunks, byte[] manifest, ModelSignature signature)
+    /// <summary>
+    /// An update under way: the files it fetches one after another (each as a <see cref="ModelTransfer"/>), and what it
+    /// verifies them against once they are in.
+    /// </summary>
+    private sealed class Transfer
     {
-        public ModelTransfer Chunks { get; } = chunks;
+        private readonly Queue<ModelOffer> _files;
+        private readonly Func<ModelOffer, ModelTransfer> _open;
 
-        public ModelOffer Offer => Chunks.Offer;
+        /// <param name="offer">The offer as the cloud made it.</param>
+        /// <param name="files">The files to fetch, in order, each as an offer of that one file.</param>
+        /// <param name="manifest">The signed manifest.</param>
+        /// <param name="signature">Its signature.</param>
+        /// <param name="open">Starts a file's transfer with the chunks the store lacks.</param>
+        public Transfer(ModelOffer offer, Queue<ModelOffer> files, byte[] manifest, ModelSignature signature, Func<ModelOffer, ModelTransfer> open)
+        {
+            (Offer, _files, Manifest, Signature, _open) = (offer, files, manifest, signature, open);
+            NextFile();
+        }
 
-        public byte[] Manifest { get; } = manifest;
+        /// <summary>The file being fetched now.</summary>
+        public ModelTransfer Chunks { get; private set; } = null!;
 
-        public ModelSignature Signature { get; } = signature;
+        /// <summary>The offer as the cloud made it.</summary>
+        public ModelOffer Offer { get; }
+
+        /// <summary>The files this update fetched (or is fetching), by hash: their staging goes once the model is verified.</summary>
+        public List<string> Fetched { get; } = [];
+
+        /// <summary>Moves to the next file; false when there is none.</summary>
+        public bool NextFile()
+        {
+            if (!_files.TryDequeue(out var file))
+            {
+                return false;
+            }
+
+            Chunks = _open(file);
+            Fetched.Add(file.Sha256);
+            return true;
+        }
+
+        public byte[] Manifest { get; }
+
+        public ModelSignature Signature { get; }
 
         /// <summary>The update's span, ended when the transfer ends.</summary>
         public Activity? Activity { get; init; }
