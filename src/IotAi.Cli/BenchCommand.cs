@@ -21,7 +21,7 @@ internal static class BenchCommand
         var json = new Option<FileInfo>("--json") { Description = "Where to write the figures as JSON", DefaultValueFactory = _ => new FileInfo(Path.Combine("docs", "benchmarks.json")) };
         var command = new Command("bench", "Measure the gateway against Mosquitto and raw ONNX Runtime, and write docs/benchmarks.md and .json")
         {
-            seconds, steadyMinutes, idleDevices, output, json, ExtrasCommand(),
+            seconds, steadyMinutes, idleDevices, output, json, ExtrasCommand(), BackboneCommand(),
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -68,6 +68,28 @@ internal static class BenchCommand
                 parse.GetValue(telemetry) ? parse.GetValue(devices) : null);
             var report = await ExtrasSuite.RunAsync(settings, cancellationToken);
             var text = report.ToMarkdown();
+            await WriteAsync(parse.GetValue(output)!, text, cancellationToken);
+            Console.WriteLine(text);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command BackboneCommand()
+    {
+        var seconds = new Option<int>("--seconds") { Description = "Measuring time per figure", DefaultValueFactory = _ => 10 };
+        var images = new Option<int>("--images") { Description = "Photos to train the head on", DefaultValueFactory = _ => 1000 };
+        var output = new Option<FileInfo>("--out") { Description = "Where to write the report", DefaultValueFactory = _ => new FileInfo(Path.Combine("docs", "benchmarks-backbone.md")) };
+        var command = new Command("backbone", "Measure transfer learning and serving on ResNet18: training time, host against bare ONNX Runtime, batching, memory per version, head-only update bytes")
+        {
+            seconds, images, output,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var count = (int)Positive(parse.GetValue(images), "--images");
+            var measure = TimeSpan.FromSeconds(Positive(parse.GetValue(seconds), "--seconds"));
+            var figures = await BackboneBenchmark.RunAsync(count, measure, cancellationToken);
+            var text = "# ResNet18: transfer learning and serving\n\n" + figures.ToMarkdown(FormattableString.Invariant($"iotai bench backbone --images {count} --seconds {measure.TotalSeconds}"));
             await WriteAsync(parse.GetValue(output)!, text, cancellationToken);
             Console.WriteLine(text);
             return 0;

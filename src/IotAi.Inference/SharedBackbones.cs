@@ -5,7 +5,7 @@ namespace IotAi.Inference;
 
 /// <summary>
 /// The backbone sessions of this process, one per backbone by its SHA-256, shared by every model version that runs on
-/// it: two head versions of a ResNet18 model hold one 45 MB backbone in memory, not two. A session is opened by the
+/// it: two head versions of a ResNet18 model hold one 63 MB backbone in memory, not two. A session is opened by the
 /// first version that needs it and closed when the last one using it is disposed.
 /// </summary>
 public static class SharedBackbones

@@ -11,10 +11,21 @@ namespace IotAi.Training;
 /// side together with a replay of what the active version was trained on; score the candidate and the active version on
 /// the snapshot's evaluation set (recent traffic), on the active version's regression set and on the holdout of kept
 /// samples; and register the candidate (signed, with its figures and lineage, its own training data and regression set
-/// beside it) only if it passes every one of <see cref="CandidateGates"/>.
+/// beside it) only if it passes every one of <see cref="CandidateGates"/>. For a model on a pretrained backbone every row
+/// is the backbone's embedding of the sample, from an <see cref="EmbeddingCache"/>, so a sample is run through the
+/// backbone once however many runs train on it, and the candidate is a new head on the same backbone.
 /// </summary>
-public sealed class TrainingRunner(FileSampleStore samples, DatasetStore datasets, VersionDatasets versions, ModelRegistry registry, ModelSigner signer, TimeProvider clock)
+/// <param name="samples">The kept samples.</param>
+/// <param name="datasets">Where snapshots are saved.</param>
+/// <param name="versions">Each version's training rows and regression set.</param>
+/// <param name="registry">The models.</param>
+/// <param name="signer">Signs a candidate that passes.</param>
+/// <param name="clock">The time of the run.</param>
+/// <param name="embeddings">Where a backbone model's embeddings are kept; <c>embeddings</c> beside the version data by default.</param>
+public sealed class TrainingRunner(FileSampleStore samples, DatasetStore datasets, VersionDatasets versions, ModelRegistry registry, ModelSigner signer, TimeProvider clock, EmbeddingCache? embeddings = null)
 {
+    private readonly EmbeddingCache _embeddings = embeddings ?? new EmbeddingCache(Path.Combine(versions.Root, "embeddings"));
+
     public TrainingOutcome Run(TrainingRequest request, IProgress<string>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -26,9 +37,10 @@ public sealed class TrainingRunner(FileSampleStore samples, DatasetStore dataset
         progress?.Report("snapshotting the labelled samples");
         var snapshot = DatasetSnapshot.Take(request.Model, samples.List(request.Model, labelled: true), request.HoldoutFraction, now, request.EvaluationWindow);
         datasets.Save(snapshot);
-        var train = Rows(current.Manifest, snapshot.Train);
-        var holdout = Rows(current.Manifest, snapshot.Holdout);
-        var traffic = Rows(current.Manifest, snapshot.Evaluation);
+        var backbone = current.Manifest.Backbone is { } part ? PretrainedBackbone.FromOnnx(part.Name, current.Backbone!) : null;
+        var train = Rows(current.Manifest, backbone, snapshot.Train);
+        var holdout = Rows(current.Manifest, backbone, snapshot.Holdout);
+        var traffic = Rows(current.Manifest, backbone, snapshot.Evaluation);
         var outcome = new TrainingOutcome(runId, request.Model, snapshot.Id, train.Count, holdout.Count, active.Version, null, null, null, "") { EvaluationSamples = traffic.Count };
         if (train.Count < request.MinSamples || holdout.Count == 0)
         {
@@ -45,7 +57,7 @@ public sealed class TrainingRunner(FileSampleStore samples, DatasetStore dataset
         TrainedModel candidate;
         try
         {
-            candidate = Retrainer.Train(current.Manifest, trainedOn, version, new ModelLineage(active.Version, runId, snapshot.Id));
+            candidate = Retrainer.Train(current.Manifest, trainedOn, version, new ModelLineage(active.Version, runId, snapshot.Id)) with { Backbone = current.Backbone };
         }
         catch (InvalidOperationException ex)
         {
@@ -87,7 +99,7 @@ public sealed class TrainingRunner(FileSampleStore samples, DatasetStore dataset
         // Its data first: a version registered without it would leave the next run nothing to replay or hold candidates to.
         versions.SaveTraining(request.Model, version, trainedOn);
         versions.SaveRegression(request.Model, version, [.. holdout, .. pinned]);
-        registry.Import(ModelPackage.Create(candidate.Manifest with { Metrics = metrics }, candidate.Onnx, signer));
+        registry.Import((candidate with { Manifest = candidate.Manifest with { Metrics = metrics } }).Sign(signer));
         progress?.Report($"registered {request.Model} {version}");
         return outcome with { RegisteredVersion = version, Verdict = $"registered {version}: {string.Join("; ", gates.Select(static g => g.Summary))}" };
     }
@@ -113,14 +125,28 @@ public sealed class TrainingRunner(FileSampleStore samples, DatasetStore dataset
         return (Usable(training), Usable(regression));
 
         IReadOnlyList<LabelledRow> Usable(IReadOnlyList<LabelledRow>? rows) =>
-            rows is { Count: > 0 } && rows.All(r => r.Features.Length == current.Manifest.InputLength && r.LabelIndex >= 0 && r.LabelIndex < current.Manifest.Labels.Count)
+            rows is { Count: > 0 } && rows.All(r => r.Features.Length == (current.Manifest.Backbone?.Width ?? current.Manifest.InputLength) && r.LabelIndex >= 0 && r.LabelIndex < current.Manifest.Labels.Count)
                 ? rows
                 : [];
     }
 
-    /// <summary>The snapshot's samples as the model reads them; samples whose payload no longer reads are left out.</summary>
-    private List<LabelledRow> Rows(ModelManifest manifest, IEnumerable<SnapshotSample> chosen)
+    /// <summary>
+    /// The snapshot's samples as the model reads them, or for a model on a backbone as the backbone's embeddings of them;
+    /// samples whose payload no longer reads are left out.
+    /// </summary>
+    private List<LabelledRow> Rows(ModelManifest manifest, PretrainedBackbone? backbone, IEnumerable<SnapshotSample> chosen)
     {
+        if (backbone is not null)
+        {
+            var found = chosen.Select(item => (Label: manifest.Labels.ToList().IndexOf(item.Label), Sample: samples.Find(item.Id)))
+                .Where(static s => s.Label >= 0 && s.Sample is not null)
+                .Select(s => (s.Label, Payload: samples.Payload(s.Sample!)))
+                .ToList();
+            var errors = new string?[found.Count];
+            var embedded = _embeddings.Embed([.. found.Select(static f => f.Payload)], backbone, manifest.Image!, errors);
+            return [.. found.Select((f, i) => embedded[i] is { } embedding ? new LabelledRow(embedding, f.Label) : null).OfType<LabelledRow>()];
+        }
+
         var reader = manifest.Kind == PayloadKind.Telemetry ? new TelemetryReader(manifest.Features) : null;
         var rows = new List<LabelledRow>();
         foreach (var item in chosen)

@@ -15,13 +15,32 @@ internal sealed class TrainingData : IDisposable
     private readonly TrustedKeys _trusted = new();
 
     public TrainingData(string shipped)
+        : this()
+    {
+        var folder = Path.Combine(AppContext.BaseDirectory, "DefaultModels", shipped, "1");
+        Registry.Import(ModelPackage.Create(ModelManifest.Load(Path.Combine(folder, ModelManifest.FileName)), File.ReadAllBytes(Path.Combine(folder, ModelManifest.OnnxFileName)), _signer));
+    }
+
+    private TrainingData()
     {
         _trusted.Add(_signer.ExportPublicKeyPem());
         Registry = new ModelRegistry(Path.Combine(_root.FullName, "models"), _trusted);
-        var folder = Path.Combine(AppContext.BaseDirectory, "DefaultModels", shipped, "1");
-        Registry.Import(ModelPackage.Create(ModelManifest.Load(Path.Combine(folder, ModelManifest.FileName)), File.ReadAllBytes(Path.Combine(folder, ModelManifest.OnnxFileName)), _signer));
         Samples = new FileSampleStore(Path.Combine(_root.FullName, "samples"));
     }
+
+    /// <summary>A data directory whose version 1 of <paramref name="model"/> is a head on ResNet18, trained on the first belt's frames in <paramref name="folder"/>.</summary>
+    public static TrainingData OnResNet18(string model, string folder, ImagePreprocessing recipe)
+    {
+        var data = new TrainingData();
+        var trained = DatasetTrainer.Train(FolderDataset.Read(folder, recipe, backbone: IotAi.Inference.PretrainedBackbone.ResNet18(), cache: data.Embeddings), model);
+        data.Registry.Import(trained.Model.Sign(data._signer));
+        return data;
+    }
+
+    /// <summary>Where the embeddings of ResNet18 models are kept, shared by the runs of this directory.</summary>
+    public EmbeddingCache Embeddings => _embeddings ??= new EmbeddingCache(Path.Combine(_root.FullName, "embeddings"));
+
+    private EmbeddingCache? _embeddings;
 
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 29, 12, 0, 0, TimeSpan.Zero));
 
@@ -33,7 +52,7 @@ internal sealed class TrainingData : IDisposable
 
     public VersionDatasets Versions => new(Path.Combine(_root.FullName, "datasets"));
 
-    public TrainingRunner Runner() => new(Samples, Datasets, Versions, Registry, _signer, Clock);
+    public TrainingRunner Runner() => new(Samples, Datasets, Versions, Registry, _signer, Clock, Embeddings);
 
     public void Dispose()
     {
