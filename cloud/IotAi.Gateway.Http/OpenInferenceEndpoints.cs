@@ -114,6 +114,10 @@ internal static class OpenInferenceEndpoints
         {
             return BadRequest(ex.Message);
         }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException)
+        {
+            return BadRequest($"the request cannot be read: {ex.Message}");
+        }
         catch (OnnxRuntimeException ex)
         {
             return BadRequest($"model {model.Manifest.Name} failed on these inputs: {ex.Message}");

@@ -32,9 +32,16 @@ public sealed class ModelOffers(ModelRegistry registry, IOptions<OtaOptions> opt
             blob.Length,
             chunkSize,
             Chunks(blob.Length, chunkSize),
-            model.Manifest.Backbone is { } backbone ? [new ModelOfferPart("backbone", backbone.Sha256, backbone.Bytes, Chunks(backbone.Bytes, chunkSize))] : null);
+            model.Manifest.Backbone is { } backbone ? [Part("backbone", backbone.Sha256, chunkSize)] : null);
         return new DownlinkMessage(DownlinkKind.ModelOffer, JsonSerializer.SerializeToUtf8Bytes(offer, ProtocolJson.Wire.ModelOffer));
     }
 
     private static int Chunks(long size, int chunkSize) => (int)((size + chunkSize - 1) / chunkSize);
+
+    /// <summary>A part as the device must fetch it: its size from the stored file itself, which the chunks are cut from.</summary>
+    private ModelOfferPart Part(string role, string sha256, int chunkSize)
+    {
+        using var blob = registry.OpenBlob(sha256) ?? throw new InvalidOperationException($"The registry has no blob {sha256} for the {role}.");
+        return new ModelOfferPart(role, sha256, blob.Length, Chunks(blob.Length, chunkSize));
+    }
 }

@@ -149,8 +149,29 @@ public sealed partial class ModelHost(IOptions<ModelHostOptions> options, ModelR
         await Task.Yield();
         var package = registry.Open(name, version);
         var batching = _options.ModelBatching.GetValueOrDefault(name) ?? _options.Batching;
-        var loaded = new LoadedModel(new OnnxModel(package, _options.IntraOpThreads), batching, limits);
-        await loaded.WarmAsync();
+        var model = new OnnxModel(package, _options.IntraOpThreads);
+        LoadedModel loaded;
+        try
+        {
+            loaded = new LoadedModel(model, batching, limits);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+
+        try
+        {
+            await loaded.WarmAsync();
+        }
+        catch
+        {
+            // A version that cannot answer gives back its session, and its share of a backbone, before the next try.
+            await loaded.DisposeAsync();
+            throw;
+        }
+
         telemetry.Observe(loaded);
         LogLoaded(name, version, package.Manifest.Kind);
         return loaded;

@@ -19,6 +19,9 @@ public sealed class OnnxModel : IDisposable
 
     // The session a sample enters: the backbone's when there is one, else the model's own.
     private readonly InferenceSession _entry;
+
+    // The shared backbone session this model holds, to give back once; null for a model that is one graph.
+    private string? _backboneKey;
     private readonly long[] _embeddingShape = [];
     private readonly RunOptions _runOptions = new();
     private readonly string[] _inputNames;
@@ -77,13 +80,19 @@ public sealed class OnnxModel : IDisposable
         try
         {
             _headOnly = headOnly;
-            _entry = manifest.Backbone is { } part && !headOnly
-                ? SharedBackbones.Acquire(part.Sha256, backbone ?? throw new InvalidDataException($"Model {manifest.Name} {manifest.Version} runs on the backbone {part.Name}, which was not given."), options)
-                : _session;
+            if (manifest.Backbone is { } part && !headOnly)
+            {
+                (_entry, _backboneKey) = SharedBackbones.Acquire(part.Sha256, backbone ?? throw new InvalidDataException($"Model {manifest.Name} {manifest.Version} runs on the backbone {part.Name}, which was not given."), options);
+            }
+            else
+            {
+                _entry = _session;
+            }
         }
         catch
         {
             _session.Dispose();
+            _runOptions.Dispose();
             throw;
         }
 
@@ -289,9 +298,10 @@ public sealed class OnnxModel : IDisposable
     public void Dispose()
     {
         _session.Dispose();
-        if (Manifest.Backbone is { } part && !_headOnly && _entry is not null && !ReferenceEquals(_entry, _session))
+        // Given back once however often this is disposed: a second release would close the session under other versions.
+        if (Interlocked.Exchange(ref _backboneKey, null) is { } key)
         {
-            SharedBackbones.Release(part.Sha256);
+            SharedBackbones.Release(key);
         }
 
         _runOptions.Dispose();

@@ -82,12 +82,21 @@ public sealed class Embedder : IDisposable
     private readonly PretrainedBackbone _backbone;
     private readonly InferenceSession _session;
     private readonly RunOptions _run = new();
+    private string? _key;
 
     internal Embedder(PretrainedBackbone backbone, int intraOpThreads)
     {
         _backbone = backbone;
         using var options = new SessionOptions { IntraOpNumThreads = intraOpThreads, InterOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
-        _session = SharedBackbones.Acquire(backbone.Sha256, backbone.Onnx, options);
+        try
+        {
+            (_session, _key) = SharedBackbones.Acquire(backbone.Sha256, backbone.Onnx, options);
+        }
+        catch
+        {
+            _run.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Floats one image feeds the backbone.</summary>
@@ -108,7 +117,11 @@ public sealed class Embedder : IDisposable
 
     public void Dispose()
     {
-        SharedBackbones.Release(_backbone.Sha256);
+        if (Interlocked.Exchange(ref _key, null) is { } key)
+        {
+            SharedBackbones.Release(key);
+        }
+
         _run.Dispose();
     }
 }

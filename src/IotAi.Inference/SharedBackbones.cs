@@ -4,9 +4,10 @@ using Microsoft.ML.OnnxRuntime;
 namespace IotAi.Inference;
 
 /// <summary>
-/// The backbone sessions of this process, one per backbone by its SHA-256, shared by every model version that runs on
-/// it: two head versions of a ResNet18 model hold one 63 MB backbone in memory, not two. A session is opened by the
-/// first version that needs it and closed when the last one using it is disposed.
+/// The backbone sessions of this process, one per backbone by its SHA-256 (and the threads a call may use, so the
+/// model host's one-thread sessions and training's all-core ones do not set each other's), shared by every model
+/// version that runs on it: two head versions of a ResNet18 model hold one 63 MB backbone in memory, not two. A session
+/// is opened by the first version that needs it and closed when the last one using it is disposed.
 /// </summary>
 public static class SharedBackbones
 {
@@ -25,21 +26,25 @@ public static class SharedBackbones
         }
     }
 
-    /// <summary>How many model versions use the backbone <paramref name="sha256"/> now; 0 when it is not open.</summary>
+    /// <summary>How many model versions use the backbone <paramref name="sha256"/> now, over all its sessions; 0 when it is not open.</summary>
     public static int Users(string sha256)
     {
         lock (Gate)
         {
-            return Open.TryGetValue(sha256, out var entry) ? entry.Users : 0;
+            return Open.Where(e => e.Key.StartsWith(sha256 + ":", StringComparison.OrdinalIgnoreCase)).Sum(static e => e.Value.Users);
         }
     }
 
-    /// <summary>The session of backbone <paramref name="sha256"/>, opened from <paramref name="onnx"/> (checked against the hash) if no version has it open.</summary>
-    internal static InferenceSession Acquire(string sha256, byte[] onnx, SessionOptions options)
+    /// <summary>
+    /// The session of backbone <paramref name="sha256"/> at <paramref name="options"/>' thread count, opened from
+    /// <paramref name="onnx"/> (checked against the hash) if no version has it open; give the key back to <see cref="Release"/>.
+    /// </summary>
+    internal static (InferenceSession Session, string Key) Acquire(string sha256, byte[] onnx, SessionOptions options)
     {
+        var key = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{sha256.ToLowerInvariant()}:{options.IntraOpNumThreads}");
         lock (Gate)
         {
-            if (!Open.TryGetValue(sha256, out var entry))
+            if (!Open.TryGetValue(key, out var entry))
             {
                 var hash = Convert.ToHexStringLower(SHA256.HashData(onnx));
                 if (!string.Equals(hash, sha256, StringComparison.OrdinalIgnoreCase))
@@ -48,22 +53,22 @@ public static class SharedBackbones
                 }
 
                 entry = new Entry(OnnxInspector.Open(onnx, options));
-                Open[sha256] = entry;
+                Open[key] = entry;
             }
 
             entry.Users++;
-            return entry.Session;
+            return (entry.Session, key);
         }
     }
 
-    /// <summary>One version is done with the backbone; the last one closes its session.</summary>
-    internal static void Release(string sha256)
+    /// <summary>One version is done with the backbone session <paramref name="key"/>; the last one closes it.</summary>
+    internal static void Release(string key)
     {
         lock (Gate)
         {
-            if (Open.TryGetValue(sha256, out var entry) && --entry.Users == 0)
+            if (Open.TryGetValue(key, out var entry) && --entry.Users == 0)
             {
-                Open.Remove(sha256);
+                Open.Remove(key);
                 entry.Session.Dispose();
             }
         }

@@ -18,7 +18,8 @@ public sealed record BackbonePart(string Name, string Sha256, long Bytes, string
 
     /// <summary>Why the part cannot serve; null when it can.</summary>
     public string? Problem() =>
-        Sha256.Length != 64 || !Sha256.All(char.IsAsciiHexDigit) ? $"the backbone's sha256 '{Sha256}' is not a SHA-256"
+        Sha256.Length != 64 || !Sha256.All(char.IsAsciiHexDigitLower) ? $"the backbone's sha256 '{Sha256}' is not a lower-case hex SHA-256"
+        : Bytes < 0 ? $"the backbone's size is {Bytes} bytes"
         : Width <= 0 ? $"the backbone's embedding width is {Width}"
         : Output.Length == 0 || HeadInput.Length == 0 ? "the backbone names its output and the head's input"
         : null;

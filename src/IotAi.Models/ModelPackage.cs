@@ -120,6 +120,11 @@ public sealed class ModelPackage
                     ? $"the model runs on the backbone {part.Name} ({part.Sha256}), which is missing"
                     : $"the backbone's SHA-256 is {backbone}, the signed manifest says {part.Sha256}: the backbone was altered");
             }
+
+            if (Backbone!.LongLength != part.Bytes)
+            {
+                throw new ModelVerificationException($"the backbone is {Backbone.LongLength} bytes, the signed manifest says {part.Bytes}");
+            }
         }
     }
 

@@ -24,8 +24,10 @@ public sealed class EmbeddingCache(string directory)
     /// <summary>
     /// The embedding of each image in <paramref name="images"/> (encoded bytes), from the cache or computed in batches of
     /// <paramref name="batchSize"/>; null for an image that cannot be read, with the reason in <paramref name="errors"/>.
+    /// The backbone is opened only when an embedding is missing: from <paramref name="embedder"/>, which the caller keeps
+    /// open across calls and disposes, or else for this call alone.
     /// </summary>
-    public float[]?[] Embed(IReadOnlyList<byte[]> images, PretrainedBackbone backbone, ImagePreprocessing recipe, string?[] errors, int batchSize = 16)
+    public float[]?[] Embed(IReadOnlyList<byte[]> images, PretrainedBackbone backbone, ImagePreprocessing recipe, string?[] errors, Lazy<Embedder>? embedder = null, int batchSize = 16)
     {
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(backbone);
@@ -48,8 +50,14 @@ public sealed class EmbeddingCache(string directory)
             }
         }
 
-        using var embedder = backbone.OpenEmbedder(intraOpThreads: Environment.ProcessorCount);
-        var length = embedder.InputLength;
+        if (missing.Count == 0)
+        {
+            return embeddings;
+        }
+
+        using var own = embedder is null ? backbone.OpenEmbedder(intraOpThreads: Environment.ProcessorCount) : null;
+        var session = own ?? embedder!.Value;
+        var length = session.InputLength;
         var pixels = new float[batchSize * length];
         var batch = new List<int>(batchSize);
         foreach (var chunk in missing.Chunk(batchSize))
@@ -70,7 +78,7 @@ public sealed class EmbeddingCache(string directory)
             }
 
             var computed = new float[batch.Count * backbone.Width];
-            embedder.Embed(pixels, batch.Count, computed);
+            session.Embed(pixels, batch.Count, computed);
             for (var b = 0; b < batch.Count; b++)
             {
                 var embedding = computed.AsSpan(b * backbone.Width, backbone.Width).ToArray();

@@ -94,12 +94,30 @@ public static class FolderDataset
         DatasetExample?[] examples, SkippedInput?[] skipped, IProgress<string>? progress)
     {
         const int chunk = 64;
+        // One session for the whole folder, opened only if some image is not in the cache.
+        var embedder = new Lazy<Embedder>(() => backbone.OpenEmbedder(Environment.ProcessorCount));
+        try
+        {
+            EmbedChunks(root, files, recipe, backbone, cache, examples, skipped, progress, chunk, embedder);
+        }
+        finally
+        {
+            if (embedder.IsValueCreated)
+            {
+                embedder.Value.Dispose();
+            }
+        }
+    }
+
+    private static void EmbedChunks(DirectoryInfo root, List<(FileInfo File, int Label)> files, ImagePreprocessing recipe, PretrainedBackbone backbone, EmbeddingCache cache,
+        DatasetExample?[] examples, SkippedInput?[] skipped, IProgress<string>? progress, int chunk, Lazy<Embedder> embedder)
+    {
         for (var start = 0; start < files.Count; start += chunk)
         {
             var slice = files.Skip(start).Take(chunk).ToList();
             var errors = new string?[slice.Count];
             var bytes = slice.Select((f, i) => ReadBytes(f.File, out errors[i])).ToList();
-            var embeddings = cache.Embed(bytes, backbone, recipe, errors);
+            var embeddings = cache.Embed(bytes, backbone, recipe, errors, embedder);
             for (var i = 0; i < slice.Count; i++)
             {
                 var id = Path.GetRelativePath(root.FullName, slice[i].File.FullName).Replace('\\', '/');

@@ -29,7 +29,7 @@ public sealed class EdgeModelUpdateTests(SiloFixture silo) : IDisposable
     [Fact]
     public async Task An_offered_model_is_fetched_verified_and_running_and_the_twin_knows()
     {
-        var spans = new List<Activity>();
+        var spans = new LockedCollection<Activity>();
         using var tracing = Sdk.CreateTracerProviderBuilder().AddSource([EdgeTelemetry.SourceName, .. SiloObservability.Sources]).AddInMemoryExporter(spans).Build();
         var deviceId = $"edge-ota-{Guid.NewGuid():N}";
         await using var agent = await EdgeAgentHost.StartAsync(EdgeAgentHost.Build(deviceId, silo.Host.MqttPort, _edge.FullName, TrustSilo()));
@@ -60,13 +60,7 @@ public sealed class EdgeModelUpdateTests(SiloFixture silo) : IDisposable
         Assert.Contains(Spans(spans), s => s.DisplayName == "serve model chunks" && s.ParentSpanId == update.SpanId && Equals(s.GetTagItem("iotai.device.id"), deviceId));
     }
 
-    private static List<Activity> Spans(List<Activity> spans)
-    {
-        lock (spans)
-        {
-            return [.. spans];
-        }
-    }
+    private static List<Activity> Spans(LockedCollection<Activity> spans) => spans.Snapshot();
 
     [Fact]
     public async Task An_agent_restarted_halfway_fetches_only_the_chunks_it_lacks()

@@ -24,7 +24,7 @@ public sealed class HeadOnlyUpdateTests(SiloFixture silo) : IDisposable
     [Fact]
     public async Task A_retrained_head_on_a_backbone_the_device_holds_is_all_that_crosses_the_wire()
     {
-        var spans = new List<Activity>();
+        var spans = new LockedCollection<Activity>();
         using var tracing = Sdk.CreateTracerProviderBuilder().AddSource([EdgeTelemetry.SourceName, .. SiloObservability.Sources]).AddInMemoryExporter(spans).Build();
         var name = $"parts-{Guid.NewGuid():N}"[..14];
         var backbone = PretrainedBackbone.FromOnnx("wide", Backbone().ToBytes());
@@ -61,15 +61,10 @@ public sealed class HeadOnlyUpdateTests(SiloFixture silo) : IDisposable
             $"version {version} did not become active in time", seconds: 60);
 
     /// <summary>The model-file bytes the silo sent this device so far, by file, from its spans of serving chunks.</summary>
-    private static Dictionary<string, long> SentBy(List<Activity> spans, string deviceId)
-    {
-        lock (spans)
-        {
-            return spans.Where(s => s.DisplayName == "serve model chunks" && Equals(s.GetTagItem("iotai.device.id"), deviceId) && s.GetTagItem("iotai.ota.blob") is string)
-                .GroupBy(static s => (string)s.GetTagItem("iotai.ota.blob")!)
-                .ToDictionary(static g => g.Key, static g => g.Sum(static s => (long)s.GetTagItem("iotai.ota.bytes")!));
-        }
-    }
+    private static Dictionary<string, long> SentBy(LockedCollection<Activity> spans, string deviceId) =>
+        spans.Snapshot().Where(s => s.DisplayName == "serve model chunks" && Equals(s.GetTagItem("iotai.device.id"), deviceId) && s.GetTagItem("iotai.ota.blob") is string)
+            .GroupBy(static s => (string)s.GetTagItem("iotai.ota.blob")!)
+            .ToDictionary(static g => g.Key, static g => g.Sum(static s => (long)s.GetTagItem("iotai.ota.bytes")!));
 
     private static string Sha(byte[] bytes) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
 

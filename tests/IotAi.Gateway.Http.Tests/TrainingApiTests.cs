@@ -27,7 +27,7 @@ public sealed class TrainingApiTests(SiloFixture silo)
     [Fact]
     public async Task A_run_retrains_on_drifted_samples_registers_the_winner_and_rolls_it_out_to_the_tagged_devices()
     {
-        var spans = new List<Activity>();
+        var spans = new LockedCollection<Activity>();
         using var tracing = Sdk.CreateTracerProviderBuilder().AddSource(SiloObservability.Sources).AddInMemoryExporter(spans).Build();
         var registry = TrainingRuns.CopySensorModel(silo.Host.Services, _model);
         // Readings of a machine whose temperature baseline moved by 12 degrees: what the v1 model gets wrong.
@@ -59,13 +59,7 @@ public sealed class TrainingApiTests(SiloFixture silo)
             "the offer's span is not the one its message carries", seconds: 15);
     }
 
-    private static List<Activity> Spans(List<Activity> spans)
-    {
-        lock (spans)
-        {
-            return [.. spans];
-        }
-    }
+    private static List<Activity> Spans(LockedCollection<Activity> spans) => spans.Snapshot();
 
     [Fact]
     public async Task A_candidate_that_does_not_beat_the_active_version_is_refused_and_nothing_is_registered_or_rolled_out()

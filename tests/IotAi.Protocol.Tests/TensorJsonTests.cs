@@ -63,6 +63,8 @@ public sealed class TensorJsonTests
     [InlineData("""{"name":"x","datatype":"FP32","shape":[-1],"data":[1]}""", "'x': 'shape' must be an array of dimensions, each 0 or more")]
     [InlineData("""{"name":"x","datatype":"FP32","shape":[1]}""", "'x': 'data' is missing")]
     [InlineData("""{"datatype":"FP32","shape":[1],"data":[1]}""", "each input must be an object with a 'name'")]
+    [InlineData("""{"name":5,"datatype":"FP32","shape":[1],"data":[1]}""", "each input must be an object with a 'name' that is a string")]
+    [InlineData("""{"name":"x","datatype":"FP64","shape":[268435455],"data":[0]}""", "'x': 'data' holds 1 values, the shape [268435455] needs 268435455")]
     public void A_wrong_tensor_is_refused_naming_it_and_what_is_wrong(string json, string expected)
     {
         var refusal = Assert.Throws<TensorException>(() => ReadTensor(json));

@@ -46,6 +46,11 @@ internal sealed partial class TensorAnswerer(DeviceActivation device, IModelHost
         {
             return device.Invalid(uplink.Topic, uplink.Seq, ex.Message);
         }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException or System.Text.Json.JsonException)
+        {
+            // A reader's own refusal of something the tensor reader did not foresee: still the device's payload, never worth sending again.
+            return device.Invalid(uplink.Topic, uplink.Seq, $"the tensor request cannot be read: {ex.Message}");
+        }
 
         var stateful = manifest.StatePairs.Count != 0;
         var (state, fresh) = stateful ? _sequences.Take(manifest, request.SequenceStart) : ([], false);

@@ -52,6 +52,15 @@ public sealed class EdgeModelStore(string root)
     /// <summary>A kept part's bytes; null when it is not kept. Whoever uses them verifies them against the manifest that names them.</summary>
     public byte[]? ReadPart(string sha256) => HasPart(sha256) ? File.ReadAllBytes(PartPath(sha256)) : null;
 
+    /// <summary>Forgets a kept part that did not verify, so the next offer fetches it again.</summary>
+    public void DiscardPart(string sha256)
+    {
+        if (HasPart(sha256))
+        {
+            File.Delete(PartPath(sha256));
+        }
+    }
+
     /// <summary>Keeps a verified package as a version on disk, and its backbone, once, among the parts.</summary>
     public void Save(ModelPackage package)
     {

@@ -130,10 +130,15 @@ public sealed partial class ModelUpdater(
             manifestBytes = Convert.FromBase64String(offer.Manifest);
             trusted.Verify(manifestBytes, signature);
             manifest = ModelPackage.ReadManifest(manifestBytes);
-            if (manifest.Name != offer.Name || manifest.Version != offer.Version || manifest.Sha256 != offer.Sha256
-                || manifest.Backbone?.Sha256 != offer.Parts?.SingleOrDefault(static p => p.Role == "backbone")?.Sha256)
+            if (manifest.Name != offer.Name || manifest.Version != offer.Version || manifest.Sha256 != offer.Sha256 || !PartsMatch(offer, manifest))
             {
                 throw new ModelVerificationException("the offer does not match its signed manifest");
+            }
+
+            if (!manifest.IsClassifier)
+            {
+                // Refused before a byte is fetched: the agent could not run it.
+                throw new ModelVerificationException("it is a tensor model: the cloud serves those, the edge agent runs classifiers");
             }
         }
         catch (Exception ex) when (ex is ModelVerificationException or FormatException)
@@ -143,7 +148,7 @@ public sealed partial class ModelUpdater(
             return false;
         }
 
-        if (store.Load(offer.Name, offer.Version) is { } kept)
+        if (store.Load(offer.Name, offer.Version) is { } kept && (kept.Manifest.Backbone is null || kept.Backbone is not null))
         {
             // A version the device already has, such as the one a rollback returns to: no download needed.
             await ActivateAsync(offer, kept, cancellationToken);
@@ -218,8 +223,17 @@ public sealed partial class ModelUpdater(
         }
         catch (ModelVerificationException ex)
         {
-            // A corrupt download is thrown away whole, so the next offer fetches it afresh.
+            // A corrupt download is thrown away whole, and a kept part that no longer verifies with it, so the next
+            // offer fetches them afresh.
             transfer.Fetched.ForEach(store.DiscardStaging);
+            if (offer.Parts is { } parts)
+            {
+                foreach (var kept in parts.Where(p => !transfer.Fetched.Contains(p.Sha256)))
+                {
+                    store.DiscardPart(kept.Sha256);
+                }
+            }
+
             await ReportAsync(offer, ModelUpdateStates.Failed, ex.Message, cancellationToken);
             return;
         }
@@ -229,6 +243,12 @@ public sealed partial class ModelUpdater(
         await ReportAsync(offer, ModelUpdateStates.Verified, null, cancellationToken);
         await ActivateAsync(offer, package, cancellationToken);
     }
+
+    /// <summary>The offer's parts are exactly those the signed manifest names: its backbone, by the same hash and size, or none.</summary>
+    private static bool PartsMatch(ModelOffer offer, ModelManifest manifest) =>
+        (offer.Parts ?? []) is var parts && manifest.Backbone is { } backbone
+            ? parts is [{ Role: "backbone" } part] && part.Sha256 == backbone.Sha256 && part.Size == backbone.Bytes
+            : parts.Count == 0;
 
     private async Task ActivateAsync(ModelOffer offer, ModelPackage package, CancellationToken cancellationToken)
     {

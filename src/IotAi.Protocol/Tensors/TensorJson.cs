@@ -57,7 +57,7 @@ public static class TensorJson
 
             foreach (var output in wanted.EnumerateArray())
             {
-                outputs.Add(output.ValueKind == JsonValueKind.Object && output.TryGetProperty("name", out var name) && name.GetString() is { Length: > 0 } text
+                outputs.Add(output.ValueKind == JsonValueKind.Object && output.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String && name.GetString() is { Length: > 0 } text
                     ? text
                     : throw new TensorException("each of 'outputs' must name an output: {\"name\": …}"));
             }
@@ -70,9 +70,10 @@ public static class TensorJson
     /// <summary>Reads one tensor; the exception's message names it and says what is wrong.</summary>
     public static NamedTensor ReadTensor(JsonElement tensor)
     {
-        if (tensor.ValueKind != JsonValueKind.Object || !tensor.TryGetProperty("name", out var nameElement) || nameElement.GetString() is not { Length: > 0 } name)
+        if (tensor.ValueKind != JsonValueKind.Object || !tensor.TryGetProperty("name", out var nameElement) || nameElement.ValueKind != JsonValueKind.String
+            || nameElement.GetString() is not { Length: > 0 } name)
         {
-            throw new TensorException("each input must be an object with a 'name'");
+            throw new TensorException("each input must be an object with a 'name' that is a string");
         }
 
         if (!tensor.TryGetProperty("datatype", out var datatypeElement) || !TensorDatatypes.TryParse(datatypeElement.ValueKind == JsonValueKind.String ? datatypeElement.GetString() : null, out var datatype))
@@ -98,7 +99,8 @@ public static class TensorJson
             throw new TensorException($"'{name}': 'data' is missing");
         }
 
-        var bytes = new ArrayBufferWriter<byte>(datatype == TensorDatatype.Bytes ? 256 : Math.Max(1, (int)count * TensorDatatypes.Size(datatype)));
+        // Sized by what the shape claims only up to a bound: the data must still be there, value by value, to grow it further.
+        var bytes = new ArrayBufferWriter<byte>(datatype == TensorDatatype.Bytes ? 256 : (int)Math.Clamp(count * TensorDatatypes.Size(datatype), 1, 64 * 1024));
         var written = 0L;
         Flatten(name, datatype, data, bytes, ref written);
         if (written != count)
