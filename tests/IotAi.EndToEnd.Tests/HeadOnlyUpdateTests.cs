@@ -56,6 +56,46 @@ public sealed class HeadOnlyUpdateTests(SiloFixture silo) : IDisposable
         Assert.Equal(backbone.Onnx, agent.Store.Load(name, "1")!.Backbone);
     }
 
+    [Fact]
+    public async Task A_kept_backbone_altered_on_disk_never_runs_and_is_fetched_again_while_the_running_version_keeps_answering()
+    {
+        var spans = new LockedCollection<Activity>();
+        using var tracing = Sdk.CreateTracerProviderBuilder().AddSource([EdgeTelemetry.SourceName, .. SiloObservability.Sources]).AddInMemoryExporter(spans).Build();
+        var name = $"tamper-{Guid.NewGuid():N}"[..15];
+        var backbone = PretrainedBackbone.FromOnnx("wide", Backbone().ToBytes());
+        var registry = silo.Host.Services.GetRequiredService<ModelRegistry>();
+        var signer = silo.Host.Services.GetRequiredService<ModelKeyring>().Signer;
+        registry.Import(ModelPackage.Create(Manifest(name, "1", backbone), Head(1).ToBytes(), signer, backbone.Onnx));
+        registry.Import(ModelPackage.Create(Manifest(name, "2", backbone), Head(3).ToBytes(), signer, backbone.Onnx));
+        var trust = Path.Combine(_edge.FullName, "silo-tamper.pub.pem");
+        await File.WriteAllTextAsync(trust, signer.ExportPublicKeyPem());
+        var deviceId = $"edge-tamper-{Guid.NewGuid():N}";
+        await using var agent = await EdgeAgentHost.StartAsync(EdgeAgentHost.Build(deviceId, silo.Host.MqttPort, _edge.FullName, trust));
+        var grain = silo.Host.Grains.GetGrain<IDeviceGrain>(deviceId);
+        await Eventually.TrueAsync(async () => (await grain.GetTwinAsync()).Connected, "the agent did not connect", seconds: 30);
+        await grain.OfferModelAsync(name, "1");
+        await ActiveAsync(grain, name, "1");
+        var kept = Path.Combine(agent.Store.Root, "parts", backbone.Sha256 + ".onnx");
+        var altered = await File.ReadAllBytesAsync(kept);
+        altered[^1] ^= 0xFF;
+        await File.WriteAllBytesAsync(kept, altered);
+        var before = SentBy(spans, deviceId);
+
+        await grain.OfferModelAsync(name, "2");
+        await Eventually.TrueAsync(async () => (await grain.GetTwinAsync()).ModelUpdates.GetValueOrDefault(name) is { State: ModelUpdateStates.Failed, Version: "2" },
+            "the update on an altered backbone did not fail", seconds: 60);
+        var failed = (await grain.GetTwinAsync()).ModelUpdates[name];
+        var stillRunning = agent.Models.Active(name)!.Manifest.Version;
+        await grain.OfferModelAsync(name, "2");
+        await ActiveAsync(grain, name, "2");
+        var sent = SentBy(spans, deviceId);
+
+        Assert.Contains("the backbone was altered", failed.Reason, StringComparison.Ordinal);
+        Assert.Equal("1", stillRunning);
+        Assert.Equal(backbone.Onnx.Length, sent[backbone.Sha256] - before[backbone.Sha256]);
+        Assert.Equal(backbone.Onnx, await File.ReadAllBytesAsync(kept));
+    }
+
     private static async Task ActiveAsync(IDeviceGrain grain, string name, string version) =>
         await Eventually.TrueAsync(async () => (await grain.GetTwinAsync()).ModelUpdates.GetValueOrDefault(name) is { State: ModelUpdateStates.Active } update && update.Version == version,
             $"version {version} did not become active in time", seconds: 60);

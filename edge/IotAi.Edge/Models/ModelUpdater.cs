@@ -150,9 +150,18 @@ public sealed partial class ModelUpdater(
 
         if (store.Load(offer.Name, offer.Version) is { } kept && (kept.Manifest.Backbone is null || kept.Backbone is not null))
         {
-            // A version the device already has, such as the one a rollback returns to: no download needed.
-            await ActivateAsync(offer, kept, cancellationToken);
-            return false;
+            if (Verifies(kept))
+            {
+                // A version the device already has, such as the one a rollback returns to: no download needed.
+                await ActivateAsync(offer, kept, cancellationToken);
+                return false;
+            }
+
+            // A kept file changed on disk: its backbone is forgotten and the version fetched afresh.
+            if (kept.Manifest.Backbone is { } part)
+            {
+                store.DiscardPart(part.Sha256);
+            }
         }
 
         // A newer offer replaces a transfer still going; that one's span ends here.
@@ -242,6 +251,19 @@ public sealed partial class ModelUpdater(
         transfer.Fetched.ForEach(store.DiscardStaging);
         await ReportAsync(offer, ModelUpdateStates.Verified, null, cancellationToken);
         await ActivateAsync(offer, package, cancellationToken);
+    }
+
+    private bool Verifies(ModelPackage package)
+    {
+        try
+        {
+            package.Verify(trusted);
+            return true;
+        }
+        catch (ModelVerificationException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The offer's parts are exactly those the signed manifest names: its backbone, by the same hash and size, or none.</summary>
