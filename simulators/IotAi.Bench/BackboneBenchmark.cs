@@ -26,10 +26,14 @@ namespace IotAi.Bench;
 /// <param name="Memory">Process memory (MB) with no model, one version, two versions on one backbone, and a second backbone session beside them.</param>
 /// <param name="HeadBytes">A head-only update's bytes.</param>
 /// <param name="FullBytes">A full update's bytes: backbone and head.</param>
+/// <param name="Gateway">Camera frames through a silo process, MQTT and the grains to the answer, the silo's own CPU.</param>
+/// <param name="GatewayMeanBatch">The mean batch the silo formed.</param>
+/// <param name="RawAtGatewayBatch">Bare ONNX Runtime at that mean batch, with the silo's thread count.</param>
 public sealed record BackboneFigures(
     int Images, TimeSpan Embedding, TimeSpan Head, TimeSpan Retrain, double HoldoutAccuracy,
     RateMeasurement Batch1, RateMeasurement Batch8, RateMeasurement Host, double HostMeanBatch, RateMeasurement RawAtHostBatch, RateMeasurement Decode,
-    (double None, double One, double Two, double SecondSession) Memory, long HeadBytes, long FullBytes)
+    (double None, double One, double Two, double SecondSession) Memory, long HeadBytes, long FullBytes,
+    FleetMeasurement Gateway, double GatewayMeanBatch, RateMeasurement RawAtGatewayBatch)
 {
     public string ToMarkdown(string command)
     {
@@ -47,6 +51,8 @@ public sealed record BackboneFigures(
         Line($"| … batch 8 | {Batch8.PerSecond:F1} images/s, {Batch8.CpuMicrosPerItem / 1000:F1} ms CPU an image: {Batch8.PerSecond / Batch1.PerSecond:F2}× batch 1 |");
         Line($"| model host, 16 callers (mean batch {HostMeanBatch:F1}) | {Host.PerSecond:F1} images/s, {Host.CpuMicrosPerItem / 1000:F1} ms CPU an image |");
         Line($"| bare ONNX Runtime at batch {Math.Max(1, (int)Math.Round(HostMeanBatch))} | {RawAtHostBatch.PerSecond:F1} images/s: host / bare = **{Host.PerSecond / RawAtHostBatch.PerSecond:F2}×** |");
+        Line($"| the whole gateway: {Gateway.Devices} cameras over MQTT to a silo process (mean batch {GatewayMeanBatch:F1}) | {Gateway.Rate.PerSecond:F1} images/s, silo {Gateway.Rate.CpuMicrosPerItem / 1000:F1} ms CPU an image, p50 {Gateway.Latency.P50Ms:F0} ms |");
+        Line($"| bare ONNX Runtime at batch {Math.Max(1, (int)Math.Round(GatewayMeanBatch))}, the silo's threads | {RawAtGatewayBatch.PerSecond:F1} images/s: gateway / bare = **{Gateway.Rate.PerSecond / RawAtGatewayBatch.PerSecond:F2}×** |");
         Line($"| JPEG decode and preprocessing to 224 × 224, apart | {Decode.CpuMicrosPerItem / 1000:F2} ms CPU an image |");
         Line($"| process memory: no model / one version / two versions on one backbone | {Memory.None:F0} / {Memory.One:F0} / {Memory.Two:F0} MB (the second version: +{Memory.Two - Memory.One:F1} MB) |");
         Line($"| … a second backbone session, as a second version would cost unshared | +{Memory.SecondSession - Memory.Two:F1} MB |");
@@ -94,8 +100,11 @@ public static class BackboneBenchmark
             var rawAtHost = Raw(backbone, package.Onnx, frames, Math.Max(1, (int)Math.Round(meanBatch)), measure);
             var decode = Decode(recipe, measure);
             var memory = Memory(package, trained.Model with { Manifest = trained.Model.Manifest with { Version = "2" } }, signer, backbone);
+            AnsiConsole.MarkupLine("The whole gateway: cameras over MQTT to a silo serving the model…");
+            var (gateway, gatewayBatch) = await GatewayAsync(trained.Model, measure, cancellationToken);
+            var rawAtGateway = Raw(backbone, package.Onnx, frames, Math.Max(1, (int)Math.Round(gatewayBatch)), measure, SiloThreads);
             return new BackboneFigures(images, embedding, head, retrain, trained.Holdout.Accuracy, batch1, batch8, host, meanBatch, rawAtHost, decode, memory,
-                package.Onnx.LongLength, package.Onnx.LongLength + package.Backbone!.LongLength);
+                package.Onnx.LongLength, package.Onnx.LongLength + package.Backbone!.LongLength, gateway, gatewayBatch, rawAtGateway);
         }
         finally
         {
@@ -131,10 +140,33 @@ public static class BackboneBenchmark
         })];
     }
 
-    /// <summary>The backbone's and the head's own sessions, called in a tight loop at <paramref name="batch"/> images a call.</summary>
-    private static RateMeasurement Raw(PretrainedBackbone backbone, byte[] head, float[][] frames, int batch, TimeSpan duration)
+    /// <summary>The threads a call gets in the silo the gateway figure runs: the model host's default, one.</summary>
+    private const int SiloThreads = 1;
+
+    /// <summary>
+    /// The model signed by a key made for a new data directory, the only model in its registry, and a silo process on it
+    /// driven by simulated cameras: the silo then serves it as it would any image model, on its own threads.
+    /// </summary>
+    private static async Task<(FleetMeasurement Rate, double MeanBatch)> GatewayAsync(TrainedModel model, TimeSpan measure, CancellationToken cancellationToken)
     {
-        using var options = new SessionOptions { IntraOpNumThreads = Environment.ProcessorCount, InterOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        var data = Directory.CreateTempSubdirectory("iotai-bench-backbone-silo-");
+        var layout = new DataLayout(data.FullName);
+        using (var keys = ModelKeyring.Load(new ModelSigningOptions(), layout.Keys))
+        {
+            new ModelRegistry(layout.Models, keys.Trusted).Import(model.Sign(keys.Signer));
+        }
+
+        await using var silo = await Suite.SuiteSilo.StartAsync([$"--Models:IntraOpThreads={SiloThreads}"], data, cancellationToken);
+        var before = await Suite.BatchCounters.ReadAsync(silo, model.Manifest.Name, cancellationToken);
+        var rate = await FleetBenchmark.MeasureAsync(silo, static () => Suite.ModelMeasures.Cameras(20), TimeSpan.FromSeconds(5), measure, cancellationToken);
+        var after = await Suite.BatchCounters.ReadAsync(silo, model.Manifest.Name, cancellationToken);
+        return (rate, (after.Samples - before.Samples) / (double)Math.Max(1, after.Calls - before.Calls));
+    }
+
+    /// <summary>The backbone's and the head's own sessions, called in a tight loop at <paramref name="batch"/> images a call.</summary>
+    private static RateMeasurement Raw(PretrainedBackbone backbone, byte[] head, float[][] frames, int batch, TimeSpan duration, int? threads = null)
+    {
+        using var options = new SessionOptions { IntraOpNumThreads = threads ?? Environment.ProcessorCount, InterOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
         using var body = new InferenceSession(backbone.Onnx, options);
         using var top = new InferenceSession(head, options);
         using var run = new RunOptions();

@@ -25,14 +25,7 @@ public static class ModelMeasures
         AnsiConsole.MarkupLine("3. The image model end to end, against raw ONNX Runtime at the same batch size…");
         await using var silo = await SuiteSilo.StartAsync(cancellationToken);
         var before = await BatchCounters.ReadAsync(silo, DefaultModels.ImageModelName, cancellationToken);
-        var gateway = await FleetBenchmark.MeasureAsync(silo, static () => new FleetOptions
-        {
-            Devices = 100,
-            DevicePrefix = "camera",
-            ImageEvery = 1,
-            TelemetryInterval = TimeSpan.FromMilliseconds(20),
-            MaxInFlightPerDevice = 2,
-        }, TimeSpan.FromSeconds(5), measure, cancellationToken);
+        var gateway = await FleetBenchmark.MeasureAsync(silo, static () => Cameras(100), TimeSpan.FromSeconds(5), measure, cancellationToken);
         var after = await BatchCounters.ReadAsync(silo, DefaultModels.ImageModelName, cancellationToken);
         var meanBatch = (after.Samples - before.Samples) / Math.Max(1, after.Calls - before.Calls);
         var rawBatch = Math.Max(1, (int)Math.Round(meanBatch));
@@ -40,6 +33,16 @@ public static class ModelMeasures
         var preprocessing = RawOnnxBenchmark.Preprocess(ModelFolder(DefaultModels.ImageModelName), measure);
         return new ImageComparison(gateway, meanBatch, rawBatch, raw, preprocessing);
     }
+
+    /// <summary>A fleet of cameras, each sending a frame every 20 ms with two in flight at most.</summary>
+    public static FleetOptions Cameras(int devices) => new()
+    {
+        Devices = devices,
+        DevicePrefix = "camera",
+        ImageEvery = 1,
+        TelemetryInterval = TimeSpan.FromMilliseconds(20),
+        MaxInFlightPerDevice = 2,
+    };
 
     /// <summary>Measure 4: each shipped model through the host by many callers, batching up to 32, then one per call.</summary>
     public static async Task<IReadOnlyList<BatchingComparison>> BatchingAsync(TimeSpan measure, CancellationToken cancellationToken)

@@ -16,4 +16,8 @@ public static class SuiteSilo
 
     public static Task<SiloProcess> StartAsync(CancellationToken cancellationToken, params string[] settings) =>
         SiloProcess.StartAsync([.. LoopbackFleet, .. settings], cancellationToken);
+
+    /// <summary>A silo on a data directory prepared beforehand (deleted afterwards), such as one whose registry holds a particular model.</summary>
+    public static Task<SiloProcess> StartAsync(string[] settings, DirectoryInfo data, CancellationToken cancellationToken) =>
+        SiloProcess.StartAsync([.. LoopbackFleet, .. settings], cancellationToken, data);
 }
