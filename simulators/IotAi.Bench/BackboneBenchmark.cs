@@ -206,21 +206,7 @@ public static class BackboneBenchmark
             Interlocked.Increment(ref calls);
             Interlocked.Add(ref batched, size);
         };
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        stop.CancelAfter(duration);
-        var images = 0L;
-        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-        var started = Stopwatch.GetTimestamp();
-        await Task.WhenAll(Enumerable.Range(0, Callers).Select(caller => Task.Run(async () =>
-        {
-            var next = caller;
-            while (!stop.IsCancellationRequested)
-            {
-                await model.InferAsync(frames[next++ % frames.Length]);
-                Interlocked.Increment(ref images);
-            }
-        }, CancellationToken.None)));
-        var rate = new RateMeasurement(images, Stopwatch.GetElapsedTime(started), Process.GetCurrentProcess().TotalProcessorTime - cpu);
+        var rate = await Suite.ModelMeasures.DriveAsync(model, frames, Callers, duration, cancellationToken);
         return (rate, batched / (double)Math.Max(1, calls));
     }
 

@@ -12,7 +12,7 @@ namespace IotAi.Inference;
 /// <see cref="RunTensors"/> calls any model with named tensors. A model on a backbone runs the backbone's session,
 /// shared with every version on the same backbone (<see cref="SharedBackbones"/>), then its own head on the embeddings.
 /// </summary>
-public sealed class OnnxModel : IDisposable
+public sealed partial class OnnxModel : IDisposable
 {
     // The model's own graph: the whole model, or the head on a backbone's embedding.
     private readonly InferenceSession _session;
@@ -50,13 +50,6 @@ public sealed class OnnxModel : IDisposable
         : this(manifest, onnx, intraOpThreads, backbone, headOnly: false)
     {
     }
-
-    /// <summary>
-    /// The head of a model on a backbone, alone, fed with embeddings (<see cref="BackbonePart.Width"/> floats a sample)
-    /// instead of pictures: to score a head on cached embeddings without running the backbone again.
-    /// </summary>
-    public static OnnxModel HeadOf(ModelManifest manifest, byte[] head) =>
-        manifest?.Backbone is null ? throw new ArgumentException("The model runs on no backbone.", nameof(manifest)) : new(manifest, head, 1, null, headOnly: true);
 
     private OnnxModel(ModelManifest manifest, byte[] onnx, int intraOpThreads, byte[]? backbone, bool headOnly)
     {
@@ -168,94 +161,6 @@ public sealed class OnnxModel : IDisposable
         {
             raw[..(batchSize * labels)].CopyTo(scores);
         }
-    }
-
-    /// <summary>
-    /// Calls the model with named tensors outside the batcher and returns the outputs asked for (all when none are), as
-    /// the graph produced them: for Open Inference Protocol callers and devices' tensor uplinks. A state input left out
-    /// starts from zeros. A wrong name, datatype or shape throws <see cref="TensorException"/>, naming the tensor.
-    /// </summary>
-    public IReadOnlyList<NamedTensor> RunTensors(IReadOnlyList<NamedTensor> inputs, IReadOnlyList<string> outputs)
-    {
-        ArgumentNullException.ThrowIfNull(inputs);
-        ArgumentNullException.ThrowIfNull(outputs);
-        var arranged = Signature.Arrange(inputs, _stateInputs);
-        var names = Signature.Outputs(outputs);
-        var values = new List<OrtValue>(arranged.Length);
-        try
-        {
-            foreach (var tensor in arranged)
-            {
-                values.Add(ToOrtValue(Signature.Input(tensor.Name), tensor));
-            }
-
-            if (Manifest.Backbone is { } part)
-            {
-                var batch = (int)arranged[0].Shape[0];
-                using var composed = RunHead(part, values[0], batch, names);
-                return [.. names.Select((name, i) => FromOrtValue(name, composed[i]))];
-            }
-
-            using var results = _session.Run(_runOptions, Signature.InputNames, values, names);
-            return [.. names.Select((name, i) => FromOrtValue(name, results[i]))];
-        }
-        finally
-        {
-            values.ForEach(static v => v.Dispose());
-        }
-    }
-
-    /// <summary>
-    /// Runs the backbone on the batch into a pooled buffer, then the head on that buffer seen as <c>[batch, width]</c>:
-    /// the embeddings are written once and read in place.
-    /// </summary>
-    private IDisposableReadOnlyCollection<OrtValue> RunHead(BackbonePart part, OrtValue input, int batchSize, IReadOnlyCollection<string>? outputs = null)
-    {
-        var embeddings = System.Buffers.ArrayPool<float>.Shared.Rent(batchSize * part.Width);
-        try
-        {
-            var memory = embeddings.AsMemory(0, batchSize * part.Width);
-            long[] shape = [batchSize, .. _embeddingShape];
-            using (var embedded = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, memory, shape))
-            {
-                _entry.Run(_runOptions, _inputNames, [input], [part.Output], [embedded]);
-            }
-
-            using var head = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, memory, [batchSize, part.Width]);
-            return _session.Run(_runOptions, [part.HeadInput], [head], outputs ?? _outputNames);
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<float>.Shared.Return(embeddings);
-        }
-    }
-
-    /// <summary>
-    /// Checks that the backbone's output gives <see cref="BackbonePart.Width"/> floats per sample and the head takes
-    /// <c>[batch, width]</c>; returns the backbone output's dimensions after the batch.
-    /// </summary>
-    private long[] CheckBackbone(BackbonePart part)
-    {
-        var name = Manifest.Name;
-        if (!_entry.OutputMetadata.TryGetValue(part.Output, out var output) || output.ElementType != typeof(float)
-            || output.Dimensions.Skip(1).Aggregate(1L, static (a, d) => a * Math.Max(d, 1)) != part.Width)
-        {
-            throw new InvalidDataException($"Model {name}: the backbone {part.Name} has no float output '{part.Output}' of {part.Width} values per sample.");
-        }
-
-        CheckHead(part);
-        return [.. output.Dimensions.Skip(1).Select(static d => (long)Math.Max(d, 1))];
-    }
-
-    /// <summary>Checks that the head takes <c>[batch, width]</c> floats.</summary>
-    private long[] CheckHead(BackbonePart part)
-    {
-        if (!_session.InputMetadata.TryGetValue(part.HeadInput, out var head) || head.ElementType != typeof(float) || head.Dimensions is not [_, var width] || width != part.Width)
-        {
-            throw new InvalidDataException($"Model {Manifest.Name}: the head has no float input '{part.HeadInput}' of [batch, {part.Width}].");
-        }
-
-        return [part.Width];
     }
 
     /// <summary>
@@ -376,35 +281,5 @@ public sealed class OnnxModel : IDisposable
         return recipe;
     }
 
-    private static OrtValue ToOrtValue(TensorSignature.Spec spec, NamedTensor tensor)
-    {
-        long[] shape = [.. tensor.Shape];
-        if (tensor.Datatype == TensorDatatype.Bytes)
-        {
-            var strings = OrtValue.CreateTensorWithEmptyStrings(OrtAllocator.DefaultInstance, shape);
-            var i = 0;
-            foreach (var s in tensor.Strings())
-            {
-                strings.StringTensorSetElementAt(s.AsSpan(), i++);
-            }
 
-            return strings;
-        }
-
-        var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, spec.ElementType, shape);
-        tensor.Data.Span.CopyTo(value.GetTensorMutableRawData());
-        return value;
-    }
-
-    private static NamedTensor FromOrtValue(string name, OrtValue value)
-    {
-        var info = value.GetTensorTypeAndShape();
-        if (!TensorDatatypes.TryFromOnnx(OnnxInspector.ElementName(info.ElementDataType), out var datatype))
-        {
-            throw new TensorException($"the output '{name}' is of type {info.ElementDataType}, which cannot be returned");
-        }
-
-        var data = datatype == TensorDatatype.Bytes ? NamedTensor.FromStrings(value.GetStringTensorAsArray()) : value.GetTensorMutableRawData().ToArray();
-        return new NamedTensor(name, datatype, info.Shape, data);
-    }
 }

@@ -25,20 +25,12 @@ public sealed class HeadOnlyUpdateTests(SiloFixture silo) : IDisposable
     public async Task A_retrained_head_on_a_backbone_the_device_holds_is_all_that_crosses_the_wire()
     {
         var spans = new LockedCollection<Activity>();
-        using var tracing = Sdk.CreateTracerProviderBuilder().AddSource([EdgeTelemetry.SourceName, .. SiloObservability.Sources]).AddInMemoryExporter(spans).Build();
+        using var tracing = Trace(spans);
         var name = $"parts-{Guid.NewGuid():N}"[..14];
-        var backbone = PretrainedBackbone.FromOnnx("wide", Backbone().ToBytes());
-        var registry = silo.Host.Services.GetRequiredService<ModelRegistry>();
-        var signer = silo.Host.Services.GetRequiredService<ModelKeyring>().Signer;
         var heads = new[] { Head(1).ToBytes(), Head(2).ToBytes() };
-        registry.Import(ModelPackage.Create(Manifest(name, "1", backbone), heads[0], signer, backbone.Onnx));
-        registry.Import(ModelPackage.Create(Manifest(name, "2", backbone), heads[1], signer, backbone.Onnx));
-        var trust = Path.Combine(_edge.FullName, "silo.pub.pem");
-        await File.WriteAllTextAsync(trust, signer.ExportPublicKeyPem());
-        var deviceId = $"edge-parts-{Guid.NewGuid():N}";
-        await using var agent = await EdgeAgentHost.StartAsync(EdgeAgentHost.Build(deviceId, silo.Host.MqttPort, _edge.FullName, trust));
-        var grain = silo.Host.Grains.GetGrain<IDeviceGrain>(deviceId);
-        await Eventually.TrueAsync(async () => (await grain.GetTwinAsync()).Connected, "the agent did not connect", seconds: 30);
+        var backbone = Register(name, heads);
+        await using var agent = await AgentAsync();
+        var (deviceId, grain) = (agent.DeviceId, agent.Grain);
 
         await grain.OfferModelAsync(name, "1");
         await ActiveAsync(grain, name, "1");
@@ -51,31 +43,23 @@ public sealed class HeadOnlyUpdateTests(SiloFixture silo) : IDisposable
         Assert.Equal(new Dictionary<string, long> { [backbone.Sha256] = backbone.Onnx.Length, [headSha[0]] = heads[0].Length }, first);
         Assert.Equal(new Dictionary<string, long> { [backbone.Sha256] = 0, [headSha[0]] = 0, [headSha[1]] = heads[1].Length }, second);
         Assert.InRange(second.Values.Sum() / (double)(backbone.Onnx.Length + heads[1].Length), 0, 0.01);
-        Assert.Equal("2", agent.Models.Active(name)!.Manifest.Version);
-        Assert.Single(Directory.EnumerateFiles(Path.Combine(agent.Store.Root, "parts")));
-        Assert.Equal(backbone.Onnx, agent.Store.Load(name, "1")!.Backbone);
+        Assert.Equal("2", agent.Host.Models.Active(name)!.Manifest.Version);
+        Assert.Single(Directory.EnumerateFiles(Path.Combine(agent.Host.Store.Root, "parts")));
+        Assert.Equal(backbone.Onnx, agent.Host.Store.Load(name, "1")!.Backbone);
     }
 
     [Fact]
     public async Task A_kept_backbone_altered_on_disk_never_runs_and_is_fetched_again_while_the_running_version_keeps_answering()
     {
         var spans = new LockedCollection<Activity>();
-        using var tracing = Sdk.CreateTracerProviderBuilder().AddSource([EdgeTelemetry.SourceName, .. SiloObservability.Sources]).AddInMemoryExporter(spans).Build();
+        using var tracing = Trace(spans);
         var name = $"tamper-{Guid.NewGuid():N}"[..15];
-        var backbone = PretrainedBackbone.FromOnnx("wide", Backbone().ToBytes());
-        var registry = silo.Host.Services.GetRequiredService<ModelRegistry>();
-        var signer = silo.Host.Services.GetRequiredService<ModelKeyring>().Signer;
-        registry.Import(ModelPackage.Create(Manifest(name, "1", backbone), Head(1).ToBytes(), signer, backbone.Onnx));
-        registry.Import(ModelPackage.Create(Manifest(name, "2", backbone), Head(3).ToBytes(), signer, backbone.Onnx));
-        var trust = Path.Combine(_edge.FullName, "silo-tamper.pub.pem");
-        await File.WriteAllTextAsync(trust, signer.ExportPublicKeyPem());
-        var deviceId = $"edge-tamper-{Guid.NewGuid():N}";
-        await using var agent = await EdgeAgentHost.StartAsync(EdgeAgentHost.Build(deviceId, silo.Host.MqttPort, _edge.FullName, trust));
-        var grain = silo.Host.Grains.GetGrain<IDeviceGrain>(deviceId);
-        await Eventually.TrueAsync(async () => (await grain.GetTwinAsync()).Connected, "the agent did not connect", seconds: 30);
+        var backbone = Register(name, Head(1).ToBytes(), Head(3).ToBytes());
+        await using var agent = await AgentAsync();
+        var (deviceId, grain) = (agent.DeviceId, agent.Grain);
         await grain.OfferModelAsync(name, "1");
         await ActiveAsync(grain, name, "1");
-        var kept = Path.Combine(agent.Store.Root, "parts", backbone.Sha256 + ".onnx");
+        var kept = Path.Combine(agent.Host.Store.Root, "parts", backbone.Sha256 + ".onnx");
         var altered = await File.ReadAllBytesAsync(kept);
         altered[^1] ^= 0xFF;
         await File.WriteAllBytesAsync(kept, altered);
@@ -85,7 +69,7 @@ public sealed class HeadOnlyUpdateTests(SiloFixture silo) : IDisposable
         await Eventually.TrueAsync(async () => (await grain.GetTwinAsync()).ModelUpdates.GetValueOrDefault(name) is { State: ModelUpdateStates.Failed, Version: "2" },
             "the update on an altered backbone did not fail", seconds: 60);
         var failed = (await grain.GetTwinAsync()).ModelUpdates[name];
-        var stillRunning = agent.Models.Active(name)!.Manifest.Version;
+        var stillRunning = agent.Host.Models.Active(name)!.Manifest.Version;
         await grain.OfferModelAsync(name, "2");
         await ActiveAsync(grain, name, "2");
         var sent = SentBy(spans, deviceId);
@@ -94,6 +78,60 @@ public sealed class HeadOnlyUpdateTests(SiloFixture silo) : IDisposable
         Assert.Equal("1", stillRunning);
         Assert.Equal(backbone.Onnx.Length, sent[backbone.Sha256] - before[backbone.Sha256]);
         Assert.Equal(backbone.Onnx, await File.ReadAllBytesAsync(kept));
+    }
+
+    [Fact]
+    public async Task A_tensor_model_offered_to_an_edge_agent_is_refused_before_a_byte_of_it_is_fetched()
+    {
+        var spans = new LockedCollection<Activity>();
+        using var tracing = Trace(spans);
+        var name = $"tensor-{Guid.NewGuid():N}"[..15];
+        ModelImporter.Import(OnnxGraph.EveryDatatype().ToBytes(), new OnnxImport { Name = name, Version = "1", Kind = PayloadKind.Tensor }, Signer, Registry);
+        await using var agent = await AgentAsync();
+
+        await agent.Grain.OfferModelAsync(name, "1");
+        await Eventually.TrueAsync(async () => (await agent.Grain.GetTwinAsync()).ModelUpdates.GetValueOrDefault(name)?.State == ModelUpdateStates.Failed,
+            "the offer of a tensor model was not refused", seconds: 30);
+
+        Assert.Contains("it is a tensor model", (await agent.Grain.GetTwinAsync()).ModelUpdates[name].Reason, StringComparison.Ordinal);
+        Assert.Empty(SentBy(spans, agent.DeviceId));
+        Assert.Null(agent.Host.Models.Active(name));
+    }
+
+    private ModelRegistry Registry => silo.Host.Services.GetRequiredService<ModelRegistry>();
+
+    private ModelSigner Signer => silo.Host.Services.GetRequiredService<ModelKeyring>().Signer;
+
+    private static TracerProvider Trace(LockedCollection<Activity> spans) =>
+        Sdk.CreateTracerProviderBuilder().AddSource([EdgeTelemetry.SourceName, .. SiloObservability.Sources]).AddInMemoryExporter(spans).Build();
+
+    /// <summary>Registers one version of <paramref name="name"/> per head, all on the same 2.2 MB backbone, signed by the silo's key.</summary>
+    private PretrainedBackbone Register(string name, params byte[][] heads)
+    {
+        var backbone = PretrainedBackbone.FromOnnx("wide", Backbone().ToBytes());
+        for (var i = 0; i < heads.Length; i++)
+        {
+            Registry.Import(ModelPackage.Create(Manifest(name, (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), backbone), heads[i], Signer, backbone.Onnx));
+        }
+
+        return backbone;
+    }
+
+    /// <summary>A real edge agent that trusts the silo's key, connected; disposing it stops the agent.</summary>
+    private async Task<ConnectedAgent> AgentAsync()
+    {
+        var trust = Path.Combine(_edge.FullName, $"silo-{Guid.NewGuid():N}.pub.pem");
+        await File.WriteAllTextAsync(trust, Signer.ExportPublicKeyPem());
+        var deviceId = $"edge-parts-{Guid.NewGuid():N}";
+        var host = await EdgeAgentHost.StartAsync(EdgeAgentHost.Build(deviceId, silo.Host.MqttPort, _edge.FullName, trust));
+        var grain = silo.Host.Grains.GetGrain<IDeviceGrain>(deviceId);
+        await Eventually.TrueAsync(async () => (await grain.GetTwinAsync()).Connected, "the agent did not connect", seconds: 30);
+        return new ConnectedAgent(deviceId, host, grain);
+    }
+
+    private sealed record ConnectedAgent(string DeviceId, EdgeAgentHost Host, IDeviceGrain Grain) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Host.DisposeAsync();
     }
 
     private static async Task ActiveAsync(IDeviceGrain grain, string name, string version) =>

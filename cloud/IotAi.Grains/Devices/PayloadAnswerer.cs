@@ -23,7 +23,8 @@ internal sealed partial class PayloadAnswerer(
     DeviceTelemetry telemetry,
     ILogger logger)
 {
-    private readonly TensorAnswerer _tensors = new(device, models, twin, logger);
+    // Made on a device's first tensor call: most devices never make one, and an idle device's activation should cost nothing for it.
+    private TensorAnswerer? _tensors;
 
     private DeviceState State => device.State;
 
@@ -31,7 +32,7 @@ internal sealed partial class PayloadAnswerer(
     {
         if (uplink.Kind == PayloadKind.Tensor)
         {
-            return _tensors.Answer(uplink);
+            return (_tensors ??= new TensorAnswerer(device, models, twin, logger)).Answer(uplink);
         }
 
         var model = models.ForKind(uplink.Kind);

@@ -66,12 +66,21 @@ public static class ModelMeasures
         await using var models = await InProcessModels.StartAsync(new BatchingOptions { MaxBatchSize = maxBatch }, prepare: null, cancellationToken);
         var model = models.Host.ForKind(kind) ?? throw new InvalidOperationException($"No model serves {kind}.");
         using var batches = new BatchListener(model.Manifest.Name);
+        var rate = await DriveAsync(model, inputs, Callers, measure, cancellationToken);
+        return (rate, batches.Mean);
+    }
+
+    /// <summary><paramref name="callers"/> callers asking <paramref name="model"/> one sample each at a time, for <paramref name="duration"/>: answers, and this process's CPU.</summary>
+    public static async Task<RateMeasurement> DriveAsync(LoadedModel model, float[][] inputs, int callers, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(inputs);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        stop.CancelAfter(measure);
+        stop.CancelAfter(duration);
         var samples = 0L;
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var started = Stopwatch.GetTimestamp();
-        await Task.WhenAll(Enumerable.Range(0, Callers).Select(caller => Task.Run(async () =>
+        await Task.WhenAll(Enumerable.Range(0, callers).Select(caller => Task.Run(async () =>
         {
             var next = caller;
             while (!stop.IsCancellationRequested)
@@ -80,8 +89,7 @@ public static class ModelMeasures
                 Interlocked.Increment(ref samples);
             }
         }, CancellationToken.None)));
-        var rate = new RateMeasurement(samples, Stopwatch.GetElapsedTime(started), Process.GetCurrentProcess().TotalProcessorTime - cpuBefore);
-        return (rate, batches.Mean);
+        return new RateMeasurement(samples, Stopwatch.GetElapsedTime(started), Process.GetCurrentProcess().TotalProcessorTime - cpuBefore);
     }
 
     private static string ModelFolder(string model) => Path.Combine(ShippedModels.Directory, model, DefaultModels.Version);
