@@ -20,6 +20,7 @@ public sealed class GatewayTelemetry
     private readonly Counter<long> _dropped;
     private readonly UpDownCounter<long> _connections;
     private readonly Histogram<double> _uplinkDuration;
+    private readonly Counter<long> _modelBytes;
 
     public GatewayTelemetry(IMeterFactory meterFactory)
     {
@@ -32,7 +33,11 @@ public sealed class GatewayTelemetry
         _dropped = meter.CreateCounter<long>("iotai.mqtt.messages.dropped", "{message}", "Downlinks not queued because the device's queue was full");
         _connections = meter.CreateUpDownCounter<long>("iotai.mqtt.connections", "{connection}", "Open MQTT connections");
         _uplinkDuration = meter.CreateHistogram<double>("iotai.mqtt.uplink.duration", "s", "From an uplink's arrival to its answer");
+        _modelBytes = meter.CreateCounter<long>("iotai.ota.sent", "By", "Bytes of model files sent to devices in chunks");
     }
+
+    /// <summary>Counts model-file bytes sent in chunks: what over-the-air updates cost the network, head-only or whole.</summary>
+    public void ChunksSent(long bytes) => _modelBytes.Add(bytes);
 
     public void Received(PayloadKind kind) => _messagesIn.Add(1, new KeyValuePair<string, object?>("iotai.payload.kind", TagValue.Of(kind)));
 

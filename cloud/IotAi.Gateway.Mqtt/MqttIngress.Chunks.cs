@@ -32,6 +32,7 @@ public sealed partial class MqttIngress
             (served, bytes) = (served + 1, bytes + chunk.Length);
             return session is null ? PublishAsync(chunkTopic, chunk, ContentTypes.OctetStream, "model_chunk") : EnqueueChunk(session, chunkTopic, chunk);
         });
+        telemetry.ChunksSent(bytes);
         // What this device was sent of which file: the figures a head-only update is judged by.
         activity?.SetTag("iotai.ota.blob", blob);
         activity?.SetTag("iotai.ota.chunks", served);

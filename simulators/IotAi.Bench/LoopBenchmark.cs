@@ -3,15 +3,11 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
-using IotAi.Edge;
 using IotAi.Learning;
 using IotAi.Models;
 using IotAi.Synthetic;
 using IotAi.Training;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace IotAi.Bench;
 
@@ -27,7 +23,20 @@ public static class LoopBenchmark
     private const string Model = "sensor-anomaly";
     private const int Devices = 6;
     private const int LabelsForTraining = 1500;
+
+    /// <summary>How long any step of the loop may take.</summary>
+    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(5);
     private const string Teacher = "sensor-anomaly-teacher";
+
+    /// <summary>Agents that read their sensors fast, answer every reading themselves, and report their quality often; no truth sent.</summary>
+    private static readonly Dictionary<string, string?> AgentSettings = new()
+    {
+        ["Edge:Sources:0"] = "sensor",
+        ["Edge:SensorInterval"] = "00:00:00.020",
+        ["Edge:QualityReportInterval"] = "00:00:00.200",
+        ["Edge:JointInference"] = "All",
+        ["Edge:SendTruth"] = "false",
+    };
 
     public static async Task<LoopFigures> RunAsync(CancellationToken cancellationToken)
     {
@@ -41,14 +50,14 @@ public static class LoopBenchmark
             cancellationToken, data);
         using var api = silo.Connect();
         // The silo listens for MQTT first; its HTTP side follows a moment later.
-        await UntilAsync(async () => await ReadyAsync(api, cancellationToken), cancellationToken);
+        await LoopParts.UntilAsync(async () => await LoopParts.ReadyAsync(api, cancellationToken), Patience, cancellationToken);
         var key = Directory.EnumerateFiles(Path.Combine(data.FullName, "keys"), "*.pub.pem").First();
         await RegisterTeacherAsync(api, data, cancellationToken);
         var ids = Enumerable.Range(0, Devices).Select(i => $"bench-loop-{i}").ToList();
         var agents = new List<IHost>();
         foreach (var id in ids)
         {
-            agents.Add(await StartAgentAsync(id, silo.MqttPort, data.FullName, key, cancellationToken));
+            agents.Add(await LoopParts.StartAgentAsync(id, silo.MqttPort, data.FullName, key, AgentSettings, cancellationToken));
         }
 
         try
@@ -63,16 +72,16 @@ public static class LoopBenchmark
             }
 
             var store = new FileSampleStore(Path.Combine(data.FullName, "samples"));
-            await UntilAsync(() => Task.FromResult(store.List(Model).Count >= LabelsForTraining), cancellationToken);
+            await LoopParts.UntilAsync(() => Task.FromResult(store.List(Model).Count >= LabelsForTraining), Patience, cancellationToken);
             var captured = Stopwatch.GetElapsedTime(drifted);
-            await UntilAsync(() => Task.FromResult(store.List(Model, labelled: true).Count >= LabelsForTraining), cancellationToken);
+            await LoopParts.UntilAsync(() => Task.FromResult(store.List(Model, labelled: true).Count >= LabelsForTraining), Patience, cancellationToken);
             var labelled = Stopwatch.GetElapsedTime(drifted) - captured;
 
             var trainingStarted = Stopwatch.GetTimestamp();
             var started = await api.StartTrainingAsync(new { model = Model, minSamples = 200, rollout = false }, cancellationToken);
             var runId = started.GetProperty("runId").GetString()!;
             JsonElement run = default;
-            await UntilAsync(async () => (run = await api.GetTrainingAsync(runId, cancellationToken)).GetProperty("state").GetString() != "running", cancellationToken);
+            await LoopParts.UntilAsync(async () => (run = await api.GetTrainingAsync(runId, cancellationToken)).GetProperty("state").GetString() != "running", Patience, cancellationToken);
             var trained = Stopwatch.GetElapsedTime(trainingStarted);
             var outcome = run.GetProperty("outcome");
             var version = outcome.GetProperty("registeredVersion").GetString()
@@ -102,42 +111,6 @@ public static class LoopBenchmark
                 agent.Dispose();
             }
         }
-    }
-
-    private static async Task<bool> ReadyAsync(IotAiClient api, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await api.IsReadyAsync(cancellationToken);
-        }
-        catch (HttpRequestException)
-        {
-            return false;
-        }
-    }
-
-    private static async Task<IHost> StartAgentAsync(string id, int port, string data, string key, CancellationToken cancellationToken)
-    {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Edge:DeviceId"] = id,
-            ["Edge:Host"] = "127.0.0.1",
-            ["Edge:Port"] = port.ToString(CultureInfo.InvariantCulture),
-            ["Edge:DataDirectory"] = Path.Combine(data, "edge"),
-            ["Edge:TrustedKeyFiles:0"] = key,
-            ["Edge:Sources:0"] = "sensor",
-            ["Edge:SensorInterval"] = "00:00:00.020",
-            ["Edge:QualityReportInterval"] = "00:00:00.200",
-            ["Edge:JointInference"] = "All",
-            ["Edge:SendTruth"] = "false",
-        });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddSingleton<IResultSink>(NullResultSink.Instance);
-        builder.Services.AddEdgeAgent();
-        var host = builder.Build();
-        await host.StartAsync(cancellationToken);
-        return host;
     }
 
     /// <summary>
@@ -184,7 +157,7 @@ public static class LoopBenchmark
             stages = new[] { new { name = "all", percent = 100 } },
         }, cancellationToken);
         JsonElement status = default;
-        await UntilAsync(async () => (status = await api.GetRolloutAsync(id, cancellationToken)).GetProperty("phase").GetString() is not ("Running" or "Paused"), cancellationToken);
+        await LoopParts.UntilAsync(async () => (status = await api.GetRolloutAsync(id, cancellationToken)).GetProperty("phase").GetString() is not ("Running" or "Paused"), Patience, cancellationToken);
         if (status.GetProperty("phase").GetString() != "Completed")
         {
             throw new InvalidOperationException($"the rollout of {version} ended {status.GetProperty("phase").GetString()}: {status.GetProperty("reason")}");
@@ -197,7 +170,7 @@ public static class LoopBenchmark
     private static async Task<double> AccuracyAsync(IotAiClient api, IReadOnlyList<string> ids, string version, CancellationToken cancellationToken)
     {
         (long Labeled, long Correct) totals = default;
-        await UntilAsync(async () =>
+        await LoopParts.UntilAsync(async () =>
         {
             totals = default;
             foreach (var id in ids)
@@ -214,23 +187,8 @@ public static class LoopBenchmark
             }
 
             return totals.Labeled >= 600;
-        }, cancellationToken);
+        }, Patience, cancellationToken);
         return (double)totals.Correct / totals.Labeled;
-    }
-
-    private static async Task UntilAsync(Func<Task<bool>> condition, CancellationToken cancellationToken)
-    {
-        var deadline = Stopwatch.GetTimestamp();
-        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
-        while (!await condition())
-        {
-            if (Stopwatch.GetElapsedTime(deadline) > TimeSpan.FromMinutes(5))
-            {
-                throw new TimeoutException("The learning loop did not move on within five minutes.");
-            }
-
-            await poll.WaitForNextTickAsync(cancellationToken);
-        }
     }
 }
 

@@ -26,7 +26,7 @@ internal static class DemoCommand
     /// samples enough to judge a candidate on, so a few minutes of a small fleet hold enough labels. Settings given
     /// on the command line come after these and win.
     /// </summary>
-    private static readonly string[] LoopSettings =
+    internal static readonly string[] LoopSettings =
     [
         "--Learning:Training:CheckInterval=00:00:05",
         "--Learning:Training:MinInterval=00:00:30",

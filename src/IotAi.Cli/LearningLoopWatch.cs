@@ -14,8 +14,8 @@ internal sealed class LearningLoopWatch(Fleet fleet, ISiloEvents silo)
 
     private readonly List<LoopEvent> _events = [];
     private bool _saidDrift;
-    private bool _saidFall;
-    private bool _saidRecovery;
+    private readonly Said _fleetSaid = new();
+    private readonly Said _camerasSaid = new();
 
     public AccuracyTimeline Timeline { get; } = new(BucketWidth);
 
@@ -40,27 +40,41 @@ internal sealed class LearningLoopWatch(Fleet fleet, ISiloEvents silo)
             Add(at, text);
         }
 
-        var progress = DriftRecovery.Of(Timeline.Buckets, fleet.Drift.At);
-        if (!_saidFall && progress.Dropped)
-        {
-            _saidFall = true;
-            Add(at, Say($"accuracy fell to {progress.Lowest!.Accuracy:P1} ({progress.Before:P1} before the drift)"));
-        }
-
-        if (!_saidRecovery && progress.Recovered is { } recovered)
-        {
-            _saidRecovery = true;
-            var after = recovered.Start + recovered.Width - fleet.Drift.At!.Value;
-            var gates = silo.Tally is { } tally ? $"; on the way: {tally}" : "";
-            Add(at, Say($"accuracy recovered to {recovered.Accuracy:P1} ({progress.Before:P1} before the drift, {progress.Lowest!.Accuracy:P1} at worst), {after.TotalSeconds:0} s after the drift{gates}"));
-        }
-
+        var gates = silo.Tally is { } tally ? $"; on the way: {tally}" : "";
+        Narrate(at, DriftRecovery.Of(Timeline.Buckets, fleet.Drift.At), _fleetSaid, "accuracy", countFrames: false, gates);
+        Narrate(at, ImageDriftRecovery.Of(Timeline.Buckets, fleet.Drift.At), _camerasSaid, "camera accuracy", countFrames: true, "");
         return _events[first..];
+    }
+
+    /// <summary>Says once that <paramref name="subject"/> fell, and once that it recovered, with <paramref name="suffix"/> after the recovery.</summary>
+    private void Narrate(TimeSpan at, LoopProgress progress, Said said, string subject, bool countFrames, string suffix)
+    {
+        if (!said.Fall && progress.Dropped)
+        {
+            said.Fall = true;
+            Add(at, Say($"{subject} fell to {progress.Lowest!.Accuracy:P1} ({progress.Before:P1} before the drift)"));
+        }
+
+        if (!said.Recovery && progress.Recovered is { } recovered)
+        {
+            said.Recovery = true;
+            var after = recovered.Start + recovered.Width - fleet.Drift.At!.Value;
+            var over = countFrames ? Say($" over {recovered.Results} frames") : "";
+            Add(at, Say($"{subject} recovered to {recovered.Accuracy:P1}{over} ({progress.Before:P1} before the drift, {progress.Lowest!.Accuracy:P1} at worst), {after.TotalSeconds:0} s after the drift{suffix}"));
+        }
     }
 
     private void Add(TimeSpan at, string text) => _events.Add(new LoopEvent(at, text));
 
     private static string Say(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>What the watch has said of one part of the fleet.</summary>
+internal sealed class Said
+{
+    public bool Fall { get; set; }
+
+    public bool Recovery { get; set; }
 }
 
 /// <summary>Something that happened in the loop, and when, in sending time.</summary>

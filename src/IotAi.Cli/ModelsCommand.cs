@@ -37,19 +37,25 @@ internal static class ModelsCommand
     {
         var output = new Option<DirectoryInfo>("--out")
         {
-            Description = "Where to write {name}/{version}/model.onnx and manifest.json",
-            DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("cloud", "IotAi.Gateway", "DefaultModels")),
+            Description = "Where to write {name}/{version}/model.onnx and manifest.json, and the head on ResNet18 under resnet18/",
+            DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("cloud", "IotAi.Grains", "DefaultModels")),
         };
         var seed = new Option<int>("--seed") { Description = "The training seed", DefaultValueFactory = _ => DefaultModels.DefaultSeed };
-        var build = new Command("build", "Train the default sensor and image models with ML.NET and export them to ONNX") { output, seed };
+        var build = new Command("build", "Train the default sensor and image models with ML.NET (the image model also as a head on ResNet18) and export them to ONNX") { output, seed };
         build.SetAction(parse =>
         {
             var directory = parse.GetValue(output)!.FullName;
             var trainingSeed = parse.GetValue(seed);
-            foreach (var train in new Func<TrainedModel>[] { () => DefaultModels.TrainSensorModel(trainingSeed), () => DefaultModels.TrainImageModel(trainingSeed) })
+            foreach (var (train, under) in new (Func<TrainedModel>, string)[]
             {
+                (() => DefaultModels.TrainSensorModel(trainingSeed), directory),
+                (() => DefaultModels.TrainImageModel(trainingSeed), directory),
+                (() => DefaultModels.TrainImageHead(PretrainedBackbone.ResNet18(), trainingSeed), Path.Combine(directory, ShippedModels.ResNet18Folder)),
+            })
+            {
+                // A head's backbone is not written: the build places ResNet18 beside the program, and the manifest names it by hash.
                 var model = train();
-                var folder = model.SaveTo(directory);
+                var folder = model.SaveTo(under);
                 var metrics = string.Join(", ", model.Manifest.Metrics.Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Key} {m.Value:F4}")));
                 Console.WriteLine($"{model.Manifest.Name} {model.Manifest.Version}: {metrics} -> {folder}");
             }

@@ -28,8 +28,18 @@ public static class DefaultModels
     /// <summary>Frames the shipped image model is made from, a fifth of them held out.</summary>
     public const int ImageSamples = 4_000;
 
-    /// <summary>The image model reads 32 × 32 grey pixels.</summary>
+    /// <summary>Frames the shipped image head on ResNet18 is made from, a fifth of them held out: few, as transfer learning needs.</summary>
+    public const int HeadSamples = 1_000;
+
+    /// <summary>The small image model reads 32 × 32 grey pixels.</summary>
     public static ImagePreprocessing ImageRecipe { get; } = new(32, 32, grayscale: true);
+
+    /// <summary>
+    /// The head on ResNet18 reads frames as ImageNet's backbone was trained to: RGB at 224 × 224 with ImageNet's means
+    /// and spreads. The camera's frames are square, so they are stretched to size rather than cropped, and no edge of
+    /// the belt is lost.
+    /// </summary>
+    public static ImagePreprocessing HeadRecipe { get; } = ImagePreprocessing.ImageNet() with { Resize = ResizeMode.Stretch, ResizeTo = null };
 
     public static TrainedModel TrainSensorModel(int seed = DefaultSeed, int samples = SensorSamples)
     {
@@ -98,11 +108,30 @@ public static class DefaultModels
     }
 
     /// <summary>
+    /// The demo's default image model: a linear head (multiclass maximum entropy) on <paramref name="backbone"/>'s
+    /// embeddings of the seeded camera's frames, so the model a user first meets is the kind they would train on their
+    /// own photos. The result carries the backbone as its second part.
+    /// </summary>
+    public static TrainedModel TrainImageHead(PretrainedBackbone backbone, int seed = DefaultSeed, int samples = HeadSamples)
+    {
+        ArgumentNullException.ThrowIfNull(backbone);
+        var (train, holdout) = Split(HeadRows(backbone, seed, samples, embed: null));
+        var manifest = Retrainer.NewModel(ImageModelName, Version, ImageShapes.Labels, [], HeadRecipe, backbone);
+        var trained = Retrainer.Train(manifest, train, Version, Lineage(seed), seed);
+        using var head = OnnxModel.HeadOf(trained.Manifest, trained.Onnx);
+        var right = holdout.Count(row => Predict(head, row.Features, ImageShapes.Labels.Count) == row.LabelIndex);
+        var metrics = new Dictionary<string, double> { ["accuracy"] = (double)right / holdout.Count };
+        return trained with { Manifest = trained.Manifest with { Metrics = metrics }, Backbone = backbone.Onnx };
+    }
+
+    /// <summary>
     /// The training and holdout rows a shipped model was made from, made again from the seed in its lineage, or null for
     /// a model that is not one the project ships. Retraining replays the training rows and holds candidates to the
     /// holdout, so a model trained on kept samples alone cannot forget the world the shipped one learned.
     /// </summary>
-    public static (List<LabelledRow> Train, List<LabelledRow> Holdout)? DataOf(ModelManifest manifest)
+    /// <param name="manifest">The model whose data is asked for.</param>
+    /// <param name="embed">For a head on a backbone: the backbone's embedding of each encoded frame (null where one does not read).</param>
+    public static (List<LabelledRow> Train, List<LabelledRow> Holdout)? DataOf(ModelManifest manifest, Func<IReadOnlyList<byte[]>, float[]?[]>? embed = null)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         const string prefix = "default-models:synthetic:";
@@ -113,9 +142,11 @@ public static class DefaultModels
         }
 
         // By kind, not name: a shipped model registered under another name learned from the same data.
-        return manifest.Kind switch
+        return manifest switch
         {
-            PayloadKind.Telemetry => Split(SensorRows(seed, SensorSamples).Select(static r => new LabelledRow(r.Features, r.Label ? 1 : 0))),
+            { Kind: PayloadKind.Telemetry } => Split(SensorRows(seed, SensorSamples).Select(static r => new LabelledRow(r.Features, r.Label ? 1 : 0))),
+            { Backbone: not null } when embed is not null => Split(HeadRows(null, seed, HeadSamples, embed)),
+            { Backbone: not null } => null,
             _ => Split(ImageRows(seed, ImageSamples).Select(static r => new LabelledRow(r.Features, (int)r.Label))),
         };
     }
@@ -124,8 +155,21 @@ public static class DefaultModels
     private static ModelManifest Describe(ModelManifest manifest, byte[] onnx, int seed)
     {
         var (inputs, outputs) = OnnxInspector.Describe(onnx);
+        return manifest with { Inputs = inputs, Outputs = outputs, Lineage = Lineage(seed) };
+    }
+
+    /// <summary>The lineage <see cref="DataOf"/> reads the seed back from.</summary>
+    private static ModelLineage Lineage(int seed)
+    {
         var data = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"synthetic:{seed}");
-        return manifest with { Inputs = inputs, Outputs = outputs, Lineage = new ModelLineage(null, $"default-models:{data}", data) };
+        return new ModelLineage(null, $"default-models:{data}", data);
+    }
+
+    private static int Predict(OnnxModel head, float[] embedding, int labels)
+    {
+        var scores = new float[labels];
+        head.Run(embedding, 1, scores);
+        return Array.IndexOf(scores, scores.Max());
     }
 
     private static IEnumerable<SensorRow> SensorRows(int seed, int samples)
@@ -157,6 +201,48 @@ public static class DefaultModels
 
             yield return new ImageRow { Features = features, Label = (uint)frame.Shape };
         }
+    }
+
+    /// <summary>
+    /// The seeded camera's frames as a head on a backbone reads them: the backbone's embedding of each JPEG, from
+    /// <paramref name="embed"/> (a cache, in the learning loop) or else computed on <paramref name="backbone"/> in batches.
+    /// </summary>
+    private static List<LabelledRow> HeadRows(PretrainedBackbone? backbone, int seed, int samples, Func<IReadOnlyList<byte[]>, float[]?[]>? embed)
+    {
+        var camera = new SyntheticCamera(seed);
+        var frames = Enumerable.Range(0, samples).Select(_ => camera.Next()).ToList();
+        var embeddings = embed?.Invoke([.. frames.Select(static f => f.Encoded)]) ?? Embed(backbone!, frames);
+        return [.. frames.Select((frame, i) => new LabelledRow(
+            embeddings[i] ?? throw new InvalidOperationException("The synthetic camera made an unreadable frame."), (int)frame.Shape))];
+    }
+
+    private static float[][] Embed(PretrainedBackbone backbone, List<CameraFrame> frames)
+    {
+        const int batch = 16;
+        using var embedder = backbone.OpenEmbedder(Environment.ProcessorCount);
+        var images = new float[batch * embedder.InputLength];
+        var embedded = new float[batch * backbone.Width];
+        var result = new float[frames.Count][];
+        for (var start = 0; start < frames.Count; start += batch)
+        {
+            var count = Math.Min(batch, frames.Count - start);
+            for (var i = 0; i < count; i++)
+            {
+                var error = ImagePreprocessor.TryPreprocess(frames[start + i].Encoded, HeadRecipe, images.AsSpan(i * embedder.InputLength, embedder.InputLength));
+                if (error is not null)
+                {
+                    throw new InvalidOperationException($"The synthetic camera made an unreadable frame: {error}");
+                }
+            }
+
+            embedder.Embed(images, count, embedded);
+            for (var i = 0; i < count; i++)
+            {
+                result[start + i] = embedded.AsSpan(i * backbone.Width, backbone.Width).ToArray();
+            }
+        }
+
+        return result;
     }
 
     /// <summary>Every fifth row is held out; the split depends only on position, so it is stable.</summary>

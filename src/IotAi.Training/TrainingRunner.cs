@@ -47,7 +47,7 @@ public sealed class TrainingRunner(FileSampleStore samples, DatasetStore dataset
             return outcome with { Verdict = $"not enough labelled samples: {train.Count} to train on (at least {request.MinSamples} needed) and {holdout.Count} held out" };
         }
 
-        var (learned, pinned) = ActiveData(current, progress);
+        var (learned, pinned) = ActiveData(current, backbone, progress);
         var ratio = request.ReplayRatio ?? TrainingRequest.ReplayRatioFor(current.Manifest.Kind);
         var replay = VersionDatasets.Sample(learned, (int)Math.Min(learned.Count, Math.Ceiling(ratio * train.Count)));
         progress?.Report(replay.Count == 0 ? $"training on {train.Count} samples" : $"training on {train.Count} samples and {replay.Count} of v{active.Version}'s training rows");
@@ -109,12 +109,13 @@ public sealed class TrainingRunner(FileSampleStore samples, DatasetStore dataset
     /// the first time, and kept; a version from elsewhere (imported, or trained on a user's own data) may have neither. Rows
     /// of another length than the model's input, or with labels it does not have, cannot be used.
     /// </summary>
-    private (IReadOnlyList<LabelledRow> Training, IReadOnlyList<LabelledRow> Regression) ActiveData(ModelPackage current, IProgress<string>? progress)
+    private (IReadOnlyList<LabelledRow> Training, IReadOnlyList<LabelledRow> Regression) ActiveData(ModelPackage current, PretrainedBackbone? backbone, IProgress<string>? progress)
     {
         var (model, version) = (current.Manifest.Name, current.Manifest.Version);
         var training = versions.Training(model, version);
         var regression = versions.Regression(model, version);
-        if (training is null && regression is null && DefaultModels.DataOf(current.Manifest) is { } shipped)
+        Func<IReadOnlyList<byte[]>, float[]?[]>? embed = backbone is null ? null : images => _embeddings.Embed(images, backbone, current.Manifest.Image!, new string?[images.Count]);
+        if (training is null && regression is null && DefaultModels.DataOf(current.Manifest, embed) is { } shipped)
         {
             progress?.Report($"making again the data v{version} was shipped with, to replay it and to hold candidates to its holdout");
             versions.SaveTraining(model, version, shipped.Train);

@@ -32,6 +32,7 @@ public sealed class TwoSiloTests : IAsyncLifetime
             var port = FreePort.Next();
             // Both silos of a cluster share one data directory, as silos on one machine do: one registry, one key.
             silo.Services.AddIotAiSiloServices(new GatewayOptions { DataDirectory = _data.FullName });
+            silo.Services.PostConfigure<ModelHostOptions>(static m => m.ShippedImageModel = IotAi.Models.ShippedImageModel.Pixels);
             silo.Services.AddGatewayMqtt();
             silo.Services.Configure<MqttTlsOptions>(static o => o.Enabled = false);
             silo.Services.Configure<MqttIngressOptions>(o =>

@@ -3,6 +3,7 @@ using IotAi.Grains.Hosting;
 using IotAi.Grains;
 using IotAi.Inference;
 using IotAi.Learning;
+using IotAi.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
@@ -30,6 +31,7 @@ public class ClusterFixture : IAsyncLifetime
             // Both silos of a cluster share one data directory, as silos on one machine do: one registry, one key.
             AddServices(silo.Services);
             silo.Services.AddIotAiSiloServices(new GatewayOptions { DataDirectory = _data.FullName });
+            silo.Services.PostConfigure<ModelHostOptions>(static m => m.ShippedImageModel = ShippedImageModel.Pixels);
             // Samples are kept for what they are, never by the random or the evaluation share, so tests can say which ones are kept.
             silo.Services.PostConfigure<CaptureSettings>(static c => (c.Default.RandomFraction, c.Default.EvaluationFraction) = (0, 0));
         });

@@ -33,6 +33,23 @@ public sealed class DriftRecoveryTests
         Assert.Equal(LoopProgress.None, DriftRecovery.Of(steady, driftAt: null));
     }
 
+    [Fact]
+    public void The_cameras_are_judged_on_their_own_frames_over_merged_buckets()
+    {
+        // Readings stay at 99 % throughout; frames, ten per 5 s bucket, go from 100 % to 60 % at the drift (15 s), then 90 %
+        // (beyond the cameras' 5 points), then 96.7 % (within them). Three 5 s buckets make one judged bucket of 30 frames.
+        var frames = new (long, long)[] { (10, 10), (10, 10), (10, 10), (10, 6), (10, 6), (10, 6), (10, 9), (10, 9), (10, 9), (10, 10), (10, 9), (10, 10) };
+        var buckets = frames.Select((f, i) => new AccuracyBucket(Five * i, Five, 200, 198, f.Item1, f.Item2)).ToList();
+
+        var progress = ImageDriftRecovery.Of(buckets, DriftAt, merge: 3);
+
+        Assert.Equal(1.0, progress.Before!.Value, 6);
+        Assert.True(progress.Dropped);
+        Assert.Equal((Five * 3, 30L, 0.6), (progress.Lowest!.Start, progress.Lowest.Results, Math.Round(progress.Lowest.Accuracy!.Value, 6)));
+        Assert.Equal(Five * 9, progress.Recovered!.Start);
+        Assert.False(DriftRecovery.Of(buckets, DriftAt).Dropped, "the readings, twenty in twenty-one uplinks, hide the cameras' fall");
+    }
+
     private static List<AccuracyBucket> Buckets(params (long Results, long Correct)[] spans) =>
         [.. spans.Select(static (s, i) => new AccuracyBucket(Five * i, Five, s.Results, s.Correct, 0, 0))];
 }

@@ -68,7 +68,7 @@ internal sealed class CameraTraffic : IDisposable
         var key = $"{model.Manifest.Name}@{model.Manifest.Version}";
         if (!_sessions.TryGetValue(key, out var session))
         {
-            _sessions[key] = session = new OnnxModel(model.Manifest, model.Onnx);
+            _sessions[key] = session = new OnnxModel(model);
         }
 
         var scores = new float[model.Manifest.Labels.Count];

@@ -14,11 +14,14 @@ internal sealed class TrainingData : IDisposable
     private readonly ModelSigner _signer = ModelSigner.Generate();
     private readonly TrustedKeys _trusted = new();
 
+    /// <param name="shipped">The shipped model's folder under <c>DefaultModels</c>, such as <c>shape-classifier</c> or <c>resnet18/shape-classifier</c>.</param>
     public TrainingData(string shipped)
         : this()
     {
         var folder = Path.Combine(AppContext.BaseDirectory, "DefaultModels", shipped, "1");
-        Registry.Import(ModelPackage.Create(ModelManifest.Load(Path.Combine(folder, ModelManifest.FileName)), File.ReadAllBytes(Path.Combine(folder, ModelManifest.OnnxFileName)), _signer));
+        var manifest = ModelManifest.Load(Path.Combine(folder, ModelManifest.FileName));
+        var backbone = manifest.Backbone is null ? null : IotAi.Inference.PretrainedBackbone.ResNet18().Onnx;
+        Registry.Import(ModelPackage.Create(manifest, File.ReadAllBytes(Path.Combine(folder, ModelManifest.OnnxFileName)), _signer, backbone));
     }
 
     private TrainingData()

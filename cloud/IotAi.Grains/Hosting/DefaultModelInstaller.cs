@@ -18,7 +18,7 @@ public sealed partial class DefaultModelInstaller(ModelRegistry registry, ModelK
         LogKey(keys.Signer.KeyId, keys.Source);
         if (options.Value.InstallShipped && registry.List().Count == 0)
         {
-            foreach (var model in ShippedModels.Install(registry, keys.Signer))
+            foreach (var model in ShippedModels.Install(registry, keys.Signer, image: options.Value.ShippedImageModel, backbones: Backbone))
             {
                 LogInstalled(model.Name, model.Version, registry.Root);
             }
@@ -26,6 +26,11 @@ public sealed partial class DefaultModelInstaller(ModelRegistry registry, ModelK
 
         return Task.CompletedTask;
     }
+
+    /// <summary>The backbone a shipped head names: ResNet18, which the build places beside the program.</summary>
+    private static byte[] Backbone(BackbonePart part) => part.Name == "resnet18"
+        ? PretrainedBackbone.ResNet18().Onnx
+        : throw new InvalidOperationException($"The shipped models name a backbone {part.Name}; only resnet18 is shipped.");
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
