@@ -129,6 +129,9 @@ public static class Retrainer
         var trainer = ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(new Microsoft.ML.Trainers.LbfgsMaximumEntropyMulticlassTrainer.Options
         {
             ExampleWeightColumnName = nameof(MulticlassRow.Weight),
+            // No L1 (ML.NET's default is 1): it zeroes weights a few hundred examples need. On the demo's drifted belt, 150
+            // new frames beside 800 old ones read 97.3 % of fresh frames without it, 96.0 % with it.
+            L1Regularization = 0,
             L2Regularization = 0.01f,
             NumberOfThreads = 1,
         });

@@ -78,7 +78,7 @@ public sealed record SuiteFigures(
         [
             new(1, "Ingest rate, QoS 1, 256 B, 1,000 devices, null model", Rate(Ingest.Gateway), Invariant($"Mosquitto {Rate(Ingest.Mosquitto)}"), Ingest.RateRatio, "≥ 0.8×", Ingest.RateRatio >= 0.8),
             new(2, "End to end with the sensor model", Rate(Sensor.Gateway), Invariant($"Mosquitto {Rate(Sensor.Mosquitto)}"), Sensor.RateRatio, "≥ 0.5×", Sensor.RateRatio >= 0.5),
-            new(3, "End to end with the image model", Rate(Image.Gateway), Invariant($"raw ONNX Runtime, batch {Image.RawBatch}: {Image.Raw.PerSecond:N0}/s"), Image.Ratio, "≥ 0.8×", Image.Ratio >= 0.8),
+            new(3, "End to end with the small image model", Rate(Image.Gateway), Invariant($"raw ONNX Runtime, batch {Image.RawBatch}: {Image.Raw.PerSecond:N0}/s"), Image.Ratio, "≥ 0.8×", Image.Ratio >= 0.8),
             new(4, "Dynamic batching, sensor model", Invariant($"{sensorBatching.Batched.PerSecond:N0}/s"), Invariant($"batch 1: {sensorBatching.Single.PerSecond:N0}/s"), sensorBatching.Speedup, "≥ 5×", sensorBatching.Speedup >= 5),
             new(4, "Dynamic batching, image model", Invariant($"{imageBatching.Batched.PerSecond:N0}/s"), Invariant($"batch 1: {imageBatching.Single.PerSecond:N0}/s"), imageBatching.Speedup, "≥ 1× (never slower)", imageBatching.Speedup >= 1),
             new(5, Invariant($"p99 publish→result at {Latency.PerSecond:N0}/s (50 % of max)"), Invariant($"p50 {Latency.Gateway.Latency.P50Ms:F2} ms, p99 {Latency.Gateway.Latency.P99Ms:F2} ms"),
