@@ -36,8 +36,8 @@ public sealed class GatewayTelemetry
         _modelBytes = meter.CreateCounter<long>("iotai.ota.sent", "By", "Bytes of model files sent to devices in chunks");
     }
 
-    /// <summary>Counts model-file bytes sent in chunks: what over-the-air updates cost the network, head-only or whole.</summary>
-    public void ChunksSent(long bytes) => _modelBytes.Add(bytes);
+    /// <summary>Counts model-file bytes sent in chunks, by model: what over-the-air updates cost the network, head-only or whole.</summary>
+    public void ChunksSent(long bytes, string? model) => _modelBytes.Add(bytes, new KeyValuePair<string, object?>("iotai.model", model ?? "unknown"));
 
     public void Received(PayloadKind kind) => _messagesIn.Add(1, new KeyValuePair<string, object?>("iotai.payload.kind", TagValue.Of(kind)));
 

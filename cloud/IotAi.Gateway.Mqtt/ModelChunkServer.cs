@@ -16,6 +16,7 @@ namespace IotAi.Gateway.Mqtt;
 /// </summary>
 public sealed class ModelChunkServer(ModelRegistry registry, IOptions<OtaOptions> options) : IDisposable
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _owners = new(StringComparer.Ordinal);
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = Math.Max(1, (long)options.Value.ChunkCacheMegabytes << 20) });
 
     /// <summary>Reads the requested chunks and hands each to <paramref name="publish"/>; returns why the request was refused, or null.</summary>
@@ -65,6 +66,29 @@ public sealed class ModelChunkServer(ModelRegistry registry, IOptions<OtaOptions
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The model a blob belongs to, for counting what each model's updates cost the network: the model whose version
+    /// file it is, or the first model by name that runs on it as a backbone; null for a blob no version names.
+    /// </summary>
+    public string? ModelOf(string sha256)
+    {
+        ArgumentNullException.ThrowIfNull(sha256);
+        if (_owners.TryGetValue(sha256, out var known))
+        {
+            return known;
+        }
+
+        // Blobs never change: a hash once placed keeps its model. A miss reads the manifests, once per new blob.
+        var owner = registry.List().Where(m => m.Manifest.Sha256 == sha256).Select(static m => m.Name).FirstOrDefault()
+            ?? registry.List().Where(m => m.Manifest.Backbone?.Sha256 == sha256).Select(static m => m.Name).Order(StringComparer.Ordinal).FirstOrDefault();
+        if (owner is not null)
+        {
+            _owners[sha256] = owner;
+        }
+
+        return owner;
     }
 
     public void Dispose() => _cache.Dispose();

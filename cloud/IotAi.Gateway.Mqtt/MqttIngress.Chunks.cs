@@ -24,7 +24,7 @@ public sealed partial class MqttIngress
         var (served, bytes, blob) = (0, 0L, (string?)null);
         var refusal = await chunks.ServeAsync(deviceId, e.ApplicationMessage.Payload.ToArray(), (chunkTopic, chunk) =>
         {
-            if (served == 0 && activity is not null && DeviceTopics.TryParseModelChunk(chunkTopic, DeviceTopics.ModelChunkPrefix(deviceId), out var sha256, out _))
+            if (served == 0 && DeviceTopics.TryParseModelChunk(chunkTopic, DeviceTopics.ModelChunkPrefix(deviceId), out var sha256, out _))
             {
                 blob = sha256;
             }
@@ -32,7 +32,11 @@ public sealed partial class MqttIngress
             (served, bytes) = (served + 1, bytes + chunk.Length);
             return session is null ? PublishAsync(chunkTopic, chunk, ContentTypes.OctetStream, "model_chunk") : EnqueueChunk(session, chunkTopic, chunk);
         });
-        telemetry.ChunksSent(bytes);
+        if (blob is not null)
+        {
+            telemetry.ChunksSent(bytes, chunks.ModelOf(blob));
+        }
+
         // What this device was sent of which file: the figures a head-only update is judged by.
         activity?.SetTag("iotai.ota.blob", blob);
         activity?.SetTag("iotai.ota.chunks", served);

@@ -84,8 +84,9 @@ public static class ImageLoopBenchmark
             AnsiConsole.MarkupLineInterpolated($"The demo's fleet, its world drifting after {DriftAt.TotalSeconds:0} s, until the cameras recover (at most {Limit.TotalMinutes:0} minutes)…");
             var (progress, registered, version, metrics) = await DriftAsync(silo, api, cancellationToken);
 
-            // The fleet's devices are answered in the cloud and fetch nothing, so every chunk from here on is the agent's,
-            // whether the loop's own rollout reached it or the offer below does.
+            // The fleet's devices are answered in the cloud and fetch nothing, so every chunk of the image model from here on
+            // is the agent's, whether the loop's own rollout reached it or the offer below does. (The loop's sensor rollouts
+            // reach the agent too; they are counted under their own model.)
             AnsiConsole.MarkupLineInterpolated($"The edge agent takes v{version}…");
             sent += full;
             if (!await IsActiveAsync(api, version, cancellationToken))
@@ -148,9 +149,9 @@ public static class ImageLoopBenchmark
             : throw new TimeoutException($"The silo registered no retrained {Model} within {Limit.TotalMinutes:0} minutes of the drift.");
     }
 
-    /// <summary>The silo's count of model-file bytes sent in chunks, from its own metrics.</summary>
+    /// <summary>The silo's count of the image model's file bytes sent in chunks, from its own metrics.</summary>
     private static async Task<long> SentAsync(SiloProcess silo, CancellationToken cancellationToken) =>
-        (long)PrometheusText.Sum(await silo.ScrapeMetricsAsync(cancellationToken), "iotai_ota_sent_bytes_total");
+        (long)PrometheusText.Sum(await silo.ScrapeMetricsAsync(cancellationToken), "iotai_ota_sent_bytes_total", $"iotai_model=\"{Model}\"");
 
     private static async Task<bool> IsActiveAsync(IotAiClient api, string version, CancellationToken cancellationToken)
     {

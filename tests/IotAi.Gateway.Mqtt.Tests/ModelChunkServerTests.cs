@@ -57,6 +57,17 @@ public sealed class ModelChunkServerTests : IDisposable
     }
 
     [Fact]
+    public void Each_blob_is_counted_under_the_model_it_belongs_to()
+    {
+        using var server = new ModelChunkServer(_registry, Options.Create(new OtaOptions()));
+        var image = _registry.Find("shape-classifier", "1")!.Manifest.Sha256!;
+
+        Assert.Equal("sensor-anomaly", server.ModelOf(_model.Manifest.Sha256!));
+        Assert.Equal("shape-classifier", server.ModelOf(image));
+        Assert.Null(server.ModelOf(new string('0', 64)));
+    }
+
+    [Fact]
     public async Task Without_a_cache_every_device_gets_its_own_read()
     {
         using var server = new ModelChunkServer(_registry, Options.Create(new OtaOptions { ChunkCacheMegabytes = 0 }));

@@ -23,7 +23,7 @@ public static class SuiteSections
         text.AppendLine(C, $"Gateway ÷ Mosquitto: **{f.Sensor.RateRatio:F2}×** the rate, **{f.Sensor.CpuRatio:F2}×** the CPU per message.");
 
         Section(text, "3. The image model end to end", "This is the small image model on raw 32×32 pixels (`Models:ShippedImageModel=Pixels`). The shipped default, a",
-            "head on ResNet18, is measured the same way by `iotai bench backbone` (0.94× in the last run).",
+            "head on ResNet18, is measured the same way by `iotai bench backbone` (0.96× in the last run).",
             "",
             "100 devices each keep two 64×64 JPEG frames in flight; the gateway decodes, resizes and classifies",
             "each one and answers it. The baseline calls `InferenceSession.Run` in a tight loop on one thread, inputs prepared in",
