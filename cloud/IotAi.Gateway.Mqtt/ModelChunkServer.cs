@@ -81,8 +81,9 @@ public sealed class ModelChunkServer(ModelRegistry registry, IOptions<OtaOptions
         }
 
         // Blobs never change: a hash once placed keeps its model. A miss reads the manifests, once per new blob.
-        var owner = registry.List().Where(m => m.Manifest.Sha256 == sha256).Select(static m => m.Name).FirstOrDefault()
-            ?? registry.List().Where(m => m.Manifest.Backbone?.Sha256 == sha256).Select(static m => m.Name).Order(StringComparer.Ordinal).FirstOrDefault();
+        var versions = registry.List();
+        var owner = versions.Where(m => m.Manifest.Sha256 == sha256).Select(static m => m.Name).FirstOrDefault()
+            ?? versions.Where(m => m.Manifest.Backbone?.Sha256 == sha256).Select(static m => m.Name).Order(StringComparer.Ordinal).FirstOrDefault();
         if (owner is not null)
         {
             _owners[sha256] = owner;

@@ -115,6 +115,45 @@ public sealed class Embedder : IDisposable
         output[0].GetTensorDataAsSpan<float>()[..(count * _backbone.Width)].CopyTo(embeddings.Span);
     }
 
+    /// <summary>
+    /// The embedding of each encoded image in <paramref name="images"/>, read with <paramref name="recipe"/> and run in
+    /// batches of <paramref name="batchSize"/>; null for an image that cannot be read, with the reason in <paramref name="errors"/>.
+    /// </summary>
+    public float[]?[] EmbedImages(IReadOnlyList<byte[]> images, ImagePreprocessing recipe, string?[] errors, int batchSize = 16)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(errors);
+        var embeddings = new float[]?[images.Count];
+        var pixels = new float[batchSize * InputLength];
+        var computed = new float[batchSize * _backbone.Width];
+        var batch = new List<int>(batchSize);
+        for (var start = 0; start < images.Count; start += batchSize)
+        {
+            batch.Clear();
+            for (var i = start; i < Math.Min(start + batchSize, images.Count); i++)
+            {
+                errors[i] = ImagePreprocessor.TryPreprocessAnyFormat(images[i], recipe, pixels.AsSpan(batch.Count * InputLength, InputLength));
+                if (errors[i] is null)
+                {
+                    batch.Add(i);
+                }
+            }
+
+            if (batch.Count == 0)
+            {
+                continue;
+            }
+
+            Embed(pixels, batch.Count, computed);
+            for (var b = 0; b < batch.Count; b++)
+            {
+                embeddings[batch[b]] = computed.AsSpan(b * _backbone.Width, _backbone.Width).ToArray();
+            }
+        }
+
+        return embeddings;
+    }
+
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _key, null) is { } key)

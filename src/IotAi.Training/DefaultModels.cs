@@ -118,9 +118,7 @@ public static class DefaultModels
         var (train, holdout) = Split(HeadRows(backbone, seed, samples, embed: null));
         var manifest = Retrainer.NewModel(ImageModelName, Version, ImageShapes.Labels, [], HeadRecipe, backbone);
         var trained = Retrainer.Train(manifest, train, Version, Lineage(seed), seed);
-        using var head = OnnxModel.HeadOf(trained.Manifest, trained.Onnx);
-        var right = holdout.Count(row => Predict(head, row.Features, ImageShapes.Labels.Count) == row.LabelIndex);
-        var metrics = new Dictionary<string, double> { ["accuracy"] = (double)right / holdout.Count };
+        var metrics = new Dictionary<string, double> { ["accuracy"] = ModelEvaluation.Of(trained.Manifest, trained.Onnx, holdout).Accuracy };
         return trained with { Manifest = trained.Manifest with { Metrics = metrics }, Backbone = backbone.Onnx };
     }
 
@@ -165,12 +163,6 @@ public static class DefaultModels
         return new ModelLineage(null, $"default-models:{data}", data);
     }
 
-    private static int Predict(OnnxModel head, float[] embedding, int labels)
-    {
-        var scores = new float[labels];
-        head.Run(embedding, 1, scores);
-        return Array.IndexOf(scores, scores.Max());
-    }
 
     private static IEnumerable<SensorRow> SensorRows(int seed, int samples)
     {
@@ -211,38 +203,20 @@ public static class DefaultModels
     {
         var camera = new SyntheticCamera(seed);
         var frames = Enumerable.Range(0, samples).Select(_ => camera.Next()).ToList();
-        var embeddings = embed?.Invoke([.. frames.Select(static f => f.Encoded)]) ?? Embed(backbone!, frames);
-        return [.. frames.Select((frame, i) => new LabelledRow(
-            embeddings[i] ?? throw new InvalidOperationException("The synthetic camera made an unreadable frame."), (int)frame.Shape))];
-    }
-
-    private static float[][] Embed(PretrainedBackbone backbone, List<CameraFrame> frames)
-    {
-        const int batch = 16;
-        using var embedder = backbone.OpenEmbedder(Environment.ProcessorCount);
-        var images = new float[batch * embedder.InputLength];
-        var embedded = new float[batch * backbone.Width];
-        var result = new float[frames.Count][];
-        for (var start = 0; start < frames.Count; start += batch)
+        IReadOnlyList<byte[]> encoded = [.. frames.Select(static f => f.Encoded)];
+        float[]?[] embeddings;
+        if (embed is not null)
         {
-            var count = Math.Min(batch, frames.Count - start);
-            for (var i = 0; i < count; i++)
-            {
-                var error = ImagePreprocessor.TryPreprocess(frames[start + i].Encoded, HeadRecipe, images.AsSpan(i * embedder.InputLength, embedder.InputLength));
-                if (error is not null)
-                {
-                    throw new InvalidOperationException($"The synthetic camera made an unreadable frame: {error}");
-                }
-            }
-
-            embedder.Embed(images, count, embedded);
-            for (var i = 0; i < count; i++)
-            {
-                result[start + i] = embedded.AsSpan(i * backbone.Width, backbone.Width).ToArray();
-            }
+            embeddings = embed(encoded);
+        }
+        else
+        {
+            using var embedder = backbone!.OpenEmbedder(Environment.ProcessorCount);
+            embeddings = embedder.EmbedImages(encoded, HeadRecipe, new string?[encoded.Count]);
         }
 
-        return result;
+        return [.. frames.Select((frame, i) => new LabelledRow(
+            embeddings[i] ?? throw new InvalidOperationException("The synthetic camera made an unreadable frame."), (int)frame.Shape))];
     }
 
     /// <summary>Every fifth row is held out; the split depends only on position, so it is stable.</summary>

@@ -56,40 +56,24 @@ public sealed class EmbeddingCache(string directory)
         }
 
         using var own = embedder is null ? backbone.OpenEmbedder(intraOpThreads: Environment.ProcessorCount) : null;
-        var session = own ?? embedder!.Value;
-        var length = session.InputLength;
-        var pixels = new float[batchSize * length];
-        var batch = new List<int>(batchSize);
-        foreach (var chunk in missing.Chunk(batchSize))
+        var missingErrors = new string?[missing.Count];
+        var computed = (own ?? embedder!.Value).EmbedImages([.. missing.Select(i => images[i])], recipe, missingErrors, batchSize);
+        for (var m = 0; m < missing.Count; m++)
         {
-            batch.Clear();
-            foreach (var i in chunk)
-            {
-                errors[i] = ImagePreprocessor.TryPreprocessAnyFormat(images[i], recipe, pixels.AsSpan(batch.Count * length, length));
-                if (errors[i] is null)
-                {
-                    batch.Add(i);
-                }
-            }
-
-            if (batch.Count == 0)
+            var i = missing[m];
+            errors[i] = missingErrors[m];
+            if (computed[m] is not { } embedding)
             {
                 continue;
             }
 
-            var computed = new float[batch.Count * backbone.Width];
-            session.Embed(pixels, batch.Count, computed);
-            for (var b = 0; b < batch.Count; b++)
-            {
-                var embedding = computed.AsSpan(b * backbone.Width, backbone.Width).ToArray();
-                embeddings[batch[b]] = embedding;
-                var path = Path.Combine(folder, Convert.ToHexStringLower(SHA256.HashData(images[batch[b]])) + ".f32");
-                // Written aside and moved in, so a reader never finds half an embedding.
-                var aside = $"{path}.{Environment.ProcessId}.tmp";
-                File.WriteAllBytes(aside, MemoryMarshal.AsBytes(embedding.AsSpan()).ToArray());
-                File.Move(aside, path, overwrite: true);
-                _computed++;
-            }
+            embeddings[i] = embedding;
+            var path = Path.Combine(folder, Convert.ToHexStringLower(SHA256.HashData(images[i])) + ".f32");
+            // Written aside and moved in, so a reader never finds half an embedding.
+            var aside = $"{path}.{Environment.ProcessId}.tmp";
+            File.WriteAllBytes(aside, MemoryMarshal.AsBytes(embedding.AsSpan()).ToArray());
+            File.Move(aside, path, overwrite: true);
+            _computed++;
         }
 
         return embeddings;
