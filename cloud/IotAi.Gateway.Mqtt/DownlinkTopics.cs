@@ -14,4 +14,11 @@ internal static class DownlinkTopics
         DownlinkKind.KeySet => DeviceTopics.KeySet(deviceId),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown downlink kind."),
     };
+
+    /// <summary>
+    /// How long a downlink may wait for an offline device, in seconds (0: as long as its session). Desired properties
+    /// and offers go stale, and the device's grain sends both again when the device next subscribes; answers, errors
+    /// and key sets wait, as a device may need them to settle what it sent or to trust what comes next.
+    /// </summary>
+    public static uint ExpiryOf(DownlinkKind kind) => kind is DownlinkKind.Desired or DownlinkKind.ModelOffer ? 3600u : 0u;
 }

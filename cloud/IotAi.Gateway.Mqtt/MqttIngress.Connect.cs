@@ -1,4 +1,6 @@
 using IotAi.Gateway.Mqtt.Limits;
+using IotAi.Gateway.Mqtt.Sessions;
+using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
 
@@ -9,11 +11,11 @@ public sealed partial class MqttIngress
 {
     private async Task OnValidatingConnectionAsync(ValidatingConnectionEventArgs e)
     {
-        if (string.IsNullOrEmpty(e.ClientId))
+        if (string.IsNullOrEmpty(e.ClientId) && e.ProtocolVersion == MqttProtocolVersion.V500)
         {
-            // A watcher such as mosquitto_sub may leave its id to the server. '~' is no device id character, so
-            // such a client is never taken for a device.
-            e.AssignedClientIdentifier = $"anonymous~{Guid.NewGuid():N}";
+            // A watcher such as mosquitto_sub may leave its id to the server; MQTT 5's CONNACK tells it the id. (A 3.1.1
+            // client with a clean session got one before this; one that asks to keep a session under no id is refused.)
+            e.AssignedClientIdentifier = ClientTerms.AssignClientId();
         }
 
         if (limits.CheckConnect(e.RemoteEndPoint) is { } limited)

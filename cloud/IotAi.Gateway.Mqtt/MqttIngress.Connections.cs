@@ -1,3 +1,4 @@
+using IotAi.Gateway.Mqtt.Sessions;
 using IotAi.Grains;
 using IotAi.Protocol;
 using Microsoft.Extensions.Logging;
@@ -14,6 +15,7 @@ public sealed partial class MqttIngress
     private Task OnClientConnectedAsync(ClientConnectedEventArgs e)
     {
         telemetry.Connected();
+        SessionExpiries.Reconnected(e.SessionItems);
         if (DeviceTopics.IsValidDeviceId(e.ClientId))
         {
             // The device's grain learns which silo holds it, so pushes from anywhere reach it here. Not awaited: MQTTnet

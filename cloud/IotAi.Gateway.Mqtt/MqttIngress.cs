@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Net;
 using IotAi.Gateway.Mqtt.Identity;
 using IotAi.Gateway.Mqtt.Limits;
+using IotAi.Gateway.Mqtt.Sessions;
 using IotAi.Grains;
 using IotAi.Protocol;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,6 +32,7 @@ public sealed partial class MqttIngress(
     IIngressPolicy policy,
     ModelChunkServer chunks,
     IngressLimits limits,
+    ClientTerms terms,
     GatewayTelemetry telemetry,
     [FromKeyedServices(GrainCallPipeline.Key)] ResiliencePipeline grainCalls,
     ILogger<MqttIngress> logger) : IHostedService, IDisposable
@@ -74,7 +76,8 @@ public sealed partial class MqttIngress(
         // answer is a few hundred bytes); one that wrote a larger packet, such as a model chunk, shrinks back to the cap.
         serverOptions.WriterBufferSize = 256;
         serverOptions.WriterBufferSizeMax = 4096;
-        _server = new MqttServerFactory().CreateMqttServer(serverOptions, [limits.CreateListener()]);
+        _server = new MqttServerFactory().CreateMqttServer(serverOptions, [limits.CreateListener(_options.TopicAliasMaximum, terms.Hold)]);
+        terms.TooLargeForClient = TellTooLarge;
         _downlink = new MqttDownlink(PublishAsync, DisconnectAsync);
         _downlinkReference = grains.CreateObjectReference<IDeviceDownlink>(_downlink);
         _server.ValidatingConnectionAsync += OnValidatingConnectionAsync;
@@ -86,6 +89,7 @@ public sealed partial class MqttIngress(
         _server.ClientUnsubscribedTopicAsync += OnUnsubscribedAsync;
         _server.SessionDeletedAsync += OnSessionDeletedAsync;
         await _server.StartAsync();
+        terms.Sessions.Start(_server);
         LogListening(_options.BindAddress, _options.Port);
     }
 
@@ -148,6 +152,8 @@ public sealed partial class MqttIngress(
         var topic = DeviceTopics.ParseUplink(message.Topic, e.ClientId);
         if (topic.Status == UplinkTopicStatus.NotUplink)
         {
+            // Passed through as on any broker, to expire where it waits.
+            MessageExpiry.Stamp(message, terms.Time);
             return;
         }
 
@@ -247,23 +253,42 @@ public sealed partial class MqttIngress(
     }
 
     private Task PublishAsync(string deviceId, DownlinkMessage downlink) =>
-        PublishAsync(DownlinkTopics.For(deviceId, downlink.Kind), downlink.Payload, ContentTypes.Json, downlink.Kind.ToString(), downlink.TraceParent);
+        PublishAsync(DownlinkTopics.For(deviceId, downlink.Kind), downlink.Payload, ContentTypes.Json, downlink.Kind.ToString(), downlink.TraceParent, DownlinkTopics.ExpiryOf(downlink.Kind));
 
-    private async Task PublishAsync(string topic, byte[] payload, string contentType, string kind, string? traceParent = null)
+    private async Task PublishAsync(string topic, byte[] payload, string contentType, string kind, string? traceParent = null, uint expirySeconds = 0)
     {
-        await _server!.InjectApplicationMessage(new InjectedMqttApplicationMessage(Message(topic, payload, contentType, traceParent)) { SenderClientId = GatewayClientId });
+        await _server!.InjectApplicationMessage(new InjectedMqttApplicationMessage(Message(topic, payload, contentType, traceParent, expirySeconds)) { SenderClientId = GatewayClientId });
         telemetry.Sent(kind);
     }
 
     /// <summary>A QoS 1 message, made directly rather than through a builder: one is made for every answer.</summary>
-    private static MqttApplicationMessage Message(string topic, byte[] payload, string contentType, string? traceParent = null) => new()
+    private MqttApplicationMessage Message(string topic, byte[] payload, string contentType, string? traceParent = null, uint expirySeconds = 0)
     {
-        Topic = topic,
-        Payload = new ReadOnlySequence<byte>(payload),
-        ContentType = contentType,
-        QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce,
-        UserProperties = traceParent is null ? null : [new MqttUserProperty(UserProperties.TraceParent, System.Text.Encoding.UTF8.GetBytes(traceParent))],
-    };
+        var message = new MqttApplicationMessage
+        {
+            Topic = topic,
+            Payload = new ReadOnlySequence<byte>(payload),
+            ContentType = contentType,
+            QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce,
+            MessageExpiryInterval = expirySeconds,
+            UserProperties = traceParent is null ? null : [new MqttUserProperty(UserProperties.TraceParent, System.Text.Encoding.UTF8.GetBytes(traceParent))],
+        };
+        MessageExpiry.Stamp(message, terms.Time);
+        return message;
+    }
+
+    /// <summary>
+    /// A message larger than the Maximum Packet Size its client announced is not sent (MQTT-3.1.2-24); a device is told
+    /// on its error topic, which a short error fits where the message did not.
+    /// </summary>
+    private void TellTooLarge(string clientId, MqttPublishPacket publish, uint maximum)
+    {
+        if (DeviceTopics.IsValidDeviceId(clientId) && publish.Topic != DeviceTopics.Error(clientId))
+        {
+            _ = PublishAsync(clientId, Replies.Error(null, ErrorCodes.MessageTooLarge,
+                $"a {publish.Payload.Length}-byte message on {publish.Topic} does not fit the {maximum}-byte maximum packet size this client announced", publish.Topic));
+        }
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "MQTT ingress listening on {Address}:{Port}")]
     private partial void LogListening(string address, int port);

@@ -19,6 +19,13 @@ public sealed class MqttIngressOptions
     [Range(1, 1_000_000)]
     public int MaxPendingMessagesPerClient { get; set; } = 1000;
 
+    /// <summary>
+    /// The highest topic alias an MQTT 5 client may use, announced in CONNACK; a higher one (or 0) ends the connection
+    /// with Topic Alias invalid. Each alias costs the connection one remembered topic. Mosquitto's default is also 10.
+    /// </summary>
+    [Range(0, ushort.MaxValue)]
+    public ushort TopicAliasMaximum { get; set; } = 10;
+
     /// <summary>How long a device uplink may take end to end before the device gets an <c>unavailable</c> error.</summary>
     public TimeSpan UplinkTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -1,5 +1,6 @@
 using IotAi.Gateway.Mqtt.Identity;
 using IotAi.Gateway.Mqtt.Limits;
+using IotAi.Gateway.Mqtt.Sessions;
 using IotAi.ServiceDefaults;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -27,6 +28,7 @@ public static class MqttServiceCollectionExtensions
         services.AddValidatedOptions<MqttTlsOptions>(MqttTlsOptions.SectionName);
         services.AddValidatedOptions<MqttLimitsOptions>(MqttLimitsOptions.SectionName);
         services.TryAddSingleton<IngressLimits>();
+        services.TryAddSingleton<ClientTerms>();
         services.TryAddSingleton(static sp => sp.GetRequiredService<IOptions<MqttLimitsOptions>>().Value.Payloads());
         services.AddResiliencePipeline(GrainCallPipeline.Key, static (builder, context) => GrainCallPipeline.Configure(builder,
             context.ServiceProvider.GetRequiredService<IOptions<MqttIngressOptions>>().Value, context.ServiceProvider.GetRequiredService<ILogger<MqttIngress>>()));

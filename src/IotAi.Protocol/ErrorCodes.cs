@@ -15,6 +15,9 @@ public static class ErrorCodes
     /// <summary>The model failed on a well-formed input; the gateway logs the cause.</summary>
     public const string InferenceFailed = "inference_failed";
 
+    /// <summary>A message for the device was larger than the Maximum Packet Size it announced, so it was not sent.</summary>
+    public const string MessageTooLarge = "message_too_large";
+
     /// <summary>The gateway is overloaded or shutting down; send again later.</summary>
     public const string Unavailable = "unavailable";
 }

@@ -17,7 +17,8 @@ namespace IotAi.Gateway.Mqtt.Limits;
 /// It serves the server options' plain endpoint and, when enabled, their TLS endpoint, where the handshake
 /// (with the endpoint's certificate and client-certificate check) comes before anything is read.
 /// </summary>
-internal sealed partial class GuardedTcpServerAdapter(int maxPacketBytes, AddressLimits addresses, GatewayTelemetry telemetry, ILogger logger) : IMqttServerAdapter
+internal sealed partial class GuardedTcpServerAdapter(
+    int maxPacketBytes, ushort topicAliasMaximum, AddressLimits addresses, Func<IMqttChannelAdapter, IMqttChannelAdapter> hold, GatewayTelemetry telemetry, ILogger logger) : IMqttServerAdapter
 {
     /// <summary>A client that opens a TLS socket and says nothing is dropped after this, so it cannot hold a slot.</summary>
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
@@ -129,15 +130,24 @@ internal sealed partial class GuardedTcpServerAdapter(int maxPacketBytes, Addres
             {
                 telemetry.Refused("packet_too_large");
                 LogPacketTooLarge(remote.Address, declared, maxPacketBytes);
-            });
-            using var adapter = new MqttChannelAdapter(guard, new MqttPacketFormatterAdapter(new MqttBufferWriter(options.WriterBufferSize, options.WriterBufferSizeMax)), mqttLogger)
+            })
+            {
+                Aliases = new TopicAliasProbe(topicAliasMaximum),
+                AliasRefused = alias =>
+                {
+                    telemetry.Refused("topic_alias");
+                    LogAliasRefused(remote.Address, alias, topicAliasMaximum);
+                },
+            };
+            var adapter = new MqttChannelAdapter(guard, new MqttPacketFormatterAdapter(new MqttBufferWriter(options.WriterBufferSize, options.WriterBufferSizeMax)), mqttLogger)
             {
                 AllowPacketFragmentation = options.DefaultEndpointOptions.AllowPacketFragmentation,
             };
             guard.ProtocolVersion = () => adapter.PacketFormatterAdapter.ProtocolVersion;
+            using var held = hold(adapter);
             if (ClientHandler is { } handler)
             {
-                await handler(adapter);
+                await handler(held);
             }
         }
 #pragma warning disable CA1031 // One client's failure must never reach the listener.
@@ -184,6 +194,9 @@ internal sealed partial class GuardedTcpServerAdapter(int maxPacketBytes, Addres
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Closed a connection from {Address}: it declared a {Declared}-byte packet, over the {Limit}-byte limit")]
     private partial void LogPacketTooLarge(IPAddress address, long declared, int limit);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Closed a connection from {Address}: it used topic alias {Alias}, outside 1 to {Maximum}")]
+    private partial void LogAliasRefused(IPAddress address, int alias, ushort maximum);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "An MQTT connection from {Address} ended with an error")]
     private partial void LogClientFailed(Exception exception, IPAddress address);

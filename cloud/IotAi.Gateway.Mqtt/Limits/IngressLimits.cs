@@ -2,6 +2,7 @@ using System.Net;
 using IotAi.Protocol;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using MQTTnet.Adapter;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
 
@@ -32,7 +33,10 @@ public sealed class IngressLimits : IDisposable
     }
 
     /// <summary>The broker's listener, which enforces <see cref="MqttLimitsOptions.MaxPacketBytes"/> and counts sockets per address.</summary>
-    public IMqttServerAdapter CreateListener() => new GuardedTcpServerAdapter(_options.MaxPacketBytes, _addresses, _telemetry, _logger);
+    /// <param name="topicAliasMaximum">The highest topic alias a client may use (what CONNACK announces).</param>
+    /// <param name="hold">Wraps each connection's packet adapter in what holds it to its client's terms.</param>
+    public IMqttServerAdapter CreateListener(ushort topicAliasMaximum, Func<IMqttChannelAdapter, IMqttChannelAdapter> hold) =>
+        new GuardedTcpServerAdapter(_options.MaxPacketBytes, topicAliasMaximum, _addresses, hold, _telemetry, _logger);
 
     public LimitRefusal<MqttConnectReasonCode>? CheckConnect(EndPoint? remote) =>
         remote is IPEndPoint ip ? _addresses.CheckConnect(ip.Address) : null;

@@ -12,7 +12,8 @@ namespace IotAi.Gateway.Mqtt.Limits;
 /// Follows the MQTT framing of what a client sends and ends the connection as soon as a fixed header declares a
 /// packet over the limit. It has to sit under MQTTnet: MQTTnet allocates the whole body a header declares before
 /// reading it, so five bytes claiming 256 MiB would cost 256 MiB. An MQTT 5 client is told why with a DISCONNECT
-/// carrying Packet too large (0x95); an MQTT 3.1.1 client, which has no server DISCONNECT, is just closed.
+/// carrying Packet too large (0x95); an MQTT 3.1.1 client, which has no server DISCONNECT, is just closed. It also
+/// follows the topic alias of each MQTT 5 PUBLISH (<see cref="TopicAliasProbe"/>), since MQTTnet takes an alias of 0 for none.
 /// </summary>
 internal sealed class PacketSizeGuard(IMqttChannel inner, int maxPacketBytes, Action<long> refused) : IMqttChannel
 {
@@ -28,9 +29,18 @@ internal sealed class PacketSizeGuard(IMqttChannel inner, int maxPacketBytes, Ac
     private long _length;
     private int _lengthBytes;
     private long _bodyLeft;
+    private byte _type;
+    private bool _probing;
+    private int? _badAlias;
 
     /// <summary>The protocol version the connection speaks, once its CONNECT is read; set by the listener.</summary>
     public Func<MqttProtocolVersion> ProtocolVersion { get; set; } = static () => MqttProtocolVersion.Unknown;
+
+    /// <summary>Follows the topic alias of each MQTT 5 PUBLISH, when set; an alias out of bounds ends the connection with Topic Alias invalid.</summary>
+    public TopicAliasProbe? Aliases { get; init; }
+
+    /// <summary>Told of an alias out of bounds, before the connection ends.</summary>
+    public Action<int>? AliasRefused { get; init; }
 
     public X509Certificate2 ClientCertificate => inner.ClientCertificate;
 
@@ -55,16 +65,30 @@ internal sealed class PacketSizeGuard(IMqttChannel inner, int maxPacketBytes, Ac
         }
 
         var read = await inner.ReadAsync(buffer, offset, count, cancellationToken);
-        if (read <= 0 || Scan(buffer.AsSpan(offset, read)) is not long declared)
+        if (read <= 0)
         {
             return read;
         }
 
-        // MQTTnet never sees the header: to it the client simply hung up.
-        _expecting = Expecting.Nothing;
-        refused(declared);
-        await TellMqtt5ClientAsync(cancellationToken);
-        return 0;
+        if (Scan(buffer.AsSpan(offset, read)) is long declared)
+        {
+            // MQTTnet never sees the header: to it the client simply hung up.
+            _expecting = Expecting.Nothing;
+            refused(declared);
+            await TellMqtt5ClientAsync(MqttDisconnectReasonCode.PacketTooLarge, $"packets are limited to {maxPacketBytes} bytes", cancellationToken);
+            return 0;
+        }
+
+        if (_badAlias is int alias)
+        {
+            // MQTTnet never sees the PUBLISH (MQTT-3.3.2-8, -9).
+            _expecting = Expecting.Nothing;
+            AliasRefused?.Invoke(alias);
+            await TellMqtt5ClientAsync(MqttDisconnectReasonCode.TopicAliasInvalid, $"topic aliases run from 1 to the maximum in CONNACK; {alias} is not one", cancellationToken);
+            return 0;
+        }
+
+        return read;
     }
 
     public void Dispose() => inner.Dispose();
@@ -78,7 +102,7 @@ internal sealed class PacketSizeGuard(IMqttChannel inner, int maxPacketBytes, Ac
             switch (_expecting)
             {
                 case Expecting.Type:
-                    (_expecting, _length, _lengthBytes) = (Expecting.Length, 0, 0);
+                    (_expecting, _length, _lengthBytes, _type) = (Expecting.Length, 0, 0, bytes[i]);
                     i++;
                     break;
                 case Expecting.Length:
@@ -99,9 +123,21 @@ internal sealed class PacketSizeGuard(IMqttChannel inner, int maxPacketBytes, Ac
                     }
 
                     (_expecting, _bodyLeft) = _length == 0 ? (Expecting.Type, 0L) : (Expecting.Body, _length);
+                    _probing = _length > 0 && (_type & 0xF0) == 0x30 && Aliases is not null && ProtocolVersion() == MqttProtocolVersion.V500;
+                    if (_probing)
+                    {
+                        Aliases!.Start(_type);
+                    }
+
                     break;
                 case Expecting.Body:
                     var skip = (int)Math.Min(_bodyLeft, bytes.Length - i);
+                    if (_probing && Aliases!.Read(bytes.Slice(i, skip)) is int alias)
+                    {
+                        _badAlias = alias;
+                        return null;
+                    }
+
                     i += skip;
                     _bodyLeft -= skip;
                     _expecting = _bodyLeft == 0 ? Expecting.Type : Expecting.Body;
@@ -114,7 +150,7 @@ internal sealed class PacketSizeGuard(IMqttChannel inner, int maxPacketBytes, Ac
         return null;
     }
 
-    private async Task TellMqtt5ClientAsync(CancellationToken cancellationToken)
+    private async Task TellMqtt5ClientAsync(MqttDisconnectReasonCode code, string reason, CancellationToken cancellationToken)
     {
         if (ProtocolVersion() != MqttProtocolVersion.V500)
         {
@@ -122,11 +158,7 @@ internal sealed class PacketSizeGuard(IMqttChannel inner, int maxPacketBytes, Ac
         }
 
         var formatter = new MqttPacketFormatterAdapter(MqttProtocolVersion.V500, new MqttBufferWriter(256, 4096));
-        var disconnect = formatter.Encode(new MqttDisconnectPacket
-        {
-            ReasonCode = MqttDisconnectReasonCode.PacketTooLarge,
-            ReasonString = $"packets are limited to {maxPacketBytes} bytes",
-        });
+        var disconnect = formatter.Encode(new MqttDisconnectPacket { ReasonCode = code, ReasonString = reason });
         try
         {
             await inner.WriteAsync(new ReadOnlySequence<byte>(disconnect.Join()), isEndOfPacket: true, cancellationToken);

@@ -1,0 +1,71 @@
+using IotAi.Gateway.Mqtt.Limits;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MQTTnet.Adapter;
+using MQTTnet.Packets;
+using MQTTnet.Protocol;
+
+namespace IotAi.Gateway.Mqtt.Sessions;
+
+/// <summary>
+/// The broker's side of the terms every connection keeps (<see cref="ClientTermsAdapter"/>): the limits it announces,
+/// what is counted and logged when a message may not be sent, and the sessions that expire.
+/// </summary>
+public sealed partial class ClientTerms(
+    IOptions<MqttIngressOptions> options,
+    IOptions<MqttLimitsOptions> limits,
+    GatewayTelemetry telemetry,
+    TimeProvider time,
+    ILogger<ClientTerms> logger) : IDisposable
+{
+    internal ushort TopicAliasMaximum => options.Value.TopicAliasMaximum;
+
+    /// <summary>What CONNACK announces: the packet size the listener closes connections over.</summary>
+    internal uint MaximumPacketSize => (uint)limits.Value.MaxPacketBytes;
+
+    /// <summary>How many messages may wait for a slot in a client's Receive Maximum, as many as may wait in its session.</summary>
+    internal int MaxWaitingPerClient => options.Value.MaxPendingMessagesPerClient;
+
+    internal TimeProvider Time => time;
+
+    internal SessionExpiries Sessions { get; } = new(time, logger);
+
+    /// <summary>Set by the ingress: tells a device that a message for it was larger than it can take.</summary>
+    internal Action<string, MqttPublishPacket, uint>? TooLargeForClient { get; set; }
+
+    internal IMqttChannelAdapter Hold(IMqttChannelAdapter connection) => new ClientTermsAdapter(connection, this);
+
+    /// <summary>An id for a client that left the choice to the server: '~' is no device id character, so it is never taken for a device.</summary>
+    internal static string AssignClientId() => $"anonymous~{Guid.NewGuid():N}";
+
+    internal void Dropped(string clientId, MqttPublishPacket publish, PublishDrop why, uint maximumPacketSize)
+    {
+        telemetry.Dropped(why switch
+        {
+            PublishDrop.TooLarge => "too_large",
+            PublishDrop.Expired => "expired",
+            _ => "queue_full",
+        });
+        LogDropped(clientId, publish.Topic, why);
+        if (why == PublishDrop.TooLarge)
+        {
+            TooLargeForClient?.Invoke(clientId, publish, maximumPacketSize);
+        }
+    }
+
+    internal void ProtocolRefused(string clientId, MqttDisconnectReasonCode code, string reason)
+    {
+        telemetry.Refused(code == MqttDisconnectReasonCode.ProtocolError ? "protocol_error" : "protocol_other");
+        LogProtocolRefused(clientId, reason);
+    }
+
+    internal void SessionEnded(string clientId, uint expirySeconds) => Sessions.Schedule(clientId, expirySeconds);
+
+    public void Dispose() => Sessions.Dispose();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Did not send {ClientId} a message on {Topic}: {Why}")]
+    private partial void LogDropped(string clientId, string topic, PublishDrop why);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Closed the connection of {ClientId}: {Reason}")]
+    private partial void LogProtocolRefused(string clientId, string reason);
+}

@@ -1,0 +1,137 @@
+using System.Collections;
+using Microsoft.Extensions.Logging;
+using MQTTnet.Server;
+
+namespace IotAi.Gateway.Mqtt.Sessions;
+
+/// <summary>
+/// Ends MQTT 5 sessions when their Session Expiry Interval has passed since their connection closed; MQTTnet keeps
+/// a session it was told to keep for ever. The interval is the DISCONNECT's when the client sent one, else the
+/// CONNECT's. A session whose client came back meanwhile is left alone, and so is one replaced by a clean start.
+/// </summary>
+internal sealed partial class SessionExpiries(TimeProvider time, ILogger logger) : IDisposable
+{
+    /// <summary>An interval of 0xFFFFFFFF means the session never expires (MQTT 5, 3.1.2.11.2).</summary>
+    private const uint Never = uint.MaxValue;
+
+    private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
+
+    private readonly PriorityQueue<(string ClientId, SessionClock Clock, long Token), long> _due = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private MqttServer? _server;
+
+    public void Start(MqttServer server)
+    {
+        _server = server;
+        _ = RunAsync(_stopping.Token);
+    }
+
+    /// <summary>A connection of <paramref name="clientId"/> ended; its session is to go after <paramref name="seconds"/>.</summary>
+    public void Schedule(string clientId, uint seconds)
+    {
+        if (seconds is 0 or Never || _server is null || Session(clientId) is not { } session)
+        {
+            // At 0 MQTTnet deleted the session already.
+            return;
+        }
+
+        var clock = SessionClock.Of(session.Items);
+        var token = clock.Disconnected();
+        lock (_due)
+        {
+            _due.Enqueue((clientId, clock, token), time.GetUtcNow().ToUnixTimeMilliseconds() + (seconds * 1000L));
+        }
+    }
+
+    /// <summary>The client of these session items connected again: what was scheduled for the session no longer holds.</summary>
+    public static void Reconnected(IDictionary sessionItems) => (sessionItems[SessionClock.Key] as SessionClock)?.Reconnected();
+
+    public void Dispose()
+    {
+        _stopping.Cancel();
+        _stopping.Dispose();
+    }
+
+    private async Task RunAsync(CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(Tick, time, stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            foreach (var (clientId, clock, token) in TakeDue())
+            {
+                if (clock.StillDue(token) && Session(clientId) is { } session && ReferenceEquals(session.Items[SessionClock.Key], clock))
+                {
+                    await session.DeleteAsync();
+                    LogExpired(clientId);
+                }
+            }
+        }
+    }
+
+    private List<(string ClientId, SessionClock Clock, long Token)> TakeDue()
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var due = new List<(string, SessionClock, long)>();
+        lock (_due)
+        {
+            while (_due.TryPeek(out var next, out var at) && at <= now)
+            {
+                due.Add(next);
+                _due.Dequeue();
+            }
+        }
+
+        return due;
+    }
+
+    private MqttSessionStatus? Session(string clientId)
+    {
+        try
+        {
+            return _server!.GetSessionAsync(clientId).GetAwaiter().GetResult();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "The MQTT session of {ClientId} expired")]
+    private partial void LogExpired(string clientId);
+}
+
+/// <summary>Kept in a session's items from its first scheduled expiry: whether its client came back since.</summary>
+internal sealed class SessionClock
+{
+    public const string Key = "iotai.session-clock";
+
+    private long _token;
+
+    public static SessionClock Of(IDictionary items)
+    {
+        if (items[Key] is SessionClock clock)
+        {
+            return clock;
+        }
+
+        clock = new SessionClock();
+        items[Key] = clock;
+        return clock;
+    }
+
+    /// <summary>The connection ended; the token names this absence.</summary>
+    public long Disconnected() => Interlocked.Increment(ref _token);
+
+    public void Reconnected() => Interlocked.Increment(ref _token);
+
+    /// <summary>Nobody connected since the absence <paramref name="token"/> began.</summary>
+    public bool StillDue(long token) => Interlocked.Read(ref _token) == token;
+}
