@@ -98,8 +98,9 @@ internal sealed partial class SessionExpiries(TimeProvider time, ILogger logger)
         {
             return _server!.GetSessionAsync(clientId).GetAwaiter().GetResult();
         }
-        catch (InvalidOperationException)
+        catch (Exception ex) when (ex is InvalidOperationException or ObjectDisposedException)
         {
+            // No such session, or the broker is stopping (its sessions go with it).
             return null;
         }
     }
