@@ -56,6 +56,11 @@ internal static class Clients
     public static Task PublishAsync(IMqttClient client, string topic, string payload, MqttQualityOfServiceLevel qos = MqttQualityOfServiceLevel.AtLeastOnce, uint expiry = 0) =>
         client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload).WithQualityOfServiceLevel(qos).WithMessageExpiryInterval(expiry).Build());
 
+    /// <summary>Publishes at QoS 1 and says whether the broker found no subscriber (MQTT 5 PUBACK 0x10).</summary>
+    public static async Task<bool> NobodySubscribedAsync(IMqttClient client, string topic) =>
+        (await client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload("probe").WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build()))
+            .ReasonCode == MqttClientPublishReasonCode.NoMatchingSubscribers;
+
     public static string Text(MqttApplicationMessage message) => Encoding.UTF8.GetString(message.Payload);
 
     /// <summary>

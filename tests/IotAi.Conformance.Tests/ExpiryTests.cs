@@ -24,8 +24,10 @@ public sealed class ExpiryTests(Brokers brokers)
         await Clients.PublishAsync(publisher, topic, "short", expiry: 1);
         await Clients.PublishAsync(publisher, topic, "long", expiry: 120);
         await Clients.PublishAsync(publisher, topic, "forever");
-        // What is tested is time passing: the short message's second, and one more, so "long" has visibly aged.
-        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        // A retained message that expires 2 s after the others were queued: once no new subscriber gets it, "short"
+        // has expired too and "long" has aged at least 2 s.
+        var probe = await RetainedProbe.PublishAsync(publisher, $"{topic}/probe", expiry: 2);
+        await Eventually.TrueAsync(() => probe.GoneAsync(brokers.Port(broker)), $"{broker}: the retained probe never expired", 30);
 
         var (back, connected, received) = await Clients.ConnectRecordingAsync(brokers.Port(broker), id, o => o.WithSessionExpiryInterval(300).WithCleanStart(false));
         using var _b = back;
@@ -46,16 +48,22 @@ public sealed class ExpiryTests(Brokers brokers)
     {
         var shortened = Clients.Id("shortened");
         var kept = Clients.Id("kept");
+        var topics = new Dictionary<string, string> { [shortened] = Clients.Topic("session-expiry"), [kept] = Clients.Topic("session-expiry") };
         foreach (var id in new[] { shortened, kept })
         {
             var (client, _) = await Clients.ConnectAsync(brokers.Port(broker), id, o => o.WithSessionExpiryInterval(300));
-            await Clients.SubscribeAsync(client, Clients.Topic("session-expiry"));
+            await Clients.SubscribeAsync(client, topics[id]);
             await client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithSessionExpiryInterval(id == shortened ? 1u : 0u).Build());
             client.Dispose();
         }
 
-        // The shortened session's second passes, and the broker's expiry sweep (each second on both) runs.
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        // A session that is gone takes its subscription with it: a publish on its topic then finds no subscriber
+        // (PUBACK 0x10), which tells without reconnecting, as a reconnect would resume the session.
+        var (publisher, _) = await Clients.ConnectAsync(brokers.Port(broker), Clients.Id("pub"));
+        using (publisher)
+        {
+            await Eventually.TrueAsync(async () => await Clients.NobodySubscribedAsync(publisher, topics[shortened]), $"{broker}: the session outlived the 1 s its DISCONNECT gave it", 30);
+        }
 
         Assert.False(await SessionPresentAsync(broker, shortened), $"{broker}: the session outlived the 1 s its DISCONNECT gave it");
         Assert.True(await SessionPresentAsync(broker, kept), $"{broker}: a DISCONNECT without an interval (0 in MQTTnet) ended a 300 s session");

@@ -53,9 +53,9 @@ public sealed partial class ClientTerms(
         }
     }
 
-    internal void ProtocolRefused(string clientId, MqttDisconnectReasonCode code, string reason)
+    internal void ProtocolRefused(string clientId, string reason)
     {
-        telemetry.Refused(code == MqttDisconnectReasonCode.ProtocolError ? "protocol_error" : "protocol_other");
+        telemetry.Refused("protocol_error");
         LogProtocolRefused(clientId, reason);
     }
 

@@ -18,30 +18,20 @@ namespace IotAi.Gateway.Mqtt.Sessions;
 /// A PUBLISH that may not be sent is answered, towards MQTTnet, as the client would have answered it (PUBACK, or
 /// PUBREC and then PUBCOMP), so the session forgets it rather than sending it again at every reconnect.
 /// </remarks>
-internal sealed class ClientTermsAdapter(IMqttChannelAdapter inner, ClientTerms terms) : IMqttChannelAdapter
+internal sealed class ClientTermsAdapter(IMqttChannelAdapter inner, ClientTerms terms) : IMqttChannelAdapter, ReceiveWindow.ISender
 {
-    /// <summary>The Receive Maximum of a client that announced none.</summary>
-    private const int Unlimited = ushort.MaxValue;
-
-    private readonly Lock _gate = new();
     private string _clientId = "";
     private uint _maximumPacketSize;
-    private int _receiveMaximum = Unlimited;
     private uint _connectSessionExpiry;
     private MqttDisconnectPacket? _disconnect;
     private bool _connected;
     private bool _accepted;
     private bool _takenOver;
+
+    // Each made at first need: most clients announce no limits and are never refused a message.
+    private ReceiveWindow? _window;
+    private UnsentAnswers? _unsent;
     private MqttPacketFormatterAdapter? _measure;
-
-    // Made only for a client that announced a Receive Maximum: the packet ids it has not acknowledged, and what waits for a slot.
-    private HashSet<ushort>? _inFlight;
-    private Queue<MqttPublishPacket>? _waiting;
-    private SemaphoreSlim? _sending;
-
-    // Answers made up for PUBLISHes not sent, handed to MQTTnet as if they came from the client.
-    private System.Collections.Concurrent.ConcurrentQueue<MqttPacket>? _madeUp;
-    private HashSet<ushort>? _droppedExactlyOnce;
 
     public long BytesReceived => inner.BytesReceived;
 
@@ -67,7 +57,7 @@ internal sealed class ClientTermsAdapter(IMqttChannelAdapter inner, ClientTerms 
 
     public async Task<MqttPacket> ReceivePacketAsync(CancellationToken cancellationToken)
     {
-        if (_madeUp is { } madeUp && madeUp.TryDequeue(out var answer))
+        if (_unsent is { } unsent && unsent.TryTake(out var answer))
         {
             return answer;
         }
@@ -90,18 +80,18 @@ internal sealed class ClientTermsAdapter(IMqttChannelAdapter inner, ClientTerms 
             case MqttConnectPacket connect:
                 Connecting(connect);
                 break;
-            case MqttPubAckPacket ack:
-                await AcknowledgedAsync(ack.PacketIdentifier, cancellationToken);
+            case MqttPubAckPacket ack when _window is not null:
+                await _window.AcknowledgedAsync(ack.PacketIdentifier, this, cancellationToken);
                 break;
-            case MqttPubRecPacket { ReasonCode: >= MqttPubRecReasonCode.UnspecifiedError } refused:
-                await AcknowledgedAsync(refused.PacketIdentifier, cancellationToken);
+            case MqttPubRecPacket { ReasonCode: >= MqttPubRecReasonCode.UnspecifiedError } refused when _window is not null:
+                await _window.AcknowledgedAsync(refused.PacketIdentifier, this, cancellationToken);
                 break;
-            case MqttPubCompPacket complete:
-                await AcknowledgedAsync(complete.PacketIdentifier, cancellationToken);
+            case MqttPubCompPacket complete when _window is not null:
+                await _window.AcknowledgedAsync(complete.PacketIdentifier, this, cancellationToken);
                 break;
             case MqttDisconnectPacket disconnect when _connectSessionExpiry == 0 && disconnect.SessionExpiryInterval != 0:
                 // MQTT-3.14.2-2: a session that was to end with its connection cannot be kept at the last moment.
-                await EndAsync(MqttDisconnectReasonCode.ProtocolError, "a session that connected with no expiry interval cannot set one on DISCONNECT", cancellationToken);
+                await EndWithProtocolErrorAsync("a session that connected with no expiry interval cannot set one on DISCONNECT", cancellationToken);
                 return null!;
             case MqttDisconnectPacket disconnect:
                 _disconnect = disconnect;
@@ -116,7 +106,7 @@ internal sealed class ClientTermsAdapter(IMqttChannelAdapter inner, ClientTerms 
         MqttPublishPacket publish => SendPublishAsync(publish, cancellationToken),
         MqttConnAckPacket connAck => SendConnAckAsync(connAck, cancellationToken),
         MqttDisconnectPacket { ReasonCode: MqttDisconnectReasonCode.SessionTakenOver } => TakenOverAsync(packet, cancellationToken),
-        MqttPubRelPacket release when ForgetDropped(release.PacketIdentifier) => MadeUp(new MqttPubCompPacket { PacketIdentifier = release.PacketIdentifier }),
+        MqttPubRelPacket release when _unsent?.TakeRelease(release) == true => Task.CompletedTask,
         _ => inner.SendPacketAsync(packet, cancellationToken),
     };
 
@@ -128,8 +118,52 @@ internal sealed class ClientTermsAdapter(IMqttChannelAdapter inner, ClientTerms 
             terms.SessionEnded(_clientId, _disconnect is { SessionExpiryInterval: > 0 } d ? d.SessionExpiryInterval : _connectSessionExpiry);
         }
 
-        _sending?.Dispose();
+        _window?.Dispose();
         inner.Dispose();
+    }
+
+    /// <summary>Sends a PUBLISH with the expiry it has left, and the gateway's own stamp taken off; the packet is left as it was, in case the session sends it again.</summary>
+    public async Task SendNowAsync(MqttPublishPacket publish, CancellationToken cancellationToken)
+    {
+        if (publish.MessageExpiryInterval == 0 || !MessageExpiry.TryRead(publish.UserProperties, out var deadline, out var stamp))
+        {
+            await inner.SendPacketAsync(publish, cancellationToken);
+            return;
+        }
+
+        var (interval, properties) = (publish.MessageExpiryInterval, publish.UserProperties!);
+        (publish.MessageExpiryInterval, publish.UserProperties) = (MessageExpiry.SecondsLeft(deadline, terms.Time), MessageExpiry.WithoutStamp(properties, stamp));
+        try
+        {
+            await inner.SendPacketAsync(publish, cancellationToken);
+        }
+        finally
+        {
+            (publish.MessageExpiryInterval, publish.UserProperties) = (interval, properties);
+        }
+    }
+
+    /// <summary>Why a PUBLISH may not be sent to this client now, or null.</summary>
+    public PublishDrop? Refusal(MqttPublishPacket publish)
+    {
+        if (publish.MessageExpiryInterval > 0 && MessageExpiry.TryRead(publish.UserProperties, out var deadline, out _) && MessageExpiry.HasPassed(deadline, terms.Time))
+        {
+            return PublishDrop.Expired;
+        }
+
+        return _maximumPacketSize > 0 && SizeOf(publish) > _maximumPacketSize ? PublishDrop.TooLarge : null;
+    }
+
+    /// <summary>Counts a PUBLISH not sent, and answers it towards the session as the client would have.</summary>
+    public void Drop(MqttPublishPacket publish, PublishDrop why)
+    {
+        terms.Dropped(_clientId, publish, why, why == PublishDrop.TooLarge ? _maximumPacketSize : 0);
+        if (_unsent is null)
+        {
+            Interlocked.CompareExchange(ref _unsent, new UnsentAnswers(), null);
+        }
+
+        _unsent.Answer(publish);
     }
 
     private void Connecting(MqttConnectPacket connect)
@@ -145,10 +179,10 @@ internal sealed class ClientTermsAdapter(IMqttChannelAdapter inner, ClientTerms 
         _clientId = connect.ClientId ?? "";
         _maximumPacketSize = connect.MaximumPacketSize;
         _connectSessionExpiry = connect.SessionExpiryInterval;
-        if (connect.ReceiveMaximum is > 0 and < Unlimited)
+        // Absent (read as 0) or 65,535 is no limit: MQTTnet's packet ids run out there anyway.
+        if (connect.ReceiveMaximum is > 0 and < ushort.MaxValue)
         {
-            _receiveMaximum = connect.ReceiveMaximum;
-            (_inFlight, _waiting, _sending) = ([], new Queue<MqttPublishPacket>(), new SemaphoreSlim(1, 1));
+            _window = new ReceiveWindow(connect.ReceiveMaximum, terms.MaxWaitingPerClient);
         }
     }
 
@@ -171,134 +205,20 @@ internal sealed class ClientTermsAdapter(IMqttChannelAdapter inner, ClientTerms 
         return inner.SendPacketAsync(connAck, cancellationToken);
     }
 
-    private async Task SendPublishAsync(MqttPublishPacket publish, CancellationToken cancellationToken)
+    private Task SendPublishAsync(MqttPublishPacket publish, CancellationToken cancellationToken)
     {
         if (Refusal(publish) is { } refusal)
         {
             Drop(publish, refusal);
-            return;
+            return Task.CompletedTask;
         }
 
-        if (publish.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtMostOnce || _sending is null)
-        {
-            await SendNowAsync(publish, cancellationToken);
-            return;
-        }
-
-        await _sending.WaitAsync(cancellationToken);
-        try
-        {
-            lock (_gate)
-            {
-                if (_inFlight!.Count >= _receiveMaximum || _waiting!.Count > 0)
-                {
-                    Wait(publish);
-                    return;
-                }
-
-                _inFlight.Add(publish.PacketIdentifier);
-            }
-
-            await SendNowAsync(publish, cancellationToken);
-        }
-        finally
-        {
-            _sending.Release();
-        }
+        return publish.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtMostOnce || _window is null
+            ? SendNowAsync(publish, cancellationToken)
+            : _window.SendAsync(publish, this, cancellationToken);
     }
 
-    /// <summary>Queues a PUBLISH for a free slot; past the broker's queue limit the oldest waiting one is dropped, as MQTTnet drops from its own queue.</summary>
-    private void Wait(MqttPublishPacket publish)
-    {
-        _waiting!.Enqueue(publish);
-        if (_waiting.Count > terms.MaxWaitingPerClient)
-        {
-            Drop(_waiting.Dequeue(), PublishDrop.QueueFull);
-        }
-    }
-
-    /// <summary>A slot came free: sends what waited for one, in order, while the client's window allows.</summary>
-    private async Task AcknowledgedAsync(ushort packetIdentifier, CancellationToken cancellationToken)
-    {
-        if (_sending is null)
-        {
-            return;
-        }
-
-        lock (_gate)
-        {
-            if (!_inFlight!.Remove(packetIdentifier) || _waiting!.Count == 0)
-            {
-                return;
-            }
-        }
-
-        await _sending.WaitAsync(cancellationToken);
-        try
-        {
-            while (true)
-            {
-                MqttPublishPacket next;
-                lock (_gate)
-                {
-                    if (_inFlight!.Count >= _receiveMaximum || !_waiting!.TryDequeue(out next!))
-                    {
-                        return;
-                    }
-
-                    if (Refusal(next) is { } refusal)
-                    {
-                        // It expired while it waited.
-                        Drop(next, refusal);
-                        continue;
-                    }
-
-                    _inFlight.Add(next.PacketIdentifier);
-                }
-
-                await SendNowAsync(next, cancellationToken);
-            }
-        }
-        finally
-        {
-            _sending.Release();
-        }
-    }
-
-    /// <summary>Sends a PUBLISH with the expiry it has left, and the gateway's own stamp taken off; the packet is left as it was, in case the session sends it again.</summary>
-    private async Task SendNowAsync(MqttPublishPacket publish, CancellationToken cancellationToken)
-    {
-        if (publish.MessageExpiryInterval == 0 || !MessageExpiry.TryRead(publish.UserProperties, out var deadline, out var stamp))
-        {
-            await inner.SendPacketAsync(publish, cancellationToken);
-            return;
-        }
-
-        var (interval, properties) = (publish.MessageExpiryInterval, publish.UserProperties);
-        publish.MessageExpiryInterval = MessageExpiry.SecondsLeft(deadline, terms.Time);
-        publish.UserProperties = properties!.Count == 1 ? null : [.. properties.Where((_, i) => i != stamp)];
-        try
-        {
-            await inner.SendPacketAsync(publish, cancellationToken);
-        }
-        finally
-        {
-            (publish.MessageExpiryInterval, publish.UserProperties) = (interval, properties);
-        }
-    }
-
-    /// <summary>Why a PUBLISH may not be sent to this client now, or null.</summary>
-    private PublishDrop? Refusal(MqttPublishPacket publish)
-    {
-        if (publish.MessageExpiryInterval > 0 && MessageExpiry.TryRead(publish.UserProperties, out var deadline, out _) && MessageExpiry.HasPassed(deadline, terms.Time))
-        {
-            return PublishDrop.Expired;
-        }
-
-        return _maximumPacketSize > 0 && SizeOf(publish) > _maximumPacketSize ? PublishDrop.TooLarge : null;
-    }
-
-    /// <summary>The PUBLISH's size on the wire, as this client would be sent it (without the gateway's expiry stamp, with the time left).</summary>
+    /// <summary>The PUBLISH's size on the wire, as this client would be sent it (without the gateway's expiry stamp).</summary>
     private long SizeOf(MqttPublishPacket publish)
     {
         _measure ??= new MqttPacketFormatterAdapter(inner.PacketFormatterAdapter.ProtocolVersion, new MqttBufferWriter(256, 4096));
@@ -307,7 +227,7 @@ internal sealed class ClientTermsAdapter(IMqttChannelAdapter inner, ClientTerms 
             var properties = publish.UserProperties;
             if (publish.MessageExpiryInterval > 0 && MessageExpiry.TryRead(properties, out _, out var stamp))
             {
-                publish.UserProperties = properties!.Count == 1 ? null : [.. properties.Where((_, i) => i != stamp)];
+                publish.UserProperties = MessageExpiry.WithoutStamp(properties!, stamp);
             }
 
             try
@@ -322,51 +242,13 @@ internal sealed class ClientTermsAdapter(IMqttChannelAdapter inner, ClientTerms 
         }
     }
 
-    private void Drop(MqttPublishPacket publish, PublishDrop why)
-    {
-        terms.Dropped(_clientId, publish, why, why == PublishDrop.TooLarge ? _maximumPacketSize : 0);
-        switch (publish.QualityOfServiceLevel)
-        {
-            case MqttQualityOfServiceLevel.AtLeastOnce:
-                MadeUp(new MqttPubAckPacket { PacketIdentifier = publish.PacketIdentifier });
-                break;
-            case MqttQualityOfServiceLevel.ExactlyOnce:
-                lock (_gate)
-                {
-                    (_droppedExactlyOnce ??= []).Add(publish.PacketIdentifier);
-                }
-
-                MadeUp(new MqttPubRecPacket { PacketIdentifier = publish.PacketIdentifier });
-                break;
-        }
-    }
-
-    private bool ForgetDropped(ushort packetIdentifier)
-    {
-        lock (_gate)
-        {
-            return _droppedExactlyOnce?.Remove(packetIdentifier) == true;
-        }
-    }
-
-    private Task MadeUp(MqttPacket answer)
-    {
-        lock (_gate)
-        {
-            _madeUp ??= new();
-        }
-
-        _madeUp.Enqueue(answer);
-        return Task.CompletedTask;
-    }
-
     /// <summary>Tells an MQTT 5 client why its connection ends (3.1.1 has no server DISCONNECT); the caller then ends it.</summary>
-    private async Task EndAsync(MqttDisconnectReasonCode code, string reason, CancellationToken cancellationToken)
+    private async Task EndWithProtocolErrorAsync(string reason, CancellationToken cancellationToken)
     {
-        terms.ProtocolRefused(_clientId, code, reason);
+        terms.ProtocolRefused(_clientId, reason);
         if (IsMqtt5)
         {
-            await inner.SendPacketAsync(new MqttDisconnectPacket { ReasonCode = code, ReasonString = reason }, cancellationToken);
+            await inner.SendPacketAsync(new MqttDisconnectPacket { ReasonCode = MqttDisconnectReasonCode.ProtocolError, ReasonString = reason }, cancellationToken);
         }
     }
 }

@@ -49,6 +49,10 @@ internal static class MessageExpiry
         return false;
     }
 
+    /// <summary>The properties a client is sent: those of the message less the stamp at <paramref name="stamp"/>.</summary>
+    public static List<MqttUserProperty>? WithoutStamp(List<MqttUserProperty> properties, int stamp) =>
+        properties.Count == 1 ? null : [.. properties.Where((_, i) => i != stamp)];
+
     public static bool HasPassed(long deadline, TimeProvider time) => time.GetUtcNow().ToUnixTimeMilliseconds() >= deadline;
 
     /// <summary>The whole seconds left, at least 1: a message still sendable has not expired.</summary>
