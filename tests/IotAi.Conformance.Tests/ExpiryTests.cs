@@ -69,6 +69,26 @@ public sealed class ExpiryTests(Brokers brokers)
         Assert.True(await SessionPresentAsync(broker, kept), $"{broker}: a DISCONNECT without an interval (0 in MQTTnet) ended a 300 s session");
     }
 
+    /// <remarks>MQTTnet decodes an interval of 0 as none: the gateway reads this one from the packet's bytes.</remarks>
+    [Theory]
+    [InlineData(Brokers.Gateway)]
+    [InlineData(Brokers.Mosquitto)]
+    public async Task A_session_expiry_of_0_sent_on_disconnect_ends_the_session_now(string broker)
+    {
+        var topic = Clients.Topic("session-ends-now");
+        await using (var client = await RawMqttClient.ConnectAsync(brokers.Port(broker), Clients.Id("raw"), sessionExpiry: 300))
+        {
+            Assert.True(await client.SubscribeAsync(topic) <= 1, $"{broker}: the subscription was refused");
+            await client.DisconnectAsync(sessionExpiry: 0);
+        }
+
+        var (publisher, _) = await Clients.ConnectAsync(brokers.Port(broker), Clients.Id("pub"));
+        using (publisher)
+        {
+            await Eventually.TrueAsync(async () => await Clients.NobodySubscribedAsync(publisher, topic), $"{broker}: the session outlived a DISCONNECT that gave it 0 s", 30);
+        }
+    }
+
     [Theory]
     [InlineData(Brokers.Gateway)]
     [InlineData(Brokers.Mosquitto)]

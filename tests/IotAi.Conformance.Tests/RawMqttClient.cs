@@ -63,6 +63,20 @@ internal sealed class RawMqttClient : IAsyncDisposable
         return SendAsync(0x30, body);
     }
 
+    /// <summary>Subscribes to <paramref name="filter"/> at QoS 1 and reads the SUBACK's first reason code.</summary>
+    public async Task<byte> SubscribeAsync(string filter)
+    {
+        var body = new List<byte> { 0x00, 0x01 };
+        body.AddRange(Properties([]));
+        body.AddRange(Str(filter));
+        body.Add(0x01);
+        await SendAsync(0x82, body);
+        var (type, ack) = await ReadAsync();
+        Assert.Equal(0x90, type & 0xF0);
+        // Packet id (2), the properties' length (1 here), then a reason code per filter.
+        return ack[3];
+    }
+
     /// <summary>A DISCONNECT with reason 0 and, when given, a Session Expiry Interval.</summary>
     public Task DisconnectAsync(uint? sessionExpiry)
     {

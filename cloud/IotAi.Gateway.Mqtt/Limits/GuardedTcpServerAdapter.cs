@@ -18,7 +18,7 @@ namespace IotAi.Gateway.Mqtt.Limits;
 /// (with the endpoint's certificate and client-certificate check) comes before anything is read.
 /// </summary>
 internal sealed partial class GuardedTcpServerAdapter(
-    int maxPacketBytes, ushort topicAliasMaximum, AddressLimits addresses, Func<IMqttChannelAdapter, IMqttChannelAdapter> hold, GatewayTelemetry telemetry, ILogger logger) : IMqttServerAdapter
+    int maxPacketBytes, ushort topicAliasMaximum, AddressLimits addresses, Func<IMqttChannelAdapter, IConnectionWire, IMqttChannelAdapter> hold, GatewayTelemetry telemetry, ILogger logger) : IMqttServerAdapter
 {
     /// <summary>A client that opens a TLS socket and says nothing is dropped after this, so it cannot hold a slot.</summary>
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
@@ -138,13 +138,14 @@ internal sealed partial class GuardedTcpServerAdapter(
                     telemetry.Refused("topic_alias");
                     LogAliasRefused(remote.Address, alias, topicAliasMaximum);
                 },
+                ExpiryRefused = () => telemetry.Refused("protocol_error"),
             };
             var adapter = new MqttChannelAdapter(guard, new MqttPacketFormatterAdapter(new MqttBufferWriter(options.WriterBufferSize, options.WriterBufferSizeMax)), mqttLogger)
             {
                 AllowPacketFragmentation = options.DefaultEndpointOptions.AllowPacketFragmentation,
             };
             guard.ProtocolVersion = () => adapter.PacketFormatterAdapter.ProtocolVersion;
-            using var held = hold(adapter);
+            using var held = hold(adapter, guard);
             if (ClientHandler is { } handler)
             {
                 await handler(held);

@@ -35,7 +35,7 @@ public sealed class IngressLimits : IDisposable
     /// <summary>The broker's listener, which enforces <see cref="MqttLimitsOptions.MaxPacketBytes"/> and counts sockets per address.</summary>
     /// <param name="topicAliasMaximum">The highest topic alias a client may use (what CONNACK announces).</param>
     /// <param name="hold">Wraps each connection's packet adapter in what holds it to its client's terms.</param>
-    public IMqttServerAdapter CreateListener(ushort topicAliasMaximum, Func<IMqttChannelAdapter, IMqttChannelAdapter> hold) =>
+    internal IMqttServerAdapter CreateListener(ushort topicAliasMaximum, Func<IMqttChannelAdapter, IConnectionWire, IMqttChannelAdapter> hold) =>
         new GuardedTcpServerAdapter(_options.MaxPacketBytes, topicAliasMaximum, _addresses, hold, _telemetry, _logger);
 
     public LimitRefusal<MqttConnectReasonCode>? CheckConnect(EndPoint? remote) =>

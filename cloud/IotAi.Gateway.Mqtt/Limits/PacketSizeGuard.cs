@@ -15,7 +15,7 @@ namespace IotAi.Gateway.Mqtt.Limits;
 /// carrying Packet too large (0x95); an MQTT 3.1.1 client, which has no server DISCONNECT, is just closed. It also
 /// follows the topic alias of each MQTT 5 PUBLISH (<see cref="TopicAliasProbe"/>), since MQTTnet takes an alias of 0 for none.
 /// </summary>
-internal sealed class PacketSizeGuard(IMqttChannel inner, int maxPacketBytes, Action<long> refused) : IMqttChannel
+internal sealed class PacketSizeGuard(IMqttChannel inner, int maxPacketBytes, Action<long> refused) : IMqttChannel, IConnectionWire
 {
     private enum Expecting
     {
@@ -32,6 +32,9 @@ internal sealed class PacketSizeGuard(IMqttChannel inner, int maxPacketBytes, Ac
     private byte _type;
     private bool _probing;
     private int? _badAlias;
+    private byte[]? _disconnect;
+    private int _disconnectRead;
+    private bool _expiryRefused;
 
     /// <summary>The protocol version the connection speaks, once its CONNECT is read; set by the listener.</summary>
     public Func<MqttProtocolVersion> ProtocolVersion { get; set; } = static () => MqttProtocolVersion.Unknown;
@@ -41,6 +44,13 @@ internal sealed class PacketSizeGuard(IMqttChannel inner, int maxPacketBytes, Ac
 
     /// <summary>Told of an alias out of bounds, before the connection ends.</summary>
     public Action<int>? AliasRefused { get; init; }
+
+    /// <summary>Told of a DISCONNECT that set a session expiry the CONNECT did not allow, before the connection ends.</summary>
+    public Action? ExpiryRefused { get; init; }
+
+    public uint? DisconnectSessionExpiry { get; private set; }
+
+    public bool SessionEndsWithConnection { private get; set; }
 
     public X509Certificate2 ClientCertificate => inner.ClientCertificate;
 
@@ -88,6 +98,15 @@ internal sealed class PacketSizeGuard(IMqttChannel inner, int maxPacketBytes, Ac
             return 0;
         }
 
+        if (_expiryRefused)
+        {
+            // MQTTnet never sees the DISCONNECT: to it the client hung up, so its will is published, as after any protocol error.
+            _expecting = Expecting.Nothing;
+            ExpiryRefused?.Invoke();
+            await TellMqtt5ClientAsync(MqttDisconnectReasonCode.ProtocolError, "a session that connected with no expiry interval cannot set one on DISCONNECT", cancellationToken);
+            return 0;
+        }
+
         return read;
     }
 
@@ -129,12 +148,19 @@ internal sealed class PacketSizeGuard(IMqttChannel inner, int maxPacketBytes, Ac
                         Aliases!.Start(_type);
                     }
 
+                    _disconnect = (_type & 0xF0) == 0xE0 && _length is > 0 and <= DisconnectProbe.MaxBody && ProtocolVersion() == MqttProtocolVersion.V500 ? new byte[_length] : null;
+                    _disconnectRead = 0;
                     break;
                 case Expecting.Body:
                     var skip = (int)Math.Min(_bodyLeft, bytes.Length - i);
                     if (_probing && Aliases!.Read(bytes.Slice(i, skip)) is int alias)
                     {
                         _badAlias = alias;
+                        return null;
+                    }
+
+                    if (_disconnect is not null && Disconnecting(bytes.Slice(i, skip)))
+                    {
                         return null;
                     }
 
@@ -148,6 +174,22 @@ internal sealed class PacketSizeGuard(IMqttChannel inner, int maxPacketBytes, Ac
         }
 
         return null;
+    }
+
+    /// <summary>Keeps the bytes of a DISCONNECT's body; once all came, reads its session expiry. True when it breaks the CONNECT's terms.</summary>
+    private bool Disconnecting(ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(_disconnect.AsSpan(_disconnectRead));
+        _disconnectRead += bytes.Length;
+        if (_disconnectRead < _disconnect!.Length)
+        {
+            return false;
+        }
+
+        DisconnectSessionExpiry = DisconnectProbe.SessionExpiry(_disconnect);
+        _disconnect = null;
+        _expiryRefused = SessionEndsWithConnection && DisconnectSessionExpiry is > 0;
+        return _expiryRefused;
     }
 
     private async Task TellMqtt5ClientAsync(MqttDisconnectReasonCode code, string reason, CancellationToken cancellationToken)

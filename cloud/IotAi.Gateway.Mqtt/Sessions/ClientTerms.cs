@@ -33,7 +33,7 @@ public sealed partial class ClientTerms(
     /// <summary>Set by the ingress: tells a device that a message for it was larger than it can take.</summary>
     internal Action<string, MqttPublishPacket, uint>? TooLargeForClient { get; set; }
 
-    internal IMqttChannelAdapter Hold(IMqttChannelAdapter connection) => new ClientTermsAdapter(connection, this);
+    internal IMqttChannelAdapter Hold(IMqttChannelAdapter connection, IConnectionWire wire) => new ClientTermsAdapter(connection, wire, this);
 
     /// <summary>An id for a client that left the choice to the server: '~' is no device id character, so it is never taken for a device.</summary>
     internal static string AssignClientId() => $"anonymous~{Guid.NewGuid():N}";
@@ -53,12 +53,6 @@ public sealed partial class ClientTerms(
         }
     }
 
-    internal void ProtocolRefused(string clientId, string reason)
-    {
-        telemetry.Refused("protocol_error");
-        LogProtocolRefused(clientId, reason);
-    }
-
     internal void SessionEnded(string clientId, uint expirySeconds) => Sessions.Schedule(clientId, expirySeconds);
 
     public void Dispose() => Sessions.Dispose();
@@ -66,6 +60,4 @@ public sealed partial class ClientTerms(
     [LoggerMessage(Level = LogLevel.Information, Message = "Did not send {ClientId} a message on {Topic}: {Why}")]
     private partial void LogDropped(string clientId, string topic, PublishDrop why);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Closed the connection of {ClientId}: {Reason}")]
-    private partial void LogProtocolRefused(string clientId, string reason);
 }

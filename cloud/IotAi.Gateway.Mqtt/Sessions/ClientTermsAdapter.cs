@@ -1,3 +1,4 @@
+using IotAi.Gateway.Mqtt.Limits;
 using MQTTnet.Adapter;
 using MQTTnet.Formatter;
 using MQTTnet.Packets;
@@ -10,20 +11,19 @@ namespace IotAi.Gateway.Mqtt.Sessions;
 /// reads but does not keep: no PUBLISH larger than the client's Maximum Packet Size, never more unacknowledged
 /// QoS 1 and 2 PUBLISHes than its Receive Maximum, no message sent after its expiry and every forwarded one with the
 /// time it has left. It also keeps the client to the broker's own terms: topic aliases within the maximum the CONNACK
-/// announces (read by <see cref="Limits.TopicAliasProbe"/> before MQTTnet decodes), and a Session Expiry Interval on
-/// DISCONNECT only where CONNECT gave one. It sits between MQTTnet's session and the connection's packet adapter, so
+/// announces (read from the raw bytes by the listener's guard, as is a DISCONNECT's Session Expiry Interval, which
+/// MQTTnet decodes 0 and absent alike). It sits between MQTTnet's session and the connection's packet adapter, so
 /// it sees every packet either way, and costs a connection whose client announced no limits one field check per PUBLISH.
 /// </summary>
 /// <remarks>
 /// A PUBLISH that may not be sent is answered, towards MQTTnet, as the client would have answered it (PUBACK, or
 /// PUBREC and then PUBCOMP), so the session forgets it rather than sending it again at every reconnect.
 /// </remarks>
-internal sealed class ClientTermsAdapter(IMqttChannelAdapter inner, ClientTerms terms) : IMqttChannelAdapter, ReceiveWindow.ISender
+internal sealed class ClientTermsAdapter(IMqttChannelAdapter inner, IConnectionWire wire, ClientTerms terms) : IMqttChannelAdapter, ReceiveWindow.ISender
 {
     private string _clientId = "";
     private uint _maximumPacketSize;
     private uint _connectSessionExpiry;
-    private MqttDisconnectPacket? _disconnect;
     private bool _connected;
     private bool _accepted;
     private bool _takenOver;
@@ -55,13 +55,43 @@ internal sealed class ClientTermsAdapter(IMqttChannelAdapter inner, ClientTerms 
 
     public void ResetStatistics() => inner.ResetStatistics();
 
-    public async Task<MqttPacket> ReceivePacketAsync(CancellationToken cancellationToken)
+    /// <remarks>
+    /// After CONNECT, a client without a Receive Maximum has nothing here to inspect (its DISCONNECT is read by the
+    /// listener's guard), so its packets come straight from the connection, at no cost per packet.
+    /// </remarks>
+    public Task<MqttPacket> ReceivePacketAsync(CancellationToken cancellationToken)
     {
-        if (_unsent is { } unsent && unsent.TryTake(out var answer))
+        if (_unsent is { IsEmpty: false } unsent && unsent.TryTake(out var answer))
         {
-            return answer;
+            return Task.FromResult(answer);
         }
 
+        return _connected && _window is null ? inner.ReceivePacketAsync(cancellationToken) : InspectAsync(cancellationToken);
+    }
+
+    public Task SendPacketAsync(MqttPacket packet, CancellationToken cancellationToken) => packet switch
+    {
+        MqttPublishPacket publish => SendPublishAsync(publish, cancellationToken),
+        MqttConnAckPacket connAck => SendConnAckAsync(connAck, cancellationToken),
+        MqttDisconnectPacket { ReasonCode: MqttDisconnectReasonCode.SessionTakenOver } => TakenOverAsync(packet, cancellationToken),
+        MqttPubRelPacket release when _unsent?.TakeRelease(release) == true => Task.CompletedTask,
+        _ => inner.SendPacketAsync(packet, cancellationToken),
+    };
+
+    public void Dispose()
+    {
+        if (_accepted && !_takenOver && IsMqtt5)
+        {
+            // A DISCONNECT's interval replaces the CONNECT's (0 included: the session ends now); absent, the CONNECT's stands.
+            terms.SessionEnded(_clientId, wire.DisconnectSessionExpiry ?? _connectSessionExpiry);
+        }
+
+        _window?.Dispose();
+        inner.Dispose();
+    }
+
+    private async Task<MqttPacket> InspectAsync(CancellationToken cancellationToken)
+    {
         MqttPacket packet;
         try
         {
@@ -89,48 +119,19 @@ internal sealed class ClientTermsAdapter(IMqttChannelAdapter inner, ClientTerms 
             case MqttPubCompPacket complete when _window is not null:
                 await _window.AcknowledgedAsync(complete.PacketIdentifier, this, cancellationToken);
                 break;
-            case MqttDisconnectPacket disconnect when _connectSessionExpiry == 0 && disconnect.SessionExpiryInterval != 0:
-                // MQTT-3.14.2-2: a session that was to end with its connection cannot be kept at the last moment.
-                await EndWithProtocolErrorAsync("a session that connected with no expiry interval cannot set one on DISCONNECT", cancellationToken);
-                return null!;
-            case MqttDisconnectPacket disconnect:
-                _disconnect = disconnect;
-                break;
         }
 
         return packet;
     }
 
-    public Task SendPacketAsync(MqttPacket packet, CancellationToken cancellationToken) => packet switch
-    {
-        MqttPublishPacket publish => SendPublishAsync(publish, cancellationToken),
-        MqttConnAckPacket connAck => SendConnAckAsync(connAck, cancellationToken),
-        MqttDisconnectPacket { ReasonCode: MqttDisconnectReasonCode.SessionTakenOver } => TakenOverAsync(packet, cancellationToken),
-        MqttPubRelPacket release when _unsent?.TakeRelease(release) == true => Task.CompletedTask,
-        _ => inner.SendPacketAsync(packet, cancellationToken),
-    };
-
-    public void Dispose()
-    {
-        if (_accepted && !_takenOver && IsMqtt5)
-        {
-            // A DISCONNECT's interval replaces the CONNECT's; absent (read as 0), the CONNECT's stands.
-            terms.SessionEnded(_clientId, _disconnect is { SessionExpiryInterval: > 0 } d ? d.SessionExpiryInterval : _connectSessionExpiry);
-        }
-
-        _window?.Dispose();
-        inner.Dispose();
-    }
-
     /// <summary>Sends a PUBLISH with the expiry it has left, and the gateway's own stamp taken off; the packet is left as it was, in case the session sends it again.</summary>
-    public async Task SendNowAsync(MqttPublishPacket publish, CancellationToken cancellationToken)
-    {
-        if (publish.MessageExpiryInterval == 0 || !MessageExpiry.TryRead(publish.UserProperties, out var deadline, out var stamp))
-        {
-            await inner.SendPacketAsync(publish, cancellationToken);
-            return;
-        }
+    public Task SendNowAsync(MqttPublishPacket publish, CancellationToken cancellationToken) =>
+        publish.MessageExpiryInterval > 0 && MessageExpiry.TryRead(publish.UserProperties, out var deadline, out var stamp)
+            ? SendAgedAsync(publish, deadline, stamp, cancellationToken)
+            : inner.SendPacketAsync(publish, cancellationToken);
 
+    private async Task SendAgedAsync(MqttPublishPacket publish, long deadline, int stamp, CancellationToken cancellationToken)
+    {
         var (interval, properties) = (publish.MessageExpiryInterval, publish.UserProperties!);
         (publish.MessageExpiryInterval, publish.UserProperties) = (MessageExpiry.SecondsLeft(deadline, terms.Time), MessageExpiry.WithoutStamp(properties, stamp));
         try
@@ -179,6 +180,7 @@ internal sealed class ClientTermsAdapter(IMqttChannelAdapter inner, ClientTerms 
         _clientId = connect.ClientId ?? "";
         _maximumPacketSize = connect.MaximumPacketSize;
         _connectSessionExpiry = connect.SessionExpiryInterval;
+        wire.SessionEndsWithConnection = IsMqtt5 && connect.SessionExpiryInterval == 0;
         // Absent (read as 0) or 65,535 is no limit: MQTTnet's packet ids run out there anyway.
         if (connect.ReceiveMaximum is > 0 and < ushort.MaxValue)
         {
@@ -239,16 +241,6 @@ internal sealed class ClientTermsAdapter(IMqttChannelAdapter inner, ClientTerms 
                 publish.UserProperties = properties;
                 _measure.Cleanup();
             }
-        }
-    }
-
-    /// <summary>Tells an MQTT 5 client why its connection ends (3.1.1 has no server DISCONNECT); the caller then ends it.</summary>
-    private async Task EndWithProtocolErrorAsync(string reason, CancellationToken cancellationToken)
-    {
-        terms.ProtocolRefused(_clientId, reason);
-        if (IsMqtt5)
-        {
-            await inner.SendPacketAsync(new MqttDisconnectPacket { ReasonCode = MqttDisconnectReasonCode.ProtocolError, ReasonString = reason }, cancellationToken);
         }
     }
 }

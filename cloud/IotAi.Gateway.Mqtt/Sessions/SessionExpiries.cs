@@ -29,9 +29,10 @@ internal sealed partial class SessionExpiries(TimeProvider time, ILogger logger)
     /// <summary>A connection of <paramref name="clientId"/> ended; its session is to go after <paramref name="seconds"/>.</summary>
     public void Schedule(string clientId, uint seconds)
     {
-        if (seconds is 0 or Never || _server is null || Session(clientId) is not { } session)
+        if (seconds == Never || _server is null || Session(clientId) is not { } session)
         {
-            // At 0 MQTTnet deleted the session already.
+            // At 0 MQTTnet has deleted the session already, unless the client's DISCONNECT gave 0 after a CONNECT that
+            // gave more: MQTTnet reads that 0 as absent and keeps the session, which then goes at the next sweep.
             return;
         }
 

@@ -24,7 +24,7 @@ public sealed class UnsentAnswersTests : IAsyncLifetime, IDisposable
     public async Task InitializeAsync()
     {
         _services = new ServiceCollection().AddSingleton<IConfiguration>(new ConfigurationBuilder().Build()).AddLogging().AddGatewayMqtt().BuildServiceProvider();
-        _adapter = new ClientTermsAdapter(_connection, _services.GetRequiredService<ClientTerms>());
+        _adapter = new ClientTermsAdapter(_connection, new NoWire(), _services.GetRequiredService<ClientTerms>());
         // A client that takes packets of 100 bytes at most.
         _connection.FromClient.Writer.TryWrite(new MqttConnectPacket { ClientId = "small", MaximumPacketSize = 100 });
         Assert.IsType<MqttConnectPacket>(await _adapter.ReceivePacketAsync(CancellationToken.None).WaitAsync(Bound));
@@ -69,6 +69,17 @@ public sealed class UnsentAnswersTests : IAsyncLifetime, IDisposable
         QualityOfServiceLevel = qos,
         Payload = new System.Buffers.ReadOnlySequence<byte>(new byte[500]),
     };
+
+    /// <summary>A connection whose client never disconnects.</summary>
+    private sealed class NoWire : IotAi.Gateway.Mqtt.Limits.IConnectionWire
+    {
+        public uint? DisconnectSessionExpiry => null;
+
+        public bool SessionEndsWithConnection
+        {
+            set { }
+        }
+    }
 
     /// <summary>An MQTT 5 connection whose client is played by the test.</summary>
     private sealed class FakeConnection : IMqttChannelAdapter
