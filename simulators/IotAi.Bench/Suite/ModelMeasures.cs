@@ -23,7 +23,8 @@ public static class ModelMeasures
     public static async Task<ImageComparison> ImageAsync(TimeSpan measure, CancellationToken cancellationToken)
     {
         AnsiConsole.MarkupLine("3. The image model end to end, against raw ONNX Runtime at the same batch size…");
-        await using var silo = await SuiteSilo.StartAsync(cancellationToken);
+        // The small pixel model, which the raw loop below runs: a new silo ships a head on ResNet18 unless told otherwise.
+        await using var silo = await SuiteSilo.StartAsync(cancellationToken, $"--Models:ShippedImageModel={ShippedImageModel.Pixels}");
         var before = await BatchCounters.ReadAsync(silo, DefaultModels.ImageModelName, cancellationToken);
         var gateway = await FleetBenchmark.MeasureAsync(silo, static () => Cameras(100), TimeSpan.FromSeconds(5), measure, cancellationToken);
         var after = await BatchCounters.ReadAsync(silo, DefaultModels.ImageModelName, cancellationToken);
