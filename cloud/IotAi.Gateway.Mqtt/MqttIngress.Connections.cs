@@ -15,7 +15,10 @@ public sealed partial class MqttIngress
     private Task OnClientConnectedAsync(ClientConnectedEventArgs e)
     {
         telemetry.Connected();
-        SessionExpiries.Reconnected(e.SessionItems);
+        if (e.ProtocolVersion == MQTTnet.Formatter.MqttProtocolVersion.V500)
+        {
+            SessionExpiries.Connected(e.SessionItems);
+        }
         if (DeviceTopics.IsValidDeviceId(e.ClientId))
         {
             // The device's grain learns which silo holds it, so pushes from anywhere reach it here. Not awaited: MQTTnet
@@ -31,6 +34,7 @@ public sealed partial class MqttIngress
     {
         telemetry.Disconnected();
         limits.Disconnected(e.ClientId, e.DisconnectType);
+        terms.Disconnected(e);
         // A takeover means the same device is connected again already; its grain keeps the new connection.
         if (e.DisconnectType != MqttClientDisconnectType.Takeover && DeviceTopics.IsValidDeviceId(e.ClientId))
         {

@@ -69,6 +69,49 @@ public sealed class ExpiryTests(Brokers brokers)
         Assert.True(await SessionPresentAsync(broker, kept), $"{broker}: a DISCONNECT without an interval (0 in MQTTnet) ended a 300 s session");
     }
 
+    /// <remarks>
+    /// A fleet that restarts reconnects each device the moment its old connection closed, so the new connection's events
+    /// and the old one's end can come in either order; the old one's expiry must never end the new one's session.
+    /// </remarks>
+    [Theory]
+    [InlineData(Brokers.Gateway)]
+    [InlineData(Brokers.Mosquitto)]
+    public async Task A_client_that_reconnects_at_once_keeps_its_session_past_the_old_connections_expiry(string broker)
+    {
+        var clients = new List<(string Topic, IMqttClient Client, LockedCollection<MqttApplicationMessage> Received)>();
+        for (var i = 0; i < 20; i++)
+        {
+            var (id, topic) = (Clients.Id("restart"), Clients.Topic("restart"));
+            var (first, _) = await Clients.ConnectAsync(brokers.Port(broker), id, o => o.WithSessionExpiryInterval(1));
+            await Clients.SubscribeAsync(first, topic);
+            await first.DisconnectAsync();
+            first.Dispose();
+            var (again, connected, received) = await Clients.ConnectRecordingAsync(brokers.Port(broker), id, o => o.WithSessionExpiryInterval(1).WithCleanStart(false));
+            clients.Add((topic, again, received));
+        }
+
+        try
+        {
+            // Past the old connections' second, and a sweep after it.
+            var (publisher, _) = await Clients.ConnectAsync(brokers.Port(broker), Clients.Id("pub"));
+            using var _p = publisher;
+            var probe = await RetainedProbe.PublishAsync(publisher, Clients.Topic("restart-probe"), expiry: 3);
+            await Eventually.TrueAsync(() => probe.GoneAsync(brokers.Port(broker)), $"{broker}: the retained probe never expired", 30);
+
+            foreach (var (topic, _, _) in clients)
+            {
+                await Clients.PublishAsync(publisher, topic, "still here");
+            }
+
+            await Eventually.TrueAsync(() => Task.FromResult(clients.All(c => c.Received.Count == 1)),
+                () => $"{broker}: {clients.Count(c => !c.Client.IsConnected)} of 20 reconnected clients lost their connection, {clients.Count(c => c.Received.Count == 0)} their subscription", 30);
+        }
+        finally
+        {
+            clients.ForEach(c => c.Client.Dispose());
+        }
+    }
+
     /// <remarks>MQTTnet decodes an interval of 0 as none: the gateway reads this one from the packet's bytes.</remarks>
     [Theory]
     [InlineData(Brokers.Gateway)]

@@ -53,7 +53,17 @@ public sealed partial class ClientTerms(
         }
     }
 
-    internal void SessionEnded(string clientId, uint expirySeconds) => Sessions.Schedule(clientId, expirySeconds);
+    /// <summary>The connections whose CONNACK accepted them, by their remote end point: the disconnected event names the connection by it.</summary>
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<System.Net.EndPoint, ClientTermsAdapter> _accepted = [];
+
+    internal void Accepted(ClientTermsAdapter connection) => _accepted.AddOrUpdate(connection.RemoteEndPoint, connection);
+
+    /// <summary>A connection ended (MQTTnet's disconnected event): its session's expiry starts, at the interval the connection left it.</summary>
+    internal void Disconnected(MQTTnet.Server.ClientDisconnectedEventArgs e)
+    {
+        var seconds = _accepted.TryGetValue(e.RemoteEndPoint, out var connection) ? connection.SessionExpiryAtEnd : 0;
+        Sessions.Disconnected(e.ClientId, e.SessionItems, e.DisconnectType == MQTTnet.Server.MqttClientDisconnectType.Takeover, seconds);
+    }
 
     public void Dispose() => Sessions.Dispose();
 

@@ -25,8 +25,6 @@ internal sealed class ClientTermsAdapter(IMqttChannelAdapter inner, IConnectionW
     private uint _maximumPacketSize;
     private uint _connectSessionExpiry;
     private bool _connected;
-    private bool _accepted;
-    private bool _takenOver;
 
     // Each made at first need: most clients announce no limits and are never refused a message.
     private ReceiveWindow? _window;
@@ -73,19 +71,15 @@ internal sealed class ClientTermsAdapter(IMqttChannelAdapter inner, IConnectionW
     {
         MqttPublishPacket publish => SendPublishAsync(publish, cancellationToken),
         MqttConnAckPacket connAck => SendConnAckAsync(connAck, cancellationToken),
-        MqttDisconnectPacket { ReasonCode: MqttDisconnectReasonCode.SessionTakenOver } => TakenOverAsync(packet, cancellationToken),
         MqttPubRelPacket release when _unsent?.TakeRelease(release) == true => Task.CompletedTask,
         _ => inner.SendPacketAsync(packet, cancellationToken),
     };
 
+    /// <summary>The session's expiry once this connection ends: a DISCONNECT's interval replaces the CONNECT's (0 included: the session ends now); absent, the CONNECT's stands.</summary>
+    public uint SessionExpiryAtEnd => wire.DisconnectSessionExpiry ?? _connectSessionExpiry;
+
     public void Dispose()
     {
-        if (_accepted && !_takenOver && IsMqtt5)
-        {
-            // A DISCONNECT's interval replaces the CONNECT's (0 included: the session ends now); absent, the CONNECT's stands.
-            terms.SessionEnded(_clientId, wire.DisconnectSessionExpiry ?? _connectSessionExpiry);
-        }
-
         _window?.Dispose();
         inner.Dispose();
     }
@@ -188,18 +182,11 @@ internal sealed class ClientTermsAdapter(IMqttChannelAdapter inner, IConnectionW
         }
     }
 
-    /// <summary>The session lives on in the connection that took it over: its expiry is that connection's business.</summary>
-    private Task TakenOverAsync(MqttPacket disconnect, CancellationToken cancellationToken)
-    {
-        _takenOver = true;
-        return inner.SendPacketAsync(disconnect, cancellationToken);
-    }
-
     private Task SendConnAckAsync(MqttConnAckPacket connAck, CancellationToken cancellationToken)
     {
-        _accepted = connAck.ReasonCode == MqttConnectReasonCode.Success;
-        if (_accepted && IsMqtt5)
+        if (connAck.ReasonCode == MqttConnectReasonCode.Success && IsMqtt5)
         {
+            terms.Accepted(this);
             connAck.TopicAliasMaximum = terms.TopicAliasMaximum;
             connAck.MaximumPacketSize = terms.MaximumPacketSize;
         }

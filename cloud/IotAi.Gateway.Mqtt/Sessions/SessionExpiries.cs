@@ -7,7 +7,8 @@ namespace IotAi.Gateway.Mqtt.Sessions;
 /// <summary>
 /// Ends MQTT 5 sessions when their Session Expiry Interval has passed since their connection closed; MQTTnet keeps
 /// a session it was told to keep for ever. The interval is the DISCONNECT's when the client sent one, else the
-/// CONNECT's. A session whose client came back meanwhile is left alone, and so is one replaced by a clean start.
+/// CONNECT's. A session whose client came back meanwhile is left alone (<see cref="SessionClock"/>), and so is one
+/// replaced by a clean start. Both follow MQTTnet's connected and disconnected events, which carry the session's items.
 /// </summary>
 internal sealed partial class SessionExpiries(TimeProvider time, ILogger logger) : IDisposable
 {
@@ -26,26 +27,33 @@ internal sealed partial class SessionExpiries(TimeProvider time, ILogger logger)
         _ = RunAsync(_stopping.Token);
     }
 
-    /// <summary>A connection of <paramref name="clientId"/> ended; its session is to go after <paramref name="seconds"/>.</summary>
-    public void Schedule(string clientId, uint seconds)
+    /// <summary>An MQTT 5 client connected: its session's clock counts the connection in.</summary>
+    public static void Connected(IDictionary sessionItems) => SessionClock.Of(sessionItems).Opened();
+
+    /// <summary>
+    /// A connection of <paramref name="clientId"/> ended; unless another took it over, its session is to go after
+    /// <paramref name="seconds"/>. At 0 MQTTnet has deleted the session already, unless the client's DISCONNECT gave 0
+    /// after a CONNECT that gave more: MQTTnet reads that 0 as absent and keeps the session, which goes at the next sweep.
+    /// </summary>
+    public void Disconnected(string clientId, IDictionary sessionItems, bool takenOver, uint seconds)
     {
-        if (seconds == Never || _server is null || Session(clientId) is not { } session)
+        if (sessionItems[SessionClock.Key] is not SessionClock clock)
         {
-            // At 0 MQTTnet has deleted the session already, unless the client's DISCONNECT gave 0 after a CONNECT that
-            // gave more: MQTTnet reads that 0 as absent and keeps the session, which then goes at the next sweep.
+            // Not an MQTT 5 session.
             return;
         }
 
-        var clock = SessionClock.Of(session.Items);
-        var token = clock.Disconnected();
+        var end = clock.Ended();
+        if (takenOver || seconds == Never)
+        {
+            return;
+        }
+
         lock (_due)
         {
-            _due.Enqueue((clientId, clock, token), time.GetUtcNow().ToUnixTimeMilliseconds() + (seconds * 1000L));
+            _due.Enqueue((clientId, clock, end), time.GetUtcNow().ToUnixTimeMilliseconds() + (seconds * 1000L));
         }
     }
-
-    /// <summary>The client of these session items connected again: what was scheduled for the session no longer holds.</summary>
-    public static void Reconnected(IDictionary sessionItems) => (sessionItems[SessionClock.Key] as SessionClock)?.Reconnected();
 
     public void Dispose()
     {
@@ -68,7 +76,7 @@ internal sealed partial class SessionExpiries(TimeProvider time, ILogger logger)
 
             foreach (var (clientId, clock, token) in TakeDue())
             {
-                if (clock.StillDue(token) && Session(clientId) is { } session && ReferenceEquals(session.Items[SessionClock.Key], clock))
+                if (clock.StillAway(token) && Session(clientId) is { } session && ReferenceEquals(session.Items[SessionClock.Key], clock))
                 {
                     await session.DeleteAsync();
                     LogExpired(clientId);

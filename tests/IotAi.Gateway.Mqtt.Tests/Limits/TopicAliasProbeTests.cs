@@ -46,6 +46,40 @@ public sealed class TopicAliasProbeTests
         Assert.Null(probe.Read(body));
     }
 
+    [Fact]
+    public void A_camera_frame_as_mqttnet_encodes_it_has_no_alias_however_it_is_split()
+    {
+        var formatter = new MQTTnet.Formatter.MqttPacketFormatterAdapter(MQTTnet.Formatter.MqttProtocolVersion.V500, new MQTTnet.Formatter.MqttBufferWriter(256, 65536));
+        var frame = new byte[3000];
+        new Random(7).NextBytes(frame);
+        var packet = formatter.Encode(new MQTTnet.Packets.MqttPublishPacket
+        {
+            Topic = "devices/cam-1/up/image",
+            PacketIdentifier = 300,
+            QualityOfServiceLevel = MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce,
+            ContentType = "image/jpeg",
+            UserProperties = [new("seq", Encoding.UTF8.GetBytes("12345")), new("label", Encoding.UTF8.GetBytes("circle"))],
+            Payload = new System.Buffers.ReadOnlySequence<byte>(frame),
+        }).ToArray();
+        // The body follows the fixed header's type byte and its length's bytes.
+        var lengthBytes = 1;
+        while ((packet[lengthBytes] & 0x80) != 0)
+        {
+            lengthBytes++;
+        }
+
+        var body = packet.AsSpan(1 + lengthBytes).ToArray();
+        foreach (var split in new[] { body.Length, 1, 2, 5, 64 })
+        {
+            var probe = new TopicAliasProbe(10);
+            probe.Start(packet[0]);
+            for (var i = 0; i < body.Length; i += split)
+            {
+                Assert.Null(probe.Read(body.AsSpan(i, Math.Min(split, body.Length - i))));
+            }
+        }
+    }
+
     private static byte[] Body(string topic, bool packetId, byte[] properties) =>
         [.. Str(topic), .. packetId ? new byte[] { 0x00, 0x07 } : [], (byte)properties.Length, .. properties, .. Encoding.UTF8.GetBytes("payload")];
 
