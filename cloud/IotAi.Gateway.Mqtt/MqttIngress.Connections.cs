@@ -24,7 +24,8 @@ public sealed partial class MqttIngress
             // The device's grain learns which silo holds it, so pushes from anywhere reach it here. Not awaited: MQTTnet
             // reads none of the device's packets until this handler returns, and the grain's silo may be going.
             var grain = grains.GetGrain<IDeviceGrain>(e.ClientId);
-            _ = TellGrainAsync(e.ClientId, token => grain.ConnectedAsync(_downlinkReference!).WaitAsync(token));
+            var maximumPacketSize = terms.MaximumPacketSizeOf(e.RemoteEndPoint);
+            _ = TellGrainAsync(e.ClientId, token => grain.ConnectedAsync(_downlinkReference!, maximumPacketSize).WaitAsync(token));
         }
 
         return Task.CompletedTask;

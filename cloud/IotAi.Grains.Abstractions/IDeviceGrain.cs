@@ -10,8 +10,11 @@ public interface IDeviceGrain : IGrainWithStringKey
     /// <summary>Merges what the device reports about itself into the twin; replies only with an error.</summary>
     Task<UplinkReply> ReportAsync(byte[] payload, string topic);
 
-    /// <summary>Called by the silo that accepted the device's MQTT connection.</summary>
-    Task ConnectedAsync(IDeviceDownlink downlink);
+    /// <summary>
+    /// Called by the silo that accepted the device's MQTT connection, with the Maximum Packet Size the device announced
+    /// (0: none), which model chunks offered to it are cut to fit.
+    /// </summary>
+    Task ConnectedAsync(IDeviceDownlink downlink, uint maximumPacketSize);
 
     /// <summary>
     /// Called when the device subscribes to its downlink: what it missed (desired properties, pending model

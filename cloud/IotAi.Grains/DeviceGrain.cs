@@ -81,9 +81,10 @@ public sealed class DeviceGrain : Grain, IDeviceGrain
         return reply;
     }
 
-    public async Task ConnectedAsync(IDeviceDownlink downlink)
+    public async Task ConnectedAsync(IDeviceDownlink downlink, uint maximumPacketSize)
     {
         State.Downlink = downlink;
+        State.MaximumPacketSize = maximumPacketSize;
         await _device.WriteAsync();
         await _twin.RegisterOnceAsync();
         await CatchUpAsync();

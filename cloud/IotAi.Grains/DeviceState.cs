@@ -50,4 +50,7 @@ public sealed class DeviceState
     /// devices, or by one to the whole fleet until this silo serves the version it promoted.
     /// </summary>
     [Id(16)] public Dictionary<string, string> CloudVersions { get; set; } = [];
+
+    /// <summary>The largest packet the device said it takes when it last connected (0: it set no limit); offers are chunked to fit.</summary>
+    [Id(17)] public uint MaximumPacketSize { get; set; }
 }

@@ -67,6 +67,17 @@ public sealed class EdgeAgentOptions
 
     public TimeSpan KeepAlive { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// The largest packet the device takes, announced in CONNECT (0: no limit). The gateway sends nothing larger, and
+    /// cuts the model chunks it offers the device to fit; a small device sets it to what its buffers hold.
+    /// </summary>
+    [Range(0, 268_435_455)]
+    public int MaximumPacketSize { get; set; }
+
+    /// <summary>How many QoS 1 and 2 messages the gateway may have unacknowledged at the device at once (0: MQTT's 65,535).</summary>
+    [Range(0, 65535)]
+    public int ReceiveMaximum { get; set; }
+
     /// <summary>The limit on one connection attempt, subscription included.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

@@ -54,6 +54,8 @@ public sealed partial class EdgeConnection : IDisposable
             .WithSessionExpiryInterval(3600)
             .WithKeepAlivePeriod(options.KeepAlive)
             .WithTimeout(options.ConnectTimeout)
+            .WithMaximumPacketSize((uint)options.MaximumPacketSize)
+            .WithReceiveMaximum((ushort)options.ReceiveMaximum)
             .Build();
         _subscribeOptions = new MqttClientSubscribeOptionsBuilder()
             .WithTopicFilter(f => f

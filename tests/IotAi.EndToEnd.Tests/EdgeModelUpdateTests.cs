@@ -96,6 +96,28 @@ public sealed class EdgeModelUpdateTests(SiloFixture silo) : IDisposable
     }
 
     [Fact]
+    public async Task A_small_device_takes_a_model_in_chunks_cut_to_its_maximum_packet_size()
+    {
+        var deviceId = $"edge-small-{Guid.NewGuid():N}"[..24];
+        var spans = new LockedCollection<Activity>();
+        using var tracing = Sdk.CreateTracerProviderBuilder().AddSource([EdgeTelemetry.SourceName, .. SiloObservability.Sources]).AddInMemoryExporter(spans).Build();
+        await using var agent = await EdgeAgentHost.StartAsync(EdgeAgentHost.Build(deviceId, silo.Host.MqttPort, _edge.FullName, AgentFleet.SmallDevice, TrustSilo()));
+        var grain = silo.Host.Grains.GetGrain<IDeviceGrain>(deviceId);
+        await Eventually.TrueAsync(async () => (await grain.GetTwinAsync()).Connected, "the agent did not connect", seconds: 30);
+
+        await grain.OfferModelAsync("sensor-anomaly", "1");
+        await Eventually.TrueAsync(async () => (await grain.GetTwinAsync()).ModelUpdates.GetValueOrDefault("sensor-anomaly")?.State == ModelUpdateStates.Active, "the small device's update did not finish in time", seconds: 60);
+
+        // 4,096 bytes less a chunk packet's 73 bytes of headers and properties and its 125-byte topic, rounded down to
+        // 256: chunks of 3,840 bytes, each of which fits the device's packets (the silo's own chunk size is 16 KiB).
+        var size = new FileInfo(silo.Host.Services.GetRequiredService<ModelRegistry>().Find("sensor-anomaly", "1")!.BlobPath).Length;
+        var served = spans.Snapshot().Where(s => s.DisplayName == "serve model chunks" && Equals(s.GetTagItem("iotai.device.id"), deviceId)).ToList();
+        Assert.Equal((size + 3839) / 3840, served.Sum(static s => (int)s.GetTagItem("iotai.ota.chunks")!));
+        Assert.Equal(size, served.Sum(static s => (long)s.GetTagItem("iotai.ota.bytes")!));
+        Assert.Equal("1", agent.Models.Active("sensor-anomaly")!.Manifest.Version);
+    }
+
+    [Fact]
     public async Task A_model_signed_by_a_key_the_device_does_not_trust_never_runs()
     {
         var deviceId = $"edge-untrusted-{Guid.NewGuid():N}";

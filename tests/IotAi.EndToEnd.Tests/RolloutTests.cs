@@ -9,7 +9,9 @@ namespace IotAi.EndToEnd.Tests;
 
 /// <summary>
 /// Staged rollouts to a fleet of 200 real edge agents on loopback: a good version reaches every device
-/// stage by stage; a version that fails to load is rolled back by itself and every device ends where it was.
+/// stage by stage; a version that fails to load is rolled back by itself and every device ends where it was. A fifth
+/// of the fleet are small devices (<see cref="AgentFleet.SmallDevice"/>: 4 KiB packets, two messages in flight), which
+/// take the same versions in chunks cut to fit them.
 /// </summary>
 [Collection(SiloGroup.Name)]
 public sealed class RolloutTests(SiloFixture silo) : IAsyncLifetime
@@ -21,6 +23,8 @@ public sealed class RolloutTests(SiloFixture silo) : IAsyncLifetime
     // A model of this test's own, so its versions do not show in other tests that list the shared silo's models.
     private string Model => $"{_fleet}-model";
 
+    private static bool IsSmall(string deviceId) => deviceId[^1] is '0' or '4';
+
     private IEnumerable<string> DeviceIds => Enumerable.Range(0, FleetSize).Select(i => $"{_fleet}-{i:D3}");
 
     public async Task InitializeAsync()
@@ -29,7 +33,7 @@ public sealed class RolloutTests(SiloFixture silo) : IAsyncLifetime
         var registry = silo.Host.Services.GetRequiredService<ModelRegistry>();
         var sensor = registry.Open("sensor-anomaly", "1");
         registry.Import(ModelPackage.Create(sensor.Manifest with { Name = Model }, sensor.Onnx, keys.Signer));
-        _agents = await AgentFleet.StartAsync(silo, DeviceIds);
+        _agents = await AgentFleet.StartAsync(silo.Host, DeviceIds, id => IsSmall(id) ? AgentFleet.SmallDevice : new Dictionary<string, string?>());
         foreach (var id in DeviceIds)
         {
             var device = silo.Host.Grains.GetGrain<IDeviceGrain>(id);
@@ -56,6 +60,7 @@ public sealed class RolloutTests(SiloFixture silo) : IAsyncLifetime
         Assert.Equal([0, 1, 2], seenStages.Order());
         Assert.All(_agents!.Agents, a => Assert.Equal("1", a.Models.Active(Model)?.Manifest.Version));
         Assert.Equal(FleetSize, (await good.GetStatusAsync())!.Devices[ModelUpdateStates.Active]);
+        Assert.Equal(FleetSize / 5, DeviceIds.Count(IsSmall));
 
         // Version 2 is signed and whole, but its graph is cut short: no device can load it.
         var keys = silo.Host.Services.GetRequiredService<ModelKeyring>();

@@ -115,7 +115,7 @@ public sealed class DeviceGrainTests(ClusterFixture fixture)
         var downlink = new RecordingDownlink();
         var reference = fixture.Grains.CreateObjectReference<IDeviceDownlink>(downlink);
 
-        await device.ConnectedAsync(reference);
+        await device.ConnectedAsync(reference, 0);
         await device.SetDesiredAsync(new Dictionary<string, string> { ["samplingMs"] = "500" });
         var pushed = Desired((await downlink.NextAsync()).Message);
 
@@ -127,7 +127,7 @@ public sealed class DeviceGrainTests(ClusterFixture fixture)
         await device.SetDesiredAsync(new Dictionary<string, string> { ["threshold"] = "0.7" });
         Assert.False((await device.GetTwinAsync()).Connected);
 
-        await device.ConnectedAsync(reference);
+        await device.ConnectedAsync(reference, 0);
         var caughtUp = Desired((await downlink.NextAsync()).Message);
         Assert.Equal(2, caughtUp.Version);
         Assert.Equal(["samplingMs", "threshold"], caughtUp.Desired.Keys.Order());
@@ -141,7 +141,7 @@ public sealed class DeviceGrainTests(ClusterFixture fixture)
         var device = Device();
         var downlink = new RecordingDownlink();
         var reference = fixture.Grains.CreateObjectReference<IDeviceDownlink>(downlink);
-        await device.ConnectedAsync(reference);
+        await device.ConnectedAsync(reference, 0);
 
         await fixture.Cluster.DeactivateAsync(device);
         await device.SetDesiredAsync(new Dictionary<string, string> { ["samplingMs"] = "250" });
@@ -156,7 +156,7 @@ public sealed class DeviceGrainTests(ClusterFixture fixture)
         var device = Device();
         var vanished = new VanishedDownlink();
         var reference = fixture.Grains.CreateObjectReference<IDeviceDownlink>(vanished);
-        await device.ConnectedAsync(reference);
+        await device.ConnectedAsync(reference, 0);
 
         await device.SetDesiredAsync(new Dictionary<string, string> { ["mode"] = "eco" });
 

@@ -54,7 +54,7 @@ public sealed class RolloutReofferTests(FakeClockClusterFixture fixture)
     private async Task<(string Id, RecordingDownlink Downlink)> ConnectAsync(string id)
     {
         var downlink = new RecordingDownlink();
-        await fixture.Grains.GetGrain<IDeviceGrain>(id).ConnectedAsync(fixture.Grains.CreateObjectReference<IDeviceDownlink>(downlink));
+        await fixture.Grains.GetGrain<IDeviceGrain>(id).ConnectedAsync(fixture.Grains.CreateObjectReference<IDeviceDownlink>(downlink), 0);
         return (id, downlink);
     }
 }

@@ -58,6 +58,9 @@ public sealed partial class ClientTerms(
 
     internal void Accepted(ClientTermsAdapter connection) => _accepted.AddOrUpdate(connection.RemoteEndPoint, connection);
 
+    /// <summary>The Maximum Packet Size the client at <paramref name="remote"/> announced when it was accepted; 0 for none.</summary>
+    internal uint MaximumPacketSizeOf(System.Net.EndPoint remote) => _accepted.TryGetValue(remote, out var connection) ? connection.MaximumPacketSize : 0;
+
     /// <summary>A connection ended (MQTTnet's disconnected event): its session's expiry starts, at the interval the connection left it.</summary>
     internal void Disconnected(MQTTnet.Server.ClientDisconnectedEventArgs e)
     {

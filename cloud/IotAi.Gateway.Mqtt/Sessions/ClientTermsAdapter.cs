@@ -76,6 +76,9 @@ internal sealed class ClientTermsAdapter(IMqttChannelAdapter inner, IConnectionW
     };
 
     /// <summary>The session's expiry once this connection ends: a DISCONNECT's interval replaces the CONNECT's (0 included: the session ends now); absent, the CONNECT's stands.</summary>
+    /// <summary>The Maximum Packet Size the client announced in CONNECT; 0 when it set none.</summary>
+    public uint MaximumPacketSize => _maximumPacketSize;
+
     public uint SessionExpiryAtEnd => wire.DisconnectSessionExpiry ?? _connectSessionExpiry;
 
     public void Dispose()

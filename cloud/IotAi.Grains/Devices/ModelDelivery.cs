@@ -19,7 +19,7 @@ internal sealed class ModelDelivery(DeviceActivation device, ModelOffers offers)
     /// <summary>Records an offer of a registered version, by <paramref name="rolloutId"/> or directly, and returns it to push.</summary>
     public DownlinkMessage Record(string name, string version, string? rolloutId)
     {
-        var offer = offers.Build(name, version) ?? throw new KeyNotFoundException($"{name} version {version} is not registered.");
+        var offer = offers.Build(name, version, device.DeviceId, State.MaximumPacketSize) ?? throw new KeyNotFoundException($"{name} version {version} is not registered.");
         State.OfferedModels[name] = version;
         if (rolloutId is null)
         {
@@ -46,7 +46,7 @@ internal sealed class ModelDelivery(DeviceActivation device, ModelOffers offers)
     {
         foreach (var (name, version) in State.OfferedModels.ToList())
         {
-            if (offers.Build(name, version) is { } offer)
+            if (offers.Build(name, version, device.DeviceId, State.MaximumPacketSize) is { } offer)
             {
                 await PushOfferAsync(offer, name, version);
             }
