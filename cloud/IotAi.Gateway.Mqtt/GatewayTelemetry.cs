@@ -45,7 +45,9 @@ public sealed class GatewayTelemetry
 
     public void Refused(string reason) => _refusals.Add(1, new KeyValuePair<string, object?>("iotai.reason", reason));
 
-    public void Dropped(string kind) => _dropped.Add(1, new KeyValuePair<string, object?>("iotai.downlink.kind", kind));
+    public void Dropped(string kind) => Dropped(kind, 1);
+
+    public void Dropped(string kind, int count) => _dropped.Add(count, new KeyValuePair<string, object?>("iotai.downlink.kind", kind));
 
     public void Connected() => _connections.Add(1);
 

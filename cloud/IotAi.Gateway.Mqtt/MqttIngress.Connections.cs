@@ -15,6 +15,7 @@ public sealed partial class MqttIngress
     private Task OnClientConnectedAsync(ClientConnectedEventArgs e)
     {
         telemetry.Connected();
+        cluster.Local.Connected(e.ClientId);
         if (e.ProtocolVersion == MQTTnet.Formatter.MqttProtocolVersion.V500)
         {
             SessionExpiries.Connected(e.SessionItems);
@@ -36,6 +37,7 @@ public sealed partial class MqttIngress
         telemetry.Disconnected();
         limits.Disconnected(e.ClientId, e.DisconnectType);
         terms.Disconnected(e);
+        cluster.Local.Disconnected(e.ClientId);
         // A takeover means the same device is connected again already; its grain keeps the new connection.
         if (e.DisconnectType != MqttClientDisconnectType.Takeover && DeviceTopics.IsValidDeviceId(e.ClientId))
         {
@@ -54,6 +56,12 @@ public sealed partial class MqttIngress
 
     private Task OnSubscribedAsync(ClientSubscribedTopicEventArgs e)
     {
+        if (Cluster.ShareFilterProbe.TryRead(e.TopicFilter.Topic, out var group, out var filter))
+        {
+            cluster.Local.Subscribed(e.ClientId, group, filter, e.TopicFilter.QualityOfServiceLevel);
+            return Task.CompletedTask;
+        }
+
         TrackSubscription(e);
         // Pushes made at connect are lost on a clean session that had not subscribed yet: repeat them now.
         if (DeviceTopics.IsValidDeviceId(e.ClientId) && e.TopicFilter.Topic.StartsWith($"{DeviceTopics.Root}/{e.ClientId}/", StringComparison.Ordinal))

@@ -65,6 +65,12 @@ public sealed partial class MqttIngress
 
     private Task OnUnsubscribedAsync(ClientUnsubscribedTopicEventArgs e)
     {
+        if (Cluster.ShareFilterProbe.TryRead(e.TopicFilter, out var group, out var filter))
+        {
+            cluster.Local.Unsubscribed(e.ClientId, group, filter);
+            return Task.CompletedTask;
+        }
+
         if (DeviceTopics.IsValidDeviceId(e.ClientId))
         {
             DeviceSession.Of(e.SessionItems, e.ClientId, grains).Unsubscribed(e.TopicFilter);
@@ -77,6 +83,7 @@ public sealed partial class MqttIngress
     private Task OnSessionDeletedAsync(SessionDeletedEventArgs e)
     {
         _watchers.SessionDeleted(e.Id);
+        cluster.Local.SessionDeleted(e.Id);
         return Task.CompletedTask;
     }
 }

@@ -33,6 +33,7 @@ public sealed partial class MqttIngress(
     ModelChunkServer chunks,
     IngressLimits limits,
     ClientTerms terms,
+    Cluster.ClusterBroker cluster,
     GatewayTelemetry telemetry,
     [FromKeyedServices(GrainCallPipeline.Key)] ResiliencePipeline grainCalls,
     ILogger<MqttIngress> logger) : IHostedService, IDisposable
@@ -90,6 +91,7 @@ public sealed partial class MqttIngress(
         _server.SessionDeletedAsync += OnSessionDeletedAsync;
         await _server.StartAsync();
         terms.Sessions.Start(_server);
+        cluster.Start(_server);
         LogListening(_options.BindAddress, _options.Port);
     }
 
@@ -100,6 +102,8 @@ public sealed partial class MqttIngress(
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        // Out of the cluster's broker first: the others' shared subscribers stop being sent this silo's share.
+        await cluster.DisposeAsync();
         if (_server is not null)
         {
             var goodbye = new MqttServerClientDisconnectOptions { ReasonCode = MqttDisconnectReasonCode.UseAnotherServer, ReasonString = ShuttingDown };
@@ -116,7 +120,20 @@ public sealed partial class MqttIngress(
 
     private Task OnSubscribeAsync(InterceptingSubscriptionEventArgs e)
     {
-        var refusal = policy.AuthorizeSubscribe(e.ClientId, e.TopicFilter.Topic);
+        var filter = e.TopicFilter.Topic;
+        if (Cluster.ShareFilterProbe.IsMarked(filter))
+        {
+            if (!Cluster.ShareFilterProbe.TryRead(filter, out _, out filter))
+            {
+                e.ProcessSubscription = false;
+                e.Response.ReasonCode = MqttSubscribeReasonCode.TopicFilterInvalid;
+                e.Response.ReasonString = "a shared subscription is $share/{group}/{filter}, with no '/', '+' or '#' in the group";
+                telemetry.Refused("subscribe");
+                return Task.CompletedTask;
+            }
+        }
+
+        var refusal = policy.AuthorizeSubscribe(e.ClientId, filter);
         if (refusal is not null)
         {
             e.ProcessSubscription = false;
@@ -130,7 +147,7 @@ public sealed partial class MqttIngress(
 
     private async Task OnPublishAsync(InterceptingPublishEventArgs e)
     {
-        if (e.ClientId == GatewayClientId)
+        if (e.ClientId is GatewayClientId or Cluster.ClusterBroker.RelayClientId)
         {
             return;
         }
@@ -152,8 +169,16 @@ public sealed partial class MqttIngress(
         var topic = DeviceTopics.ParseUplink(message.Topic, e.ClientId);
         if (topic.Status == UplinkTopicStatus.NotUplink)
         {
-            // Passed through as on any broker, to expire where it waits.
+            if (message.Topic.Contains('\0', StringComparison.Ordinal))
+            {
+                // MQTT-4.7.3-2; and a shared subscription is stored under a NUL (ShareFilterProbe), where nothing may match it.
+                Refuse(e, MqttPubAckReasonCode.TopicNameInvalid, "a topic name may not hold a NUL character", "topic");
+                return;
+            }
+
+            // Routed as on any broker, on this silo and the others, to expire where it waits.
             MessageExpiry.Stamp(message, terms.Time);
+            await cluster.PublishedAsync(message);
             return;
         }
 

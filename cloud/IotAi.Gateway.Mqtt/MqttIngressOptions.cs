@@ -26,6 +26,16 @@ public sealed class MqttIngressOptions
     [Range(0, ushort.MaxValue)]
     public ushort TopicAliasMaximum { get; set; } = 10;
 
+    /// <summary>
+    /// How many messages may wait to be carried to each other silo for its subscribers (services and observers; device
+    /// traffic is never carried); past it they are dropped and counted (<c>relay_full</c>).
+    /// </summary>
+    [Range(1, 10_000_000)]
+    public int RelayCapacity { get; set; } = 10_000;
+
+    /// <summary>How often each silo tells the cluster its broker is there, with its clients' shared subscriptions.</summary>
+    public TimeSpan ClusterReportInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>How long a device uplink may take end to end before the device gets an <c>unavailable</c> error.</summary>
     public TimeSpan UplinkTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -29,6 +29,7 @@ public static class MqttServiceCollectionExtensions
         services.AddValidatedOptions<MqttLimitsOptions>(MqttLimitsOptions.SectionName);
         services.TryAddSingleton<IngressLimits>();
         services.TryAddSingleton<ClientTerms>();
+        services.TryAddSingleton<Cluster.ClusterBroker>();
         services.TryAddSingleton(static sp => sp.GetRequiredService<IOptions<MqttLimitsOptions>>().Value.Payloads());
         services.AddResiliencePipeline(GrainCallPipeline.Key, static (builder, context) => GrainCallPipeline.Configure(builder,
             context.ServiceProvider.GetRequiredService<IOptions<MqttIngressOptions>>().Value, context.ServiceProvider.GetRequiredService<ILogger<MqttIngress>>()));

@@ -35,6 +35,8 @@ internal sealed class PacketSizeGuard(IMqttChannel inner, int maxPacketBytes, Ac
     private byte[]? _disconnect;
     private int _disconnectRead;
     private bool _expiryRefused;
+    private Cluster.ShareFilterProbe? _shares;
+    private bool _sharing;
 
     /// <summary>The protocol version the connection speaks, once its CONNECT is read; set by the listener.</summary>
     public Func<MqttProtocolVersion> ProtocolVersion { get; set; } = static () => MqttProtocolVersion.Unknown;
@@ -113,7 +115,7 @@ internal sealed class PacketSizeGuard(IMqttChannel inner, int maxPacketBytes, Ac
     public void Dispose() => inner.Dispose();
 
     /// <summary>Moves through the bytes just read; returns the declared size of a packet over the limit, if one starts here.</summary>
-    private long? Scan(ReadOnlySpan<byte> bytes)
+    private long? Scan(Span<byte> bytes)
     {
         var i = 0;
         while (i < bytes.Length)
@@ -148,6 +150,13 @@ internal sealed class PacketSizeGuard(IMqttChannel inner, int maxPacketBytes, Ac
                         Aliases!.Start(_type);
                     }
 
+                    // SUBSCRIBE and UNSUBSCRIBE: their shared subscriptions are marked as they pass (ShareFilterProbe).
+                    _sharing = _length > 2 && (_type & 0xF0) is 0x80 or 0xA0;
+                    if (_sharing)
+                    {
+                        (_shares ??= new()).Start(_type, ProtocolVersion() == MqttProtocolVersion.V500);
+                    }
+
                     _disconnect = (_type & 0xF0) == 0xE0 && _length is > 0 and <= DisconnectProbe.MaxBody && ProtocolVersion() == MqttProtocolVersion.V500 ? new byte[_length] : null;
                     _disconnectRead = 0;
                     break;
@@ -157,6 +166,11 @@ internal sealed class PacketSizeGuard(IMqttChannel inner, int maxPacketBytes, Ac
                     {
                         _badAlias = alias;
                         return null;
+                    }
+
+                    if (_sharing)
+                    {
+                        _shares!.Read(bytes.Slice(i, skip));
                     }
 
                     if (_disconnect is not null && Disconnecting(bytes.Slice(i, skip)))

@@ -192,6 +192,8 @@ internal sealed class ClientTermsAdapter(IMqttChannelAdapter inner, IConnectionW
             terms.Accepted(this);
             connAck.TopicAliasMaximum = terms.TopicAliasMaximum;
             connAck.MaximumPacketSize = terms.MaximumPacketSize;
+            // MQTTnet refuses $share/ filters itself; the gateway takes them (Cluster.ShareFilterProbe).
+            connAck.SharedSubscriptionAvailable = true;
         }
 
         return inner.SendPacketAsync(connAck, cancellationToken);

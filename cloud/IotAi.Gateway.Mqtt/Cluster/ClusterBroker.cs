@@ -1,0 +1,291 @@
+using System.Buffers;
+using IotAi.Gateway.Mqtt.Sessions;
+using IotAi.Grains;
+using IotAi.Grains.Broker;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MQTTnet;
+using MQTTnet.Packets;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+
+namespace IotAi.Gateway.Mqtt.Cluster;
+
+/// <summary>
+/// Makes the silos' brokers one broker for clients other than devices. A message published on any silo outside
+/// <c>devices/</c> is carried to every other silo (a <see cref="PeerOutbox"/> each, in order) and routed there to the
+/// subscribers at the QoS they asked for; a shared subscription's group gets each message once, at one member on
+/// whichever silo it is connected. The silos find each other, and each other's shared subscriptions, through the
+/// <see cref="IBrokerDirectoryGrain"/>, reporting every <see cref="MqttIngressOptions.ClusterReportInterval"/> and at
+/// once when a member comes or goes.
+/// </summary>
+public sealed partial class ClusterBroker(
+    IGrainFactory grains,
+    IOptions<MqttIngressOptions> options,
+    GatewayTelemetry telemetry,
+    TimeProvider time,
+    ILogger<ClusterBroker> logger) : IBrokerPeer, IAsyncDisposable
+{
+    /// <summary>The sender id of messages carried from another silo: they are routed here, never carried on again.</summary>
+    public const string RelayClientId = "$iotai-relay";
+
+    private readonly string _silo = $"{Environment.MachineName}/{Guid.NewGuid():N}";
+    private readonly SemaphoreSlim _reportNow = new(0, 1);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _viewLock = new();
+    private Dictionary<string, PeerOutbox> _outboxes = new(StringComparer.Ordinal);
+    private BrokerClusterView _view = new(Guid.Empty, 0, [], []);
+    private ShareGroups _shares = ShareGroups.None;
+    private MqttServer? _server;
+    private IBrokerPeer? _self;
+    private Task _reporting = Task.CompletedTask;
+
+    internal SharedSubscriptions Local { get; } = new();
+
+    /// <summary>This broker's name in the cluster.</summary>
+    public string Silo => _silo;
+
+    /// <summary>How many other silos this one carries messages to now.</summary>
+    public int OtherSilos => _outboxes.Count;
+
+    /// <summary>How many members of <c>$share/{group}/{filter}</c>, on any silo, this silo's publishes take turns between now.</summary>
+    public int SharedMembers(string group, string filter) => _shares.Count(group, filter);
+
+    /// <summary>Joins the cluster with the silo's started broker.</summary>
+    public void Start(MqttServer server)
+    {
+        _server = server;
+        _self = grains.CreateObjectReference<IBrokerPeer>(this);
+        Local.Changed += ReportSoon;
+        _reporting = ReportAsync(_stopping.Token);
+    }
+
+    /// <summary>
+    /// A client published <paramref name="message"/> (outside <c>devices/</c>, already stamped with its expiry): it goes to
+    /// the other silos for their subscribers, and to one member of each shared subscription it matches.
+    /// </summary>
+    public Task PublishedAsync(MqttApplicationMessage message)
+    {
+        var (outboxes, shares) = (_outboxes, _shares);
+        return outboxes.Count == 0 && shares.IsEmpty ? Task.CompletedTask : CarryAsync(message, outboxes, shares);
+    }
+
+    private async Task CarryAsync(MqttApplicationMessage message, Dictionary<string, PeerOutbox> outboxes, ShareGroups shares)
+    {
+        var relayed = Relayed(message, sharedTo: null, message.QualityOfServiceLevel);
+        foreach (var outbox in outboxes.Values)
+        {
+            outbox.Add(relayed);
+        }
+
+        foreach (var member in shares.Pick(message.Topic))
+        {
+            var qos = (MqttQualityOfServiceLevel)Math.Min(member.QualityOfService, (int)message.QualityOfServiceLevel);
+            if (member.Silo == _silo)
+            {
+                await DeliverSharedAsync(member.ClientId, relayed with { QualityOfService = (int)qos, SharedTo = member.ClientId });
+            }
+            else if (outboxes.TryGetValue(member.Silo, out var outbox))
+            {
+                outbox.Add(relayed with { QualityOfService = (int)qos, SharedTo = member.ClientId });
+            }
+        }
+    }
+
+    async Task IBrokerPeer.DeliverAsync(IReadOnlyList<RelayedMessage> messages)
+    {
+        foreach (var message in messages)
+        {
+            if (message.SharedTo is { } clientId)
+            {
+                await DeliverSharedAsync(clientId, message);
+            }
+            else if (_server is { } server)
+            {
+                await server.InjectApplicationMessage(new InjectedMqttApplicationMessage(ToMessage(message)) { SenderClientId = RelayClientId });
+            }
+        }
+    }
+
+    Task IBrokerPeer.ViewChangedAsync(BrokerClusterView view)
+    {
+        Apply(view);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Puts a shared subscription's copy straight into its member's session here; dropped and counted when the session is gone or full.</summary>
+    private async Task DeliverSharedAsync(string clientId, RelayedMessage message)
+    {
+        var session = _server is null ? null : await _server.GetSessionAsync(clientId);
+        if (session is not null && session.TryEnqueueApplicationMessage(ToMessage(message), out _))
+        {
+            telemetry.Sent("shared");
+        }
+        else
+        {
+            telemetry.Dropped("shared");
+        }
+    }
+
+    private void ReportSoon()
+    {
+        lock (_viewLock)
+        {
+            // A member came or went here: rebuild now, so this silo's publishes see it before the directory answers.
+            _shares = SharesOf(_view);
+        }
+
+        if (_reportNow.CurrentCount == 0)
+        {
+            try
+            {
+                _reportNow.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // Another change asked first: one report carries both.
+            }
+        }
+    }
+
+    private async Task ReportAsync(CancellationToken stopping)
+    {
+        var directory = grains.GetGrain<IBrokerDirectoryGrain>(IBrokerDirectoryGrain.Key);
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                Apply(await directory.ReportAsync(_silo, _self!, Local.Members(_silo)));
+            }
+#pragma warning disable CA1031 // The directory may be moving with a silo that left; the next round reports again.
+            catch (Exception ex) when (!stopping.IsCancellationRequested)
+#pragma warning restore CA1031
+            {
+                LogReportFailed(ex);
+            }
+
+            try
+            {
+                await _reportNow.WaitAsync(options.Value.ClusterReportInterval, stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Takes a view newer than the one held: an outbox for each silo that came, none for those gone, the groups anew.</summary>
+    private void Apply(BrokerClusterView view)
+    {
+        List<PeerOutbox> gone;
+        lock (_viewLock)
+        {
+            if (view.Directory == _view.Directory && view.Version <= _view.Version)
+            {
+                return;
+            }
+
+            _view = view;
+            var outboxes = new Dictionary<string, PeerOutbox>(StringComparer.Ordinal);
+            foreach (var peer in view.Peers.Where(p => p.Silo != _silo))
+            {
+                outboxes[peer.Silo] = _outboxes.TryGetValue(peer.Silo, out var kept) && kept.Peer.Equals(peer.Peer)
+                    ? kept
+                    : new PeerOutbox(peer.Peer, options.Value.RelayCapacity, telemetry.Dropped);
+            }
+
+            gone = [.. _outboxes.Values.Except(outboxes.Values)];
+            (_outboxes, _shares) = (outboxes, SharesOf(view));
+        }
+
+        foreach (var outbox in gone)
+        {
+            _ = outbox.DisposeAsync().AsTask();
+        }
+    }
+
+    /// <summary>The other silos' members as the view has them, and this silo's as they are now.</summary>
+    private ShareGroups SharesOf(BrokerClusterView view) => new([.. view.Shared.Where(m => m.Silo != _silo), .. Local.Members(_silo)]);
+
+    private RelayedMessage Relayed(MqttApplicationMessage message, string? sharedTo, MqttQualityOfServiceLevel qos)
+    {
+        var properties = message.UserProperties;
+        var expiry = 0u;
+        if (MessageExpiry.TryRead(properties, out var deadline, out var stamp))
+        {
+            expiry = MessageExpiry.SecondsLeft(deadline, time);
+            properties = MessageExpiry.WithoutStamp(properties!, stamp);
+        }
+
+        return new RelayedMessage(
+            message.Topic,
+            message.Payload.ToArray(),
+            (int)qos,
+            expiry,
+            message.ContentType,
+            message.ResponseTopic,
+            message.CorrelationData,
+            message.PayloadFormatIndicator == MqttPayloadFormatIndicator.CharacterData,
+            properties?.Select(static p => KeyValuePair.Create(p.Name, p.ValueBuffer.ToArray())).ToList(),
+            message.Retain,
+            sharedTo);
+    }
+
+    private MqttApplicationMessage ToMessage(RelayedMessage relayed)
+    {
+        var message = new MqttApplicationMessage
+        {
+            Topic = relayed.Topic,
+            Payload = new ReadOnlySequence<byte>(relayed.Payload),
+            QualityOfServiceLevel = (MqttQualityOfServiceLevel)relayed.QualityOfService,
+            MessageExpiryInterval = relayed.ExpirySeconds,
+            ContentType = relayed.ContentType,
+            ResponseTopic = relayed.ResponseTopic,
+            CorrelationData = relayed.CorrelationData,
+            PayloadFormatIndicator = relayed.PayloadIsUtf8 ? MqttPayloadFormatIndicator.CharacterData : MqttPayloadFormatIndicator.Unspecified,
+            UserProperties = relayed.UserProperties?.Select(static p => new MqttUserProperty(p.Key, p.Value.AsMemory())).ToList(),
+            // A shared copy is a live message; another silo's retained one is kept here too, as the publisher's silo kept it.
+            Retain = relayed.Retain && relayed.SharedTo is null,
+        };
+        MessageExpiry.Stamp(message, time);
+        return message;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync();
+        await _reporting;
+        try
+        {
+            await grains.GetGrain<IBrokerDirectoryGrain>(IBrokerDirectoryGrain.Key).LeaveAsync(_silo);
+        }
+#pragma warning disable CA1031 // Stopping with the cluster: the directory drops this silo once it stops reporting anyway.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogReportFailed(ex);
+        }
+
+        foreach (var outbox in _outboxes.Values)
+        {
+            await outbox.DisposeAsync();
+        }
+
+        if (_self is not null)
+        {
+            grains.DeleteObjectReference<IBrokerPeer>(_self);
+        }
+
+        _stopping.Dispose();
+        _reportNow.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Could not report this silo's broker to the cluster's directory")]
+    private partial void LogReportFailed(Exception exception);
+}
