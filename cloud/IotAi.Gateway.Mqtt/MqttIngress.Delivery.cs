@@ -80,6 +80,24 @@ public sealed partial class MqttIngress
         return Task.CompletedTask;
     }
 
+    /// <summary>The broker starts with the cluster's retained messages, so a silo that joins delivers the same ones as the rest.</summary>
+    private async Task OnLoadingRetainedAsync(LoadingRetainedMessagesEventArgs e)
+    {
+        try
+        {
+            e.LoadedRetainedMessages = await cluster.LoadRetainedAsync();
+        }
+#pragma warning disable CA1031 // The broker still serves without them; new retained publishes arrive from the other silos as they come.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogRetainedNotLoaded(ex);
+        }
+    }
+
+    [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Warning, Message = "Could not load the cluster's retained messages; this silo delivers only those retained from now on")]
+    private partial void LogRetainedNotLoaded(Exception exception);
+
     private Task OnSessionDeletedAsync(SessionDeletedEventArgs e)
     {
         _watchers.SessionDeleted(e.Id);

@@ -89,6 +89,7 @@ public sealed partial class MqttIngress(
         _server.ClientSubscribedTopicAsync += OnSubscribedAsync;
         _server.ClientUnsubscribedTopicAsync += OnUnsubscribedAsync;
         _server.SessionDeletedAsync += OnSessionDeletedAsync;
+        _server.LoadingRetainedMessageAsync += OnLoadingRetainedAsync;
         await _server.StartAsync();
         terms.Sessions.Start(_server);
         cluster.Start(_server);
@@ -178,7 +179,11 @@ public sealed partial class MqttIngress(
 
             // Routed as on any broker, on this silo and the others, to expire where it waits.
             MessageExpiry.Stamp(message, terms.Time);
-            await cluster.PublishedAsync(message);
+            if (await cluster.PublishedAsync(message) is { } notKept)
+            {
+                Refuse(e, MqttPubAckReasonCode.QuotaExceeded, notKept, "retained");
+            }
+
             return;
         }
 

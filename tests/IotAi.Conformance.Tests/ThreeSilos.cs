@@ -19,6 +19,18 @@ public sealed class ThreeSilos : IAsyncLifetime
 
     public ClusterBroker Broker(int silo) => _cluster.Silos[silo].ServiceProvider.GetRequiredService<ClusterBroker>();
 
+    public IGrainFactory Grains => _cluster.Client;
+
+    /// <summary>Starts a fourth silo in the cluster, as a scaled-up Deployment would; the test stops it again.</summary>
+    public async Task<InProcessSiloHandle> StartAnotherAsync()
+    {
+        var silo = await _cluster.StartAdditionalSiloAsync();
+        await Eventually.TrueAsync(() => Task.FromResult(silo.ServiceProvider.GetRequiredService<ClusterBroker>().OtherSilos == 3), "the new silo's broker did not find the others", 60);
+        return silo;
+    }
+
+    public Task StopAsync(InProcessSiloHandle silo) => _cluster.StopSiloAsync(silo);
+
     public async Task InitializeAsync()
     {
         _cluster = InProcessSilos.Build(3, _data.FullName, static services =>

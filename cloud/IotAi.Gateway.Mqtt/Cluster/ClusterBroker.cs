@@ -33,6 +33,9 @@ public sealed partial class ClusterBroker(
     private readonly SemaphoreSlim _reportNow = new(0, 1);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _viewLock = new();
+
+    /// <summary>The order of the retained message this silo's MQTTnet holds, by topic, so every silo ends on the store's last write.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _retained = new(StringComparer.Ordinal);
     private Dictionary<string, PeerOutbox> _outboxes = new(StringComparer.Ordinal);
     private BrokerClusterView _view = new(Guid.Empty, 0, [], []);
     private ShareGroups _shares = ShareGroups.None;
@@ -61,18 +64,34 @@ public sealed partial class ClusterBroker(
     }
 
     /// <summary>
-    /// A client published <paramref name="message"/> (outside <c>devices/</c>, already stamped with its expiry): it goes to
-    /// the other silos for their subscribers, and to one member of each shared subscription it matches.
+    /// A client published <paramref name="message"/> (outside <c>devices/</c>, already stamped with its expiry): a retained
+    /// one is written to the cluster's store first; it goes to the other silos for their subscribers, and to one member of
+    /// each shared subscription it matches. Returns why a retained message was refused, or null.
     /// </summary>
-    public Task PublishedAsync(MqttApplicationMessage message)
+    public Task<string?> PublishedAsync(MqttApplicationMessage message)
     {
         var (outboxes, shares) = (_outboxes, _shares);
-        return outboxes.Count == 0 && shares.IsEmpty ? Task.CompletedTask : CarryAsync(message, outboxes, shares);
+        return outboxes.Count == 0 && shares.IsEmpty && !message.Retain ? NoRefusal : CarryAsync(message, outboxes, shares);
     }
 
-    private async Task CarryAsync(MqttApplicationMessage message, Dictionary<string, PeerOutbox> outboxes, ShareGroups shares)
+    private static readonly Task<string?> NoRefusal = Task.FromResult<string?>(null);
+
+    private async Task<string?> CarryAsync(MqttApplicationMessage message, Dictionary<string, PeerOutbox> outboxes, ShareGroups shares)
     {
         var relayed = Relayed(message, sharedTo: null, message.QualityOfServiceLevel);
+        if (message.Retain)
+        {
+            var stored = await grains.GetGrain<IRetainedMessagesGrain>(IRetainedMessagesGrain.Key).SetAsync(relayed);
+            if (stored.Refusal is not null)
+            {
+                return stored.Refusal;
+            }
+
+            relayed = relayed with { RetainSequence = stored.Sequence };
+            // Kept here only if no newer one for the topic came from another silo meanwhile; it is still routed live.
+            message.Retain = IsNewestRetained(message.Topic, stored.Sequence);
+        }
+
         foreach (var outbox in outboxes.Values)
         {
             outbox.Add(relayed);
@@ -90,6 +109,38 @@ public sealed partial class ClusterBroker(
                 outbox.Add(relayed with { QualityOfService = (int)qos, SharedTo = member.ClientId });
             }
         }
+
+        return null;
+    }
+
+    /// <summary>The cluster's retained messages, for MQTTnet's store as the broker starts.</summary>
+    public async Task<List<MqttApplicationMessage>> LoadRetainedAsync()
+    {
+        var stored = await grains.GetGrain<IRetainedMessagesGrain>(IRetainedMessagesGrain.Key).ListAsync();
+        return [.. stored.Where(m => IsNewestRetained(m.Message.Topic, m.Sequence)).Select(m => ToMessage(m.Message, retain: true))];
+    }
+
+    /// <summary>Whether <paramref name="sequence"/> is the newest retained write for <paramref name="topic"/> this silo has seen; if so, it is now the one held.</summary>
+    private bool IsNewestRetained(string topic, long sequence)
+    {
+        while (true)
+        {
+            if (!_retained.TryGetValue(topic, out var held))
+            {
+                if (_retained.TryAdd(topic, sequence))
+                {
+                    return true;
+                }
+            }
+            else if (held >= sequence)
+            {
+                return false;
+            }
+            else if (_retained.TryUpdate(topic, sequence, held))
+            {
+                return true;
+            }
+        }
     }
 
     async Task IBrokerPeer.DeliverAsync(IReadOnlyList<RelayedMessage> messages)
@@ -102,7 +153,7 @@ public sealed partial class ClusterBroker(
             }
             else if (_server is { } server)
             {
-                await server.InjectApplicationMessage(new InjectedMqttApplicationMessage(ToMessage(message)) { SenderClientId = RelayClientId });
+                await server.InjectApplicationMessage(new InjectedMqttApplicationMessage(ToMessage(message, message.Retain && IsNewestRetained(message.Topic, message.RetainSequence))) { SenderClientId = RelayClientId });
             }
         }
     }
@@ -117,7 +168,7 @@ public sealed partial class ClusterBroker(
     private async Task DeliverSharedAsync(string clientId, RelayedMessage message)
     {
         var session = _server is null ? null : await _server.GetSessionAsync(clientId);
-        if (session is not null && session.TryEnqueueApplicationMessage(ToMessage(message), out _))
+        if (session is not null && session.TryEnqueueApplicationMessage(ToMessage(message, retain: false), out _))
         {
             telemetry.Sent("shared");
         }
@@ -232,7 +283,9 @@ public sealed partial class ClusterBroker(
             sharedTo);
     }
 
-    private MqttApplicationMessage ToMessage(RelayedMessage relayed)
+    /// <param name="relayed">The message as another silo, or the cluster's store, sent it.</param>
+    /// <param name="retain">Whether MQTTnet is to keep it as the topic's retained message: another silo's retained publish is, unless a newer one is held here.</param>
+    private MqttApplicationMessage ToMessage(RelayedMessage relayed, bool retain)
     {
         var message = new MqttApplicationMessage
         {
@@ -245,8 +298,7 @@ public sealed partial class ClusterBroker(
             CorrelationData = relayed.CorrelationData,
             PayloadFormatIndicator = relayed.PayloadIsUtf8 ? MqttPayloadFormatIndicator.CharacterData : MqttPayloadFormatIndicator.Unspecified,
             UserProperties = relayed.UserProperties?.Select(static p => new MqttUserProperty(p.Key, p.Value.AsMemory())).ToList(),
-            // A shared copy is a live message; another silo's retained one is kept here too, as the publisher's silo kept it.
-            Retain = relayed.Retain && relayed.SharedTo is null,
+            Retain = retain,
         };
         MessageExpiry.Stamp(message, time);
         return message;

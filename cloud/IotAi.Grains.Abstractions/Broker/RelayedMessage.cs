@@ -14,6 +14,7 @@ namespace IotAi.Grains.Broker;
 /// <param name="PayloadIsUtf8">Its payload format indicator.</param>
 /// <param name="UserProperties">Its user properties, in order (values as UTF-8 bytes), or null.</param>
 /// <param name="Retain">Whether it was published to be retained.</param>
+/// <param name="RetainSequence">For a retained message, the order the cluster's store wrote it in (0 for others): a silo keeps a topic's retained message only if it is newer than the one it holds.</param>
 /// <param name="SharedTo">The client of a shared subscription this copy is for alone; null: every ordinary subscriber.</param>
 [GenerateSerializer, Immutable, Alias("IotAi.Broker.RelayedMessage")]
 public sealed record RelayedMessage(
@@ -27,4 +28,5 @@ public sealed record RelayedMessage(
     [property: Id(7)] bool PayloadIsUtf8,
     [property: Id(8)] IReadOnlyList<KeyValuePair<string, byte[]>>? UserProperties,
     [property: Id(9)] bool Retain,
-    [property: Id(10)] string? SharedTo);
+    [property: Id(10)] string? SharedTo,
+    [property: Id(11)] long RetainSequence = 0);

@@ -26,6 +26,7 @@ public static class GrainsServiceCollectionExtensions
         services.TryAddSingleton<RolloutTelemetry>();
         services.TryAddSingleton<ModelOffers>();
         services.AddValidatedOptions<OtaOptions>(OtaOptions.SectionName);
+        services.AddValidatedOptions<RetainedMessagesOptions>(RetainedMessagesOptions.SectionName);
 
         // The shipped models are on disk before the model host loads the registry: hosted services start in order.
         services.AddHostedService<DefaultModelInstaller>();
