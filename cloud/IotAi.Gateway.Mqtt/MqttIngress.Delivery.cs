@@ -15,6 +15,12 @@ public sealed partial class MqttIngress
     /// <summary>Publishes an answer to its device, into its session when it can, else through the broker.</summary>
     private async Task DeliverAsync(DeviceSession device, MqttApplicationMessage message, string kind)
     {
+        if (external.Enabled)
+        {
+            await external.SendAsync(message, kind);
+            return;
+        }
+
         if (!_watchers.Any)
         {
             if (device.SubscribedQos(message.Topic) is not { } qos)

@@ -34,6 +34,7 @@ public sealed partial class MqttIngress(
     IngressLimits limits,
     ClientTerms terms,
     Cluster.ClusterBroker cluster,
+    External.ExternalBroker external,
     GatewayTelemetry telemetry,
     [FromKeyedServices(GrainCallPipeline.Key)] ResiliencePipeline grainCalls,
     ILogger<MqttIngress> logger) : IHostedService, IDisposable
@@ -66,7 +67,12 @@ public sealed partial class MqttIngress(
             .WithDefaultEndpointPort(_options.Port)
             .WithMaxPendingMessagesPerClient(_options.MaxPendingMessagesPerClient)
             .WithPersistentSessions();
-        if (tls.Value.Enabled)
+        if (external.Enabled)
+        {
+            // Devices connect to the user's broker: this silo's broker takes no connections, only what the attachment hands it.
+            builder.WithoutDefaultEndpoint();
+        }
+        else if (tls.Value.Enabled)
         {
             MqttTlsEndpoint.Configure(builder, tls.Value, tls.Value.SelfSignedDirectory, IPAddress.Parse(_options.BindAddress), logger);
         }
@@ -77,7 +83,7 @@ public sealed partial class MqttIngress(
         // answer is a few hundred bytes); one that wrote a larger packet, such as a model chunk, shrinks back to the cap.
         serverOptions.WriterBufferSize = 256;
         serverOptions.WriterBufferSizeMax = 4096;
-        _server = new MqttServerFactory().CreateMqttServer(serverOptions, [limits.CreateListener(_options.TopicAliasMaximum, terms.Hold)]);
+        _server = new MqttServerFactory().CreateMqttServer(serverOptions, external.Enabled ? [] : [limits.CreateListener(_options.TopicAliasMaximum, terms.Hold)]);
         terms.TooLargeForClient = TellTooLarge;
         _downlink = new MqttDownlink(PublishAsync, DisconnectAsync);
         _downlinkReference = grains.CreateObjectReference<IDeviceDownlink>(_downlink);
@@ -93,6 +99,14 @@ public sealed partial class MqttIngress(
         await _server.StartAsync();
         terms.Sessions.Start(_server);
         cluster.Start(_server);
+        if (external.Enabled)
+        {
+            // Devices whose grains held a way down through a silo that left are told this silo's at their next uplink.
+            cluster.SiloGone += _externalDevices.Clear;
+            external.Start(TakeExternalUplinkAsync);
+            return;
+        }
+
         LogListening(_options.BindAddress, _options.Port);
     }
 
@@ -103,7 +117,8 @@ public sealed partial class MqttIngress(
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        // Out of the cluster's broker first: the others' shared subscribers stop being sent this silo's share.
+        // Out of the user's broker and the cluster's first: the other silos are given this silo's share.
+        await external.DisposeAsync();
         await cluster.DisposeAsync();
         if (_server is not null)
         {
@@ -150,6 +165,13 @@ public sealed partial class MqttIngress(
     {
         if (e.ClientId is GatewayClientId or Cluster.ClusterBroker.RelayClientId)
         {
+            if (external.Enabled && e.ClientId == GatewayClientId)
+            {
+                // What the gateway sends a device goes through the user's broker, where the device is.
+                e.ProcessPublish = false;
+                await external.SendAsync(e.ApplicationMessage, "external");
+            }
+
             return;
         }
 

@@ -30,6 +30,8 @@ public static class MqttServiceCollectionExtensions
         services.TryAddSingleton<IngressLimits>();
         services.TryAddSingleton<ClientTerms>();
         services.TryAddSingleton<Cluster.ClusterBroker>();
+        services.AddValidatedOptions<External.ExternalBrokerOptions>(External.ExternalBrokerOptions.SectionName);
+        services.TryAddSingleton<External.ExternalBroker>();
         services.TryAddSingleton(static sp => sp.GetRequiredService<IOptions<MqttLimitsOptions>>().Value.Payloads());
         services.AddResiliencePipeline(GrainCallPipeline.Key, static (builder, context) => GrainCallPipeline.Configure(builder,
             context.ServiceProvider.GetRequiredService<IOptions<MqttIngressOptions>>().Value, context.ServiceProvider.GetRequiredService<ILogger<MqttIngress>>()));

@@ -8,9 +8,9 @@ namespace IotAi.Cluster.Tests;
 [Collection(ClusterGroup.Name)]
 public sealed class SpreadTests : IAsyncLifetime
 {
-    private ThreeSiloCluster _cluster = null!;
+    private SiloCluster _cluster = null!;
 
-    public async Task InitializeAsync() => _cluster = await ThreeSiloCluster.StartAsync();
+    public async Task InitializeAsync() => _cluster = await SiloCluster.StartAsync();
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 

@@ -48,6 +48,9 @@ public sealed partial class ClusterBroker(
     /// <summary>This broker's name in the cluster.</summary>
     public string Silo => _silo;
 
+    /// <summary>Raised when another silo's broker left the cluster (stopped, or stopped reporting).</summary>
+    public event Action? SiloGone;
+
     /// <summary>How many other silos this one carries messages to now.</summary>
     public int OtherSilos => _outboxes.Count;
 
@@ -253,6 +256,11 @@ public sealed partial class ClusterBroker(
         foreach (var outbox in gone)
         {
             _ = outbox.DisposeAsync().AsTask();
+        }
+
+        if (gone.Count > 0)
+        {
+            SiloGone?.Invoke();
         }
     }
 

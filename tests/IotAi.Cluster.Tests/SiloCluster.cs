@@ -4,15 +4,15 @@ using IotAi.Tests.Shared;
 namespace IotAi.Cluster.Tests;
 
 /// <summary>
-/// Three silos on one machine as a production cluster: Redis membership, grain state in PostgreSQL, one shared data
+/// Silos on one machine as a production cluster (three unless a test asks otherwise): Redis membership, grain state in PostgreSQL, one shared data
 /// directory (the volume every pod mounts), and failure detection tuned so a dead silo is voted out in seconds.
 /// </summary>
-internal sealed class ThreeSiloCluster : IAsyncDisposable
+internal sealed class SiloCluster : IAsyncDisposable
 {
     private readonly RedisServer _redis;
     private readonly PostgresServer _postgres;
 
-    private ThreeSiloCluster(RedisServer redis, PostgresServer postgres, DirectoryInfo data, IReadOnlyList<SiloNode> silos) =>
+    private SiloCluster(RedisServer redis, PostgresServer postgres, DirectoryInfo data, IReadOnlyList<SiloNode> silos) =>
         (_redis, _postgres, Data, Silos) = (redis, postgres, data, silos);
 
     public DirectoryInfo Data { get; }
@@ -22,7 +22,10 @@ internal sealed class ThreeSiloCluster : IAsyncDisposable
     /// <summary>The MQTT ports of every silo: what a load balancer in front of them would spread devices over.</summary>
     public IReadOnlyList<int> MqttPorts => [.. Silos.Select(static s => s.MqttPort)];
 
-    public static async Task<ThreeSiloCluster> StartAsync()
+    public static Task<SiloCluster> StartAsync() => StartAsync(3, static _ => []);
+
+    /// <summary>A cluster of <paramref name="count"/> silos, silo <c>i</c> with <paramref name="settingsOf"/>(i) on top of the cluster's settings.</summary>
+    public static async Task<SiloCluster> StartAsync(int count, Func<int, IEnumerable<string>> settingsOf)
     {
         var redis = await RedisServer.StartAsync();
         var postgres = await PostgresServer.StartAsync();
@@ -36,13 +39,13 @@ internal sealed class ThreeSiloCluster : IAsyncDisposable
             "--Mqtt:Authentication:Mode=None", "--Mqtt:Tls:Enabled=false", "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:IotAi=Information",
         ];
         var logs = data.CreateSubdirectory("logs").FullName;
-        var silos = Enumerable.Range(0, 3).Select(i => new SiloNode($"silo-{i}", settings, logs)).ToList();
-        var cluster = new ThreeSiloCluster(redis, postgres, data, silos);
+        var silos = Enumerable.Range(0, count).Select(i => new SiloNode($"silo-{i}", [.. settings, .. settingsOf(i)], logs)).ToList();
+        var cluster = new SiloCluster(redis, postgres, data, silos);
         try
         {
             // The first silo installs the shipped models and makes the keys in the shared directory; the others find them there.
             await cluster.StartAsync(0);
-            await Task.WhenAll(cluster.StartAsync(1), cluster.StartAsync(2));
+            await Task.WhenAll(Enumerable.Range(1, count - 1).Select(cluster.StartAsync));
             return cluster;
         }
         catch

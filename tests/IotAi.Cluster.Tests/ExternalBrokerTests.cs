@@ -1,0 +1,73 @@
+using System.Globalization;
+using IotAi.Cluster.Tests.Servers;
+using IotAi.Tests.Shared;
+
+namespace IotAi.Cluster.Tests;
+
+/// <summary>
+/// External broker mode: devices connect to the user's own Mosquitto, and two silos attach to it as MQTT 5 clients,
+/// sharing the uplinks through <c>$share/iotai/devices/+/up/#</c>. A silo killed mid-stream loses no reading Mosquitto
+/// acknowledged: what it was sent and had not acknowledged waits in its session, and it finishes that when it comes back.
+/// </summary>
+[Collection(ClusterGroup.Name)]
+public sealed class ExternalBrokerTests : IAsyncLifetime
+{
+    private const int Devices = 12;
+    private MosquittoServer _mosquitto = null!;
+    private SiloCluster _cluster = null!;
+
+    public async Task InitializeAsync()
+    {
+        _mosquitto = await MosquittoServer.StartAsync();
+        _cluster = await SiloCluster.StartAsync(2, i =>
+        [
+            "--Mqtt:External:Host=127.0.0.1",
+            string.Create(CultureInfo.InvariantCulture, $"--Mqtt:External:Port={_mosquitto.Port}"),
+            $"--Mqtt:External:ClientId=iotai-silo-{i}",
+        ]);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _cluster.DisposeAsync();
+        await _mosquitto.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Two_silos_share_the_uplinks_and_one_killed_mid_stream_loses_no_acknowledged_reading()
+    {
+        await using var fleet = await ClusterFleet.StartAsync([_mosquitto.Port], $"ext-{Guid.NewGuid():N}"[..12], Devices);
+        await fleet.WaitForProgressAsync(5, "the fleet did not get going", seconds: 60);
+        // Both silos answer: each took part of the uplinks (the answers come back through Mosquitto).
+        await Eventually.TrueAsync(async () => (await UplinksAsync(0)) > 0 && (await UplinksAsync(1)) > 0, "the two silos did not share the uplinks", 60);
+
+        await _cluster.Silos[1].KillAsync();
+        await fleet.WaitForProgressAsync(10, "the fleet did not carry on while a silo was down", seconds: 120);
+        await _cluster.StartAsync(1);
+        await fleet.WaitForProgressAsync(10, "the fleet did not carry on after the silo came back", seconds: 120);
+        await fleet.StopSendingAsync();
+
+        // Mosquitto acknowledges a reading as it takes it, before a silo has: the silos work off what it queued for them
+        // (the killed one's share included), and then every reading it acknowledged must be in the twins.
+        using (var api = _cluster.Silos[0].Api(_cluster.Data.FullName))
+        {
+            await Eventually.TrueAsync(async () => (await ClusterFleet.TwinsAsync(api, fleet.Devices)).Twins.All(t => t.Value.HighestSeq >= fleet.Devices.Single(d => d.Id == t.Key).Acknowledged),
+                "the silos did not work off what Mosquitto queued for them", 180);
+        }
+
+        await fleet.AssertNothingAcknowledgedWasLostAsync(_cluster.Silos[0], _cluster.Data.FullName);
+        // The silo that came back took up its share again, what its session held first.
+        Assert.True(await UplinksAsync(1) > 0, "the restarted silo took no uplinks");
+        Assert.All(fleet.Devices, static d => Assert.Equal((0, 0), (d.Refusals, d.Errors.Count)));
+    }
+
+    /// <summary>How many device uplinks a silo has taken since it started, from its own metrics.</summary>
+    private async Task<double> UplinksAsync(int silo)
+    {
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync(new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{_cluster.Silos[silo].HttpPort}/metrics")));
+        return text.Split('\n')
+            .Where(static l => l.StartsWith("iotai_mqtt_messages_in", StringComparison.Ordinal))
+            .Sum(static l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+    }
+}
