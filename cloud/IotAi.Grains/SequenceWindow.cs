@@ -3,7 +3,7 @@ namespace IotAi.Grains;
 /// <summary>
 /// Duplicate detection by per-device sequence number, as IPsec does against replays: the highest number seen plus a
 /// 64-bit mask of the ones just below it, and the numbers below that never seen, as ranges (<see cref="Gaps"/>). A device
-/// that sends in order has no gaps, and costs two numbers. Readings can come far out of order, though: through the
+/// that sends in order has no gaps, and costs two numbers; numbers below the first one seen count as repeats. Readings can come far out of order, though: through the
 /// user's broker, a silo that is down holds its share of every device's readings until it is back, while the others go
 /// on; each number is still taken once, however late, as long as the gaps fit <see cref="MaxGaps"/>.
 /// </summary>
@@ -49,6 +49,13 @@ public struct SequenceWindow
     /// <summary>The numbers the window moves past unseen, when it moves up by <paramref name="shift"/>, become gaps, oldest first.</summary>
     private void KeepLeaving(long shift)
     {
+        if (Highest == 0)
+        {
+            // The first number seen starts the device's history: an edge agent numbers from the clock, and what lies
+            // below its first number was never sent.
+            return;
+        }
+
         // Bit i stands for Highest - i; the top `shift` bits leave, and only numbers from 1 up ever count.
         var leaving = shift >= Width ? ulong.MaxValue : ulong.MaxValue << (int)(Width - shift);
         var valid = Highest >= Width ? ulong.MaxValue : (1UL << (int)Highest) - 1;

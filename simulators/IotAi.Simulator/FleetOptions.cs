@@ -87,6 +87,12 @@ public sealed class FleetOptions
     /// </summary>
     public TimeSpan KeepAlive { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// The Receive Maximum each device announces: how many QoS 1 answers the gateway may have unacknowledged at it at
+    /// once, as a small device would (0: none announced, MQTT's 65,535).
+    /// </summary>
+    public ushort ReceiveMaximum { get; set; }
+
     /// <summary>The period of the sensors' daily-like cycle (<see cref="Synthetic.SensorSignal"/>); ten minutes by default.</summary>
     public TimeSpan SignalPeriod { get; set; } = TimeSpan.FromMinutes(10);
 

@@ -77,6 +77,7 @@ internal sealed partial class SimulatedDevice : IDisposable
             .WithCredentials(_options.Secrets.TryGetValue(Id, out var secret) ? Id : null, secret)
             .WithProtocolVersion(MqttProtocolVersion.V500)
             .WithCleanStart()
+            .WithReceiveMaximum(_options.ReceiveMaximum)
             .Build();
         var connect = await _client.ConnectAsync(options, cancellationToken);
         if (connect.ResultCode != MqttClientConnectResultCode.Success)

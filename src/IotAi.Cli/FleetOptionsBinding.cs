@@ -74,6 +74,8 @@ internal sealed class FleetOptionsBinding(TimeSpan? defaultDriftAt = null)
         CustomParser = static result => Duration(result) ?? TimeSpan.Zero,
     };
 
+    public Option<ushort> ReceiveMaximum { get; } = new("--receive-maximum") { Description = "Receive Maximum each device announces: answers it may have unacknowledged (0: none announced)" };
+
     public Option<int?> Messages { get; } = new("--messages") { Description = "Uplinks per device before it stops (default: no limit)" };
 
     public Option<int> MaxInFlight { get; } = new("--max-in-flight") { Description = "Unanswered uplinks a device may have before it skips a tick", DefaultValueFactory = _ => 1 };
@@ -102,7 +104,7 @@ internal sealed class FleetOptionsBinding(TimeSpan? defaultDriftAt = null)
 
     public IEnumerable<Option> Load =>
     [
-        Answer, Escalate, PayloadBytes, LocalAddresses, KeepAlive, Messages, MaxInFlight, ConnectConcurrency,
+        Answer, Escalate, PayloadBytes, LocalAddresses, KeepAlive, ReceiveMaximum, Messages, MaxInFlight, ConnectConcurrency,
         Storms, Pauses, SlowLinkDelay, SlowLinkBandwidth, SlowLinkShare, Reconnect, Replay, ReplayDevice,
     ];
 
@@ -114,6 +116,7 @@ internal sealed class FleetOptionsBinding(TimeSpan? defaultDriftAt = null)
         options.PayloadBytes = parse.GetValue(PayloadBytes);
         options.LocalAddresses = parse.GetValue(LocalAddresses);
         options.KeepAlive = parse.GetValue(KeepAlive);
+        options.ReceiveMaximum = parse.GetValue(ReceiveMaximum);
         options.MessagesPerDevice = parse.GetValue(Messages);
         options.MaxInFlightPerDevice = parse.GetValue(MaxInFlight);
         options.ConnectConcurrency = parse.GetValue(ConnectConcurrency);

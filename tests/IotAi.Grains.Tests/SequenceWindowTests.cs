@@ -60,6 +60,17 @@ public sealed class SequenceWindowTests
     }
 
     [Fact]
+    public void Numbers_below_the_first_one_seen_are_taken_for_repeats()
+    {
+        var window = new SequenceWindow();
+        window.Accept(1_796_591_874_271);
+
+        Assert.Null(window.Gaps);
+        Assert.False(window.IsNew(5));
+        Assert.False(window.IsNew(1_796_591_874_271 - 100));
+    }
+
+    [Fact]
     public void Past_the_bound_the_oldest_gaps_are_forgotten_and_taken_for_repeats()
     {
         var window = new SequenceWindow();
