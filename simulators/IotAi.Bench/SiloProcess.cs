@@ -69,6 +69,7 @@ public sealed class SiloProcess : IMeasuredServer, IAsyncDisposable
     public static async Task<SiloProcess> StartAsync(IEnumerable<string> settings, CancellationToken cancellationToken, DirectoryInfo? data = null,
         IReadOnlyDictionary<string, string>? environment = null)
     {
+        var arguments = settings.ToArray();
         data ??= Directory.CreateTempSubdirectory("iotai-bench-");
         var mqttPort = FreePort();
         var httpPort = FreePort();
@@ -94,7 +95,7 @@ public sealed class SiloProcess : IMeasuredServer, IAsyncDisposable
             $"--Cluster:SiloPort={FreePort()}", $"--Cluster:GatewayPort={FreePort()}",
             $"--Gateway:DataDirectory={data.FullName}", "--Logging:LogLevel:Default=Warning",
             // Devices connect without enrolling, as they do to the Mosquitto baseline; a secret is checked once per connection anyway.
-            "--Mqtt:Authentication:Mode=None", "--Mqtt:Tls:Enabled=false", .. settings])
+            "--Mqtt:Authentication:Mode=None", "--Mqtt:Tls:Enabled=false", .. arguments])
         {
             start.ArgumentList.Add(argument);
         }
@@ -105,7 +106,9 @@ public sealed class SiloProcess : IMeasuredServer, IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var silo = new SiloProcess(process, data, mqttPort, httpPort);
-        await silo.WaitUntilListeningAsync(cancellationToken);
+        // A silo attached to the user's broker listens for no devices: only its HTTP side is waited for.
+        var attached = arguments.Any(static s => s.StartsWith("--Mqtt:External:Host=", StringComparison.Ordinal));
+        await silo.WaitUntilListeningAsync(attached ? [httpPort] : [mqttPort, httpPort], cancellationToken);
         return silo;
     }
 
@@ -121,7 +124,7 @@ public sealed class SiloProcess : IMeasuredServer, IAsyncDisposable
         _data.Delete(recursive: true);
     }
 
-    private async Task WaitUntilListeningAsync(CancellationToken cancellationToken)
+    private async Task WaitUntilListeningAsync(int[] ports, CancellationToken cancellationToken)
     {
         var deadline = Stopwatch.GetTimestamp() + (60 * Stopwatch.Frequency);
         while (true)
@@ -133,8 +136,8 @@ public sealed class SiloProcess : IMeasuredServer, IAsyncDisposable
 
             try
             {
-                // Both listeners: the benchmarks publish over MQTT and read the silo's counters over HTTP.
-                foreach (var port in (int[])[MqttPort, HttpPort])
+                // The benchmarks publish over MQTT and read the silo's counters over HTTP.
+                foreach (var port in ports)
                 {
                     using var client = new TcpClient();
                     await client.ConnectAsync(IPAddress.Loopback, port, cancellationToken);

@@ -49,6 +49,9 @@ public sealed class SuiteReportTests
         var met = json.RootElement.GetProperty("headlines").EnumerateArray().Select(h => h.GetProperty("met").GetBoolean());
         Assert.Equal(figures.Headlines().Select(h => h.Met), met);
         Assert.Equal(2, json.RootElement.GetProperty("machine").GetProperty("cores").GetInt32());
+        // External broker mode is reported beside measure 2, from its own figures.
+        Assert.Contains("Silo behind Mosquitto ÷ Mosquitto alone: **0.30×** the rate", markdown, StringComparison.Ordinal);
+        Assert.Equal(3_000, json.RootElement.GetProperty("figures").GetProperty("external").GetProperty("gateway").GetProperty("rate").GetProperty("perSecond").GetDouble(), 6);
     }
 
     private static SuiteFigures Figures(double ingestGateway, double memoryPerDevice, long gen2, int devices = 50_000)
@@ -71,6 +74,7 @@ public sealed class SuiteReportTests
             ],
             new LatencyComparison(2_000, 4_000, Fleet("IotAi silo", 2_000, 2), Fleet("Mosquitto", 2_000, 1)),
             new IdleMemoryComparison(50_000, new IdleMemory("IotAi silo", devices, 0, (long)(memoryPerDevice * devices), tenSeconds), new IdleMemory("Mosquitto", devices, 0, 2048L * devices, tenSeconds)),
-            new SteadyRun(Fleet("IotAi silo", 2_000, 2), 256, 500 * 20_000, 100, 10, gen2));
+            new SteadyRun(Fleet("IotAi silo", 2_000, 2), 256, 500 * 20_000, 100, 10, gen2),
+            new BrokerComparison(Fleet("IotAi behind Mosquitto", 3_000, 6), Fleet("Mosquitto", 10_000, 1)));
     }
 }

@@ -21,6 +21,7 @@ public static class BenchmarkSuite
         var batching = await ModelMeasures.BatchingAsync(settings.Measure, cancellationToken);
         var memory = await IdleMemoryMeasure.RunAsync(settings.IdleDevices, cancellationToken);
         var (sensor, latency, steadyRun) = await SensorMeasures.EndToEndAsync(settings.Measure, settings.Steady, cancellationToken);
-        return new SuiteFigures(MachineDescription.Current(), settings.Command, DateTimeOffset.UtcNow, ingest, sensor, image, batching, latency, memory, steadyRun);
+        var external = await SensorMeasures.ExternalAsync(settings.Measure, sensor.Mosquitto, cancellationToken);
+        return new SuiteFigures(MachineDescription.Current(), settings.Command, DateTimeOffset.UtcNow, ingest, sensor, image, batching, latency, memory, steadyRun, external);
     }
 }

@@ -49,6 +49,20 @@ public static class SensorMeasures
         return (sensor, latency, steadyRun);
     }
 
+    /// <summary>
+    /// Measure 2 in external broker mode: the same fleet on Mosquitto, with a silo attached to it taking the uplinks from
+    /// a shared subscription and answering through it, against <paramref name="mosquittoAlone"/> (measure 2's Mosquitto).
+    /// </summary>
+    public static async Task<BrokerComparison> ExternalAsync(TimeSpan measure, FleetMeasurement mosquittoAlone, CancellationToken cancellationToken)
+    {
+        AnsiConsole.MarkupLine("2b. The sensor model end to end in external broker mode: devices on Mosquitto, a silo attached to it, against Mosquitto alone…");
+        await using var mosquitto = await MosquittoProcess.StartRequiredAsync(cancellationToken);
+        await using var silo = await SuiteSilo.StartAsync(cancellationToken,
+            "--Mqtt:External:Host=127.0.0.1", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"--Mqtt:External:Port={mosquitto.Port}"));
+        var attached = new ExternalModeServer(silo, mosquitto);
+        return new BrokerComparison(await FleetBenchmark.MeasureAsync(attached, () => BrokerFleets.Saturating("external", FleetAnswer.Result), WarmUp, measure, cancellationToken), mosquittoAlone);
+    }
+
     private static async Task<FleetMeasurement> OnMosquittoAsync(Func<FleetOptions> options, TimeSpan measure, CancellationToken cancellationToken)
     {
         await using var mosquitto = await MosquittoProcess.StartRequiredAsync(cancellationToken);

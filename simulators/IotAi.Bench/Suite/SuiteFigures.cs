@@ -67,7 +67,8 @@ public sealed record SuiteFigures(
     IReadOnlyList<BatchingComparison> Batching,
     LatencyComparison Latency,
     IdleMemoryComparison Memory,
-    SteadyRun Steady)
+    SteadyRun Steady,
+    BrokerComparison? External = null)
 {
     /// <summary>The seven measures the product is held to, each with its baseline and goal.</summary>
     public IReadOnlyList<Headline> Headlines()

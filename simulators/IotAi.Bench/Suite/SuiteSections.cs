@@ -22,6 +22,15 @@ public static class SuiteSections
         Brokers(text, f.Sensor.Gateway, f.Sensor.Mosquitto);
         text.AppendLine(C, $"Gateway ÷ Mosquitto: **{f.Sensor.RateRatio:F2}×** the rate, **{f.Sensor.CpuRatio:F2}×** the CPU per message.");
 
+        if (f.External is { } external)
+        {
+            Section(text, "2b. The sensor model end to end, silos behind Mosquitto", "External broker mode (`Mqtt:External:Host`): the same fleet publishes to Mosquitto; a silo attached",
+                "to it takes the readings from `$share/iotai/devices/+/up/#` and publishes each result back through it. CPU is the silo's and",
+                "Mosquitto's together. The baseline is measure 2's Mosquitto alone.");
+            Brokers(text, external.Gateway, external.Mosquitto);
+            text.AppendLine(C, $"Silo behind Mosquitto ÷ Mosquitto alone: **{external.RateRatio:F2}×** the rate, **{external.CpuRatio:F2}×** the CPU per message.");
+        }
+
         Section(text, "3. The image model end to end", "This is the small image model on raw 32×32 pixels (`Models:ShippedImageModel=Pixels`). The shipped default, a",
             "head on ResNet18, is measured the same way by `iotai bench backbone` (0.96× in the last run).",
             "",
