@@ -98,11 +98,11 @@ public sealed partial class MqttIngress(
         _server.LoadingRetainedMessageAsync += OnLoadingRetainedAsync;
         await _server.StartAsync();
         terms.Sessions.Start(_server);
-        cluster.Start(_server);
+        // The client id goes with this silo's first report, so another silo knows whose session to take over at once.
+        cluster.Start(_server, external.ClientId);
         if (external.Enabled)
         {
-            // Devices whose grains held a way down through a silo that left are told this silo's at their next uplink.
-            cluster.SiloGone += _externalDevices.Clear;
+            cluster.SilosGone += OnSilosGone;
             external.Start(TakeExternalUplinkAsync);
             return;
         }

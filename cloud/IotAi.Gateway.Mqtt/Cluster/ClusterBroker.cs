@@ -48,8 +48,17 @@ public sealed partial class ClusterBroker(
     /// <summary>This broker's name in the cluster.</summary>
     public string Silo => _silo;
 
-    /// <summary>Raised when another silo's broker left the cluster (stopped, or stopped reporting).</summary>
-    public event Action? SiloGone;
+    /// <summary>
+    /// Raised when other silos' brokers left the cluster (stopped, or stopped reporting), with them as the view had them,
+    /// and whether this silo is the one to take over what they left (the first of the silos that remain, by name).
+    /// </summary>
+    public event Action<IReadOnlyList<BrokerPeerView>, bool>? SilosGone;
+
+    /// <summary>This silo's client id at the user's broker, in external broker mode; reported to the others.</summary>
+    public string? ExternalClientId { get; private set; }
+
+    /// <summary>Every silo's broker, this one's included, as the last view from the directory had them.</summary>
+    public IReadOnlyList<BrokerPeerView> Peers => _view.Peers;
 
     /// <summary>How many other silos this one carries messages to now.</summary>
     public int OtherSilos => _outboxes.Count;
@@ -57,10 +66,10 @@ public sealed partial class ClusterBroker(
     /// <summary>How many members of <c>$share/{group}/{filter}</c>, on any silo, this silo's publishes take turns between now.</summary>
     public int SharedMembers(string group, string filter) => _shares.Count(group, filter);
 
-    /// <summary>Joins the cluster with the silo's started broker.</summary>
-    public void Start(MqttServer server)
+    /// <summary>Joins the cluster with the silo's started broker, and in external broker mode its client id at the user's broker.</summary>
+    public void Start(MqttServer server, string? externalClientId = null)
     {
-        _server = server;
+        (_server, ExternalClientId) = (server, externalClientId);
         _self = grains.CreateObjectReference<IBrokerPeer>(this);
         Local.Changed += ReportSoon;
         _reporting = ReportAsync(_stopping.Token);
@@ -110,6 +119,11 @@ public sealed partial class ClusterBroker(
             else if (outboxes.TryGetValue(member.Silo, out var outbox))
             {
                 outbox.Add(relayed with { QualityOfService = (int)qos, SharedTo = member.ClientId });
+            }
+            else
+            {
+                // The member's silo left between the views: its share of this message has nowhere to go.
+                telemetry.Dropped("shared");
             }
         }
 
@@ -170,7 +184,16 @@ public sealed partial class ClusterBroker(
     /// <summary>Puts a shared subscription's copy straight into its member's session here; dropped and counted when the session is gone or full.</summary>
     private async Task DeliverSharedAsync(string clientId, RelayedMessage message)
     {
-        var session = _server is null ? null : await _server.GetSessionAsync(clientId);
+        MqttSessionStatus? session = null;
+        try
+        {
+            session = _server is null ? null : await _server.GetSessionAsync(clientId);
+        }
+        catch (InvalidOperationException)
+        {
+            // The member's session ended between the view and this message.
+        }
+
         if (session is not null && session.TryEnqueueApplicationMessage(ToMessage(message, retain: false), out _))
         {
             telemetry.Sent("shared");
@@ -209,7 +232,7 @@ public sealed partial class ClusterBroker(
         {
             try
             {
-                Apply(await directory.ReportAsync(_silo, _self!, Local.Members(_silo)));
+                Apply(await directory.ReportAsync(_silo, _self!, Local.Members(_silo), ExternalClientId));
             }
 #pragma warning disable CA1031 // The directory may be moving with a silo that left; the next round reports again.
             catch (Exception ex) when (!stopping.IsCancellationRequested)
@@ -233,6 +256,7 @@ public sealed partial class ClusterBroker(
     private void Apply(BrokerClusterView view)
     {
         List<PeerOutbox> gone;
+        List<BrokerPeerView> silosGone;
         lock (_viewLock)
         {
             if (view.Directory == _view.Directory && view.Version <= _view.Version)
@@ -240,7 +264,15 @@ public sealed partial class ClusterBroker(
                 return;
             }
 
+            silosGone = [.. _view.Peers.Where(p => p.Silo != _silo && view.Peers.All(n => n.Silo != p.Silo))];
             _view = view;
+            if (logger.IsEnabled(LogLevel.Debug))
+            {
+#pragma warning disable CA1873 // Made only when debug logging is on, by the check around it.
+                LogView(view.Version, string.Join(", ", view.Peers.Select(static p => $"{p.Silo} ({p.ExternalClientId})")));
+#pragma warning restore CA1873
+            }
+
             var outboxes = new Dictionary<string, PeerOutbox>(StringComparer.Ordinal);
             foreach (var peer in view.Peers.Where(p => p.Silo != _silo))
             {
@@ -258,9 +290,11 @@ public sealed partial class ClusterBroker(
             _ = outbox.DisposeAsync().AsTask();
         }
 
-        if (gone.Count > 0)
+        if (silosGone.Count > 0)
         {
-            SiloGone?.Invoke();
+            var first = view.Peers.Select(static p => p.Silo).Order(StringComparer.Ordinal).FirstOrDefault() == _silo;
+            LogSilosGone(silosGone.Count, silosGone[0].Silo, silosGone[0].ExternalClientId, first);
+            SilosGone?.Invoke(silosGone, first);
         }
     }
 
@@ -332,10 +366,8 @@ public sealed partial class ClusterBroker(
             LogReportFailed(ex);
         }
 
-        foreach (var outbox in _outboxes.Values)
-        {
-            await outbox.DisposeAsync();
-        }
+        // What is queued for the others goes while they take it, for a few seconds at most: a silo that is gone would hold up the stop.
+        await Task.WhenAny(Task.WhenAll(_outboxes.Values.Select(static o => o.DisposeAsync().AsTask())), Task.Delay(TimeSpan.FromSeconds(5), time));
 
         if (_self is not null)
         {
@@ -345,6 +377,12 @@ public sealed partial class ClusterBroker(
         _stopping.Dispose();
         _reportNow.Dispose();
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Count} other silos' brokers left the cluster, {Silo} first (at the user's broker: {ClientId}); this silo takes over what they left: {TakeOver}")]
+    private partial void LogSilosGone(int count, string silo, string? clientId, bool takeOver);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "View {Version} of the cluster's brokers: {Peers}")]
+    private partial void LogView(long version, string peers);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Could not report this silo's broker to the cluster's directory")]
     private partial void LogReportFailed(Exception exception);

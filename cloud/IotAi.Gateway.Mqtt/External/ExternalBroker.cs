@@ -1,49 +1,97 @@
-using System.Text.RegularExpressions;
 using IotAi.Gateway.Mqtt.Sessions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MQTTnet;
-using MQTTnet.Formatter;
-using MQTTnet.Protocol;
 
 namespace IotAi.Gateway.Mqtt.External;
 
 /// <summary>
 /// The silo's attachment to the user's own broker (<see cref="ExternalBrokerOptions"/>): an MQTT 5 client that takes this
-/// silo's share of every device's uplinks and publishes what the gateway sends devices back through that broker. Each
-/// uplink goes through the silo's ingress as if the device had published it there (the same grains, dedup, twins, OTA),
-/// and is acknowledged to the broker only once the ingress is done with it, in the order it came: an uplink the silo
-/// took but did not finish stays in its session at the broker and comes again.
+/// silo's share of every device's uplinks (an <see cref="UplinkSession"/>) and publishes what the gateway sends devices
+/// back through that broker. Each uplink goes through the silo's ingress as if the device had published it there (the
+/// same grains, dedup, twins, OTA). A silo that vanished leaves its share in its session at the broker; a surviving
+/// silo takes that session over and works it off (<see cref="AdoptAsync"/>).
 /// </summary>
 public sealed partial class ExternalBroker(IOptions<ExternalBrokerOptions> options, GatewayTelemetry telemetry, TimeProvider time, ILogger<ExternalBroker> logger) : IAsyncDisposable
 {
+    /// <summary>How long a stopping silo waits for the uplinks its session holds: within the time Kubernetes gives a pod to stop.</summary>
+    private static readonly TimeSpan WorkOffLimit = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long a silo works off a vanished silo's session, in the background; it ends sooner once the broker falls quiet.</summary>
+    private static readonly TimeSpan AdoptLimit = TimeSpan.FromMinutes(10);
+
     private readonly ExternalBrokerOptions _options = options.Value;
-    private readonly IMqttClient _client = new MqttClientFactory().CreateMqttClient();
     private readonly CancellationTokenSource _stopping = new();
+    private UplinkSession? _own;
     private Func<string, MqttApplicationMessage, Task>? _uplink;
     private Task _running = Task.CompletedTask;
-    private Task _lastAcknowledged = Task.CompletedTask;
-    private TaskCompletionSource _lost = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public bool Enabled => _options.Enabled;
 
-    public bool IsConnected => _client.IsConnected;
+    public bool IsConnected => _own?.Client.IsConnected == true;
+
+    /// <summary>This silo's client id at the broker; null when the silos keep their own brokers.</summary>
+    public string? ClientId => Enabled ? _options.EffectiveClientId : null;
 
     /// <summary>Connects, and keeps connecting, handing each device uplink to <paramref name="uplink"/> (the device id, the message).</summary>
     public void Start(Func<string, MqttApplicationMessage, Task> uplink)
     {
         _uplink = uplink;
-        _client.ApplicationMessageReceivedAsync += OnReceivedAsync;
-        _client.DisconnectedAsync += e =>
-        {
-            _lost.TrySetResult();
-            return Task.CompletedTask;
-        };
-        _running = RunAsync(_stopping.Token);
+        _own = Session(_options.EffectiveClientId);
+        _running = RunAsync(_own, _stopping.Token);
     }
 
-    /// <summary>Publishes a message the gateway sends a device, with the expiry it has left; one that cannot be sent now is dropped and counted.</summary>
-    public async Task SendAsync(MqttApplicationMessage message, string kind)
+    /// <summary>
+    /// Takes over the session a vanished silo left at the broker under <paramref name="clientId"/>, works off the uplinks
+    /// it holds, and ends it. A silo that comes back under that id takes its session back first, which ends this.
+    /// </summary>
+    public async Task AdoptAsync(string clientId)
+    {
+        if (_own is null || clientId == _options.EffectiveClientId)
+        {
+            return;
+        }
+
+        using var adopted = Session(clientId);
+        try
+        {
+            if (await adopted.ConnectAsync(subscribe: false, _stopping.Token))
+            {
+                LogAdopting(clientId);
+                var done = await adopted.WorkOffAsync(AdoptLimit);
+                LogAdopted(clientId, done);
+            }
+            else
+            {
+                // Nothing kept under that id: end the empty session the connect made.
+                LogNothingToAdopt(clientId);
+                await adopted.Client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithSessionExpiryInterval(0).Build());
+            }
+        }
+#pragma warning disable CA1031 // The broker, or the silo coming back, ended it: the session stays for whoever connects under that id next.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogAdoptFailed(ex, clientId);
+        }
+    }
+
+    private UplinkSession Session(string clientId) =>
+        new(_options, clientId, _uplink!, time) { Failed = (ex, device, topic) => LogUplinkFailed(ex, device, topic) };
+
+    /// <summary>
+    /// Publishes a message the gateway sends a device, with the expiry it has left. Handed to the client and not waited
+    /// for: an uplink is done, and acknowledged to the broker, once its answer is on its way, not once the broker has it,
+    /// as on the silo's own broker an answer queued for a connection that closes goes with it. One that cannot be sent is
+    /// dropped and counted.
+    /// </summary>
+    public Task SendAsync(MqttApplicationMessage message, string kind)
+    {
+        _ = PublishAsync(message, kind);
+        return Task.CompletedTask;
+    }
+
+    private async Task PublishAsync(MqttApplicationMessage message, string kind)
     {
         if (MessageExpiry.TryRead(message.UserProperties, out var deadline, out var stamp))
         {
@@ -59,7 +107,7 @@ public sealed partial class ExternalBroker(IOptions<ExternalBrokerOptions> optio
 
         try
         {
-            await _client.PublishAsync(message, _stopping.Token);
+            await _own!.Client.PublishAsync(message, _stopping.Token);
             telemetry.Sent(kind);
         }
         catch (Exception ex) when (ex is MQTTnet.Exceptions.MqttCommunicationException or InvalidOperationException or OperationCanceledException)
@@ -70,16 +118,15 @@ public sealed partial class ExternalBroker(IOptions<ExternalBrokerOptions> optio
         }
     }
 
-    private async Task RunAsync(CancellationToken stopping)
+    private async Task RunAsync(UplinkSession session, CancellationToken stopping)
     {
         while (!stopping.IsCancellationRequested)
         {
             try
             {
-                _lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                await ConnectAsync(stopping);
-                LogConnected(_options.Host!, _options.Port, _options.EffectiveClientId);
-                await _lost.Task.WaitAsync(stopping);
+                await session.ConnectAsync(subscribe: true, stopping);
+                LogConnected(_options.Host!, _options.Port, session.ClientId);
+                await session.Lost.WaitAsync(stopping);
                 LogLost(_options.Host!, _options.Port);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -104,91 +151,10 @@ public sealed partial class ExternalBroker(IOptions<ExternalBrokerOptions> optio
         }
     }
 
-    private async Task ConnectAsync(CancellationToken cancellationToken)
-    {
-        var builder = new MqttClientOptionsBuilder()
-            .WithTcpServer(_options.Host, _options.Port)
-            .WithClientId(_options.EffectiveClientId)
-            .WithProtocolVersion(MqttProtocolVersion.V500)
-            // The session keeps what the broker sent this silo and it did not acknowledge, for when it comes back.
-            .WithCleanStart(false)
-            .WithSessionExpiryInterval((uint)_options.SessionExpiry.TotalSeconds)
-            .WithReceiveMaximum((ushort)_options.MaxInFlight)
-            .WithKeepAlivePeriod(TimeSpan.FromSeconds(15))
-            .WithTimeout(TimeSpan.FromSeconds(10));
-        if (_options.Username is not null)
-        {
-            builder.WithCredentials(_options.Username, _options.PasswordFile is null ? null : (await File.ReadAllTextAsync(_options.PasswordFile, cancellationToken)).Trim());
-        }
-
-        if (_options.Tls)
-        {
-            builder.WithTlsOptions(static o => o.UseTls());
-        }
-
-        _lastAcknowledged = Task.CompletedTask;
-        await _client.ConnectAsync(builder.Build(), cancellationToken);
-        var granted = await _client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
-            .WithTopicFilter(_options.UplinkFilter, MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancellationToken);
-        var code = granted.Items.Single().ResultCode;
-        if (code > MqttClientSubscribeResultCode.GrantedQoS2)
-        {
-            throw new InvalidOperationException($"the broker refused the subscription to {_options.UplinkFilter}: {code}");
-        }
-    }
-
     /// <summary>
-    /// Hands an uplink to the ingress at once, so uplinks from many devices are worked on together, and acknowledges it
-    /// once the ingress is done and every uplink before it is acknowledged (MQTT-4.6.0-2: in the order received).
-    /// </summary>
-    private Task OnReceivedAsync(MqttApplicationMessageReceivedEventArgs e)
-    {
-        var match = DeviceUplink().Match(e.ApplicationMessage.Topic);
-        if (!match.Success)
-        {
-            // Not a device's uplink (the filter only takes those): acknowledged, so it is not sent again.
-            return Task.CompletedTask;
-        }
-
-        e.AutoAcknowledge = false;
-        var handled = HandleAsync(match.Groups[1].Value, e.ApplicationMessage);
-        _lastAcknowledged = AcknowledgeAsync(_lastAcknowledged, handled, e);
-        return Task.CompletedTask;
-    }
-
-    private async Task HandleAsync(string deviceId, MqttApplicationMessage message)
-    {
-        try
-        {
-            await _uplink!(deviceId, message);
-        }
-#pragma warning disable CA1031 // One uplink that failed must not stop the others; it is not acknowledged, so it comes again.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            LogUplinkFailed(ex, deviceId, message.Topic);
-            throw;
-        }
-    }
-
-    private async Task AcknowledgeAsync(Task before, Task handled, MqttApplicationMessageReceivedEventArgs e)
-    {
-        await before;
-        try
-        {
-            await handled;
-            await e.AcknowledgeAsync(_stopping.Token);
-        }
-#pragma warning disable CA1031 // Left unacknowledged (or the connection went): the broker sends it again, and the grain drops what it already has.
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-        }
-    }
-
-    /// <summary>
-    /// Leaves the shared subscription, so the broker gives this silo's share to the others, finishes and acknowledges what
-    /// it was already sent, then ends its session: a silo scaled down loses nothing.
+    /// Leaves the shared subscription, so the broker gives this silo's share to the others; works off what its session
+    /// still holds, then ends the session: a silo scaled down loses nothing. One that cannot finish in time leaves its
+    /// session to the broker, for its next start or for another silo to adopt.
     /// </summary>
     public async ValueTask DisposeAsync()
     {
@@ -199,11 +165,9 @@ public sealed partial class ExternalBroker(IOptions<ExternalBrokerOptions> optio
 
         try
         {
-            if (_client.IsConnected)
+            if (_own is { Client.IsConnected: true } own)
             {
-                await _client.UnsubscribeAsync(_options.UplinkFilter);
-                await _lastAcknowledged;
-                await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithSessionExpiryInterval(0).Build());
+                await own.WorkOffAsync(WorkOffLimit);
             }
         }
 #pragma warning disable CA1031 // The broker went first: the session it keeps is resumed by this silo's next start.
@@ -215,12 +179,9 @@ public sealed partial class ExternalBroker(IOptions<ExternalBrokerOptions> optio
 
         await _stopping.CancelAsync();
         await _running;
-        _client.Dispose();
+        _own?.Dispose();
         _stopping.Dispose();
     }
-
-    [GeneratedRegex(@"^devices/([^/]+)/up/")]
-    private static partial Regex DeviceUplink();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Attached to the MQTT broker at {Host}:{Port} as {ClientId}")]
     private partial void LogConnected(string host, int port, string clientId);
@@ -239,4 +200,16 @@ public sealed partial class ExternalBroker(IOptions<ExternalBrokerOptions> optio
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not leave the MQTT broker cleanly")]
     private partial void LogLeaveFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Taking over the session {ClientId} left at the MQTT broker, to work off the uplinks it holds")]
+    private partial void LogAdopting(string clientId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The session {ClientId} left at the MQTT broker is worked off: {Done}")]
+    private partial void LogAdopted(string clientId, bool done);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The MQTT broker held no session {ClientId}: nothing to work off")]
+    private partial void LogNothingToAdopt(string clientId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not work off the session {ClientId} left at the MQTT broker")]
+    private partial void LogAdoptFailed(Exception exception, string clientId);
 }

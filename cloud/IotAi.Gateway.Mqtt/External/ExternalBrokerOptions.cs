@@ -21,9 +21,9 @@ public sealed class ExternalBrokerOptions
     public bool Tls { get; set; }
 
     /// <summary>
-    /// This silo's client id at the broker. It must stay the same across the silo's restarts and differ between silos:
-    /// the broker keeps the silo's session (what it was sent and had not yet acknowledged) under it, and a silo that
-    /// comes back after a crash finishes that work. Unset: <c>iotai-</c> and the host name, which a StatefulSet's pods keep.
+    /// This silo's client id at the broker; it must differ between silos. The broker keeps the silo's session (what it
+    /// was sent and had not yet acknowledged) under it: a silo that comes back under the same id after a crash finishes
+    /// that work, and otherwise another silo takes the session over. Unset: <c>iotai-</c> and the host name.
     /// </summary>
     public string? ClientId { get; set; }
 

@@ -1,8 +1,11 @@
 namespace IotAi.Grains.Broker;
 
-/// <summary>A silo's broker as the others see it: its name (the silo's address) and the way to reach it.</summary>
+/// <summary>
+/// A silo's broker as the others see it: its name, the way to reach it, and in external broker mode its client id at the
+/// user's broker, whose session another silo takes over should this one vanish.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("IotAi.Broker.BrokerPeerView")]
-public sealed record BrokerPeerView([property: Id(0)] string Silo, [property: Id(1)] IBrokerPeer Peer);
+public sealed record BrokerPeerView([property: Id(0)] string Silo, [property: Id(1)] IBrokerPeer Peer, [property: Id(2)] string? ExternalClientId = null);
 
 /// <summary>The cluster's brokers and the members of every shared subscription, as the directory knows them now.</summary>
 /// <param name="Directory">The directory activation that made it: a directory that moved starts counting again.</param>

@@ -12,10 +12,10 @@ public interface IBrokerDirectoryGrain : IGrainWithStringKey
     public const string Key = "cluster";
 
     /// <summary>
-    /// A silo's broker says it is there, with the shared subscriptions of the clients connected to it now; returns the
-    /// cluster's view. A change is sent to every other silo as well.
+    /// A silo's broker says it is there, with the shared subscriptions of the clients connected to it now and, in external
+    /// broker mode, its client id at the user's broker; returns the cluster's view. A change is sent to every other silo as well.
     /// </summary>
-    Task<BrokerClusterView> ReportAsync(string silo, IBrokerPeer peer, IReadOnlyList<SharedMember> members);
+    Task<BrokerClusterView> ReportAsync(string silo, IBrokerPeer peer, IReadOnlyList<SharedMember> members, string? externalClientId);
 
     /// <summary>A silo's broker is stopping: its clients leave their shared subscriptions at once.</summary>
     Task LeaveAsync(string silo);

@@ -16,13 +16,13 @@ public sealed partial class BrokerDirectoryGrain(TimeProvider time, ILogger<Brok
     private readonly Dictionary<string, Entry> _silos = new(StringComparer.Ordinal);
     private BrokerClusterView _view = new(Guid.NewGuid(), 0, [], []);
 
-    public Task<BrokerClusterView> ReportAsync(string silo, IBrokerPeer peer, IReadOnlyList<SharedMember> members)
+    public Task<BrokerClusterView> ReportAsync(string silo, IBrokerPeer peer, IReadOnlyList<SharedMember> members, string? externalClientId)
     {
         ArgumentNullException.ThrowIfNull(silo);
         ArgumentNullException.ThrowIfNull(members);
         var now = time.GetUtcNow();
-        var changed = !_silos.TryGetValue(silo, out var known) || !known.Peer.Equals(peer) || !known.Shared.SetEquals(members);
-        _silos[silo] = new Entry(peer, [.. members], now);
+        var changed = !_silos.TryGetValue(silo, out var known) || !known.Peer.Equals(peer) || !known.Shared.SetEquals(members) || known.ExternalClientId != externalClientId;
+        _silos[silo] = new Entry(peer, [.. members], externalClientId, now);
         changed |= DropStale(now);
         if (changed)
         {
@@ -60,7 +60,7 @@ public sealed partial class BrokerDirectoryGrain(TimeProvider time, ILogger<Brok
         _view = new BrokerClusterView(
             _view.Directory,
             _view.Version + 1,
-            [.. _silos.OrderBy(static s => s.Key, StringComparer.Ordinal).Select(static s => new BrokerPeerView(s.Key, s.Value.Peer))],
+            [.. _silos.OrderBy(static s => s.Key, StringComparer.Ordinal).Select(static s => new BrokerPeerView(s.Key, s.Value.Peer, s.Value.ExternalClientId))],
             [.. _silos.SelectMany(static s => s.Value.Shared)]);
         foreach (var (silo, entry) in _silos)
         {
@@ -75,5 +75,5 @@ public sealed partial class BrokerDirectoryGrain(TimeProvider time, ILogger<Brok
     [LoggerMessage(Level = LogLevel.Information, Message = "The broker on {Silo} stopped reporting; its clients left their shared subscriptions")]
     private partial void LogSiloGone(string silo);
 
-    private sealed record Entry(IBrokerPeer Peer, HashSet<SharedMember> Shared, DateTimeOffset Seen);
+    private sealed record Entry(IBrokerPeer Peer, HashSet<SharedMember> Shared, string? ExternalClientId, DateTimeOffset Seen);
 }

@@ -21,9 +21,10 @@ internal sealed class MosquittoServer : IAsyncDisposable
         var program = LocalServer.Find("mosquitto", "/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto");
         var port = FreePort.Next();
         var config = Path.GetTempFileName();
-        // Sessions kept in memory, and queues deep enough that a silo's share waits for it while it restarts.
+        // Sessions kept in memory, queues deep enough that a silo's share waits for it while it restarts, and room for a
+        // silo's Receive Maximum, as docs/operations.md asks.
         await File.WriteAllTextAsync(config, string.Create(CultureInfo.InvariantCulture,
-            $"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 100000\nlog_dest none\n"));
+            $"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 100000\nmax_inflight_messages 1000\nlog_dest none\n"));
         var mosquitto = new MosquittoServer(LocalServer.Start(new ProcessStartInfo(program, ["-c", config])), config, port);
         await Eventually.TrueAsync(mosquitto.AcceptsAsync, $"Mosquitto did not listen on port {port}", seconds: 30);
         return mosquitto;
