@@ -70,9 +70,11 @@ internal sealed class ClusterDevice : IAsyncDisposable
     }
 
     /// <summary>Sends readings until <paramref name="stop"/>, each one again until a silo acknowledges it.</summary>
-    public async Task SendAsync(CancellationToken stop)
+    /// <param name="stop">Ends the sending.</param>
+    /// <param name="interval">The pause between readings; 20 ms unless given.</param>
+    public async Task SendAsync(CancellationToken stop, TimeSpan? interval = null)
     {
-        using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
+        using var pace = new PeriodicTimer(interval ?? TimeSpan.FromMilliseconds(20));
         while (!stop.IsCancellationRequested)
         {
             var seq = Acknowledged + 1;

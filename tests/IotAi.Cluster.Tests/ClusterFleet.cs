@@ -17,12 +17,12 @@ internal sealed class ClusterFleet : IAsyncDisposable
     /// <summary>Connects <paramref name="count"/> devices, device <c>i</c> to silo <c>i mod 3</c>, and starts them sending.</summary>
     public static Task<ClusterFleet> StartAsync(SiloCluster cluster, string prefix, int count) => StartAsync(cluster.MqttPorts, prefix, count);
 
-    /// <summary>Connects <paramref name="count"/> devices, device <c>i</c> to port <c>i mod</c> the ports' count, and starts them sending.</summary>
-    public static async Task<ClusterFleet> StartAsync(IReadOnlyList<int> ports, string prefix, int count)
+    /// <summary>Connects <paramref name="count"/> devices, device <c>i</c> to port <c>i mod</c> the ports' count, and starts them sending a reading every <paramref name="interval"/> (20 ms).</summary>
+    public static async Task<ClusterFleet> StartAsync(IReadOnlyList<int> ports, string prefix, int count, TimeSpan? interval = null)
     {
         var devices = await Task.WhenAll(Enumerable.Range(0, count).Select(i => ClusterDevice.ConnectAsync($"{prefix}-{i:D2}", ports, i % ports.Count)));
         var fleet = new ClusterFleet(devices);
-        fleet._senders.AddRange(devices.Select(d => d.SendAsync(fleet._stop.Token)));
+        fleet._senders.AddRange(devices.Select(d => d.SendAsync(fleet._stop.Token, interval)));
         return fleet;
     }
 

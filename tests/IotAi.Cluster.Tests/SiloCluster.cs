@@ -60,16 +60,38 @@ internal sealed class SiloCluster : IAsyncDisposable
     public async Task StartAsync(int index)
     {
         var silo = Silos[index];
-        silo.Start();
-        try
+        bool first;
+        lock (_started)
         {
-            await Eventually.TrueAsync(silo.IsReadyAsync, $"{silo.Name} was not ready in time", seconds: 90);
+            first = !_started.Contains(index);
         }
-        catch (Xunit.Sdk.XunitException)
+
+        for (var attempt = 1; ; attempt++)
         {
-            throw new Xunit.Sdk.XunitException($"{silo.Name} was not ready in time:{Environment.NewLine}{LocalServer.Tail(silo.Log)}");
+            silo.Start();
+            try
+            {
+                await Eventually.TrueAsync(silo.IsReadyAsync, $"{silo.Name} was not ready in time", seconds: 90);
+                lock (_started)
+                {
+                    _started.Add(index);
+                }
+
+                return;
+            }
+            catch (InvalidOperationException) when (first && attempt < 3 && LocalServer.Tail(silo.Log).Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                // A port chosen free was taken before the silo bound it: a first start tries again on new ones.
+                silo.ChoosePorts();
+            }
+            catch (Xunit.Sdk.XunitException)
+            {
+                throw new Xunit.Sdk.XunitException($"{silo.Name} was not ready in time:{Environment.NewLine}{LocalServer.Tail(silo.Log)}");
+            }
         }
     }
+
+    private readonly HashSet<int> _started = [];
 
     public async ValueTask DisposeAsync()
     {

@@ -19,23 +19,24 @@ internal sealed class SiloNode : IAsyncDisposable
     {
         Name = name;
         Log = Path.Combine(logDirectory, $"{name}.log");
-        MqttPort = FreePort.Next();
-        HttpPort = FreePort.Next();
-        _settings =
-        [
-            .. clusterSettings,
-            $"--Mqtt:Port={MqttPort}", "--Mqtt:BindAddress=127.0.0.1", $"--Gateway:HttpPort={HttpPort}", "--Gateway:HttpBindAddress=127.0.0.1",
-        ];
+        _settings = [.. clusterSettings];
+        ChoosePorts();
     }
+
+    /// <summary>
+    /// Takes new free ports for the silo's MQTT and HTTP listeners: for a first start that found a port taken between
+    /// choosing it and binding it (another test process's connection). A restart keeps its ports, as a Service does.
+    /// </summary>
+    public void ChoosePorts() => (MqttPort, HttpPort) = (FreePort.Next(), FreePort.Next());
 
     public string Name { get; }
 
     /// <summary>Everything the silo wrote, across its restarts.</summary>
     public string Log { get; }
 
-    public int MqttPort { get; }
+    public int MqttPort { get; private set; }
 
-    public int HttpPort { get; }
+    public int HttpPort { get; private set; }
 
     public bool IsRunning => _process is { HasExited: false };
 
@@ -45,7 +46,9 @@ internal sealed class SiloNode : IAsyncDisposable
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "IotAi.Silo.dll"));
         // Silo-to-silo ports of its own each time, as a replaced pod comes back at a new address; the devices' way in
         // (the load balancer, here the MQTT port) stays.
-        foreach (var setting in (string[])[.. _settings, $"--Cluster:SiloPort={FreePort.Next()}", $"--Cluster:GatewayPort={FreePort.Next()}"])
+        foreach (var setting in (string[])[.. _settings,
+            $"--Mqtt:Port={MqttPort}", "--Mqtt:BindAddress=127.0.0.1", $"--Gateway:HttpPort={HttpPort}", "--Gateway:HttpBindAddress=127.0.0.1",
+            $"--Cluster:SiloPort={FreePort.Next()}", $"--Cluster:GatewayPort={FreePort.Next()}"])
         {
             start.ArgumentList.Add(setting);
         }

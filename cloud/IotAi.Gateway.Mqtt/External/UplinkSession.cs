@@ -19,6 +19,7 @@ internal sealed partial class UplinkSession(ExternalBrokerOptions options, strin
     private Task _lastAcknowledged = Task.CompletedTask;
     private int _connection;
     private long _lastReceived;
+    private long _lastAcknowledgedAt;
     private TaskCompletionSource _lost = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public IMqttClient Client { get; } = new MqttClientFactory().CreateMqttClient();
@@ -93,7 +94,10 @@ internal sealed partial class UplinkSession(ExternalBrokerOptions options, strin
         {
             var last = _lastAcknowledged;
             await last;
-            done = ReferenceEquals(last, _lastAcknowledged) && time.GetElapsedTime(Volatile.Read(ref _lastReceived)) >= Quiet;
+            // Quiet since the last uplink came and since the last acknowledgement went: each acknowledgement frees a slot
+            // the broker fills at once if it holds more, so only silence after one says the session is empty.
+            var activity = Math.Max(Volatile.Read(ref _lastReceived), Volatile.Read(ref _lastAcknowledgedAt));
+            done = ReferenceEquals(last, _lastAcknowledged) && time.GetElapsedTime(activity) >= Quiet;
             if (!done)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(100), time);
@@ -149,6 +153,7 @@ internal sealed partial class UplinkSession(ExternalBrokerOptions options, strin
             {
                 // On a later connection the broker sends it again, and the grain takes that copy for a repeat.
                 await e.AcknowledgeAsync(CancellationToken.None);
+                Volatile.Write(ref _lastAcknowledgedAt, time.GetTimestamp());
             }
         }
 #pragma warning disable CA1031 // Left unacknowledged (or the connection went): the broker sends it again, and the grain drops what it already has.
