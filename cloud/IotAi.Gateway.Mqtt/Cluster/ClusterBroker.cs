@@ -34,8 +34,7 @@ public sealed partial class ClusterBroker(
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _viewLock = new();
 
-    /// <summary>The order of the retained message this silo's MQTTnet holds, by topic, so every silo ends on the store's last write.</summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _retained = new(StringComparer.Ordinal);
+    private readonly RetainedOrder _retained = new();
     private Dictionary<string, PeerOutbox> _outboxes = new(StringComparer.Ordinal);
     private BrokerClusterView _view = new(Guid.Empty, 0, [], []);
     private ShareGroups _shares = ShareGroups.None;
@@ -90,7 +89,7 @@ public sealed partial class ClusterBroker(
 
     private async Task<string?> CarryAsync(MqttApplicationMessage message, Dictionary<string, PeerOutbox> outboxes, ShareGroups shares)
     {
-        var relayed = Relayed(message, sharedTo: null, message.QualityOfServiceLevel);
+        var relayed = RelayedMessages.From(message, time);
         if (message.Retain)
         {
             var stored = await grains.GetGrain<IRetainedMessagesGrain>(IRetainedMessagesGrain.Key).SetAsync(relayed);
@@ -101,7 +100,7 @@ public sealed partial class ClusterBroker(
 
             relayed = relayed with { RetainSequence = stored.Sequence };
             // Kept here only if no newer one for the topic came from another silo meanwhile; it is still routed live.
-            message.Retain = IsNewestRetained(message.Topic, stored.Sequence);
+            message.Retain = _retained.IsNewest(message.Topic, stored.Sequence);
         }
 
         foreach (var outbox in outboxes.Values)
@@ -134,30 +133,7 @@ public sealed partial class ClusterBroker(
     public async Task<List<MqttApplicationMessage>> LoadRetainedAsync()
     {
         var stored = await grains.GetGrain<IRetainedMessagesGrain>(IRetainedMessagesGrain.Key).ListAsync();
-        return [.. stored.Where(m => IsNewestRetained(m.Message.Topic, m.Sequence)).Select(m => ToMessage(m.Message, retain: true))];
-    }
-
-    /// <summary>Whether <paramref name="sequence"/> is the newest retained write for <paramref name="topic"/> this silo has seen; if so, it is now the one held.</summary>
-    private bool IsNewestRetained(string topic, long sequence)
-    {
-        while (true)
-        {
-            if (!_retained.TryGetValue(topic, out var held))
-            {
-                if (_retained.TryAdd(topic, sequence))
-                {
-                    return true;
-                }
-            }
-            else if (held >= sequence)
-            {
-                return false;
-            }
-            else if (_retained.TryUpdate(topic, sequence, held))
-            {
-                return true;
-            }
-        }
+        return [.. stored.Where(m => _retained.IsNewest(m.Message.Topic, m.Sequence)).Select(m => RelayedMessages.ToMessage(m.Message, retain: true, time))];
     }
 
     async Task IBrokerPeer.DeliverAsync(IReadOnlyList<RelayedMessage> messages)
@@ -170,7 +146,7 @@ public sealed partial class ClusterBroker(
             }
             else if (_server is { } server)
             {
-                await server.InjectApplicationMessage(new InjectedMqttApplicationMessage(ToMessage(message, message.Retain && IsNewestRetained(message.Topic, message.RetainSequence))) { SenderClientId = RelayClientId });
+                await server.InjectApplicationMessage(new InjectedMqttApplicationMessage(RelayedMessages.ToMessage(message, message.Retain && _retained.IsNewest(message.Topic, message.RetainSequence), time)) { SenderClientId = RelayClientId });
             }
         }
     }
@@ -194,7 +170,7 @@ public sealed partial class ClusterBroker(
             // The member's session ended between the view and this message.
         }
 
-        if (session is not null && session.TryEnqueueApplicationMessage(ToMessage(message, retain: false), out _))
+        if (session is not null && session.TryEnqueueApplicationMessage(RelayedMessages.ToMessage(message, retain: false, time), out _))
         {
             telemetry.Sent("shared");
         }
@@ -300,51 +276,6 @@ public sealed partial class ClusterBroker(
 
     /// <summary>The other silos' members as the view has them, and this silo's as they are now.</summary>
     private ShareGroups SharesOf(BrokerClusterView view) => new([.. view.Shared.Where(m => m.Silo != _silo), .. Local.Members(_silo)]);
-
-    private RelayedMessage Relayed(MqttApplicationMessage message, string? sharedTo, MqttQualityOfServiceLevel qos)
-    {
-        var properties = message.UserProperties;
-        var expiry = 0u;
-        if (MessageExpiry.TryRead(properties, out var deadline, out var stamp))
-        {
-            expiry = MessageExpiry.SecondsLeft(deadline, time);
-            properties = MessageExpiry.WithoutStamp(properties!, stamp);
-        }
-
-        return new RelayedMessage(
-            message.Topic,
-            message.Payload.ToArray(),
-            (int)qos,
-            expiry,
-            message.ContentType,
-            message.ResponseTopic,
-            message.CorrelationData,
-            message.PayloadFormatIndicator == MqttPayloadFormatIndicator.CharacterData,
-            properties?.Select(static p => KeyValuePair.Create(p.Name, p.ValueBuffer.ToArray())).ToList(),
-            message.Retain,
-            sharedTo);
-    }
-
-    /// <param name="relayed">The message as another silo, or the cluster's store, sent it.</param>
-    /// <param name="retain">Whether MQTTnet is to keep it as the topic's retained message: another silo's retained publish is, unless a newer one is held here.</param>
-    private MqttApplicationMessage ToMessage(RelayedMessage relayed, bool retain)
-    {
-        var message = new MqttApplicationMessage
-        {
-            Topic = relayed.Topic,
-            Payload = new ReadOnlySequence<byte>(relayed.Payload),
-            QualityOfServiceLevel = (MqttQualityOfServiceLevel)relayed.QualityOfService,
-            MessageExpiryInterval = relayed.ExpirySeconds,
-            ContentType = relayed.ContentType,
-            ResponseTopic = relayed.ResponseTopic,
-            CorrelationData = relayed.CorrelationData,
-            PayloadFormatIndicator = relayed.PayloadIsUtf8 ? MqttPayloadFormatIndicator.CharacterData : MqttPayloadFormatIndicator.Unspecified,
-            UserProperties = relayed.UserProperties?.Select(static p => new MqttUserProperty(p.Key, p.Value.AsMemory())).ToList(),
-            Retain = retain,
-        };
-        MessageExpiry.Stamp(message, time);
-        return message;
-    }
 
     public async ValueTask DisposeAsync()
     {
