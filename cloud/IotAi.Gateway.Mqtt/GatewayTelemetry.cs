@@ -21,6 +21,7 @@ public sealed class GatewayTelemetry
     private readonly UpDownCounter<long> _connections;
     private readonly Histogram<double> _uplinkDuration;
     private readonly Counter<long> _modelBytes;
+    private long _packetsIn;
 
     public GatewayTelemetry(IMeterFactory meterFactory)
     {
@@ -34,7 +35,14 @@ public sealed class GatewayTelemetry
         _connections = meter.CreateUpDownCounter<long>("iotai.mqtt.connections", "{connection}", "Open MQTT connections");
         _uplinkDuration = meter.CreateHistogram<double>("iotai.mqtt.uplink.duration", "s", "From an uplink's arrival to its answer");
         _modelBytes = meter.CreateCounter<long>("iotai.ota.sent", "By", "Bytes of model files sent to devices in chunks");
+        // Observed rather than added to per packet: one increment of a field is all a packet costs.
+        meter.CreateObservableCounter("iotai.mqtt.packets.in", () => Volatile.Read(ref _packetsIn), "{packet}", "MQTT packets read whole from clients, before MQTTnet decodes them");
     }
+
+    /// <summary>MQTT packets read whole from clients so far.</summary>
+    public long PacketsIn => Volatile.Read(ref _packetsIn);
+
+    public void PacketRead() => Interlocked.Increment(ref _packetsIn);
 
     /// <summary>Counts model-file bytes sent in chunks, by model: what over-the-air updates cost the network, head-only or whole.</summary>
     public void ChunksSent(long bytes, string? model) => _modelBytes.Add(bytes, new KeyValuePair<string, object?>("iotai.model", model ?? "unknown"));

@@ -72,9 +72,21 @@ public sealed partial class MqttIngress(
             // Devices connect to the user's broker: this silo's broker takes no connections, only what the attachment hands it.
             builder.WithoutDefaultEndpoint();
         }
-        else if (tls.Value.Enabled)
+        else
         {
-            MqttTlsEndpoint.Configure(builder, tls.Value, tls.Value.SelfSignedDirectory, IPAddress.Parse(_options.BindAddress), logger);
+            if (!_options.PlainEnabled)
+            {
+                builder.WithoutDefaultEndpoint();
+            }
+
+            if (tls.Value.Enabled)
+            {
+                MqttTlsEndpoint.Configure(builder, tls.Value, tls.Value.SelfSignedDirectory, IPAddress.Parse(_options.BindAddress), logger);
+            }
+            else if (!_options.PlainEnabled)
+            {
+                throw new InvalidOperationException("Mqtt:PlainEnabled is false and Mqtt:Tls:Enabled is not true: the broker would take no connections. Enable MQTT over TLS, or plain MQTT.");
+            }
         }
 
         var serverOptions = builder.Build();
@@ -107,7 +119,10 @@ public sealed partial class MqttIngress(
             return;
         }
 
-        LogListening(_options.BindAddress, _options.Port);
+        if (_options.PlainEnabled)
+        {
+            LogListening(_options.BindAddress, _options.Port);
+        }
     }
 
     /// <summary>

@@ -7,6 +7,12 @@ public sealed class MqttIngressOptions
 {
     public const string SectionName = "Mqtt";
 
+    /// <summary>
+    /// Whether the broker listens for plain MQTT on <see cref="Port"/>. Production turns it off and takes MQTT over TLS
+    /// only (<c>Mqtt:Tls</c>); with neither, the silo refuses to start.
+    /// </summary>
+    public bool PlainEnabled { get; set; } = true;
+
     /// <summary>The plain MQTT port devices connect to.</summary>
     [Range(1, 65535)]
     public int Port { get; set; } = 1883;

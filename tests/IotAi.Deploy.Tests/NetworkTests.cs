@@ -13,9 +13,11 @@ public sealed class NetworkTests
     public void Devices_reach_MQTT_from_anywhere_and_nothing_else_of_the_silo(string kustomization)
     {
         var (policies, silo, _, _) = Open(kustomization);
+        var set = Rendering.Load(kustomization);
+        var plain = SiloChecks.PlainMqttEnabled(set.Settings(set.Workload(SiloChecks.Name), SiloChecks.Container));
 
         Assert.True(policies.Allows(Peer.Outside, silo, 8883), "devices outside must reach MQTT over TLS");
-        Assert.True(policies.Allows(Peer.Outside, silo, 1883), "clients must reach plain MQTT");
+        Assert.True(policies.Allows(Peer.Outside, silo, 1883) == plain, "plain MQTT is reachable exactly where the silo listens for it");
         Assert.False(policies.Allows(Peer.Outside, silo, 8080), "the HTTP API is only for the ingress controller");
         Assert.False(policies.Allows(Peer.Outside, silo, 9464), "metrics are only for the monitoring namespace");
         Assert.False(policies.Allows(Peer.Outside, silo, 11111), "the silo port is only for silos");

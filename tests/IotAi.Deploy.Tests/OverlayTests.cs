@@ -26,6 +26,23 @@ public sealed class OverlayTests
     }
 
     [Fact]
+    public void Production_takes_MQTT_over_TLS_only_from_devices_and_in_cluster_clients_alike()
+    {
+        var set = Rendering.Load("overlays/prod");
+        var settings = set.Settings(set.Workload(SiloChecks.Name), SiloChecks.Container);
+        var mqtt = SettingsChecks.Bind<IotAi.Gateway.Mqtt.MqttIngressOptions>(settings, IotAi.Gateway.Mqtt.MqttIngressOptions.SectionName);
+        var tls = SettingsChecks.Bind<IotAi.Gateway.Mqtt.Identity.MqttTlsOptions>(settings, IotAi.Gateway.Mqtt.Identity.MqttTlsOptions.SectionName);
+        var servicePorts = set.All<V1Service>().SelectMany(static s => s.Spec.Ports).ToList();
+
+        Assert.False(mqtt.PlainEnabled);
+        Assert.True(tls.Enabled);
+        Assert.DoesNotContain(servicePorts, static p => p.Port == 1883 || p.TargetPort?.Value is "mqtt" or "1883");
+        Assert.Contains(set.Get<V1Service>("iotai-mqtt-internal").Spec.Ports, static p => p is { Port: 8883, TargetPort.Value: "mqtts" });
+        var dev = Rendering.Load("overlays/dev");
+        Assert.True(SiloChecks.PlainMqttEnabled(dev.Settings(dev.Workload(SiloChecks.Name), SiloChecks.Container)), "development keeps plain MQTT for local clients");
+    }
+
+    [Fact]
     public void Production_holds_no_Secret_and_names_each_one_operators_must_supply()
     {
         var set = Rendering.Load("overlays/prod");

@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using IotAi.EndToEnd.Tests.Observability;
 using IotAi.Tests.Shared;
 using IotAi.Grains;
 using IotAi.Grains.Rollouts;

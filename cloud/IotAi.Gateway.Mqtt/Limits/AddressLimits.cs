@@ -4,8 +4,8 @@ using System.Threading.RateLimiting;
 namespace IotAi.Gateway.Mqtt.Limits;
 
 /// <summary>
-/// What each network address holds: its open sockets, counted from accept to close, and a token bucket of new
-/// connections. An address is forgotten once it holds no socket and its bucket is full again, so a sweep keeps
+/// What each network address holds: its open sockets, counted from accept to close, those of them that have not
+/// sent their whole CONNECT yet, and a token bucket of new connections. An address is forgotten once it holds no socket and its bucket is full again, so a sweep keeps
 /// the table as small as the set of addresses actually connected or recently refused.
 /// </summary>
 internal sealed class AddressLimits : IDisposable
@@ -36,31 +36,53 @@ internal sealed class AddressLimits : IDisposable
     }
 
     /// <summary>
-    /// Counts a socket just accepted. False, and not counted, when the address already holds twice its limit:
-    /// such a flood is closed before anything is read, since it never gets as far as a CONNECT to refuse.
+    /// Counts a socket just accepted, as one whose CONNECT is still to come. Null when counted; otherwise the reason it
+    /// is closed at once, uncounted: the address already holds twice its limit of sockets, or its limit of sockets
+    /// that have not connected. Such a flood is closed before anything is read, since it never gets as far as a
+    /// CONNECT to refuse.
     /// </summary>
-    public bool TryOpen(IPAddress address)
+    public string? TryOpen(IPAddress address)
     {
         lock (_entries)
         {
             var entry = EntryFor(address);
             if (entry.Open >= 2L * _options.MaxConnectionsPerAddress)
             {
-                return false;
+                return "connections_per_address";
+            }
+
+            if (entry.Pending >= _options.MaxPendingConnectionsPerAddress)
+            {
+                return "pending_per_address";
             }
 
             entry.Open++;
-            return true;
+            entry.Pending++;
+            return null;
         }
     }
 
-    public void Close(IPAddress address)
+    /// <summary>A socket of this address has sent its whole CONNECT: it no longer counts as pending.</summary>
+    public void ConnectReceived(IPAddress address)
+    {
+        lock (_entries)
+        {
+            if (_entries.TryGetValue(Normalize(address), out var entry) && entry.Pending > 0)
+            {
+                entry.Pending--;
+            }
+        }
+    }
+
+    /// <summary>A socket of this address is closed; <paramref name="pending"/> when it never sent its whole CONNECT.</summary>
+    public void Close(IPAddress address, bool pending = false)
     {
         lock (_entries)
         {
             if (_entries.TryGetValue(Normalize(address), out var entry) && entry.Open > 0)
             {
                 entry.Open--;
+                entry.Pending -= pending && entry.Pending > 0 ? 1 : 0;
             }
         }
     }
@@ -131,5 +153,7 @@ internal sealed class AddressLimits : IDisposable
         public TokenBucketRateLimiter Connects { get; } = connects;
 
         public long Open { get; set; }
+
+        public long Pending { get; set; }
     }
 }

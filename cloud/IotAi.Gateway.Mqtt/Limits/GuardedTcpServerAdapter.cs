@@ -15,10 +15,12 @@ namespace IotAi.Gateway.Mqtt.Limits;
 /// The broker's TCP listeners, in place of MQTTnet's own, so that every connection's bytes pass a
 /// <see cref="PacketSizeGuard"/> and every socket counts against its address from the moment it is accepted.
 /// It serves the server options' plain endpoint and, when enabled, their TLS endpoint, where the handshake
-/// (with the endpoint's certificate and client-certificate check) comes before anything is read.
+/// (with the endpoint's certificate and client-certificate check) comes before anything is read. A socket that has not
+/// sent its whole CONNECT within <see cref="MqttLimitsOptions.ConnectTimeout"/> of being accepted is closed.
 /// </summary>
 internal sealed partial class GuardedTcpServerAdapter(
-    int maxPacketBytes, ushort topicAliasMaximum, AddressLimits addresses, Func<IMqttChannelAdapter, IConnectionWire, IMqttChannelAdapter> hold, GatewayTelemetry telemetry, ILogger logger) : IMqttServerAdapter
+    MqttLimitsOptions limits, ushort topicAliasMaximum, AddressLimits addresses, Func<IMqttChannelAdapter, IConnectionWire, IMqttChannelAdapter> hold,
+    GatewayTelemetry telemetry, TimeProvider clock, ILogger logger) : IMqttServerAdapter
 {
     /// <summary>A client that opens a TLS socket and says nothing is dropped after this, so it cannot hold a slot.</summary>
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
@@ -110,15 +112,21 @@ internal sealed partial class GuardedTcpServerAdapter(
     {
         await Task.Yield();
         var remote = (IPEndPoint)socket.RemoteEndPoint!;
-        if (!addresses.TryOpen(remote.Address))
+        if (addresses.TryOpen(remote.Address) is { } refusal)
         {
             // Far past its limit an address is not even read: it could not be told anything it would heed.
-            telemetry.Refused("connections_per_address");
-            LogSocketRefused(remote.Address);
+            telemetry.Refused(refusal);
+            LogSocketRefused(remote.Address, refusal);
             socket.Dispose();
             return;
         }
 
+        using var pending = new PendingConnect(clock, limits.ConnectTimeout, () =>
+        {
+            telemetry.Refused("connect_timeout");
+            LogConnectTimedOut(remote.Address, limits.ConnectTimeout.TotalSeconds);
+            socket.Dispose();
+        });
         try
         {
             socket.NoDelay = options.DefaultEndpointOptions.NoDelay;
@@ -126,12 +134,20 @@ internal sealed partial class GuardedTcpServerAdapter(
             await using var ssl = tls is null ? null : await HandshakeAsync(network, tls);
             Stream stream = ssl is null ? network : ssl;
             var clientCertificate = ssl?.RemoteCertificate is { } presented ? presented as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(presented.GetRawCertData()) : null;
-            var guard = new PacketSizeGuard(new MqttTcpChannel(stream, socket.LocalEndPoint, remote, clientCertificate), maxPacketBytes, declared =>
+            var guard = new PacketSizeGuard(new MqttTcpChannel(stream, socket.LocalEndPoint, remote, clientCertificate), limits.MaxPacketBytes, declared =>
             {
                 telemetry.Refused("packet_too_large");
-                LogPacketTooLarge(remote.Address, declared, maxPacketBytes);
+                LogPacketTooLarge(remote.Address, declared, limits.MaxPacketBytes);
             })
             {
+                ConnectRead = () =>
+                {
+                    if (pending.Arrive())
+                    {
+                        addresses.ConnectReceived(remote.Address);
+                    }
+                },
+                PacketRead = telemetry.PacketRead,
                 Aliases = new TopicAliasProbe(topicAliasMaximum),
                 AliasRefused = alias =>
                 {
@@ -160,7 +176,7 @@ internal sealed partial class GuardedTcpServerAdapter(
         finally
         {
             socket.Dispose();
-            addresses.Close(remote.Address);
+            addresses.Close(remote.Address, pending.IsPending);
         }
     }
 
@@ -190,8 +206,11 @@ internal sealed partial class GuardedTcpServerAdapter(
     [LoggerMessage(Level = LogLevel.Debug, Message = "Accepting an MQTT connection failed: {Error}")]
     private partial void LogAcceptFailed(SocketError error);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Closed a socket from {Address} at once: the address holds far more connections than allowed")]
-    private partial void LogSocketRefused(IPAddress address);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Closed a socket from {Address} at once: the address holds more connections than allowed ({Reason})")]
+    private partial void LogSocketRefused(IPAddress address, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Closed a connection from {Address}: it sent no whole CONNECT within {Seconds} s")]
+    private partial void LogConnectTimedOut(IPAddress address, double seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Closed a connection from {Address}: it declared a {Declared}-byte packet, over the {Limit}-byte limit")]
     private partial void LogPacketTooLarge(IPAddress address, long declared, int limit);

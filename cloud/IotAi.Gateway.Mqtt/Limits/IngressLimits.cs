@@ -21,6 +21,7 @@ public sealed class IngressLimits : IDisposable
     private readonly DeviceRates _rates;
     private readonly GatewayTelemetry _telemetry;
     private readonly ILogger<IngressLimits> _logger;
+    private readonly TimeProvider _clock;
 
     public IngressLimits(IOptions<MqttLimitsOptions> options, GatewayTelemetry telemetry, TimeProvider clock, ILogger<IngressLimits> logger)
     {
@@ -30,13 +31,17 @@ public sealed class IngressLimits : IDisposable
         _rates = new DeviceRates(_options);
         _telemetry = telemetry;
         _logger = logger;
+        _clock = clock;
     }
 
-    /// <summary>The broker's listener, which enforces <see cref="MqttLimitsOptions.MaxPacketBytes"/> and counts sockets per address.</summary>
+    /// <summary>
+    /// The broker's listener, which enforces <see cref="MqttLimitsOptions.MaxPacketBytes"/> and
+    /// <see cref="MqttLimitsOptions.ConnectTimeout"/>, and counts sockets per address.
+    /// </summary>
     /// <param name="topicAliasMaximum">The highest topic alias a client may use (what CONNACK announces).</param>
     /// <param name="hold">Wraps each connection's packet adapter in what holds it to its client's terms.</param>
     internal IMqttServerAdapter CreateListener(ushort topicAliasMaximum, Func<IMqttChannelAdapter, IConnectionWire, IMqttChannelAdapter> hold) =>
-        new GuardedTcpServerAdapter(_options.MaxPacketBytes, topicAliasMaximum, _addresses, hold, _telemetry, _logger);
+        new GuardedTcpServerAdapter(_options, topicAliasMaximum, _addresses, hold, _telemetry, _clock, _logger);
 
     public LimitRefusal<MqttConnectReasonCode>? CheckConnect(EndPoint? remote) =>
         remote is IPEndPoint ip ? _addresses.CheckConnect(ip.Address) : null;

@@ -35,6 +35,21 @@ public sealed class MqttLimitsOptions : IValidatableObject
     [Range(1, 1_000_000)]
     public int MaxConnectionsPerAddress { get; set; } = 2000;
 
+    /// <summary>
+    /// Sockets one address may hold that have not yet sent their whole CONNECT; more are closed as soon as they are
+    /// accepted. A site reconnecting at once sends its CONNECTs within milliseconds, so only a flood gets near it.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxPendingConnectionsPerAddress { get; set; } = 500;
+
+    /// <summary>
+    /// How long a connection may take from being accepted to having sent its whole CONNECT (TLS handshake included);
+    /// one that takes longer is closed, so a socket that never speaks cannot hold one of the silo's file descriptors.
+    /// EMQX's <c>idle_timeout</c> is also 15 s.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>New connections one address may make per second, on average.</summary>
     [Range(1, 1_000_000)]
     public int ConnectsPerSecondPerAddress { get; set; } = 100;

@@ -37,6 +37,7 @@ internal sealed class PacketSizeGuard(IMqttChannel inner, int maxPacketBytes, Ac
     private bool _expiryRefused;
     private Cluster.ShareFilterProbe? _shares;
     private bool _sharing;
+    private long _packets;
 
     /// <summary>The protocol version the connection speaks, once its CONNECT is read; set by the listener.</summary>
     public Func<MqttProtocolVersion> ProtocolVersion { get; set; } = static () => MqttProtocolVersion.Unknown;
@@ -46,6 +47,12 @@ internal sealed class PacketSizeGuard(IMqttChannel inner, int maxPacketBytes, Ac
 
     /// <summary>Told of an alias out of bounds, before the connection ends.</summary>
     public Action<int>? AliasRefused { get; init; }
+
+    /// <summary>Told once, when the connection's first packet (its CONNECT) has been read whole.</summary>
+    public Action? ConnectRead { get; init; }
+
+    /// <summary>Told of every packet read whole, the CONNECT included.</summary>
+    public Action? PacketRead { get; init; }
 
     /// <summary>Told of a DISCONNECT that set a session expiry the CONNECT did not allow, before the connection ends.</summary>
     public Action? ExpiryRefused { get; init; }
@@ -159,6 +166,11 @@ internal sealed class PacketSizeGuard(IMqttChannel inner, int maxPacketBytes, Ac
 
                     _disconnect = (_type & 0xF0) == 0xE0 && _length is > 0 and <= DisconnectProbe.MaxBody && ProtocolVersion() == MqttProtocolVersion.V500 ? new byte[_length] : null;
                     _disconnectRead = 0;
+                    if (_length == 0)
+                    {
+                        Completed();
+                    }
+
                     break;
                 case Expecting.Body:
                     var skip = (int)Math.Min(_bodyLeft, bytes.Length - i);
@@ -181,6 +193,11 @@ internal sealed class PacketSizeGuard(IMqttChannel inner, int maxPacketBytes, Ac
                     i += skip;
                     _bodyLeft -= skip;
                     _expecting = _bodyLeft == 0 ? Expecting.Type : Expecting.Body;
+                    if (_bodyLeft == 0)
+                    {
+                        Completed();
+                    }
+
                     break;
                 default:
                     return null;
@@ -188,6 +205,16 @@ internal sealed class PacketSizeGuard(IMqttChannel inner, int maxPacketBytes, Ac
         }
 
         return null;
+    }
+
+    private void Completed()
+    {
+        if (_packets++ == 0)
+        {
+            ConnectRead?.Invoke();
+        }
+
+        PacketRead?.Invoke();
     }
 
     /// <summary>Keeps the bytes of a DISCONNECT's body; once all came, reads its session expiry. True when it breaks the CONNECT's terms.</summary>

@@ -12,6 +12,7 @@ public static class SuiteSilo
         "--Mqtt:Limits:MaxConnectionsPerAddress=1000000",
         "--Mqtt:Limits:ConnectsPerSecondPerAddress=1000000",
         "--Mqtt:Limits:ConnectBurstPerAddress=1000000",
+        "--Mqtt:Limits:MaxPendingConnectionsPerAddress=1000000",
     ];
 
     public static Task<SiloProcess> StartAsync(CancellationToken cancellationToken, params string[] settings) =>

@@ -72,9 +72,19 @@ public static class SiloChecks
         }
     }
 
+    /// <summary>Whether the silo listens for plain MQTT, as it reads <c>Mqtt:PlainEnabled</c> (on unless set false).</summary>
+    public static bool PlainMqttEnabled(IReadOnlyDictionary<string, string?> settings) =>
+        !(settings.TryGetValue("Mqtt:PlainEnabled", out var value) && bool.TryParse(value, out var enabled) && !enabled);
+
     private static IEnumerable<string> PortsAgree(Workload silo, IReadOnlyDictionary<string, string?> settings)
     {
-        foreach (var (port, setting) in PortSettings)
+        var plain = PlainMqttEnabled(settings);
+        if (!plain && Ports.Number(silo, "mqtt") is { } open)
+        {
+            yield return $"{silo}: plain MQTT is off (Mqtt:PlainEnabled), yet the container declares port mqtt ({open})";
+        }
+
+        foreach (var (port, setting) in PortSettings.Where(p => plain || p.Key != "mqtt"))
         {
             var number = Ports.Number(silo, port);
             var configured = settings.TryGetValue(setting, out var value) ? value : null;

@@ -49,11 +49,29 @@ public sealed class AddressLimitsTests
     {
         using var limits = new AddressLimits(Options, new FakeTimeProvider());
 
-        var accepted = Enumerable.Range(0, 5).Count(_ => limits.TryOpen(Site));
+        var verdicts = Enumerable.Range(0, 5).Select(_ => Connected(limits, Site)).ToList();
         limits.Close(Site);
 
-        Assert.Equal(2 * Options.MaxConnectionsPerAddress, accepted);
-        Assert.True(limits.TryOpen(Site));
+        Assert.Equal([null, null, null, null, "connections_per_address"], verdicts);
+        Assert.Null(limits.TryOpen(Site));
+    }
+
+    [Fact]
+    public void Sockets_that_have_not_connected_are_capped_apart_and_a_CONNECT_or_a_close_frees_their_place()
+    {
+        using var limits = new AddressLimits(new MqttLimitsOptions { MaxConnectionsPerAddress = 100, MaxPendingConnectionsPerAddress = 3 }, new FakeTimeProvider());
+
+        var verdicts = Enumerable.Range(0, 4).Select(_ => limits.TryOpen(Site)).ToList();
+        limits.ConnectReceived(Site);
+        var afterConnect = limits.TryOpen(Site);
+        limits.Close(Site, pending: true);
+        var afterClose = limits.TryOpen(Site);
+
+        Assert.Equal([null, null, null, "pending_per_address"], verdicts);
+        Assert.Null(afterConnect);
+        Assert.Null(afterClose);
+        Assert.Equal("pending_per_address", limits.TryOpen(Site));
+        Assert.Null(limits.TryOpen(Other));
     }
 
     [Fact]
@@ -72,7 +90,19 @@ public sealed class AddressLimitsTests
 
     private static LimitRefusal<MqttConnectReasonCode>? Open(AddressLimits limits, IPAddress address)
     {
-        Assert.True(limits.TryOpen(address));
+        Assert.Null(Connected(limits, address));
         return limits.CheckConnect(address);
+    }
+
+    /// <summary>A socket accepted and past its CONNECT; null, or why it was not accepted.</summary>
+    private static string? Connected(AddressLimits limits, IPAddress address)
+    {
+        var refusal = limits.TryOpen(address);
+        if (refusal is null)
+        {
+            limits.ConnectReceived(address);
+        }
+
+        return refusal;
     }
 }

@@ -9,6 +9,8 @@ public sealed class LimitedSiloFixture : IAsyncLifetime
     public const int MessageBurst = 5;
     public const int MaxConnectionsPerAddress = 3;
     public const int ConnectBurstPerAddress = 5;
+    public const int MaxPendingConnectionsPerAddress = 4;
+    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(2);
 
     private readonly DirectoryInfo _data = Directory.CreateTempSubdirectory("iotai-limits-");
     private GatewayHost? _host;
@@ -27,6 +29,8 @@ public sealed class LimitedSiloFixture : IAsyncLifetime
         ["Mqtt:Limits:MaxConnectionsPerAddress"] = $"{MaxConnectionsPerAddress}",
         ["Mqtt:Limits:ConnectsPerSecondPerAddress"] = "1",
         ["Mqtt:Limits:ConnectBurstPerAddress"] = $"{ConnectBurstPerAddress}",
+        ["Mqtt:Limits:MaxPendingConnectionsPerAddress"] = $"{MaxPendingConnectionsPerAddress}",
+        ["Mqtt:Limits:ConnectTimeout"] = $"{ConnectTimeout}",
     });
 
     public async Task DisposeAsync()

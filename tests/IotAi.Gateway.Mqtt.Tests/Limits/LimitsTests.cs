@@ -1,8 +1,10 @@
+using System.Diagnostics.Metrics;
 using System.Text;
 using IotAi.Protocol;
 using IotAi.Tests.Shared;
 using MQTTnet;
 using MQTTnet.Packets;
+using Microsoft.Extensions.DependencyInjection;
 using SkiaSharp;
 
 namespace IotAi.Gateway.Mqtt.Tests.Limits;
@@ -160,5 +162,64 @@ public sealed class LimitsTests(LimitedSiloFixture silo)
         {
             MqttClientConnectResultCode.Success, MqttClientConnectResultCode.QuotaExceeded, MqttClientConnectResultCode.ConnectionRateExceeded,
         }));
+    }
+
+    [Fact]
+    public async Task Sockets_that_never_finish_their_CONNECT_are_closed_after_the_connect_timeout_and_counted_while_a_connected_device_stays()
+    {
+        using var refusals = new ScopedMeasurements(silo.Host.Services.GetRequiredService<IMeterFactory>(), "iotai.mqtt.refusals");
+        await using var bystander = await TestDevice.ConnectAsync(silo.Host.MqttPort, from: SourceAddress.Next());
+        var silent = new List<RawMqttConnection>();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                silent.Add(await RawMqttConnection.OpenAsync(silo.Host.MqttPort, SourceAddress.Next()));
+            }
+
+            // One that starts a CONNECT and never ends it: a trickle of bytes does not keep it open.
+            var connect = RawMqttConnection.Encode(new MqttConnectPacket { ClientId = $"e2e-{Guid.NewGuid():N}", CleanSession = true });
+            await silent[0].SendAsync(connect.AsMemory(0, connect.Length - 1));
+            var closed = await Task.WhenAll(silent.Select(static s => s.DrainAsync(8 * LimitedSiloFixture.ConnectTimeout)));
+
+            Assert.All(closed, Assert.True);
+            await Eventually.TrueAsync(() => Task.FromResult(refusals.Sum("iotai.mqtt.refusals", ("iotai.reason", "connect_timeout")) == silent.Count),
+                () => $"{refusals.Sum("iotai.mqtt.refusals", ("iotai.reason", "connect_timeout"))} connect timeouts counted, not {silent.Count}", seconds: 10);
+            Assert.True((await bystander.SendTelemetryAsync(seq: 1, temperature: 45)).IsSuccess);
+            Assert.Equal(1L, (await bystander.NextResultAsync()).Seq);
+        }
+        finally
+        {
+            silent.ForEach(static s => s.Dispose());
+        }
+    }
+
+    [Fact]
+    public async Task An_address_holding_its_limit_of_sockets_without_a_CONNECT_has_more_closed_at_once_and_connects_again_once_they_time_out()
+    {
+        using var refusals = new ScopedMeasurements(silo.Host.Services.GetRequiredService<IMeterFactory>(), "iotai.mqtt.refusals");
+        var address = SourceAddress.Next();
+        var silent = new List<RawMqttConnection>();
+        try
+        {
+            for (var i = 0; i < LimitedSiloFixture.MaxPendingConnectionsPerAddress + 2; i++)
+            {
+                silent.Add(await RawMqttConnection.OpenAsync(silo.Host.MqttPort, address));
+            }
+
+            // The two past the limit are closed as soon as they are accepted, long before the others' timeout.
+            var overLimit = await Task.WhenAll(silent.TakeLast(2).Select(static s => s.DrainAsync(LimitedSiloFixture.ConnectTimeout / 2)));
+            var timedOut = await Task.WhenAll(silent.Take(LimitedSiloFixture.MaxPendingConnectionsPerAddress).Select(static s => s.DrainAsync(8 * LimitedSiloFixture.ConnectTimeout)));
+            await using var device = await TestDevice.ConnectAsync(silo.Host.MqttPort, from: address);
+
+            Assert.All(overLimit, Assert.True);
+            Assert.All(timedOut, Assert.True);
+            Assert.Equal(2, refusals.Sum("iotai.mqtt.refusals", ("iotai.reason", "pending_per_address")));
+            Assert.True((await device.SendTelemetryAsync(seq: 1, temperature: 45)).IsSuccess);
+        }
+        finally
+        {
+            silent.ForEach(static s => s.Dispose());
+        }
     }
 }

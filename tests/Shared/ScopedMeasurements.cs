@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 
-namespace IotAi.EndToEnd.Tests.Observability;
+namespace IotAi.Tests.Shared;
 
 /// <summary>
 /// Every measurement of the named instruments made through one host's <see cref="IMeterFactory"/>, so a test
