@@ -3,12 +3,16 @@ using IotAi.Gateway.Mqtt.Sessions;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
+using Microsoft.Extensions.Logging;
 
 namespace IotAi.Gateway.Mqtt;
 
 /// <summary>Who may connect, and closing a connection from elsewhere in the cluster.</summary>
 public sealed partial class MqttIngress
 {
+    /// <summary>How long a new connection waits for the old one under its client id to be closed; past it, it goes on.</summary>
+    private static readonly TimeSpan HandOverPatience = TimeSpan.FromSeconds(10);
+
     private async Task OnValidatingConnectionAsync(ValidatingConnectionEventArgs e)
     {
         if (string.IsNullOrEmpty(e.ClientId) && e.ProtocolVersion == MqttProtocolVersion.V500)
@@ -31,6 +35,44 @@ public sealed partial class MqttIngress
             e.ReasonString = refusal.Reason;
             telemetry.Refused(ConnectRefusal(refusal.Kind));
             LogConnectRefused(e.ClientId, e.RemoteEndPoint, refusal.Reason);
+            return;
+        }
+
+        // Only once the client proved who it is: a stranger naming a device's id must not end the device's connection.
+        if (terms.ConnectionOf(e.ClientId) is { } previous)
+        {
+            await HandOverAsync(e.ClientId, previous);
+        }
+    }
+
+    /// <summary>
+    /// Ends the connection a client id already has here and waits until the broker is done with it, before the new one is
+    /// accepted. MQTTnet's own takeover is safe only while the old connection is open: one already closing deletes its
+    /// session by client id, and tells the device's grain it disconnected, after the new one connected, which is then left
+    /// without its subscriptions and its pushes.
+    /// </summary>
+    private async Task HandOverAsync(string clientId, ClientTermsAdapter previous)
+    {
+        try
+        {
+            await _server!.DisconnectClientAsync(clientId, new MqttServerClientDisconnectOptions
+            {
+                ReasonCode = MqttDisconnectReasonCode.SessionTakenOver,
+                ReasonString = "another connection took this client id over",
+            });
+        }
+        catch (InvalidOperationException)
+        {
+            // It is closing already: there is only its end to wait for.
+        }
+
+        try
+        {
+            await previous.Closed.WaitAsync(HandOverPatience);
+        }
+        catch (TimeoutException)
+        {
+            LogHandOverSlow(clientId, HandOverPatience.TotalSeconds);
         }
     }
 
@@ -64,4 +106,7 @@ public sealed partial class MqttIngress
             // It went away meanwhile.
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The previous connection of {ClientId} was still closing after {Seconds} s; the new one goes on")]
+    private partial void LogHandOverSlow(string clientId, double seconds);
 }

@@ -19,6 +19,8 @@ internal sealed class TestDevice : IAsyncDisposable
 
     private readonly TaskCompletionSource<MqttClientDisconnectedEventArgs> _disconnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    private bool _dropped;
+
     private TestDevice(string id) => Id = id;
 
     /// <summary>Completes when the gateway closes the connection, with its reason.</summary>
@@ -105,9 +107,19 @@ internal sealed class TestDevice : IAsyncDisposable
 
     public async Task<DesiredProperties> NextDesiredAsync() => Read(await ExpectAsync(DeviceTopics.Desired(Id)), ProtocolJson.Default.DesiredProperties);
 
+    /// <summary>Drops the connection as a device losing power would: the socket closes, with no DISCONNECT.</summary>
+    public void Drop()
+    {
+        _dropped = true;
+        _client.Dispose();
+    }
+
+    /// <summary>Says DISCONNECT and closes, without waiting for the broker to finish with the connection.</summary>
+    public Task LeaveAsync() => _client.DisconnectAsync();
+
     public async ValueTask DisposeAsync()
     {
-        if (_client.IsConnected)
+        if (!_dropped && _client.IsConnected)
         {
             await _client.DisconnectAsync();
         }

@@ -56,6 +56,22 @@ public sealed partial class ClientTerms(
     /// <summary>The connections whose CONNACK accepted them, by their remote end point: the disconnected event names the connection by it.</summary>
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<System.Net.EndPoint, ClientTermsAdapter> _accepted = [];
 
+    /// <summary>Each client id's connection here, from its CONNACK until the broker is done with it.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ClientTermsAdapter> _live = new(StringComparer.Ordinal);
+
+    internal void Live(ClientTermsAdapter connection)
+    {
+        if (connection.ClientId.Length > 0)
+        {
+            _live[connection.ClientId] = connection;
+        }
+    }
+
+    internal void Ended(ClientTermsAdapter connection) => _live.TryRemove(new KeyValuePair<string, ClientTermsAdapter>(connection.ClientId, connection));
+
+    /// <summary>The connection this client id has here, open or closing, if any.</summary>
+    internal ClientTermsAdapter? ConnectionOf(string clientId) => _live.TryGetValue(clientId, out var connection) ? connection : null;
+
     internal void Accepted(ClientTermsAdapter connection) => _accepted.AddOrUpdate(connection.RemoteEndPoint, connection);
 
     /// <summary>The Maximum Packet Size the client at <paramref name="remote"/> announced when it was accepted; 0 for none.</summary>

@@ -21,6 +21,7 @@ namespace IotAi.Gateway.Mqtt.Sessions;
 /// </remarks>
 internal sealed class ClientTermsAdapter(IMqttChannelAdapter inner, IConnectionWire wire, ClientTerms terms) : IMqttChannelAdapter, ReceiveWindow.ISender
 {
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string _clientId = "";
     private uint _maximumPacketSize;
     private uint _connectSessionExpiry;
@@ -81,8 +82,16 @@ internal sealed class ClientTermsAdapter(IMqttChannelAdapter inner, IConnectionW
 
     public uint SessionExpiryAtEnd => wire.DisconnectSessionExpiry ?? _connectSessionExpiry;
 
+    /// <summary>The client id the CONNECT gave (or the broker assigned a 3.1.1 client); empty before it.</summary>
+    public string ClientId => _clientId;
+
+    /// <summary>Completes once the broker is done with the connection: its session kept or deleted, its end told to the grain.</summary>
+    public Task Closed => _closed.Task;
+
     public void Dispose()
     {
+        terms.Ended(this);
+        _closed.TrySetResult();
         _window?.Dispose();
         inner.Dispose();
     }
@@ -187,6 +196,11 @@ internal sealed class ClientTermsAdapter(IMqttChannelAdapter inner, IConnectionW
 
     private Task SendConnAckAsync(MqttConnAckPacket connAck, CancellationToken cancellationToken)
     {
+        if (connAck.ReasonCode == MqttConnectReasonCode.Success)
+        {
+            terms.Live(this);
+        }
+
         if (connAck.ReasonCode == MqttConnectReasonCode.Success && IsMqtt5)
         {
             terms.Accepted(this);
