@@ -30,6 +30,7 @@ internal sealed class ClusterDevice : IAsyncDisposable
     private long _disconnectedAt;
     private long _acknowledged;
     private int _refusals;
+    private int _timeouts;
 
     private ClusterDevice(string id, IReadOnlyList<int> ports, int preferred)
     {
@@ -46,6 +47,21 @@ internal sealed class ClusterDevice : IAsyncDisposable
 
     /// <summary>Publishes a silo answered with anything but success: a reading it did not keep, to be sent again.</summary>
     public int Refusals => Volatile.Read(ref _refusals);
+
+    /// <summary>Publishes no acknowledgement came for within the device's patience (40 s): a reading to be sent again.</summary>
+    public int Timeouts => Volatile.Read(ref _timeouts);
+
+    /// <summary>What each publish that threw threw, by exception type: a reading to be sent again.</summary>
+    public ConcurrentQueue<string> PublishExceptions { get; } = new();
+
+    /// <summary>What each failed attempt to connect or subscribe ended with, refused or thrown: the device tries again.</summary>
+    public ConcurrentQueue<string> ConnectFailures { get; } = new();
+
+    /// <summary>When each reading was acknowledged (<see cref="Stopwatch"/> timestamps), in order.</summary>
+    public ConcurrentQueue<long> AcknowledgedAt { get; } = new();
+
+    /// <summary>How long after <paramref name="since"/> (a <see cref="Stopwatch"/> timestamp) the first acknowledgement came, if one did.</summary>
+    public TimeSpan? FirstAcknowledgedAfter(long since) => AcknowledgedAt.Where(t => t > since).Select(t => Stopwatch.GetElapsedTime(since, t)).Cast<TimeSpan?>().FirstOrDefault();
 
     /// <summary>The readings the cloud answered with a result, by number.</summary>
     public ConcurrentDictionary<long, string> Results { get; } = new();
@@ -81,6 +97,7 @@ internal sealed class ClusterDevice : IAsyncDisposable
             if (await TrySendAsync(seq, stop))
             {
                 Interlocked.Exchange(ref _acknowledged, seq);
+                AcknowledgedAt.Enqueue(Stopwatch.GetTimestamp());
             }
 
             await pace.WaitForNextTickAsync(CancellationToken.None);
@@ -117,9 +134,9 @@ internal sealed class ClusterDevice : IAsyncDisposable
             .WithUserProperty(UserProperties.Seq, Encoding.UTF8.GetBytes(seq.ToString(CultureInfo.InvariantCulture)))
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .Build();
+        using var timeout = new CancellationTokenSource(Patience);
         try
         {
-            using var timeout = new CancellationTokenSource(Patience);
             var published = await _client.PublishAsync(message, timeout.Token);
             if (published.ReasonCode == MqttClientPublishReasonCode.Success)
             {
@@ -128,11 +145,16 @@ internal sealed class ClusterDevice : IAsyncDisposable
 
             Interlocked.Increment(ref _refusals);
         }
-#pragma warning disable CA1031 // Whatever the client throws (not connected, disposed, timed out), the reading goes again.
-        catch (Exception)
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            Interlocked.Increment(ref _timeouts);
+        }
+#pragma warning disable CA1031 // Whatever the client throws (not connected, disposed), the reading goes again; the tests count it.
+        catch (Exception ex)
 #pragma warning restore CA1031
         {
             // The connection went while the reading was on its way; the reconnection sends it again.
+            PublishExceptions.Enqueue(ex.GetType().Name);
         }
 
         return false;
@@ -231,18 +253,22 @@ internal sealed class ClusterDevice : IAsyncDisposable
             // A busy silo (three on two cores) can be slow to answer: wait as long as a device would.
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token);
             timeout.CancelAfter(Patience);
-            if ((await client.ConnectAsync(options, timeout.Token)).ResultCode == MqttClientConnectResultCode.Success)
+            var connected = await client.ConnectAsync(options, timeout.Token);
+            if (connected.ResultCode == MqttClientConnectResultCode.Success)
             {
                 await client.SubscribeAsync(DeviceTopics.DownlinkFilter(Id), MqttQualityOfServiceLevel.AtLeastOnce, timeout.Token);
                 client.DisconnectedAsync += e => OnDisconnectedAsync(client, e);
                 Interlocked.Exchange(ref _client, client).Dispose();
                 return client.IsConnected;
             }
+
+            ConnectFailures.Enqueue($"{port} refused: {connected.ResultCode}");
         }
-#pragma warning disable CA1031 // Whatever stopped this connection, the device tries this silo again or the next.
-        catch (Exception) when (!_closing.IsCancellationRequested)
+#pragma warning disable CA1031 // Whatever stopped this connection, the device tries this silo again or the next; the tests count it.
+        catch (Exception ex) when (!_closing.IsCancellationRequested)
 #pragma warning restore CA1031
         {
+            ConnectFailures.Enqueue($"{port} {ex.GetType().Name}");
         }
 
         client.Dispose();

@@ -33,7 +33,7 @@ internal sealed class SiloCluster : IAsyncDisposable
         string[] settings =
         [
             "--Cluster:Membership=Redis", $"--Cluster:Redis={redis.ConnectionString}", "--Cluster:AdvertisedAddress=127.0.0.1",
-            $"--Cluster:ClusterId=test-{Guid.NewGuid():N}", "--Cluster:ProbeTimeout=00:00:03", "--Cluster:MissedProbesLimit=3",
+            $"--Cluster:ClusterId=test-{Guid.NewGuid():N}", "--Cluster:ProbeTimeout=00:00:03", "--Cluster:MissedProbesLimit=2",
             "--Storage:Provider=AdoNet", $"--Storage:ConnectionString={postgres.ConnectionString()}",
             $"--Gateway:DataDirectory={data.FullName}", "--Gateway:ShutdownTimeout=00:00:20",
             "--Mqtt:Authentication:Mode=None", "--Mqtt:Tls:Enabled=false", "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:IotAi=Information",
