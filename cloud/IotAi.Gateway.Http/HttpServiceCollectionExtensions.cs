@@ -28,13 +28,15 @@ public static class HttpServiceCollectionExtensions
 
     /// <summary>
     /// The HTTP front's middleware, in order: authentication, then the audit log (which must see both the caller and
-    /// any refusal), then authorization, then 503 for a call whose grain is on a silo that is going
+    /// any refusal), then the throttle of failed logins (which must know whether the credentials were accepted, and
+    /// whose 429 the audit log records), then authorization, then 503 for a call whose grain is on a silo that is going
     /// (<see cref="ClusterUnavailableAnswers"/>), inside the audit log so it records the 503.
     /// </summary>
     public static IApplicationBuilder UseGatewayHttp(this IApplicationBuilder app)
     {
         app.UseAuthentication();
         app.UseMiddleware<AuditMiddleware>();
+        app.UseMiddleware<LoginThrottleMiddleware>();
         app.UseAuthorization();
         app.UseMiddleware<ClusterUnavailableAnswers>();
         return app;

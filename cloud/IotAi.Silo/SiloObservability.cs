@@ -1,3 +1,4 @@
+using IotAi.Gateway.Http;
 using IotAi.Gateway.Learning;
 using IotAi.Gateway.Mqtt;
 using IotAi.Grains;
@@ -31,8 +32,8 @@ public static class SiloObservability
     /// <summary>Every meter the silo publishes, the device ids kept out of their tags.</summary>
     public static readonly string[] Meters =
         [
-            GatewayTelemetry.MeterName, DeviceTelemetry.MeterName, RolloutTelemetry.MeterName, InferenceTelemetry.MeterName, LearningTelemetry.MeterName, "Microsoft.Orleans",
-            RuntimeMeterName,
+            GatewayTelemetry.MeterName, DeviceTelemetry.MeterName, RolloutTelemetry.MeterName, InferenceTelemetry.MeterName, LearningTelemetry.MeterName,
+            ApiTelemetry.MeterName, "Microsoft.Orleans", RuntimeMeterName,
         ];
 
     /// <summary>The share of traces a silo records when no share is configured.</summary>

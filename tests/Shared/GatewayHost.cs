@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using IotAi.Silo;
 using IotAi.Grains.Hosting;
 using IotAi.Gateway.Http;
@@ -34,10 +36,14 @@ internal sealed class GatewayHost : IAsyncDisposable
 
     public IServiceProvider Services => _host.Services;
 
-    /// <summary>A client that calls with <paramref name="apiKey"/> as its bearer token, or with no credentials.</summary>
-    public HttpClient Connect(string? apiKey)
+    /// <summary>
+    /// A client that calls with <paramref name="apiKey"/> as its bearer token, or with no credentials; from
+    /// <paramref name="from"/> (a loopback address of the test's own, see <see cref="SourceAddress"/>) when given.
+    /// </summary>
+    public HttpClient Connect(string? apiKey, IPAddress? from = null)
     {
-        var http = new HttpClient { BaseAddress = BaseAddress };
+        var http = from is null ? new HttpClient() : new HttpClient(From(from));
+        http.BaseAddress = BaseAddress;
         if (apiKey is not null)
         {
             http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
@@ -46,10 +52,32 @@ internal sealed class GatewayHost : IAsyncDisposable
         return http;
     }
 
+    /// <summary>A handler whose connections leave from <paramref name="address"/>, so the silo sees the call come from there.</summary>
+    private static SocketsHttpHandler From(IPAddress address) => new()
+    {
+        ConnectCallback = async (context, cancellationToken) =>
+        {
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                socket.Bind(new IPEndPoint(address, 0));
+                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        },
+    };
+
     /// <param name="adminKey">The key of an admin that <paramref name="settings"/> configure; without one, <see cref="Http"/> uses the admin key the silo generates.</param>
     /// <param name="logs">Also receives every log entry, from <see cref="LogLevel.Information"/> up.</param>
+    /// <param name="services">Changes the silo's services after they are added, e.g. to give one part a fake clock.</param>
     public static async Task<GatewayHost> StartAsync(
-        string dataDirectory, IReadOnlyDictionary<string, string?>? settings = null, string? adminKey = null, ILoggerProvider? logs = null)
+        string dataDirectory, IReadOnlyDictionary<string, string?>? settings = null, string? adminKey = null, ILoggerProvider? logs = null,
+        Action<IServiceCollection>? services = null)
     {
         // A free port can be taken between finding it and binding it, by another test process's outgoing
         // connection: then the silo starts again on new ports.
@@ -57,7 +85,7 @@ internal sealed class GatewayHost : IAsyncDisposable
         {
             try
             {
-                return await TryStartAsync(dataDirectory, settings, adminKey, logs);
+                return await TryStartAsync(dataDirectory, settings, adminKey, logs, services);
             }
             catch (Exception ex) when (attempt < 5 && IsAddressInUse(ex))
             {
@@ -69,7 +97,7 @@ internal sealed class GatewayHost : IAsyncDisposable
     {
         for (; ex is not null; ex = ex.InnerException)
         {
-            if (ex is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse })
+            if (ex is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse })
             {
                 return true;
             }
@@ -79,7 +107,7 @@ internal sealed class GatewayHost : IAsyncDisposable
     }
 
     private static async Task<GatewayHost> TryStartAsync(
-        string dataDirectory, IReadOnlyDictionary<string, string?>? settings, string? adminKey, ILoggerProvider? logs)
+        string dataDirectory, IReadOnlyDictionary<string, string?>? settings, string? adminKey, ILoggerProvider? logs, Action<IServiceCollection>? services)
     {
         var mqttPort = FreePort.Next();
         var httpPort = FreePort.Next();
@@ -111,6 +139,7 @@ internal sealed class GatewayHost : IAsyncDisposable
         }
 
         builder.AddIotAiSilo();
+        services?.Invoke(builder.Services);
         var host = builder.Build();
         host.UseGatewayHttp();
         host.MapIotAiEndpoints();

@@ -23,7 +23,8 @@ public static class ApiSecurityExtensions
 
     /// <summary>
     /// API keys (and JWT bearer tokens when <paramref name="security"/> configures them), the role policies of
-    /// <see cref="ApiPolicies"/>, JSON problem answers to refusals, and the key store and audit log under <paramref name="layout"/>.
+    /// <see cref="ApiPolicies"/>, JSON problem answers to refusals, the throttle of failed logins, and the key store and
+    /// audit log under <paramref name="layout"/>.
     /// </summary>
     public static IServiceCollection AddIotAiApiSecurity(this IServiceCollection services, DataLayout layout, ApiSecurityOptions security)
     {
@@ -34,6 +35,9 @@ public static class ApiSecurityExtensions
             sp.GetRequiredService<ILogger<ApiKeyStore>>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new AuditLog(layout.Audit, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<ApiSecurityOptions>>()));
+        services.TryAddSingleton<ApiTelemetry>();
+        services.TryAddSingleton(static sp => new LoginThrottle(sp.GetRequiredService<IOptions<ApiSecurityOptions>>().Value.Throttle,
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ApiTelemetry>(), sp.GetRequiredService<ILogger<LoginThrottle>>()));
         // The admin key file exists from the start, for the CLI to find, not from the first call.
         services.AddHostedService(static sp => new AtStart(() => sp.GetRequiredService<ApiKeyStore>()));
 

@@ -18,6 +18,9 @@ public sealed class ApiSecurityOptions
 
     public JwtOptions Jwt { get; init; } = new();
 
+    /// <summary>When failed logins lock an address or a key out for a while.</summary>
+    public LoginThrottleOptions Throttle { get; init; } = new();
+
     /// <summary>Daily audit files older than this many days are deleted.</summary>
     [Range(1, 3650)]
     public int AuditRetentionDays { get; set; } = 90;

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 
 namespace IotAi.Gateway.Http.Security;
 
-/// <summary>Refuses at start a key or JWT setting the silo could not enforce, rather than let it through or lock everyone out later.</summary>
+/// <summary>Refuses at start a key, JWT or throttle setting the silo could not enforce, rather than let it through or lock everyone out later.</summary>
 internal sealed class ApiSecurityOptionsValidator : IValidateOptions<ApiSecurityOptions>
 {
     public ValidateOptionsResult Validate(string? name, ApiSecurityOptions options)
@@ -44,6 +44,22 @@ internal sealed class ApiSecurityOptionsValidator : IValidateOptions<ApiSecurity
             {
                 failures.Add("Security:Api:Jwt:SigningKey must be base64 of at least 32 bytes");
             }
+        }
+
+        var throttle = options.Throttle;
+        if (throttle.FailuresPerAddress < 0 || throttle.FailuresPerKey < 0)
+        {
+            failures.Add("Security:Api:Throttle:FailuresPerAddress and FailuresPerKey are how many failed logins lock an address or a key out; 0 turns a limit off, and neither may be negative");
+        }
+
+        if (throttle.Window < TimeSpan.FromSeconds(1) || throttle.Window > TimeSpan.FromDays(1))
+        {
+            failures.Add($"Security:Api:Throttle:Window must be from 00:00:01 to 1.00:00:00, not {throttle.Window}");
+        }
+
+        if (throttle.MaxTracked < 1)
+        {
+            failures.Add("Security:Api:Throttle:MaxTracked must be at least 1");
         }
 
         return failures.Count > 0 ? ValidateOptionsResult.Fail(failures) : ValidateOptionsResult.Success;

@@ -5,8 +5,9 @@ namespace IotAi.Gateway.Http.Security;
 /// <summary>
 /// Sits between authentication and authorization, so it sees who called and the answer, refusals included, and records
 /// every call that changes something (any method but GET, HEAD and OPTIONS, on an endpoint not marked
-/// <see cref="ReadOnlyCall"/>) that succeeded or was refused for want of credentials or role. It records as the answer
-/// starts, so no caller ever holds an answer the audit log does not.
+/// <see cref="ReadOnlyCall"/>) that succeeded, was refused for want of credentials or role, or was turned away after
+/// too many failed logins (429, see <see cref="LoginThrottle"/>). It records as the answer starts, so no caller ever
+/// holds an answer the audit log does not.
 /// </summary>
 internal sealed class AuditMiddleware(RequestDelegate next, AuditLog audit)
 {
@@ -25,7 +26,7 @@ internal sealed class AuditMiddleware(RequestDelegate next, AuditLog audit)
     {
         var status = context.Response.StatusCode;
         if (context.GetEndpoint()?.Metadata.GetMetadata<ReadOnlyCall>() is not null
-            || status is not ((>= 200 and < 300) or StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden))
+            || status is not ((>= 200 and < 300) or StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden or StatusCodes.Status429TooManyRequests))
         {
             return Task.CompletedTask;
         }
