@@ -1,5 +1,6 @@
 using System.Net;
 using IotAi.Gateway.Http;
+using IotAi.Gateway.Http.Https;
 using IotAi.Gateway.Http.Security;
 using IotAi.Gateway.Learning;
 using IotAi.Gateway.Mqtt;
@@ -27,8 +28,9 @@ public static class SiloHostingExtensions
     /// <summary>
     /// Makes this host one IotAi silo: clustering (localhost by default, or Redis membership, with Kubernetes hosting in a
     /// pod), grain state (files under the data directory, or a database), the grains and their model host, the learning
-    /// service, the embedded MQTT broker; on a web application also HTTP on <c>Gateway:HttpPort</c> (and
-    /// <c>Gateway:MetricsPort</c>) for <see cref="MapIotAiEndpoints"/>.
+    /// service, the embedded MQTT broker; on a web application also HTTP on <c>Gateway:HttpPort</c> (unless
+    /// <c>Gateway:Https:DisableHttp</c>), HTTPS on <c>Gateway:Https:Port</c> when set, and plain HTTP on
+    /// <c>Gateway:MetricsPort</c> when set, for <see cref="MapIotAiEndpoints"/>.
     /// </summary>
     public static IHostApplicationBuilder AddIotAiSilo(this IHostApplicationBuilder builder)
     {
@@ -37,6 +39,7 @@ public static class SiloHostingExtensions
         var cluster = Bind<ClusterOptions>(builder, ClusterOptions.SectionName);
         var security = Bind<ApiSecurityOptions>(builder, ApiSecurityOptions.SectionName);
         var storage = Bind<GrainStorageOptions>(builder, GrainStorageOptions.SectionName);
+        var https = Bind<HttpsOptions>(builder, HttpsOptions.SectionName);
 
         // Hosted services start in the order they are added: API keys (the generated admin key is on disk before anything
         // listens), the shipped models on disk, then loaded, then the silo (whose start publishes the model key set devices
@@ -52,14 +55,7 @@ public static class SiloHostingExtensions
         builder.AddSiloObservability();
         if (builder is WebApplicationBuilder web)
         {
-            web.WebHost.ConfigureKestrel(kestrel =>
-            {
-                kestrel.Listen(IPAddress.Parse(gateway.HttpBindAddress), gateway.HttpPort);
-                if (gateway.MetricsPort is int metrics && metrics != gateway.HttpPort)
-                {
-                    kestrel.Listen(IPAddress.Parse(gateway.HttpBindAddress), metrics);
-                }
-            });
+            web.WebHost.ConfigureKestrel(kestrel => kestrel.ListenGateway(IPAddress.Parse(gateway.HttpBindAddress), gateway.HttpPort, gateway.MetricsPort, https));
         }
 
         return builder;

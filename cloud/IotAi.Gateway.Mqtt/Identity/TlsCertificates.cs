@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using IotAi.ServiceDefaults;
 
 namespace IotAi.Gateway.Mqtt.Identity;
 
@@ -17,7 +18,7 @@ internal static class TlsCertificates
         if (options.CertificateFile is { Length: > 0 } file)
         {
             var key = options.KeyFile ?? throw new InvalidOperationException("Mqtt:Tls:KeyFile must name the certificate's private key");
-            return (Exportable(X509Certificate2.CreateFromPemFile(file, key)), file, false);
+            return (PemCertificates.LoadServerCertificate(file, key, MqttTlsOptions.SectionName), file, false);
         }
 
         var certificate = Path.Combine(keysDirectory, SelfSignedFileName);
@@ -27,7 +28,7 @@ internal static class TlsCertificates
             MakeSelfSigned(options, certificate, privateKey);
         }
 
-        return (Exportable(X509Certificate2.CreateFromPemFile(certificate, privateKey)), certificate, true);
+        return (PemCertificates.LoadServerCertificate(certificate, privateKey, MqttTlsOptions.SectionName), certificate, true);
     }
 
     /// <summary>The CA certificates device certificates must chain to, or null when devices use secrets only.</summary>
@@ -87,14 +88,5 @@ internal static class TlsCertificates
 
         using var writer = new StreamWriter(new FileStream(path, create));
         writer.Write(content);
-    }
-
-    /// <summary>SslStream on Linux wants a key it can export; a PEM-loaded certificate's key is ephemeral, so round-trip it through PKCS#12.</summary>
-    private static X509Certificate2 Exportable(X509Certificate2 certificate)
-    {
-        using (certificate)
-        {
-            return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
-        }
     }
 }

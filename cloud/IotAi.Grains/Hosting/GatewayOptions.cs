@@ -12,7 +12,7 @@ public sealed class GatewayOptions
     [Required]
     public string DataDirectory { get; set; } = ".iotai";
 
-    /// <summary>The HTTP port of the Open Inference Protocol and the management endpoints.</summary>
+    /// <summary>The plain HTTP port of the Open Inference Protocol and the management endpoints; <c>Gateway:Https</c> adds HTTPS and can turn this off.</summary>
     [Range(1, 65535)]
     public int HttpPort { get; set; } = 8080;
 

@@ -1,6 +1,8 @@
 using System.ComponentModel.DataAnnotations;
 using IotAi.Silo;
 using IotAi.Grains.Hosting;
+using IotAi.Gateway.Http.Https;
+using IotAi.Gateway.Http.Security;
 using IotAi.Gateway.Mqtt.Identity;
 using IotAi.Gateway.Mqtt;
 using IotAi.Gateway.Storage;
@@ -29,6 +31,8 @@ public static class SettingsChecks
         [TrainingOptions.SectionName] = typeof(TrainingOptions),
         [TrainingJobOptions.SectionName] = typeof(TrainingJobOptions),
         [GrainStorageOptions.SectionName] = typeof(GrainStorageOptions),
+        [HttpsOptions.SectionName] = typeof(HttpsOptions),
+        [ApiSecurityOptions.SectionName] = typeof(ApiSecurityOptions),
     };
 
     /// <summary>Read by libraries from the environment, not bound to IotAi options.</summary>
