@@ -2,7 +2,6 @@ using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using IotAi.EndToEnd.Tests.Observability;
 using IotAi.Gateway.Http.Security;
 using Microsoft.Extensions.DependencyInjection;
 
