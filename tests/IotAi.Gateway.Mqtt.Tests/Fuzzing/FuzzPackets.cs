@@ -21,9 +21,12 @@ internal sealed class FuzzPackets(Random random, MqttProtocolVersion version)
     private readonly MqttPacketFormatterAdapter _formatter = new(version, new MqttBufferWriter(4096, 256 * 1024));
     private ushort _packetId;
 
-    public byte[] Connect(string clientId) => Encode(new MqttConnectPacket
+    /// <summary>A CONNECT as the device <paramref name="clientId"/>, with its secret, or one that is wrong.</summary>
+    public byte[] Connect(string clientId, string secret) => Encode(new MqttConnectPacket
     {
         ClientId = clientId,
+        Username = clientId,
+        Password = Encoding.UTF8.GetBytes(random.Next(20) == 0 ? $"{secret}x" : secret),
         CleanSession = random.Next(2) == 0,
         KeepAlivePeriod = (ushort)random.Next(0, 120),
         SessionExpiryInterval = (uint)random.Next(0, 60),
@@ -43,8 +46,13 @@ internal sealed class FuzzPackets(Random random, MqttProtocolVersion version)
     };
 
     /// <summary>A well-formed packet damaged, or bytes that were never a packet.</summary>
-    public byte[] Mutated(string deviceId)
+    public byte[] Mutated(string deviceId, string secret)
     {
+        if (random.Next(10) == 0)
+        {
+            return Mutate(Connect(deviceId, secret));
+        }
+
         var bytes = random.Next(8) == 0 ? Garbage(random.Next(1, 64)) : WellFormed(deviceId);
         var mutations = random.Next(1, 4);
         for (var i = 0; i < mutations; i++)

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace IotAi.Cluster.Tests.Servers;
+namespace IotAi.Tests.Shared;
 
 /// <summary>What the servers the tests start share: a program found on the machine, a process drained and killed.</summary>
 internal static class LocalServer
@@ -8,7 +8,7 @@ internal static class LocalServer
     /// <summary>The first of <paramref name="candidates"/> that exists, or a failure that says what to install.</summary>
     public static string Find(string install, params string[] candidates) =>
         candidates.FirstOrDefault(File.Exists)
-        ?? throw new InvalidOperationException($"None of {string.Join(", ", candidates)} is installed; the cluster tests need {install} (apt-get install -y {install}).");
+        ?? throw new InvalidOperationException($"None of {string.Join(", ", candidates)} is installed; the tests need {install} (apt-get install -y {install}).");
 
     /// <summary>
     /// Starts <paramref name="start"/> with its output drained, so a chatty server never blocks on a full pipe, and kept

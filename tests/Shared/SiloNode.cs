@@ -1,14 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
-using IotAi.Cluster.Tests.Servers;
-using IotAi.Tests.Shared;
 
-namespace IotAi.Cluster.Tests;
+namespace IotAi.Tests.Shared;
 
 /// <summary>
-/// One silo as production runs it (the <c>IotAi.Silo</c> program) in a process of its own, in a cluster on Redis
-/// membership with grain state in PostgreSQL: a test can kill it outright (SIGKILL) or stop it as Kubernetes does (SIGTERM).
+/// One silo as production runs it (the <c>IotAi.Silo</c> program) in a process of its own, with the settings it is given
+/// (a cluster on Redis membership with grain state in PostgreSQL, or a lone silo): a test can kill it outright (SIGKILL)
+/// or stop it as Kubernetes does (SIGTERM), and read its memory from the OS and its meters from <c>/metrics</c>.
 /// </summary>
 internal sealed class SiloNode : IAsyncDisposable
 {
@@ -82,6 +81,21 @@ internal sealed class SiloNode : IAsyncDisposable
         var http = new HttpClient { BaseAddress = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{HttpPort}")) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         return http;
+    }
+
+    /// <summary>The silo process's resident memory as the OS counts it (<c>VmRSS</c>).</summary>
+    public long ResidentBytes()
+    {
+        var line = File.ReadLines($"/proc/{_process!.Id}/status").First(static l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+    }
+
+    /// <summary>The sum of the samples of one metric family at the silo's <c>/metrics</c>, as Prometheus would scrape it.</summary>
+    public async Task<double> MetricAsync(string name)
+    {
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync(new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{HttpPort}/metrics")));
+        return PrometheusText.Parse(text).Where(s => s.Name == name).Sum(static s => s.Value);
     }
 
     /// <summary>SIGKILL: a power cut, a node lost. Nothing of the silo runs after it.</summary>
