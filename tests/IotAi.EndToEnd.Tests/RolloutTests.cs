@@ -9,7 +9,8 @@ namespace IotAi.EndToEnd.Tests;
 
 /// <summary>
 /// Staged rollouts to a fleet of 200 real edge agents on loopback: a good version reaches every device
-/// stage by stage; a version that fails to load is rolled back by itself and every device ends where it was. A fifth
+/// stage by stage; a version that fails to load is rolled back by itself from the canary, the only devices offered it, and
+/// every device ends where it was. (Versions that load, run and then fail are in <see cref="QualityRolloutTests"/>.) A fifth
 /// of the fleet are small devices (<see cref="AgentFleet.SmallDevice"/>: 4 KiB packets, two messages in flight), which
 /// take the same versions in chunks cut to fit them.
 /// </summary>
@@ -62,11 +63,12 @@ public sealed class RolloutTests(SiloFixture silo) : IAsyncLifetime
         Assert.Equal(FleetSize, (await good.GetStatusAsync())!.Devices[ModelUpdateStates.Active]);
         Assert.Equal(FleetSize / 5, DeviceIds.Count(IsSmall));
 
-        // Version 2 is signed and whole, but its graph is cut short: no device can load it.
+        // Version 2 is signed and whole, but its graph is cut short: devices fetch and verify it, and none can load it.
         var keys = silo.Host.Services.GetRequiredService<ModelKeyring>();
         var registry = silo.Host.Services.GetRequiredService<ModelRegistry>();
         var v1 = registry.Open(Model, "1");
         registry.Import(ModelPackage.Create(v1.Manifest with { Version = "2" }, v1.Onnx[..(v1.Onnx.Length / 2)], keys.Signer));
+        using var offers = new RecordedOffers(Model);
         var bad = silo.Host.Grains.GetGrain<IRolloutGrain>($"{_fleet}-bad");
         await bad.StartAsync(new RolloutPlan(Model, "2", new RolloutTarget([.. DeviceIds]),
             [new RolloutStage("canary", 10), new RolloutStage("all", 100)], RolloutGates.Default with { MaxFailureRate = 0.2 }, MaxConcurrentDownloads: 40));
@@ -76,6 +78,15 @@ public sealed class RolloutTests(SiloFixture silo) : IAsyncLifetime
         var status = (await bad.GetStatusAsync())!;
         Assert.Contains("failed", status.Reason, StringComparison.Ordinal);
         Assert.Equal(0, status.Stage);
+
+        // The canary alone was offered version 2, and each of its devices tried it, could not load it, and was told to run
+        // version 1, which it still did; no other device was offered anything.
+        var canary = offers.DevicesOffered("2");
+        Assert.Equal(FleetSize / 10, canary.Count);
+        await Eventually.TrueAsync(() => Task.FromResult(offers.All.All(static o => o.Ended is not null)), "a device did not finish an update it was offered", seconds: 30);
+        Assert.All(canary, id => Assert.Equal(["downloading", "verified", "failed"], offers.To(id).Single(static o => o.Version == "2").Steps));
+        Assert.All(canary, id => Assert.Equal(["active"], offers.To(id).First(static o => o.Version == "1").Steps));
+        Assert.All(DeviceIds.Except(canary), id => Assert.Empty(offers.To(id)));
         Assert.All(_agents!.Agents, a => Assert.Equal("1", a.Models.Active(Model)?.Manifest.Version));
         foreach (var id in DeviceIds)
         {

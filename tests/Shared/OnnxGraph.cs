@@ -126,6 +126,20 @@ internal sealed class OnnxGraph
         return new Message().Int(1, 8).Child(8, new Message().Int(2, 13)).Child(7, graph).ToBytes();
     }
 
+    /// <summary>
+    /// <paramref name="model"/> with this graph's nodes, weights and outputs added to its own graph, under its IR version and
+    /// opsets: protobuf merges a message field met twice, so the model's bytes followed by a model that holds only these do it.
+    /// </summary>
+    public byte[] AppendTo(byte[] model)
+    {
+        var graph = new Message();
+        _nodes.ForEach(n => graph.Child(1, n));
+        _initializers.ForEach(i => graph.Child(5, i));
+        _inputs.ForEach(i => graph.Child(11, i));
+        _outputs.ForEach(o => graph.Child(12, o));
+        return [.. model, .. new Message().Child(7, graph).ToBytes()];
+    }
+
     private OnnxGraph Initializer(string name, int elementType, long[] dims, byte[] raw)
     {
         // TensorProto: dims 1, data_type 2, name 8, raw_data 9 (little-endian).

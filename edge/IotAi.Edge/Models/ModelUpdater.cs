@@ -118,6 +118,8 @@ public sealed partial class ModelUpdater(
     {
         if (runtime.Active(offer.Name)?.Manifest.Version == offer.Version)
         {
+            // The version running, as a rollback offers it: a download of another version still going must not swap that one in later.
+            DropTransferOf(offer.Name);
             await ReportAsync(offer, ModelUpdateStates.Active, null, cancellationToken);
             return false;
         }
@@ -153,6 +155,7 @@ public sealed partial class ModelUpdater(
             if (Verifies(kept))
             {
                 // A version the device already has, such as the one a rollback returns to: no download needed.
+                DropTransferOf(offer.Name);
                 await ActivateAsync(offer, kept, cancellationToken);
                 return false;
             }
@@ -165,13 +168,35 @@ public sealed partial class ModelUpdater(
         }
 
         // A newer offer replaces a transfer still going; that one's span ends here.
-        _transfer?.Activity?.Dispose();
+        EndTransfer();
         // The model file first, then each part the device does not hold; parts it holds are verified again when the model is put together.
         var files = new Queue<ModelOffer>([offer, .. (offer.Parts ?? []).Where(p => !store.HasPart(p.Sha256)).Select(offer.ForPart)]);
         _transfer = new Transfer(offer, files, manifestBytes, signature, file => new ModelTransfer(file, store.MissingChunks(file.Sha256, file.Chunks), _window)) { Activity = activity };
         await ReportAsync(offer, ModelUpdateStates.Downloading, null, cancellationToken);
         await AdvanceAsync(cancellationToken);
         return true;
+    }
+
+    /// <summary>
+    /// Ends a transfer of another version of <paramref name="name"/> still going, because the cloud now wants a version the
+    /// device holds; chunks of it that still arrive are not wanted, and the ones fetched stay staged for a later offer.
+    /// </summary>
+    private void DropTransferOf(string name)
+    {
+        if (_transfer?.Offer.Name == name)
+        {
+            EndTransfer();
+        }
+    }
+
+    /// <summary>Ends the transfer still going, if any, and its span, leaving the span of the offer that ends it current.</summary>
+    private void EndTransfer()
+    {
+        // Ending a span makes current the one that was current when it began, not the one current now.
+        var current = Activity.Current;
+        _transfer?.Activity?.Dispose();
+        Activity.Current = current;
+        _transfer = null;
     }
 
     private async Task OnChunkAsync(string sha256, int index, byte[] payload, CancellationToken cancellationToken)
