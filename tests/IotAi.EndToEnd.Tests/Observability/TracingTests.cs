@@ -16,7 +16,8 @@ namespace IotAi.EndToEnd.Tests.Observability;
 public sealed class TracingTests : IAsyncLifetime
 {
     private readonly DirectoryInfo _data = Directory.CreateTempSubdirectory("iotai-tracing-");
-    private readonly List<Activity> _spans = [];
+    // The exporter adds from the threads that end spans, without a lock of its own.
+    private readonly LockedCollection<Activity> _spans = new();
     private readonly string _device = $"traced-{Guid.NewGuid():N}"[..20];
     private TracerProvider _tracing = null!;
     private GatewayHost _silo = null!;
@@ -63,13 +64,7 @@ public sealed class TracingTests : IAsyncLifetime
         Assert.NotEqual(receipt.TraceId, batch.TraceId);
     }
 
-    private List<Activity> Snapshot()
-    {
-        lock (_spans)
-        {
-            return [.. _spans];
-        }
-    }
+    private List<Activity> Snapshot() => [.. _spans.Snapshot()];
 
     private static string? Device(Activity span) => span.GetTagItem("iotai.device.id") as string;
 
