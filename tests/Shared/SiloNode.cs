@@ -83,6 +83,20 @@ internal sealed class SiloNode : IAsyncDisposable
         return http;
     }
 
+    /// <summary>Keeps the silo process to the given cores (a bit mask), e.g. so a load generator has the others.</summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public void KeepTo(nint cores) => _process!.ProcessorAffinity = cores;
+
+    /// <summary>The CPU time the silo process has used, across its threads.</summary>
+    public TimeSpan Cpu
+    {
+        get
+        {
+            _process!.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
     /// <summary>The silo process's resident memory as the OS counts it (<c>VmRSS</c>).</summary>
     public long ResidentBytes()
     {

@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using IotAi.Simulator;
+
+namespace IotAi.Bench;
+
+/// <summary>
+/// A surge well past what the gateway can take, and what it leaves behind. The fleet first finds the gateway's rate
+/// (devices sending far faster than it answers), runs at a third of it, then goes flat out for a while, offering three
+/// times or more what the gateway answers meanwhile; each
+/// device holds at most <see cref="OverloadPlan.Window"/> uplinks unanswered and skips its tick beyond that, which is
+/// the back-pressure a device sees when its PUBACKs and answers are held back. Then the devices go quiet, still
+/// connected, and the silo's resident memory is watched until it is back near where it was before the surge; then the
+/// normal load again, to see it answered as before.
+/// </summary>
+public static class OverloadBenchmark
+{
+    public static async Task<OverloadMeasurement> MeasureAsync(IMeasuredServer silo, OverloadPlan plan, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        ArgumentNullException.ThrowIfNull(plan);
+        var capacity = await FleetBenchmark.MeasureAsync(silo, () => Options(plan, FlatOut), plan.Probe, plan.Probe, cancellationToken);
+        var rate = capacity.Rate.PerSecond;
+        var normal = Interval(plan.Devices, rate / 3);
+        var before = await RunAsync(silo, plan, normal, plan.Normal, cancellationToken);
+        // The surge is the fleet flat out: what it offers (its ticks, sent or held back) is what shows it was three times
+        // or more the rate the silo answered at meanwhile.
+        var surge = await RunAsync(silo, plan, FlatOut, plan.Surge, cancellationToken, settle: true);
+        var after = await RunAsync(silo, plan, normal, plan.Normal, cancellationToken);
+        return new OverloadMeasurement(plan.Devices, rate, before.Snapshot, surge.Snapshot, after.Snapshot,
+            surge.ResidentAtStart, surge.ResidentPeak, surge.ResidentSettled, surge.Settling);
+    }
+
+    /// <summary>
+    /// A device's tick when the fleet goes flat out: far faster than answers come (100 a second a device), yet not so fast
+    /// that ticking alone takes the load generator's share of the cores.
+    /// </summary>
+    public static TimeSpan FlatOut { get; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>The tick that makes <paramref name="devices"/> devices offer <paramref name="perSecond"/> uplinks a second between them.</summary>
+    private static TimeSpan Interval(int devices, double perSecond) => TimeSpan.FromSeconds(devices / Math.Max(1, perSecond));
+
+    private static FleetOptions Options(OverloadPlan plan, TimeSpan interval) => new()
+    {
+        Devices = plan.Devices,
+        DevicePrefix = "overload",
+        TelemetryInterval = interval,
+        ImageEvery = 0,
+        MaxInFlightPerDevice = plan.Window,
+        LocalAddresses = Math.Max(1, plan.Devices / 500),
+    };
+
+    /// <summary>
+    /// One fleet for <paramref name="duration"/>, the silo's resident memory read every half second; with
+    /// <paramref name="settle"/>, the devices then stay connected and quiet while it is watched until it is within the
+    /// plan's margin of where it was when the run started, or the plan's patience runs out.
+    /// </summary>
+    private static async Task<Run> RunAsync(IMeasuredServer silo, OverloadPlan plan, TimeSpan interval, TimeSpan duration, CancellationToken cancellationToken, bool settle = false)
+    {
+        var options = Options(plan, interval);
+        options.Host = "127.0.0.1";
+        options.Port = silo.MqttPort;
+        options.Duration = duration;
+        options.FirstSeq = FleetOptions.SeqFromClock();
+        await using var fleet = new Fleet(options);
+        await fleet.ConnectAsync(cancellationToken);
+        var residentAtStart = silo.ResidentBytes;
+        var peak = residentAtStart;
+        using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
+        var run = fleet.RunAsync(cancellationToken);
+        while (!run.IsCompleted)
+        {
+            peak = Math.Max(peak, silo.ResidentBytes);
+            await Task.WhenAny(run, tick.WaitForNextTickAsync(cancellationToken).AsTask());
+        }
+
+        await run;
+        var snapshot = fleet.Statistics.Snapshot();
+        if (!settle)
+        {
+            return new Run(snapshot, residentAtStart, peak, silo.ResidentBytes, TimeSpan.Zero);
+        }
+
+        var quiet = Stopwatch.StartNew();
+        var resident = silo.ResidentBytes;
+        while (resident > residentAtStart + plan.SettleMargin && quiet.Elapsed < plan.SettlePatience)
+        {
+            await tick.WaitForNextTickAsync(cancellationToken);
+            resident = silo.ResidentBytes;
+        }
+
+        return new Run(snapshot, residentAtStart, peak, resident, quiet.Elapsed);
+    }
+
+    private sealed record Run(FleetSnapshot Snapshot, long ResidentAtStart, long ResidentPeak, long ResidentSettled, TimeSpan Settling);
+}
+
+/// <summary>How the overload is run.</summary>
+/// <param name="Devices">How many devices make the load.</param>
+/// <param name="Window">Uplinks a device may hold unanswered; beyond it, it skips its tick.</param>
+/// <param name="Probe">How long the fleet runs flat out to find the gateway's rate (after as long a warm-up).</param>
+/// <param name="Normal">How long the normal load (a third of that rate) runs before and after the surge.</param>
+/// <param name="Surge">How long the fleet goes flat out.</param>
+/// <param name="SettleMargin">How near its level before the surge the silo's resident memory must come back.</param>
+/// <param name="SettlePatience">How long the quiet devices wait for it.</param>
+public sealed record OverloadPlan(int Devices, int Window, TimeSpan Probe, TimeSpan Normal, TimeSpan Surge, long SettleMargin, TimeSpan SettlePatience);
+
+/// <summary>What the overload did.</summary>
+/// <param name="Devices">How many devices made the load.</param>
+/// <param name="Rate">The gateway's rate, answers a second, with the fleet flat out.</param>
+/// <param name="Before">The normal load before the surge.</param>
+/// <param name="Surge">The surge; its uplinks offered are those sent and the ticks held back.</param>
+/// <param name="After">The normal load after the surge, once memory settled.</param>
+/// <param name="ResidentBefore">The silo's resident memory before the surge, its devices connected and quiet.</param>
+/// <param name="ResidentPeak">Its highest during the surge.</param>
+/// <param name="ResidentSettled">Where it was when the quiet devices stopped watching.</param>
+/// <param name="Settling">How long after the surge that was.</param>
+public sealed record OverloadMeasurement(
+    int Devices, double Rate, FleetSnapshot Before, FleetSnapshot Surge, FleetSnapshot After,
+    long ResidentBefore, long ResidentPeak, long ResidentSettled, TimeSpan Settling);
