@@ -21,6 +21,7 @@ public sealed class GatewayTelemetry
     private readonly UpDownCounter<long> _connections;
     private readonly Histogram<double> _uplinkDuration;
     private readonly Counter<long> _modelBytes;
+    private readonly Counter<long> _modelChunks;
     private long _packetsIn;
 
     public GatewayTelemetry(IMeterFactory meterFactory)
@@ -35,6 +36,7 @@ public sealed class GatewayTelemetry
         _connections = meter.CreateUpDownCounter<long>("iotai.mqtt.connections", "{connection}", "Open MQTT connections");
         _uplinkDuration = meter.CreateHistogram<double>("iotai.mqtt.uplink.duration", "s", "From an uplink's arrival to its answer");
         _modelBytes = meter.CreateCounter<long>("iotai.ota.sent", "By", "Bytes of model files sent to devices in chunks");
+        _modelChunks = meter.CreateCounter<long>("iotai.ota.chunks", "{chunk}", "Model-file chunks sent to devices");
         // Observed rather than added to per packet: one increment of a field is all a packet costs.
         meter.CreateObservableCounter("iotai.mqtt.packets.in", () => Volatile.Read(ref _packetsIn), "{packet}", "MQTT packets read whole from clients, before MQTTnet decodes them");
     }
@@ -44,8 +46,16 @@ public sealed class GatewayTelemetry
 
     public void PacketRead() => Interlocked.Increment(ref _packetsIn);
 
-    /// <summary>Counts model-file bytes sent in chunks, by model: what over-the-air updates cost the network, head-only or whole.</summary>
-    public void ChunksSent(long bytes, string? model) => _modelBytes.Add(bytes, new KeyValuePair<string, object?>("iotai.model", model ?? "unknown"));
+    /// <summary>
+    /// Counts model-file chunks and their bytes sent, by model: what over-the-air updates cost the network, head-only or
+    /// whole; chunks beyond a file's count are devices asking again, after a break or for a file that arrived damaged.
+    /// </summary>
+    public void ChunksSent(int chunks, long bytes, string? model)
+    {
+        var tag = new KeyValuePair<string, object?>("iotai.model", model ?? "unknown");
+        _modelChunks.Add(chunks, tag);
+        _modelBytes.Add(bytes, tag);
+    }
 
     public void Received(PayloadKind kind) => _messagesIn.Add(1, new KeyValuePair<string, object?>("iotai.payload.kind", TagValue.Of(kind)));
 

@@ -34,7 +34,7 @@ public sealed partial class MqttIngress
         });
         if (blob is not null)
         {
-            telemetry.ChunksSent(bytes, chunks.ModelOf(blob));
+            telemetry.ChunksSent(served, bytes, chunks.ModelOf(blob));
         }
 
         // What this device was sent of which file: the figures a head-only update is judged by.
