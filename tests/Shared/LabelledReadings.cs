@@ -50,7 +50,7 @@ internal static class LabelledReadings
         return truth;
     }
 
-    /// <summary>Writes readings as a CSV with the given columns, each one of temperature, vibration, current or the label column.</summary>
+    /// <summary>Writes readings as a CSV with the given columns, each one of ts, temperature, vibration, current or the label column.</summary>
     public static void WriteCsv(string path, IEnumerable<SensorSample> readings, IReadOnlyList<string> columns, string labelColumn = "label")
     {
         using var file = new StreamWriter(path);
@@ -59,6 +59,7 @@ internal static class LabelledReadings
         {
             file.WriteLine(string.Join(',', columns.Select(column => column switch
             {
+                "ts" => reading.Timestamp.ToString("O", CultureInfo.InvariantCulture),
                 "temperature" => reading.Temperature.ToString(CultureInfo.InvariantCulture),
                 "vibration" => reading.Vibration.ToString(CultureInfo.InvariantCulture),
                 "current" => reading.Current.ToString(CultureInfo.InvariantCulture),

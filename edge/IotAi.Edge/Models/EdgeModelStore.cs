@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text.Json;
 using IotAi.Models;
 
@@ -24,6 +25,18 @@ public sealed class EdgeModelStore(string root)
 
     public void WriteChunk(string sha256, int index, ReadOnlySpan<byte> chunk) =>
         WriteAtomically(Path.Combine(Staging(sha256), ChunkName(index)), chunk);
+
+    /// <summary>Whether the staged chunks of a file, put together, have the SHA-256 that names it.</summary>
+    public bool StagedFileMatches(string sha256, int chunks)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        for (var i = 0; i < chunks; i++)
+        {
+            hash.AppendData(File.ReadAllBytes(Path.Combine(Staging(sha256), ChunkName(i))));
+        }
+
+        return Convert.ToHexStringLower(hash.GetHashAndReset()) == sha256;
+    }
 
     /// <summary>The downloaded file, chunk after chunk.</summary>
     public byte[] Assemble(string sha256, int chunks)

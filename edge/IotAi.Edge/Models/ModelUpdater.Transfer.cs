@@ -14,6 +14,7 @@ public sealed partial class ModelUpdater
     {
         private readonly Queue<ModelOffer> _files;
         private readonly Func<ModelOffer, ModelTransfer> _open;
+        private readonly HashSet<string> _fetchedAgain = [];
 
         /// <param name="offer">The offer as the cloud made it.</param>
         /// <param name="files">The files to fetch, in order, each as an offer of that one file.</param>
@@ -46,6 +47,16 @@ public sealed partial class ModelUpdater
             Chunks = _open(file);
             Fetched.Add(file.Sha256);
             return true;
+        }
+
+        /// <summary>Whether the file <paramref name="sha256"/> has been fetched again already.</summary>
+        public bool FetchedAgain(string sha256) => _fetchedAgain.Contains(sha256);
+
+        /// <summary>Fetches the file being fetched now again, from the chunks the store lacks (all, once its staging is gone).</summary>
+        public void FetchAgain()
+        {
+            _fetchedAgain.Add(Chunks.Offer.Sha256);
+            Chunks = _open(Chunks.Offer);
         }
 
         public byte[] Manifest { get; }

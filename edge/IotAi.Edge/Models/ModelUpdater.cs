@@ -228,9 +228,23 @@ public sealed partial class ModelUpdater(
     {
         var transfer = _transfer!;
         Activity.Current = transfer.Activity;
-        while (transfer.Chunks.IsComplete && transfer.NextFile())
+        while (transfer.Chunks.IsComplete)
         {
-            // One file is in; the next one's transfer starts.
+            var file = transfer.Chunks.Offer;
+            if (!transfer.FetchedAgain(file.Sha256) && !store.StagedFileMatches(file.Sha256, file.Chunks))
+            {
+                // A chunk was damaged on its way or on disk. MQTT carries no checksum and a chunk no hash of its own, so
+                // which one the file's hash cannot say: the file comes again, once. Damaged again, it fails verification below.
+                LogFileFetchedAgain(_deviceId, file.Sha256);
+                store.DiscardStaging(file.Sha256);
+                transfer.FetchAgain();
+                continue;
+            }
+
+            if (!transfer.NextFile())
+            {
+                break;
+            }
         }
 
         if (transfer.Chunks.Next() is { } next)
@@ -333,6 +347,9 @@ public sealed partial class ModelUpdater(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Device {DeviceId} refused model {Model} version {Version}: {Reason}")]
     private partial void LogOfferRefused(string deviceId, string model, string version, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Device {DeviceId} fetches the model file {Sha256} again: its chunks put together do not have that hash")]
+    private partial void LogFileFetchedAgain(string deviceId, string sha256);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Device {DeviceId} got chunk {Index} of {Length} bytes, expected {Expected}")]
     private partial void LogBadChunk(string deviceId, int index, int length, long expected);

@@ -1,14 +1,27 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 
-namespace IotAi.Edge.Tests;
+namespace IotAi.Tests.Shared;
 
-/// <summary>The real <c>iotai-edge</c> program in a process of its own, so a test can kill it as a power cut would.</summary>
+/// <summary>
+/// The real <c>iotai-edge</c> program in a process of its own, so a test can kill it as a power cut would. The test
+/// project references the program's project, which puts <c>iotai-edge.dll</c> beside the tests, or, in a project that
+/// also runs silos, copies the program whole into <c>edge-agent/</c>.
+/// </summary>
 internal sealed class AgentProcess : IDisposable
 {
     private readonly Process _process;
+    private readonly ConcurrentQueue<string> _output = new();
+    private readonly ConcurrentQueue<string> _errors = new();
 
     private AgentProcess(Process process) => _process = process;
+
+    /// <summary>What the agent wrote to standard output so far, line by line: its answers, as JSON lines.</summary>
+    public IReadOnlyList<string> Output => [.. _output];
+
+    /// <summary>The last lines of its standard error (its logs), for a failure to show.</summary>
+    public string ErrorTail => string.Join('\n', _errors.TakeLast(40));
 
     /// <summary>Starts an agent against the broker on <paramref name="port"/>; <paramref name="settings"/> are <c>Edge:</c> keys.</summary>
     public static AgentProcess Start(int port, string deviceId, string dataDirectory, IReadOnlyDictionary<string, string> settings)
@@ -19,7 +32,8 @@ internal sealed class AgentProcess : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "iotai-edge.dll"));
+        var own = Path.Combine(AppContext.BaseDirectory, "edge-agent", "iotai-edge.dll");
+        start.ArgumentList.Add(File.Exists(own) ? own : Path.Combine(AppContext.BaseDirectory, "iotai-edge.dll"));
         var values = new Dictionary<string, string>(settings)
         {
             ["DeviceId"] = deviceId,
@@ -33,12 +47,13 @@ internal sealed class AgentProcess : IDisposable
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("The agent did not start.");
-        // Drained so a chatty agent never blocks on a full pipe.
-        process.OutputDataReceived += static (_, _) => { };
-        process.ErrorDataReceived += static (_, _) => { };
+        var agent = new AgentProcess(process);
+        // Read as they come, so a chatty agent never blocks on a full pipe.
+        process.OutputDataReceived += (_, e) => Keep(agent._output, e.Data, limit: int.MaxValue);
+        process.ErrorDataReceived += (_, e) => Keep(agent._errors, e.Data, limit: 1000);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new AgentProcess(process);
+        return agent;
     }
 
     /// <summary>SIGKILL: no shutdown code runs, nothing is flushed that was not already committed.</summary>
@@ -56,5 +71,18 @@ internal sealed class AgentProcess : IDisposable
         }
 
         _process.Dispose();
+    }
+
+    private static void Keep(ConcurrentQueue<string> lines, string? line, int limit)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lines.Enqueue(line);
+        while (lines.Count > limit && lines.TryDequeue(out _))
+        {
+        }
     }
 }

@@ -1,0 +1,384 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using IotAi.Protocol;
+
+namespace IotAi.EndToEnd.Tests;
+
+/// <summary>
+/// The network between an edge agent and a silo, as a TCP proxy on loopback that fails when the test says: it holds
+/// what the silo sends once a number of model chunks have passed, cuts every connection and refuses new ones until
+/// restored, and damages a chunk on its way. It reads the silo's side as MQTT 5 packets to find the chunks (PUBLISH on
+/// <c>devices/{id}/down/model/chunk/{sha256}/{index}</c>); the agent's side passes as it is.
+/// </summary>
+internal sealed class FaultyLink : IAsyncDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly int _siloPort;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Lock _lock = new();
+    private readonly List<Connection> _connections = [];
+    private readonly List<Task> _pumps = [];
+    private readonly Task _accepting;
+    private int _chunksPassed;
+    private readonly List<int> _asked = [];
+    private readonly List<int> _delivered = [];
+    private int _holdAt = int.MaxValue;
+    private TaskCompletionSource _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int? _corruptIndex;
+    private int _chunksCorrupted;
+    private bool _refusing;
+
+    private FaultyLink(int siloPort)
+    {
+        _siloPort = siloPort;
+        _listener.Start();
+        _accepting = AcceptAsync();
+    }
+
+    /// <summary>A link to the silo's MQTT port; agents connect to <see cref="Port"/>.</summary>
+    public static FaultyLink Start(int siloPort) => new(siloPort);
+
+    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+    /// <summary>The chunk indexes the agent's fetches asked for, in order, repeats included.</summary>
+    public IReadOnlyList<int> Asked
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _asked];
+            }
+        }
+    }
+
+    /// <summary>The chunk indexes that reached the agent, in order, repeats included.</summary>
+    public IReadOnlyList<int> Delivered
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _delivered];
+            }
+        }
+    }
+
+    /// <summary>Chunks damaged on their way so far.</summary>
+    public int ChunksCorrupted
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _chunksCorrupted;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Once <paramref name="after"/> more chunks have passed, holds everything the silo sends until <see cref="Release"/>
+    /// or <see cref="Cut"/>; the task completes when the next chunk is held back. What the agent sends still passes.
+    /// </summary>
+    public Task HoldChunksAfter(int after)
+    {
+        lock (_lock)
+        {
+            _holdAt = _chunksPassed + after;
+            _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _held.Task;
+        }
+    }
+
+    /// <summary>Lets what was held go on, in order.</summary>
+    public void Release()
+    {
+        lock (_lock)
+        {
+            _holdAt = int.MaxValue;
+            _released.TrySetResult();
+        }
+    }
+
+    /// <summary>Flips a byte in the middle of the payload of the next chunk numbered <paramref name="index"/> that passes.</summary>
+    public void CorruptChunk(int index)
+    {
+        lock (_lock)
+        {
+            _corruptIndex = index;
+        }
+    }
+
+    /// <summary>Drops every connection, with whatever was held, and refuses new ones until <see cref="Restore"/>.</summary>
+    public void Cut()
+    {
+        List<Connection> cut;
+        lock (_lock)
+        {
+            _refusing = true;
+            cut = [.. _connections];
+            _connections.Clear();
+            _holdAt = int.MaxValue;
+            _released.TrySetResult();
+        }
+
+        cut.ForEach(static c => c.Close());
+    }
+
+    /// <summary>Takes connections again after a <see cref="Cut"/>.</summary>
+    public void Restore()
+    {
+        lock (_lock)
+        {
+            _refusing = false;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Stop();
+        Cut();
+        await _accepting;
+        List<Task> pumps;
+        lock (_lock)
+        {
+            pumps = [.. _pumps];
+        }
+
+        await Task.WhenAll(pumps);
+        _stop.Dispose();
+    }
+
+    private async Task AcceptAsync()
+    {
+        while (true)
+        {
+            Socket agent;
+            try
+            {
+                agent = await _listener.AcceptSocketAsync(_stop.Token);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            bool refused;
+            lock (_lock)
+            {
+                refused = _refusing;
+            }
+
+            var silo = new Socket(SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                if (!refused)
+                {
+                    await silo.ConnectAsync(IPAddress.Loopback, _siloPort, _stop.Token);
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or SocketException)
+            {
+                refused = true;
+            }
+
+            if (refused)
+            {
+                Reset(agent);
+                Reset(silo);
+                continue;
+            }
+
+            var connection = new Connection(agent, silo);
+            lock (_lock)
+            {
+                _connections.Add(connection);
+                _pumps.Add(RunAsync(connection));
+            }
+        }
+    }
+
+    /// <summary>Both directions until either ends; then the other end is dropped too, as a broken path drops both.</summary>
+    private async Task RunAsync(Connection connection)
+    {
+        var up = UpAsync(connection);
+        var down = DownAsync(connection);
+        await Task.WhenAny(up, down);
+        connection.Close();
+        lock (_lock)
+        {
+            _connections.Remove(connection);
+        }
+
+        try
+        {
+            await Task.WhenAll(up, down);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException or SocketException)
+        {
+            // The connection was dropped: by the link, the silo or the agent.
+        }
+    }
+
+    /// <summary>The agent's side, packet by packet, noting which chunks each fetch asks for.</summary>
+    private async Task UpAsync(Connection connection)
+    {
+        while (await ReadPacketAsync(connection.Agent) is { } packet)
+        {
+            if (Publish(packet) is { } publish && publish.Topic.EndsWith("/up/model/fetch", StringComparison.Ordinal)
+                && JsonSerializer.Deserialize(packet.AsSpan(publish.Payload), ProtocolJson.Default.ModelFetch) is { } fetch)
+            {
+                lock (_lock)
+                {
+                    _asked.AddRange(fetch.Indexes);
+                }
+            }
+
+            await connection.Silo.WriteAsync(packet);
+        }
+    }
+
+    /// <summary>The silo's side, packet by packet, so a chunk can be held back or damaged whole.</summary>
+    private async Task DownAsync(Connection connection)
+    {
+        while (await ReadPacketAsync(connection.Silo) is { } packet)
+        {
+            if (Publish(packet) is { } publish && publish.Topic.Split('/') is [_, var device, ..]
+                && DeviceTopics.TryParseModelChunk(publish.Topic, DeviceTopics.ModelChunkPrefix(device), out _, out var index))
+            {
+                await PassChunkAsync(packet, index, publish.Payload, connection);
+            }
+
+            await connection.Agent.WriteAsync(packet);
+        }
+    }
+
+    /// <summary>One whole MQTT packet, fixed header and all; null at the end of the stream.</summary>
+    private static async Task<byte[]?> ReadPacketAsync(NetworkStream stream)
+    {
+        var header = new byte[5];
+        if (await stream.ReadAtLeastAsync(header.AsMemory(0, 1), 1, throwOnEndOfStream: false) == 0)
+        {
+            return null;
+        }
+
+        // The type byte, then the remaining length in 1 to 4 bytes of 7 bits each.
+        var used = 1;
+        do
+        {
+            await stream.ReadExactlyAsync(header.AsMemory(used++, 1));
+        }
+        while ((header[used - 1] & 0x80) != 0);
+        var at = 1;
+        var packet = new byte[used + VariableInteger(header, ref at)];
+        header.AsSpan(0, used).CopyTo(packet);
+        await stream.ReadExactlyAsync(packet.AsMemory(used));
+        return packet;
+    }
+
+    private async Task PassChunkAsync(byte[] packet, int index, Range payload, Connection connection)
+    {
+        Task released;
+        lock (_lock)
+        {
+            released = _chunksPassed >= _holdAt ? _released.Task : Task.CompletedTask;
+            if (_chunksPassed >= _holdAt)
+            {
+                _held.TrySetResult();
+            }
+        }
+
+        if (await Task.WhenAny(released, connection.Closed) != released)
+        {
+            throw new IOException("The connection was dropped with the chunk held.");
+        }
+
+        lock (_lock)
+        {
+            _chunksPassed++;
+            _delivered.Add(index);
+            if (_corruptIndex == index)
+            {
+                var (start, length) = payload.GetOffsetAndLength(packet.Length);
+                packet[start + (length / 2)] ^= 0xFF;
+                (_corruptIndex, _chunksCorrupted) = (null, _chunksCorrupted + 1);
+            }
+        }
+    }
+
+    /// <summary>A PUBLISH packet's topic and where its payload lies; null for any other packet.</summary>
+    private static (string Topic, Range Payload)? Publish(byte[] packet)
+    {
+        if (packet[0] >> 4 != 3)
+        {
+            return null;
+        }
+
+        var at = 1;
+        VariableInteger(packet, ref at);
+        var topicLength = BinaryPrimitives.ReadUInt16BigEndian(packet.AsSpan(at));
+        var topic = Encoding.UTF8.GetString(packet, at + 2, topicLength);
+        var qos = (packet[0] >> 1) & 3;
+        at += 2 + topicLength + (qos > 0 ? 2 : 0);
+        var properties = VariableInteger(packet, ref at);
+        return (topic, (at + properties)..);
+    }
+
+    /// <summary>An MQTT variable byte integer at <paramref name="at"/>, which moves past it.</summary>
+    private static int VariableInteger(byte[] bytes, ref int at)
+    {
+        var value = 0;
+        for (var shift = 0; ; shift += 7)
+        {
+            var next = bytes[at++];
+            value |= (next & 0x7F) << shift;
+            if ((next & 0x80) == 0)
+            {
+                return value;
+            }
+        }
+    }
+
+    /// <summary>Resets a socket: its peer sees the connection go at once, as when a path breaks.</summary>
+    private static void Reset(Socket socket)
+    {
+        try
+        {
+            socket.LingerState = new LingerOption(true, 0);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Never connected, or already closed.
+        }
+
+        socket.Dispose();
+    }
+
+    /// <summary>One agent's connection through the link; closing it drops both ends, and closing it again does nothing.</summary>
+    private sealed class Connection(Socket agent, Socket silo)
+    {
+        private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public NetworkStream Agent { get; } = new(agent, ownsSocket: false);
+
+        public NetworkStream Silo { get; } = new(silo, ownsSocket: false);
+
+        /// <summary>Completes when the connection is closed.</summary>
+        public Task Closed => _closed.Task;
+
+        public void Close()
+        {
+            if (_closed.TrySetResult())
+            {
+                Reset(agent);
+                Reset(silo);
+            }
+        }
+    }
+}
