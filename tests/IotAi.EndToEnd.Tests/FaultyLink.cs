@@ -1,7 +1,5 @@
-using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
 using IotAi.Protocol;
 
@@ -19,10 +17,9 @@ internal sealed class FaultyLink : IAsyncDisposable
     private readonly int _siloPort;
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _lock = new();
-    private readonly List<Connection> _connections = [];
+    private readonly List<LinkConnection> _connections = [];
     private readonly List<Task> _pumps = [];
     private readonly Task _accepting;
-    private int _chunksPassed;
     private readonly List<int> _asked = [];
     private readonly List<int> _delivered = [];
     private int _holdAt = int.MaxValue;
@@ -88,7 +85,7 @@ internal sealed class FaultyLink : IAsyncDisposable
     {
         lock (_lock)
         {
-            _holdAt = _chunksPassed + after;
+            _holdAt = _delivered.Count + after;
             _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
             _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
             return _held.Task;
@@ -117,7 +114,7 @@ internal sealed class FaultyLink : IAsyncDisposable
     /// <summary>Drops every connection, with whatever was held, and refuses new ones until <see cref="Restore"/>.</summary>
     public void Cut()
     {
-        List<Connection> cut;
+        List<LinkConnection> cut;
         lock (_lock)
         {
             _refusing = true;
@@ -190,12 +187,12 @@ internal sealed class FaultyLink : IAsyncDisposable
 
             if (refused)
             {
-                Reset(agent);
-                Reset(silo);
+                LinkConnection.Reset(agent);
+                LinkConnection.Reset(silo);
                 continue;
             }
 
-            var connection = new Connection(agent, silo);
+            var connection = new LinkConnection(agent, silo);
             lock (_lock)
             {
                 _connections.Add(connection);
@@ -205,7 +202,7 @@ internal sealed class FaultyLink : IAsyncDisposable
     }
 
     /// <summary>Both directions until either ends; then the other end is dropped too, as a broken path drops both.</summary>
-    private async Task RunAsync(Connection connection)
+    private async Task RunAsync(LinkConnection connection)
     {
         var up = UpAsync(connection);
         var down = DownAsync(connection);
@@ -227,11 +224,11 @@ internal sealed class FaultyLink : IAsyncDisposable
     }
 
     /// <summary>The agent's side, packet by packet, noting which chunks each fetch asks for.</summary>
-    private async Task UpAsync(Connection connection)
+    private async Task UpAsync(LinkConnection connection)
     {
-        while (await ReadPacketAsync(connection.Agent) is { } packet)
+        while (await MqttPackets.ReadAsync(connection.Agent) is { } packet)
         {
-            if (Publish(packet) is { } publish && publish.Topic.EndsWith("/up/model/fetch", StringComparison.Ordinal)
+            if (MqttPackets.Publish(packet) is { } publish && publish.Topic.EndsWith("/up/model/fetch", StringComparison.Ordinal)
                 && JsonSerializer.Deserialize(packet.AsSpan(publish.Payload), ProtocolJson.Default.ModelFetch) is { } fetch)
             {
                 lock (_lock)
@@ -245,11 +242,11 @@ internal sealed class FaultyLink : IAsyncDisposable
     }
 
     /// <summary>The silo's side, packet by packet, so a chunk can be held back or damaged whole.</summary>
-    private async Task DownAsync(Connection connection)
+    private async Task DownAsync(LinkConnection connection)
     {
-        while (await ReadPacketAsync(connection.Silo) is { } packet)
+        while (await MqttPackets.ReadAsync(connection.Silo) is { } packet)
         {
-            if (Publish(packet) is { } publish && publish.Topic.Split('/') is [_, var device, ..]
+            if (MqttPackets.Publish(packet) is { } publish && publish.Topic.Split('/') is [_, var device, ..]
                 && DeviceTopics.TryParseModelChunk(publish.Topic, DeviceTopics.ModelChunkPrefix(device), out _, out var index))
             {
                 await PassChunkAsync(packet, index, publish.Payload, connection);
@@ -259,36 +256,13 @@ internal sealed class FaultyLink : IAsyncDisposable
         }
     }
 
-    /// <summary>One whole MQTT packet, fixed header and all; null at the end of the stream.</summary>
-    private static async Task<byte[]?> ReadPacketAsync(NetworkStream stream)
-    {
-        var header = new byte[5];
-        if (await stream.ReadAtLeastAsync(header.AsMemory(0, 1), 1, throwOnEndOfStream: false) == 0)
-        {
-            return null;
-        }
-
-        // The type byte, then the remaining length in 1 to 4 bytes of 7 bits each.
-        var used = 1;
-        do
-        {
-            await stream.ReadExactlyAsync(header.AsMemory(used++, 1));
-        }
-        while ((header[used - 1] & 0x80) != 0);
-        var at = 1;
-        var packet = new byte[used + VariableInteger(header, ref at)];
-        header.AsSpan(0, used).CopyTo(packet);
-        await stream.ReadExactlyAsync(packet.AsMemory(used));
-        return packet;
-    }
-
-    private async Task PassChunkAsync(byte[] packet, int index, Range payload, Connection connection)
+    private async Task PassChunkAsync(byte[] packet, int index, Range payload, LinkConnection connection)
     {
         Task released;
         lock (_lock)
         {
-            released = _chunksPassed >= _holdAt ? _released.Task : Task.CompletedTask;
-            if (_chunksPassed >= _holdAt)
+            released = _delivered.Count >= _holdAt ? _released.Task : Task.CompletedTask;
+            if (_delivered.Count >= _holdAt)
             {
                 _held.TrySetResult();
             }
@@ -301,83 +275,12 @@ internal sealed class FaultyLink : IAsyncDisposable
 
         lock (_lock)
         {
-            _chunksPassed++;
             _delivered.Add(index);
             if (_corruptIndex == index)
             {
                 var (start, length) = payload.GetOffsetAndLength(packet.Length);
                 packet[start + (length / 2)] ^= 0xFF;
                 (_corruptIndex, _chunksCorrupted) = (null, _chunksCorrupted + 1);
-            }
-        }
-    }
-
-    /// <summary>A PUBLISH packet's topic and where its payload lies; null for any other packet.</summary>
-    private static (string Topic, Range Payload)? Publish(byte[] packet)
-    {
-        if (packet[0] >> 4 != 3)
-        {
-            return null;
-        }
-
-        var at = 1;
-        VariableInteger(packet, ref at);
-        var topicLength = BinaryPrimitives.ReadUInt16BigEndian(packet.AsSpan(at));
-        var topic = Encoding.UTF8.GetString(packet, at + 2, topicLength);
-        var qos = (packet[0] >> 1) & 3;
-        at += 2 + topicLength + (qos > 0 ? 2 : 0);
-        var properties = VariableInteger(packet, ref at);
-        return (topic, (at + properties)..);
-    }
-
-    /// <summary>An MQTT variable byte integer at <paramref name="at"/>, which moves past it.</summary>
-    private static int VariableInteger(byte[] bytes, ref int at)
-    {
-        var value = 0;
-        for (var shift = 0; ; shift += 7)
-        {
-            var next = bytes[at++];
-            value |= (next & 0x7F) << shift;
-            if ((next & 0x80) == 0)
-            {
-                return value;
-            }
-        }
-    }
-
-    /// <summary>Resets a socket: its peer sees the connection go at once, as when a path breaks.</summary>
-    private static void Reset(Socket socket)
-    {
-        try
-        {
-            socket.LingerState = new LingerOption(true, 0);
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
-            // Never connected, or already closed.
-        }
-
-        socket.Dispose();
-    }
-
-    /// <summary>One agent's connection through the link; closing it drops both ends, and closing it again does nothing.</summary>
-    private sealed class Connection(Socket agent, Socket silo)
-    {
-        private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public NetworkStream Agent { get; } = new(agent, ownsSocket: false);
-
-        public NetworkStream Silo { get; } = new(silo, ownsSocket: false);
-
-        /// <summary>Completes when the connection is closed.</summary>
-        public Task Closed => _closed.Task;
-
-        public void Close()
-        {
-            if (_closed.TrySetResult())
-            {
-                Reset(agent);
-                Reset(silo);
             }
         }
     }
