@@ -112,15 +112,16 @@ public sealed class OtaFaultTests(ITestOutputHelper output) : IAsyncLifetime, ID
         var servedAfter = Served(model.Name) - servedBefore;
         var asked = link.Asked.Skip(askedBefore).ToHashSet();
         var delivered = link.Delivered.Skip(deliveredBefore).ToHashSet();
-        // Chunks the silo had sent and the link lost are still owed by the device's MQTT session (QoS 1, no clean start),
-        // which delivers them again without being asked.
-        var fromSession = delivered.Except(asked).Count();
-        Report($"connection cut mid-download ({fromSession} more from the MQTT session)", model.Chunks, stored.Count, servedBefore, servedAfter, _clock.Elapsed);
+        // Chunks the silo sent and the link lost, and those whose acknowledgement the cut lost, are still owed by the
+        // device's MQTT session (QoS 1, no clean start), which delivers them again unasked; the agent keeps the ones it lacks.
+        var fromSession = delivered.Except(asked).Except(stored).Count();
+        Report($"connection cut mid-download ({fromSession} more from the MQTT session, {delivered.Intersect(stored).Count()} it had again)",
+            model.Chunks, stored.Count, servedBefore, servedAfter, _clock.Elapsed);
 
         Assert.Equal(HeldAfter, stored.Count);
-        Assert.Equal(model.Chunks - stored.Count, servedAfter + fromSession);
-        Assert.Equal(Missing(model, stored), delivered);
         Assert.Empty(asked.Intersect(stored));
+        Assert.Equal(model.Chunks - stored.Count, servedAfter + fromSession);
+        Assert.Superset(Missing(model, stored), delivered);
     }
 
     [Fact]
