@@ -8,7 +8,7 @@ namespace IotAi.EndToEnd.Tests;
 /// <summary>
 /// The network between an edge agent and a silo, as a TCP proxy on loopback that fails when the test says: it holds
 /// what the silo sends once a number of model chunks have passed, cuts every connection and refuses new ones until
-/// restored, and damages a chunk on its way. It reads the silo's side as MQTT 5 packets to find the chunks (PUBLISH on
+/// restored, and damages or loses a chunk on its way. It reads the silo's side as MQTT 5 packets to find the chunks (PUBLISH on
 /// <c>devices/{id}/down/model/chunk/{sha256}/{index}</c>); the agent's side passes as it is.
 /// </summary>
 internal sealed class FaultyLink : IAsyncDisposable
@@ -25,8 +25,8 @@ internal sealed class FaultyLink : IAsyncDisposable
     private int _holdAt = int.MaxValue;
     private TaskCompletionSource _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private int? _corruptIndex;
-    private int _chunksCorrupted;
+    private (int Index, bool Lose)? _damage;
+    private int _chunksDamaged;
     private bool _refusing;
 
     private FaultyLink(int siloPort)
@@ -65,14 +65,14 @@ internal sealed class FaultyLink : IAsyncDisposable
         }
     }
 
-    /// <summary>Chunks damaged on their way so far.</summary>
-    public int ChunksCorrupted
+    /// <summary>Chunks corrupted or lost on their way so far.</summary>
+    public int ChunksDamaged
     {
         get
         {
             lock (_lock)
             {
-                return _chunksCorrupted;
+                return _chunksDamaged;
             }
         }
     }
@@ -107,7 +107,16 @@ internal sealed class FaultyLink : IAsyncDisposable
     {
         lock (_lock)
         {
-            _corruptIndex = index;
+            _damage = (index, Lose: false);
+        }
+    }
+
+    /// <summary>Loses the next chunk numbered <paramref name="index"/>, with the connection up: neither end hears of it.</summary>
+    public void LoseChunk(int index)
+    {
+        lock (_lock)
+        {
+            _damage = (index, Lose: true);
         }
     }
 
@@ -161,8 +170,9 @@ internal sealed class FaultyLink : IAsyncDisposable
             {
                 agent = await _listener.AcceptSocketAsync(_stop.Token);
             }
-            catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
+            catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException or InvalidOperationException)
             {
+                // The link is stopping: its listener is stopped, or stops while this waits.
                 return;
             }
 
@@ -241,7 +251,7 @@ internal sealed class FaultyLink : IAsyncDisposable
         }
     }
 
-    /// <summary>The silo's side, packet by packet, so a chunk can be held back or damaged whole.</summary>
+    /// <summary>The silo's side, packet by packet, so a chunk can be held back, damaged or lost whole.</summary>
     private async Task DownAsync(LinkConnection connection)
     {
         while (await MqttPackets.ReadAsync(connection.Silo) is { } packet)
@@ -249,14 +259,18 @@ internal sealed class FaultyLink : IAsyncDisposable
             if (MqttPackets.Publish(packet) is { } publish && publish.Topic.Split('/') is [_, var device, ..]
                 && DeviceTopics.TryParseModelChunk(publish.Topic, DeviceTopics.ModelChunkPrefix(device), out _, out var index))
             {
-                await PassChunkAsync(packet, index, publish.Payload, connection);
+                if (!await PassChunkAsync(packet, index, publish.Payload, connection))
+                {
+                    continue;
+                }
             }
 
             await connection.Agent.WriteAsync(packet);
         }
     }
 
-    private async Task PassChunkAsync(byte[] packet, int index, Range payload, LinkConnection connection)
+    /// <summary>Holds, damages or loses a chunk as the test said; false when it is lost.</summary>
+    private async Task<bool> PassChunkAsync(byte[] packet, int index, Range payload, LinkConnection connection)
     {
         Task released;
         lock (_lock)
@@ -275,13 +289,20 @@ internal sealed class FaultyLink : IAsyncDisposable
 
         lock (_lock)
         {
-            _delivered.Add(index);
-            if (_corruptIndex == index)
+            if (_damage is { } damage && damage.Index == index)
             {
+                (_damage, _chunksDamaged) = (null, _chunksDamaged + 1);
+                if (damage.Lose)
+                {
+                    return false;
+                }
+
                 var (start, length) = payload.GetOffsetAndLength(packet.Length);
                 packet[start + (length / 2)] ^= 0xFF;
-                (_corruptIndex, _chunksCorrupted) = (null, _chunksCorrupted + 1);
             }
+
+            _delivered.Add(index);
+            return true;
         }
     }
 }

@@ -127,20 +127,23 @@ public sealed class OtaFaultTests(ITestOutputHelper output) : IAsyncLifetime, ID
     [Fact]
     public async Task A_chunk_damaged_on_its_way_is_fetched_again_and_only_the_signed_model_runs()
     {
-        var (model, deviceId, grain) = Prepare("ota-damaged", ("1", First));
-        await using var link = FaultyLink.Start(_silo.MqttPort);
-        link.CorruptChunk(HeldAfter);
-        using var agent = StartAgent(deviceId, link.Port);
-        await ConnectedAsync(grain, agent);
-
-        await grain.OfferModelAsync(model.Name, "1");
-        await RunsAsSignedAsync(agent, grain, model);
-        var sent = Served(model.Name);
-        Report("chunk damaged in transit", model.Chunks, 0, 0, sent, _clock.Elapsed);
+        var update = await UpdateThroughAsync("ota-damaged", "chunk damaged in transit", static link => link.CorruptChunk(HeldAfter));
 
         // Which chunk was damaged the file's hash cannot say, so the whole file came again, once.
-        Assert.Equal(1, link.ChunksCorrupted);
-        Assert.Equal(2 * model.Chunks, sent);
+        Assert.Equal(1, update.Damaged);
+        Assert.Equal(2 * update.Chunks, update.Served);
+    }
+
+    [Fact]
+    public async Task A_chunk_lost_on_its_way_with_the_connection_up_is_asked_for_again_alone()
+    {
+        var update = await UpdateThroughAsync("ota-lost", "chunk lost in transit, connection up", static link => link.LoseChunk(HeldAfter));
+
+        // Nothing tells the agent or the silo, and MQTT resends only on a new connection: the agent asks again, for that chunk alone.
+        Assert.Equal(1, update.Damaged);
+        Assert.Equal(update.Chunks + 1, update.Served);
+        Assert.Equal(2, update.Asked.Count(static i => i == HeldAfter));
+        Assert.Equal(update.Chunks + 1, update.Asked.Count);
     }
 
     [Fact]
@@ -167,8 +170,12 @@ public sealed class OtaFaultTests(ITestOutputHelper output) : IAsyncLifetime, ID
         await held.WaitAsync(Deadline);
         await AnsweredAsync(agent, model.Name, "1", count: Answers(agent, model.Name).Count + 20);
         link.Release();
-        await Eventually.TrueAsync(async () => (await grain.GetTwinAsync()).ModelUpdates.GetValueOrDefault(model.Name) is { State: ModelUpdateStates.Failed, Version: "2" },
-            () => $"the update to altered bytes did not fail; the agent logged:\n{agent.ErrorTail}", seconds: 60);
+        await Eventually.TrueAsync(async () =>
+        {
+            var update = (await grain.GetTwinAsync()).ModelUpdates.GetValueOrDefault(model.Name);
+            Assert.False(update is { State: ModelUpdateStates.Active, Version: "2" }, "the altered version runs");
+            return update is { State: ModelUpdateStates.Failed, Version: "2" };
+        }, () => $"the update to altered bytes did not fail; the agent logged:\n{agent.ErrorTail}", seconds: 60);
         await AnsweredAsync(agent, model.Name, "1", count: Answers(agent, model.Name).Count + 20);
         var servedAfter = Served(model.Name) - servedBefore;
         Report("model altered from the start", model.Chunks, 0, 0, servedAfter, _clock.Elapsed);
@@ -216,6 +223,24 @@ public sealed class OtaFaultTests(ITestOutputHelper output) : IAsyncLifetime, ID
         ["ReconnectDelay"] = "00:00:00.200",
         ["MaxReconnectDelay"] = "00:00:01",
     });
+
+    /// <summary>
+    /// Offers version 1 to an agent behind a link that <paramref name="damage"/> sets to damage or lose a chunk, and
+    /// waits for it to run as signed; returns the file's chunks, those served, those damaged and the indexes asked for.
+    /// </summary>
+    private async Task<(int Chunks, long Served, int Damaged, IReadOnlyList<int> Asked)> UpdateThroughAsync(string prefix, string fault, Action<FaultyLink> damage)
+    {
+        var (model, deviceId, grain) = Prepare(prefix, ("1", First));
+        await using var link = FaultyLink.Start(_silo.MqttPort);
+        damage(link);
+        using var agent = StartAgent(deviceId, link.Port);
+        await ConnectedAsync(grain, agent);
+        await grain.OfferModelAsync(model.Name, "1");
+        await RunsAsSignedAsync(agent, grain, model);
+        var served = Served(model.Name);
+        Report(fault, model.Chunks, 0, 0, served, _clock.Elapsed);
+        return (model.Chunks, served, link.ChunksDamaged, link.Asked);
+    }
 
     /// <summary>Offers the model and waits until the link holds the rest of it and the agent has stored what came before.</summary>
     private async Task DownloadUntilHeldAsync(FaultyLink link, AgentProcess agent, IDeviceGrain grain, RegisteredTestModel model)
