@@ -11,6 +11,8 @@ internal static class ReasonCodes
         UplinkOutcome.Accepted or UplinkOutcome.Duplicate => MqttPubAckReasonCode.Success,
         UplinkOutcome.PayloadInvalid => MqttPubAckReasonCode.PayloadFormatInvalid,
         UplinkOutcome.NoModel => MqttPubAckReasonCode.ImplementationSpecificError,
+        // A limit the gateway set was reached (the model's queue): the one PUBACK code a device may take as "later".
+        UplinkOutcome.Busy => MqttPubAckReasonCode.QuotaExceeded,
         _ => MqttPubAckReasonCode.UnspecifiedError,
     };
 

@@ -17,4 +17,7 @@ public enum UplinkOutcome
 
     /// <summary>The model failed on it.</summary>
     Failed,
+
+    /// <summary>The model's queue was full: not run, to be sent again later.</summary>
+    Busy,
 }

@@ -36,6 +36,13 @@ public sealed partial class UplinkPublisher(
     private readonly SemaphoreSlim _slots = new(options.Value.MaxInFlight, options.Value.MaxInFlight);
     private volatile bool _resend;
 
+    // How long to wait before sending again after the gateway said Quota exceeded: a second, doubling with each round
+    // refused in a row, at most 30; an accepted publish starts it afresh.
+    private volatile bool _busy;
+    private long _pauseTicks;
+    private static readonly TimeSpan FirstPause = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan LongestPause = TimeSpan.FromSeconds(30);
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         while (true)
@@ -45,6 +52,14 @@ public sealed partial class UplinkPublisher(
             {
                 await WhenAllSentAsync(cancellationToken);
                 _resend = false;
+                if (_busy)
+                {
+                    _busy = false;
+                    var pause = Math.Clamp(2 * Interlocked.Read(ref _pauseTicks), FirstPause.Ticks, LongestPause.Ticks);
+                    Interlocked.Exchange(ref _pauseTicks, pause);
+                    // A busy gateway is not sent the same readings again at once, nor by every device on the same tick.
+                    await Task.Delay(TimeSpan.FromTicks((long)(pause * (0.8 + (0.4 * Random.Shared.NextDouble())))), timeProvider, cancellationToken);
+                }
             }
 
             await _slots.WaitAsync(cancellationToken);
@@ -112,6 +127,18 @@ public sealed partial class UplinkPublisher(
             // Tracked before publishing: the gateway sends the result before its PUBACK.
             inFlight.Track(outbound.Seq, timeProvider.GetTimestamp(), outbound.Sample.Label);
             var result = await connection.PublishAsync(message, cancellationToken);
+            if (result.ReasonCode == MqttClientPublishReasonCode.QuotaExceeded)
+            {
+                // The gateway is busy, or this device over its rate: nothing was wrong with the reading, which goes
+                // again under its number after a pause.
+                LogBusy(logger, _deviceId, outbound.Seq, result.ReasonString);
+                outbox.Requeue(outbound);
+                (_busy, _resend) = (true, true);
+                telemetry.Uplink(kind, UplinkOutcome.Requeued);
+                return;
+            }
+
+            Interlocked.Exchange(ref _pauseTicks, 0);
             if (!result.IsSuccess)
             {
                 // A refusal is final; the cloud also explains it on down/error.
@@ -198,6 +225,9 @@ public sealed partial class UplinkPublisher(
     }
 
     private static ReadOnlyMemory<byte> Utf8(string value) => Encoding.UTF8.GetBytes(value);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The gateway was busy with uplink {Seq} of device {DeviceId} ({ReasonString}); it goes again after a pause")]
+    private static partial void LogBusy(ILogger logger, string deviceId, long seq, string? reasonString);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The broker refused uplink {Seq} of device {DeviceId}: {ReasonCode} {ReasonString}")]
     private static partial void LogRefused(ILogger logger, string deviceId, long seq, string reasonCode, string? reasonString);

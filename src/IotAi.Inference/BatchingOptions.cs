@@ -17,7 +17,24 @@ public sealed class BatchingOptions
     /// </summary>
     public TimeSpan MaxQueueDelay { get; set; } = TimeSpan.Zero;
 
-    /// <summary>Requests waiting beyond this push back on their callers instead of growing memory.</summary>
+    /// <summary>
+    /// The most requests that wait for a batch. One more is refused at once (<see cref="ModelBusyException"/>), so a
+    /// surge costs the devices a "send it again later" rather than growing memory or a wait past their timeouts.
+    /// </summary>
     [Range(1, 1_000_000)]
     public int QueueCapacity { get; set; } = 4096;
+
+    /// <summary>
+    /// The most bytes of samples that wait for a batch: a model whose samples are large (an image model's are some
+    /// 600 KB) queues fewer of them than <see cref="QueueCapacity"/>, though never fewer than one batch.
+    /// </summary>
+    [Range(1, long.MaxValue)]
+    public long QueueBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>How many requests wait at most for a model whose samples are <paramref name="inputLength"/> floats.</summary>
+    public int CapacityFor(int inputLength)
+    {
+        var byBytes = QueueBytes / Math.Max(1L, inputLength * (long)sizeof(float));
+        return (int)Math.Max(Math.Min(MaxBatchSize, QueueCapacity), Math.Min(QueueCapacity, byBytes));
+    }
 }

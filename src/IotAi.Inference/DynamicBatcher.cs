@@ -18,6 +18,10 @@ public sealed class DynamicBatcher : IAsyncDisposable
     private readonly Task _loop;
     private readonly BatchRequestPool _requests;
     private int _pending;
+    private bool _closed;
+
+    /// <summary>Spare requests kept for reuse hold at most this many bytes of samples once the batcher is idle.</summary>
+    private const long SpareBytes = 8L * 1024 * 1024;
 
     public DynamicBatcher(OnnxModel model, BatchingOptions options)
     {
@@ -25,22 +29,31 @@ public sealed class DynamicBatcher : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         _model = model;
         _options = options;
-        _queue = Channel.CreateBounded<BatchRequest>(new BoundedChannelOptions(options.QueueCapacity)
+        Capacity = options.CapacityFor(model.Manifest.InputLength);
+        _queue = Channel.CreateBounded<BatchRequest>(new BoundedChannelOptions(Capacity)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        _requests = new BatchRequestPool(model.Manifest.InputLength, Math.Min(options.QueueCapacity, 4096) + options.MaxBatchSize);
+        // Spares outlive a surge: as many as a queue that fills, but for large samples no more than a few batches' worth.
+        var spares = Math.Min(Capacity, Math.Max(2 * options.MaxBatchSize, (int)Math.Min(int.MaxValue, SpareBytes / Math.Max(1L, model.Manifest.InputLength * (long)sizeof(float)))));
+        _requests = new BatchRequestPool(model.Manifest.InputLength, spares + options.MaxBatchSize);
         _loop = Task.Run(RunAsync);
     }
 
     /// <summary>Raised after every batch with its size and how long the model took; for telemetry.</summary>
     public event Action<int, TimeSpan>? BatchCompleted;
 
+    /// <summary>The most requests that wait for a batch (<see cref="BatchingOptions.CapacityFor"/>).</summary>
+    public int Capacity { get; }
+
     /// <summary>Requests queued or running now.</summary>
     public int Pending => Volatile.Read(ref _pending);
 
-    /// <summary>Queues one sample; completes when the batch it joined has run.</summary>
+    /// <summary>
+    /// Queues one sample; completes when the batch it joined has run. With <see cref="Capacity"/> requests already
+    /// waiting it throws <see cref="ModelBusyException"/> at once instead.
+    /// </summary>
     public ValueTask<Prediction> InferAsync(ReadOnlyMemory<float> features, CancellationToken cancellationToken = default)
     {
         var length = _model.Manifest.InputLength;
@@ -56,7 +69,12 @@ public sealed class DynamicBatcher : IAsyncDisposable
         Interlocked.Increment(ref _pending);
         if (!_queue.Writer.TryWrite(request))
         {
-            return QueueWhenFullAsync(request, cancellationToken);
+            Interlocked.Decrement(ref _pending);
+            request.Caller = default;
+            _requests.Return(request);
+            return ValueTask.FromException<Prediction>(Volatile.Read(ref _closed)
+                ? new ChannelClosedException("The model is being unloaded.")
+                : new ModelBusyException(_model.Manifest.Name, _model.Manifest.Version, Capacity));
         }
 
         // A caller that may give up waits on a task of its own; the request still runs, and goes back to the
@@ -64,25 +82,9 @@ public sealed class DynamicBatcher : IAsyncDisposable
         return cancellationToken.CanBeCanceled ? new(request.Pending.AsTask().WaitAsync(cancellationToken)) : request.Pending;
     }
 
-    private async ValueTask<Prediction> QueueWhenFullAsync(BatchRequest request, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _queue.Writer.WriteAsync(request, cancellationToken);
-        }
-        catch
-        {
-            Interlocked.Decrement(ref _pending);
-            request.Caller = default;
-            _requests.Return(request);
-            throw;
-        }
-
-        return cancellationToken.CanBeCanceled ? await request.Pending.AsTask().WaitAsync(cancellationToken) : await request.Pending;
-    }
-
     public async ValueTask DisposeAsync()
     {
+        Volatile.Write(ref _closed, true);
         _queue.Writer.TryComplete();
         await _loop;
         _stopping.Dispose();

@@ -28,6 +28,7 @@ public sealed class LoadedModel : IAsyncDisposable
             MaxBatchSize = model.MaxBatchSize,
             MaxQueueDelay = TimeSpan.Zero,
             QueueCapacity = batching.QueueCapacity,
+            QueueBytes = batching.QueueBytes,
         });
         Telemetry = model.Manifest.Kind == PayloadKind.Telemetry ? new TelemetryReader(model.Manifest.Features, limits) : null;
         _limits = limits ?? PayloadLimits.Default;

@@ -18,6 +18,12 @@ public static class ErrorCodes
     /// <summary>A message for the device was larger than the Maximum Packet Size it announced, so it was not sent.</summary>
     public const string MessageTooLarge = "message_too_large";
 
+    /// <summary>
+    /// The model's queue was full, so the reading was not run (its PUBACK says Quota exceeded); send it again later,
+    /// under the same sequence number.
+    /// </summary>
+    public const string Busy = "busy";
+
     /// <summary>The gateway is overloaded or shutting down; send again later.</summary>
     public const string Unavailable = "unavailable";
 }

@@ -22,6 +22,17 @@ public sealed class TestBroker : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>
+    /// Decides, for every publish a client makes, whether the broker answers it Quota exceeded, as a busy gateway does;
+    /// such a publish is counted in <see cref="Busy"/>, not recorded.
+    /// </summary>
+    public Func<RecordedPublish, bool>? RefuseAsBusy { get; set; }
+
+    /// <summary>Publishes answered Quota exceeded so far.</summary>
+    public int Busy => Volatile.Read(ref _busy);
+
+    private int _busy;
+
     /// <summary>Called, off the broker's receive path, for every publish a client makes: the test's stand-in for the gateway.</summary>
     public Func<RecordedPublish, Task>? Responder { get; set; }
 
@@ -50,6 +61,14 @@ public sealed class TestBroker : IAsyncDisposable
         _server.InterceptingPublishAsync += e =>
         {
             var publish = new RecordedPublish(e.ClientId, e.ApplicationMessage);
+            if (e.ClientId != InjectedSender && RefuseAsBusy is { } busy && busy(publish))
+            {
+                Interlocked.Increment(ref _busy);
+                e.ProcessPublish = false;
+                e.Response.ReasonCode = MqttPubAckReasonCode.QuotaExceeded;
+                return Task.CompletedTask;
+            }
+
             Record(publish);
             if (Responder is { } respond && e.ClientId != InjectedSender)
             {

@@ -42,6 +42,43 @@ public sealed class DynamicBatcherTests
     }
 
     [Fact]
+    public async Task Requests_beyond_a_full_queue_are_refused_at_once_as_busy_and_the_rest_are_answered()
+    {
+        using var model = ShippedModels.Load("sensor-anomaly");
+        await using var batcher = new DynamicBatcher(model, new BatchingOptions { MaxBatchSize = 4, QueueCapacity = 8 });
+        var input = new float[] { 45, 0.3f, 10 };
+        var expected = new float[model.Manifest.Labels.Count];
+        model.Run(input, 1, expected);
+
+        // Two thousand at once, far faster than batches of four run: the queue fills, and what does not fit is refused
+        // without waiting, so nothing a caller holds grows with the surge.
+        var calls = Enumerable.Range(0, 2000).Select(_ => batcher.InferAsync(input).AsTask()).ToList();
+        var refusedAtOnce = calls.Count(static c => c.IsFaulted && c.Exception!.InnerException is ModelBusyException);
+        var answered = 0;
+        foreach (var call in calls.Where(static c => !c.IsFaulted))
+        {
+            Assert.Equal(expected, (await call).Scores);
+            answered++;
+        }
+
+        Assert.Equal(8, batcher.Capacity);
+        Assert.True(refusedAtOnce > 0, "no request was refused: the queue never filled, or full it made callers wait");
+        Assert.Equal(calls.Count, refusedAtOnce + answered);
+        Assert.Equal(0, batcher.Pending);
+    }
+
+    [Fact]
+    public void Large_samples_queue_fewer_by_the_queue_bytes_but_never_fewer_than_a_batch()
+    {
+        var options = new BatchingOptions { MaxBatchSize = 32, QueueCapacity = 4096, QueueBytes = 64L * 1024 * 1024 };
+
+        // A sensor reading of three floats fills the queue by count; a 224 x 224 RGB image by bytes.
+        Assert.Equal(4096, options.CapacityFor(3));
+        Assert.Equal(111, options.CapacityFor(3 * 224 * 224));
+        Assert.Equal(32, options.CapacityFor(64 * 1024 * 1024));
+    }
+
+    [Fact]
     public async Task A_lone_request_waits_for_company_every_time_not_only_the_first()
     {
         using var model = ShippedModels.Load("sensor-anomaly");

@@ -84,6 +84,11 @@ internal sealed partial class PayloadAnswerer(
             {
                 (model, prediction) = trial is null ? (model, await model.InferAsync(features.AsMemory(0, length))) : await trials.AnswerAsync(trial, features.AsMemory(0, length));
             }
+            catch (ModelBusyException)
+            {
+                // Not handled, so not a repeat when it comes again: the device sends it later, under the same number.
+                return device.Reject(uplink.Topic, seq, UplinkOutcome.Busy, ErrorCodes.Busy, "the model is busy; send it again later");
+            }
 #pragma warning disable CA1031 // The device gets an error reply whatever broke; the cause goes to the log.
             catch (Exception ex)
 #pragma warning restore CA1031

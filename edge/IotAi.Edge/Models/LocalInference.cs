@@ -48,6 +48,11 @@ public sealed partial class LocalInference(
                 sample.Label is null ? null : string.Equals(sample.Label, label, StringComparison.Ordinal));
             return new EdgeAnswer(manifest.Name, manifest.Version, label, prediction.Confidence);
         }
+        catch (ModelBusyException)
+        {
+            // More readings than the local model keeps up with: this one goes to the cloud, and the model is not blamed.
+            return null;
+        }
         catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
         {
             LogFailed(ex, manifest.Name, manifest.Version);

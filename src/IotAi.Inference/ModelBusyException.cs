@@ -1,0 +1,27 @@
+namespace IotAi.Inference;
+
+/// <summary>
+/// A model's queue was full when a sample came: it was not run, and the caller should send it again later. This is the
+/// gateway's back-pressure under a surge; nothing about the sample was wrong.
+/// </summary>
+public sealed class ModelBusyException : Exception
+{
+    public ModelBusyException()
+    {
+    }
+
+    public ModelBusyException(string message)
+        : base(message)
+    {
+    }
+
+    public ModelBusyException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    public ModelBusyException(string model, string version, int capacity)
+        : base($"Model {model} {version} already has {capacity} requests waiting; send the sample again later.")
+    {
+    }
+}
