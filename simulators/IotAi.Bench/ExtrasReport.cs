@@ -15,7 +15,9 @@ public sealed record ExtrasReport(
     EdgeFigures? Edge = null,
     LoopFigures? Loop = null,
     TelemetryFigures? Telemetry = null,
-    SteadyLoopFigures? SteadyLoop = null)
+    SteadyLoopFigures? SteadyLoop = null,
+    FuzzFigures? Fuzz = null,
+    (OverloadPlan Plan, OverloadMeasurement Measurement)? Overload = null)
 {
     public string ToMarkdown()
     {
@@ -86,6 +88,7 @@ public sealed record ExtrasReport(
             TelemetryReport.Append(text, telemetry);
         }
 
+        FaultsReport.Append(text, Fuzz, Overload);
         text.AppendLine();
         text.AppendLine("## Reading the figures");
         text.AppendLine();

@@ -13,13 +13,17 @@ namespace IotAi.Bench;
 /// <param name="Edge">The edge agent: queue appends, the drain after an outage, local inference.</param>
 /// <param name="Loop">The learning loop: a steady world of this many devices for this long, then drift to recovery.</param>
 /// <param name="TelemetryDevices">What exporting over OTLP costs the gateway, with this many devices.</param>
+/// <param name="FuzzPackets">The ingress fuzzer against a silo with authentication on, until it has read this many packets.</param>
+/// <param name="Overload">A minute flat out from this many devices, between two runs at a third of the silo's rate.</param>
 public sealed record ExtrasSettings(
     TimeSpan Measure,
     bool HotSwap = false,
     (int Devices, int Megabytes)? Ota = null,
     bool Edge = false,
     (int Devices, TimeSpan Length)? Loop = null,
-    int? TelemetryDevices = null);
+    int? TelemetryDevices = null,
+    long? FuzzPackets = null,
+    OverloadPlan? Overload = null);
 
 /// <summary>The figures beyond the seven measures, each beside its own baseline.</summary>
 public static class ExtrasSuite
@@ -66,6 +70,18 @@ public static class ExtrasSuite
         {
             AnsiConsole.MarkupLineInterpolated($"Telemetry's cost: sensor telemetry with and without OTLP export, {devices} devices, twice each…");
             report = report with { Telemetry = await TelemetryBenchmark.RunAsync(devices, measure, cancellationToken), Command = report.Command + FormattableString.Invariant($" --telemetry --devices {devices}") };
+        }
+
+        if (settings.FuzzPackets is long packets)
+        {
+            AnsiConsole.MarkupLineInterpolated($"The ingress fuzzer: {packets:N0} random and mutated packets from enrolled devices…");
+            report = report with { Fuzz = await FuzzBenchmark.RunAsync(packets, cancellationToken), Command = report.Command + FormattableString.Invariant($" --fuzz --fuzz-packets {packets}") };
+        }
+
+        if (settings.Overload is { } plan)
+        {
+            AnsiConsole.MarkupLineInterpolated($"Overload: {plan.Devices} devices flat out for {plan.Surge.TotalSeconds} s, then quiet, then normal load…");
+            report = report with { Overload = (plan, await OverloadBenchmark.RunAsync(plan, cancellationToken)), Command = report.Command + FormattableString.Invariant($" --overload --overload-devices {plan.Devices}") };
         }
 
         return report;

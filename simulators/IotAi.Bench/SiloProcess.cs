@@ -46,6 +46,10 @@ public sealed class SiloProcess : IMeasuredServer, IAsyncDisposable
         }
     }
 
+    /// <summary>Keeps the silo to the cores in <paramref name="cores"/> (a mask), as a pod's CPU limit would.</summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public void KeepTo(nint cores) => _process.ProcessorAffinity = cores;
+
     /// <summary>The silo's Prometheus exposition, which needs no credentials.</summary>
     public Task<string> ScrapeMetricsAsync(CancellationToken cancellationToken) =>
         Scraper.GetStringAsync(new Uri($"http://127.0.0.1:{HttpPort}/metrics"), cancellationToken);

@@ -53,9 +53,13 @@ internal static class BenchCommand
         var loopMinutes = new Option<double>("--loop-minutes") { Description = "How long the steady world runs", DefaultValueFactory = _ => 5 };
         var telemetry = new Option<bool>("--telemetry") { Description = "What exporting spans, logs and metrics over OTLP costs the gateway" };
         var devices = new Option<int>("--devices") { Description = "Simulated devices for the telemetry figure", DefaultValueFactory = _ => 100 };
-        var command = new Command("extras", "Measure hot swaps, OTA, the edge agent, the learning loop and telemetry's cost, and write docs/benchmarks-extras.md")
+        var fuzz = new Option<bool>("--fuzz") { Description = "The ingress fuzzer against a silo with authentication on: rate, hung connections, resident memory" };
+        var fuzzPackets = new Option<long>("--fuzz-packets") { Description = "Packets the silo must read in the fuzz figure", DefaultValueFactory = _ => 1_000_000 };
+        var overload = new Option<bool>("--overload") { Description = "A minute flat out, far past the silo's rate: back-pressure, memory during and after, recovery" };
+        var overloadDevices = new Option<int>("--overload-devices") { Description = "Devices for the overload figure", DefaultValueFactory = _ => 2000 };
+        var command = new Command("extras", "Measure hot swaps, OTA, the edge agent, the learning loop, telemetry's cost, fuzzing and overload, and write docs/benchmarks-extras.md")
         {
-            seconds, output, hotSwap, ota, otaDevices, otaMegabytes, edge, loop, loopDevices, loopMinutes, telemetry, devices,
+            seconds, output, hotSwap, ota, otaDevices, otaMegabytes, edge, loop, loopDevices, loopMinutes, telemetry, devices, fuzz, fuzzPackets, overload, overloadDevices,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -65,7 +69,9 @@ internal static class BenchCommand
                 parse.GetValue(ota) ? (parse.GetValue(otaDevices), parse.GetValue(otaMegabytes)) : null,
                 parse.GetValue(edge),
                 parse.GetValue(loop) ? (parse.GetValue(loopDevices), TimeSpan.FromMinutes(Positive(parse.GetValue(loopMinutes), "--loop-minutes"))) : null,
-                parse.GetValue(telemetry) ? parse.GetValue(devices) : null);
+                parse.GetValue(telemetry) ? parse.GetValue(devices) : null,
+                parse.GetValue(fuzz) ? (long)Positive(parse.GetValue(fuzzPackets), "--fuzz-packets") : null,
+                parse.GetValue(overload) ? OverloadPlan.Bench((int)Positive(parse.GetValue(overloadDevices), "--overload-devices")) : null);
             var report = await ExtrasSuite.RunAsync(settings, cancellationToken);
             var text = report.ToMarkdown();
             await WriteAsync(parse.GetValue(output)!, text, cancellationToken);

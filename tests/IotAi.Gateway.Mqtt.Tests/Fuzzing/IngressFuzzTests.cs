@@ -1,6 +1,6 @@
 using System.Net.Http.Json;
 using IotAi.Gateway.Mqtt.Identity;
-using MQTTnet.Formatter;
+using IotAi.Simulator.Fuzzing;
 using Xunit.Abstractions;
 
 namespace IotAi.Gateway.Mqtt.Tests.Fuzzing;
@@ -27,7 +27,6 @@ public sealed class IngressFuzzTests(ITestOutputHelper output) : IAsyncLifetime
     private static readonly TimeSpan HangBound = TimeSpan.FromSeconds(10);
 
     private const string PacketsMetric = "iotai_mqtt_packets_in_total";
-    private const int PacketsPerConnection = 10;
     private const int Workers = 32;
     private const int ClientIdsPerWorker = 4;
 
@@ -60,7 +59,7 @@ public sealed class IngressFuzzTests(ITestOutputHelper output) : IAsyncLifetime
         var target = long.TryParse(Environment.GetEnvironmentVariable("IOTAI_FUZZ_PACKETS"), out var c) ? c : 100_000;
         output.WriteLine($"fuzzing seed {seed}, {target} packets (IOTAI_FUZZ_SEED, IOTAI_FUZZ_PACKETS)");
         using var api = _silo.Api(_data.FullName);
-        var ids = Enumerable.Range(0, Workers).SelectMany(w => Enumerable.Range(0, ClientIdsPerWorker).Select(k => $"fuzz-{w}-{k}")).Append("fuzz-honest").ToList();
+        var ids = FuzzFleet.ClientIds(Workers, ClientIdsPerWorker).Append("fuzz-honest").ToList();
         var secrets = new Dictionary<string, string>();
         foreach (var id in ids)
         {
@@ -88,24 +87,11 @@ public sealed class IngressFuzzTests(ITestOutputHelper output) : IAsyncLifetime
                 Interlocked.Exchange(ref residentPeak, Math.Max(Interlocked.Read(ref residentPeak), _silo.ResidentBytes()));
             }
         });
-        var next = -1;
-        var (connections, hung, refusedSockets) = (0, 0, 0);
-        await Task.WhenAll(Enumerable.Range(0, Workers).Select(worker => Task.Run(async () =>
-        {
-            var from = SourceAddress.Next();
-            // Ten packets go out on each connection; a silo that read fewer than four a connection on average would never
-            // reach the target, so the run also ends after a connection for every four packets wanted, and at the first
-            // connection that hung; either fails below.
-            while (Interlocked.Read(ref parsed) < target && Volatile.Read(ref next) < target / 4 && Volatile.Read(ref hung) == 0)
-            {
-                var connection = Interlocked.Increment(ref next);
-                var id = $"fuzz-{worker}-{connection % ClientIdsPerWorker}";
-                var outcome = await FuzzOneConnectionAsync(_silo.MqttPort, from, seed, connection, id, secrets[id]);
-                Interlocked.Increment(ref connections);
-                Interlocked.Add(ref hung, outcome == Outcome.Hung ? 1 : 0);
-                Interlocked.Add(ref refusedSockets, outcome == Outcome.RefusedAtOnce ? 1 : 0);
-            }
-        })));
+        var fleet = new FuzzFleet(new FuzzFleetOptions(_silo.MqttPort, seed, secrets, SourceAddress.Next, Workers, ClientIdsPerWorker) { HangBound = HangBound });
+        // Ten packets go out on each connection; a silo that read fewer than four a connection on average would never reach
+        // the target, so the run also ends after a connection for every four packets wanted, and at the first connection
+        // that hung; either fails below.
+        var (connections, hung, refusedSockets) = await fleet.RunAsync(() => Interlocked.Read(ref parsed) >= target, target / 4, CancellationToken.None);
         await done.CancelAsync();
         await watching;
         var answered = await honestRun;
@@ -127,45 +113,6 @@ public sealed class IngressFuzzTests(ITestOutputHelper output) : IAsyncLifetime
 
     /// <summary>What the honest device's readings add to the silo's count: its PUBLISH, and its PUBACK of the answer, each.</summary>
     private static long HonestPackets(long readings) => 2 * readings;
-
-    private enum Outcome
-    {
-        /// <summary>The silo took what was sent and closed the connection within the bound.</summary>
-        Closed,
-
-        /// <summary>The silo closed the connection before the fuzzer had sent it all, as it may on the first bad packet.</summary>
-        RefusedAtOnce,
-
-        /// <summary>The silo neither closed the connection nor finished with it within the bound.</summary>
-        Hung,
-    }
-
-    /// <summary>One connection's worth: a CONNECT (sometimes damaged, sometimes with a wrong secret), well-formed packets, then mostly a damaged one, then a half-close.</summary>
-    private static async Task<Outcome> FuzzOneConnectionAsync(int port, System.Net.IPAddress from, int seed, int connection, string clientId, string secret)
-    {
-        var random = new Random(HashCode.Combine(seed, connection));
-        var packets = new FuzzPackets(random, random.Next(3) == 0 ? MqttProtocolVersion.V311 : MqttProtocolVersion.V500);
-        var stream = new List<byte>();
-        stream.AddRange(random.Next(10) == 0 ? packets.Mutated(clientId, secret) : packets.Connect(clientId, secret));
-        for (var i = 1; i < PacketsPerConnection; i++)
-        {
-            // Damage mostly comes last: the broker closes a connection at the first malformed packet.
-            stream.AddRange(i == PacketsPerConnection - 1 && random.Next(10) < 7 ? packets.Mutated(clientId, secret) : packets.WellFormed(clientId));
-        }
-
-        using var raw = await RawMqttConnection.OpenAsync(port, from);
-        try
-        {
-            await raw.SendAsync(stream.ToArray());
-            raw.EndSending();
-        }
-        catch (System.Net.Sockets.SocketException)
-        {
-            return Outcome.RefusedAtOnce;
-        }
-
-        return await raw.DrainAsync(HangBound) ? Outcome.Closed : Outcome.Hung;
-    }
 
     /// <summary>Sends readings until told to stop, each acknowledged with Success and answered; returns how many.</summary>
     private static async Task<long> SpeakProperlyAsync(TestDevice device, Action sending, CancellationToken stop)

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Text;
 using IotAi.Protocol;
+using IotAi.Simulator.Fuzzing;
 using IotAi.Tests.Shared;
 using MQTTnet;
 using MQTTnet.Packets;

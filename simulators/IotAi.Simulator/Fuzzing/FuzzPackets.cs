@@ -5,14 +5,14 @@ using MQTTnet.Formatter;
 using MQTTnet.Packets;
 using MQTTnet.Protocol;
 
-namespace IotAi.Gateway.Mqtt.Tests.Fuzzing;
+namespace IotAi.Simulator.Fuzzing;
 
 /// <summary>
 /// Packets for fuzzing the ingress, drawn from one seeded <see cref="Random"/>: well-formed ones that MQTTnet's own
 /// serializer writes (with random payloads on the uplink topics), and mutations of them (bits flipped, bytes inserted,
 /// cut short, lengths forged) and plain garbage.
 /// </summary>
-internal sealed class FuzzPackets(Random random, MqttProtocolVersion version)
+public sealed class FuzzPackets(Random random, MqttProtocolVersion version)
 {
     private static readonly byte[] Png = new SyntheticCamera(seed: 5).Next(ImageShape.Circle).Encoded;
     private static readonly string[] Suffixes =

@@ -3,10 +3,10 @@ using System.Net.Sockets;
 using MQTTnet.Formatter;
 using MQTTnet.Packets;
 
-namespace IotAi.Tests.Shared;
+namespace IotAi.Simulator.Fuzzing;
 
 /// <summary>A bare TCP connection to the broker, for bytes no well-behaved client would send.</summary>
-internal sealed class RawMqttConnection : IDisposable
+public sealed class RawMqttConnection : IDisposable
 {
     private readonly Socket _socket;
 
