@@ -102,10 +102,15 @@ public static class OverloadBenchmark
         var peak = residentAtStart;
         using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
         var run = fleet.RunAsync(cancellationToken);
+        // One tick is waited for at a time, the last possibly still pending when the run ends: the quiet watch takes it over.
+        var next = tick.WaitForNextTickAsync(cancellationToken).AsTask();
         while (!run.IsCompleted)
         {
             peak = Math.Max(peak, silo.ResidentBytes);
-            await Task.WhenAny(run, tick.WaitForNextTickAsync(cancellationToken).AsTask());
+            if (await Task.WhenAny(run, next) == next)
+            {
+                next = tick.WaitForNextTickAsync(cancellationToken).AsTask();
+            }
         }
 
         await run;
@@ -119,7 +124,8 @@ public static class OverloadBenchmark
         var resident = silo.ResidentBytes;
         while (resident > residentAtStart + plan.SettleMargin && quiet.Elapsed < plan.SettlePatience)
         {
-            await tick.WaitForNextTickAsync(cancellationToken);
+            await next;
+            next = tick.WaitForNextTickAsync(cancellationToken).AsTask();
             resident = silo.ResidentBytes;
         }
 
