@@ -50,6 +50,7 @@ public sealed class TakeoverTests(ITestOutputHelper output) : IAsyncLifetime
         var id = $"takeover-{Guid.NewGuid():N}"[..24];
         var grain = _silo.Grains.GetGrain<IDeviceGrain>(id);
         var device = await TestDevice.ConnectAsync(_silo.MqttPort, id);
+        var leavesCut = 0;
         try
         {
             for (var round = 1; round <= Rounds; round++)
@@ -58,11 +59,11 @@ public sealed class TakeoverTests(ITestOutputHelper output) : IAsyncLifetime
                 var closing = ending switch
                 {
                     Ending.Dropped => Drop(device),
-                    Ending.Left => device.LeaveAsync(),
-                    _ => Task.CompletedTask,
+                    Ending.Left => LeaveAsync(device),
+                    _ => Task.FromResult(false),
                 };
                 var again = await TestDevice.ConnectAsync(_silo.MqttPort, id);
-                await closing;
+                leavesCut += await closing ? 1 : 0;
                 await device.DisposeAsync();
                 device = again;
 
@@ -75,7 +76,12 @@ public sealed class TakeoverTests(ITestOutputHelper output) : IAsyncLifetime
                 Assert.True(answered && pushed, $"round {round} ({ending}): answered {answered}, pushed to {pushed}");
             }
 
-            output.WriteLine($"{Rounds} reconnects under one id, each ending its old connection one of three ways, each answered and pushed to");
+            output.WriteLine($"{Rounds} reconnects under one id, each ending its old connection one of three ways, each answered and pushed to; " +
+                $"{leavesCut} of the {Rounds / 3} DISCONNECTs cut short by the takeover");
+            // A DISCONNECT still being written when the new connection takes over meets a closed socket: the race this
+            // test runs, not a failure. The DISCONNECT goes out before the new CONNECT does, so the takeover wins it
+            // rarely (0 or 1 in 333 here); at most one leave in ten, or the old connection is being closed early.
+            Assert.True(leavesCut <= Rounds / 30, $"{leavesCut} of {Rounds / 3} DISCONNECTs were cut short by the takeover");
         }
         finally
         {
@@ -114,9 +120,23 @@ public sealed class TakeoverTests(ITestOutputHelper output) : IAsyncLifetime
         return (answered, pushed);
     }
 
-    private static Task Drop(TestDevice device)
+    private static Task<bool> Drop(TestDevice device)
     {
         device.Drop();
-        return Task.CompletedTask;
+        return Task.FromResult(false);
+    }
+
+    /// <summary>Says DISCONNECT; true if the socket was closed under it first (by the takeover racing it).</summary>
+    private static async Task<bool> LeaveAsync(TestDevice device)
+    {
+        try
+        {
+            await device.LeaveAsync();
+            return false;
+        }
+        catch (MQTTnet.Exceptions.MqttCommunicationException)
+        {
+            return true;
+        }
     }
 }
