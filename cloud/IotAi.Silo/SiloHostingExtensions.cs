@@ -82,6 +82,7 @@ public static class SiloHostingExtensions
             new FileGrainStorageOptions { Directory = gateway.StateDirectory, Fsync = gateway.FsyncState });
         services.AddGatewayLearning(gateway.Layout);
         services.AddDeviceIdentity();
+        services.AddHostedService<IdleMemoryRelease>();
         return services;
     }
 
