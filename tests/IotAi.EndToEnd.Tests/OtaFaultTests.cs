@@ -182,8 +182,10 @@ public sealed class OtaFaultTests(ITestOutputHelper output) : IAsyncLifetime, ID
 
         Assert.Contains("altered", (await grain.GetTwinAsync()).ModelUpdates[model.Name].Reason, StringComparison.Ordinal);
         AssertAnswers(agent, model.Name, ("1", First));
-        // Fetched twice, in case a chunk was damaged on the way, then given up, kept nowhere.
-        Assert.Equal(2 * model.Chunks, servedAfter);
+        // Fetched twice, in case a chunk was damaged on the way, then given up, kept nowhere. While the link held the
+        // chunks, an agent kept waiting past its 5 s patience (a loaded machine: 87 served in one CI run) asks once more
+        // for what it awaits: at most one fetch window on top.
+        Assert.InRange(servedAfter, 2 * model.Chunks, (2 * model.Chunks) + new IotAi.Edge.EdgeAgentOptions().FetchWindow);
         var store = Path.Combine(Models(deviceId), model.Name);
         Assert.Equal("1", await File.ReadAllTextAsync(Path.Combine(store, "current")));
         Assert.False(Directory.Exists(Path.Combine(store, "2")), "the altered version was kept");
