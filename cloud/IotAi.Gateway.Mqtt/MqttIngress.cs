@@ -298,7 +298,7 @@ public sealed partial class MqttIngress(
 #pragma warning restore CA1031
         {
             LogUplinkFailed(ex, deviceId, topic);
-            Refuse(e, MqttPubAckReasonCode.UnspecifiedError, "the gateway could not handle the message", "unavailable");
+            Refuse(e, ReasonCodes.Unavailable, "the gateway could not handle the message in time; send it again", "unavailable");
             await PublishAsync(deviceId, Replies.Error(seq, ErrorCodes.Unavailable, "the gateway could not handle the message; send it again", topic));
             return;
         }

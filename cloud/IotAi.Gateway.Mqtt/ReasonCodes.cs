@@ -16,6 +16,13 @@ internal static class ReasonCodes
         _ => MqttPubAckReasonCode.UnspecifiedError,
     };
 
+    /// <summary>
+    /// A reading the gateway could not handle in time (the grain call timed out or failed: a surge, a silo going) was
+    /// not wrong, and may have been kept or not: the device sends it again under its number, which counts it once. So it
+    /// gets the code a device takes as "later", as a full queue does, and not a final refusal.
+    /// </summary>
+    public const MqttPubAckReasonCode Unavailable = MqttPubAckReasonCode.QuotaExceeded;
+
     public static MqttConnectReasonCode ForConnect(IngressRefusalKind kind) => kind switch
     {
         IngressRefusalKind.BadCredentials => MqttConnectReasonCode.BadUserNameOrPassword,

@@ -129,8 +129,8 @@ public sealed partial class UplinkPublisher(
             var result = await connection.PublishAsync(message, cancellationToken);
             if (result.ReasonCode == MqttClientPublishReasonCode.QuotaExceeded)
             {
-                // The gateway is busy, or this device over its rate: nothing was wrong with the reading, which goes
-                // again under its number after a pause.
+                // The gateway is busy, could not answer in time, or this device is over its rate: nothing was wrong
+                // with the reading, which goes again under its number after a pause (the cloud counts it once).
                 LogBusy(logger, _deviceId, outbound.Seq, result.ReasonString);
                 outbox.Requeue(outbound);
                 (_busy, _resend) = (true, true);
