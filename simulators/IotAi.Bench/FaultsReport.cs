@@ -44,8 +44,8 @@ internal static class FaultsReport
             Row("after", m.Rate / 3, m.After);
             text.AppendLine();
             text.AppendLine(c, $"The silo's rate flat out: {m.Rate:N0} answers/s; the surge offered **{offered / m.Surge.ResultsPerSecond:F1}×** what it answered meanwhile.");
-            text.AppendLine(c, $"Resident memory: {Mib(m.ResidentBefore)} before the surge, {Mib(m.ResidentPeak)} at its height, **{Mib(m.ResidentSettled)}** {m.Settling.TotalSeconds:F0} s after it");
-            text.AppendLine(c, $"(the plan waits up to {plan.SettlePatience.TotalSeconds} s for it to come within {plan.SettleMargin >> 20} MiB of its level before).");
+            text.AppendLine(c, $"Resident memory: {Mib(m.ResidentIdle)} before any load (the devices connected), {Mib(m.ResidentBefore)} before the surge, {Mib(m.ResidentPeak)} at its height,");
+            text.AppendLine(c, $"**{Mib(m.ResidentSettled)}** {m.Settling.TotalSeconds:F0} s after it (the plan waits up to {plan.SettlePatience.TotalSeconds} s for it to come within {plan.SettleMargin >> 20} MiB of its level before any load).");
 
             void Row(string name, double meant, Simulator.FleetSnapshot s) =>
                 text.AppendLine(c, $"| {name} | {meant:N0} | {s.Sent / s.ElapsedSeconds:N0} | {s.ResultsPerSecond:N0} | {s.Throttled:N0} | {s.Refused} | {s.Errors} | {s.Timeouts} | {s.Latency.P99Ms:F1} ms |");

@@ -9,7 +9,7 @@ namespace IotAi.Bench;
 /// times or more what the gateway answers meanwhile; each
 /// device holds at most <see cref="OverloadPlan.Window"/> uplinks unanswered and skips its tick beyond that, which is
 /// the back-pressure a device sees when its PUBACKs and answers are held back. Then the devices go quiet, still
-/// connected, and the silo's resident memory is watched until it is back near where it was before the surge; then the
+/// connected, and the silo's resident memory is watched until it is back near where it was before any load; then the
 /// normal load again, to see it answered as before.
 /// </summary>
 public static class OverloadBenchmark
@@ -20,16 +20,18 @@ public static class OverloadBenchmark
         ArgumentNullException.ThrowIfNull(plan);
         // The rate: answers a second with the fleet flat out, after as long again to warm up. Readings refused as busy
         // meanwhile are the back-pressure this measures, not a failure.
-        await RunAsync(silo, plan, FlatOut, plan.Probe, cancellationToken);
+        var warmUp = await RunAsync(silo, plan, FlatOut, plan.Probe, cancellationToken);
         var rate = (await RunAsync(silo, plan, FlatOut, plan.Probe, cancellationToken)).Snapshot.ResultsPerSecond;
         var normal = Interval(plan.Devices, rate / 3);
         var before = await RunAsync(silo, plan, normal, plan.Normal, cancellationToken);
         // The surge is the fleet flat out: what it offers (its ticks, sent or held back) is what shows it was three times
         // or more the rate the silo answered at meanwhile.
-        var surge = await RunAsync(silo, plan, FlatOut, plan.Surge, cancellationToken, settle: true);
+        // Memory is expected back near where it was before any load, the devices connected: what the probe's own
+        // flat-out runs left behind must go too, or the level "before the surge" would already hold a surge.
+        var surge = await RunAsync(silo, plan, FlatOut, plan.Surge, cancellationToken, settleTo: warmUp.ResidentAtStart);
         var after = await RunAsync(silo, plan, normal, plan.Normal, cancellationToken);
         return new OverloadMeasurement(plan.Devices, rate, before.Snapshot, surge.Snapshot, after.Snapshot,
-            surge.ResidentAtStart, surge.ResidentPeak, surge.ResidentSettled, surge.Settling);
+            warmUp.ResidentAtStart, surge.ResidentAtStart, surge.ResidentPeak, surge.ResidentSettled, surge.Settling);
     }
 
     /// <summary>
@@ -74,22 +76,29 @@ public static class OverloadBenchmark
     /// <summary>The tick that makes <paramref name="devices"/> devices offer <paramref name="perSecond"/> uplinks a second between them.</summary>
     private static TimeSpan Interval(int devices, double perSecond) => TimeSpan.FromSeconds(devices / Math.Max(1, perSecond));
 
-    private static FleetOptions Options(OverloadPlan plan, TimeSpan interval) => new()
+    private static FleetOptions Options(OverloadPlan plan, TimeSpan interval)
     {
-        Devices = plan.Devices,
-        DevicePrefix = "overload",
-        TelemetryInterval = interval,
-        ImageEvery = plan.ImageEvery,
-        MaxInFlightPerDevice = plan.Window,
-        LocalAddresses = Math.Max(1, plan.Devices / 500),
-    };
+        var options = new FleetOptions
+        {
+            Devices = plan.Devices,
+            DevicePrefix = "overload",
+            TelemetryInterval = interval,
+            ImageEvery = plan.ImageEvery,
+            MaxInFlightPerDevice = plan.Window,
+            LocalAddresses = Math.Max(1, plan.Devices / 500),
+        };
+        // A reading sent as the surge ends waits behind full queues (a camera frame behind a hundred others), and is
+        // given as long for its answer as any reading before it, not the default few seconds of a finished run.
+        options.DrainTimeout = options.ResultTimeout;
+        return options;
+    }
 
     /// <summary>
     /// One fleet for <paramref name="duration"/>, the silo's resident memory read every half second; with
-    /// <paramref name="settle"/>, the devices then stay connected and quiet while it is watched until it is within the
-    /// plan's margin of where it was when the run started, or the plan's patience runs out.
+    /// <paramref name="settleTo"/>, the devices then stay connected and quiet while it is watched until it is within the
+    /// plan's margin of that level, or the plan's patience runs out.
     /// </summary>
-    private static async Task<Run> RunAsync(IMeasuredServer silo, OverloadPlan plan, TimeSpan interval, TimeSpan duration, CancellationToken cancellationToken, bool settle = false)
+    private static async Task<Run> RunAsync(IMeasuredServer silo, OverloadPlan plan, TimeSpan interval, TimeSpan duration, CancellationToken cancellationToken, long? settleTo = null)
     {
         var options = Options(plan, interval);
         options.Host = "127.0.0.1";
@@ -115,14 +124,14 @@ public static class OverloadBenchmark
 
         await run;
         var snapshot = fleet.Statistics.Snapshot();
-        if (!settle)
+        if (settleTo is not { } level)
         {
             return new Run(snapshot, residentAtStart, peak, silo.ResidentBytes, TimeSpan.Zero);
         }
 
         var quiet = Stopwatch.StartNew();
         var resident = silo.ResidentBytes;
-        while (resident > residentAtStart + plan.SettleMargin && quiet.Elapsed < plan.SettlePatience)
+        while (resident > level + plan.SettleMargin && quiet.Elapsed < plan.SettlePatience)
         {
             await next;
             next = tick.WaitForNextTickAsync(cancellationToken).AsTask();
@@ -141,7 +150,7 @@ public static class OverloadBenchmark
 /// <param name="Probe">How long the fleet runs flat out to find the gateway's rate (after as long a warm-up).</param>
 /// <param name="Normal">How long the normal load (a third of that rate) runs before and after the surge.</param>
 /// <param name="Surge">How long the fleet goes flat out.</param>
-/// <param name="SettleMargin">How near its level before the surge the silo's resident memory must come back.</param>
+/// <param name="SettleMargin">How near its level before any load the silo's resident memory must come back.</param>
 /// <param name="SettlePatience">How long the quiet devices wait for it.</param>
 /// <param name="ImageEvery">Each device's every this-many-th uplink is a camera image (0: none), as the simulator's default fleet sends.</param>
 public sealed record OverloadPlan(int Devices, int Window, TimeSpan Probe, TimeSpan Normal, TimeSpan Surge, long SettleMargin, TimeSpan SettlePatience, int ImageEvery = 10)
@@ -161,10 +170,11 @@ public sealed record OverloadPlan(int Devices, int Window, TimeSpan Probe, TimeS
 /// <param name="Before">The normal load before the surge.</param>
 /// <param name="Surge">The surge; its uplinks offered are those sent and the ticks held back.</param>
 /// <param name="After">The normal load after the surge, once memory settled.</param>
-/// <param name="ResidentBefore">The silo's resident memory before the surge, its devices connected and quiet.</param>
+/// <param name="ResidentIdle">The silo's resident memory before any load, its devices connected.</param>
+/// <param name="ResidentBefore">Its resident memory before the surge, its devices connected and quiet, after the probe and the normal load.</param>
 /// <param name="ResidentPeak">Its highest during the surge.</param>
 /// <param name="ResidentSettled">Where it was when the quiet devices stopped watching.</param>
 /// <param name="Settling">How long after the surge that was.</param>
 public sealed record OverloadMeasurement(
     int Devices, double Rate, FleetSnapshot Before, FleetSnapshot Surge, FleetSnapshot After,
-    long ResidentBefore, long ResidentPeak, long ResidentSettled, TimeSpan Settling);
+    long ResidentIdle, long ResidentBefore, long ResidentPeak, long ResidentSettled, TimeSpan Settling);

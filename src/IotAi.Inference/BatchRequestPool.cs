@@ -22,6 +22,15 @@ internal sealed class BatchRequestPool(int inputLength, int capacity)
         return new BatchRequest(this, inputLength);
     }
 
+    /// <summary>Drops the spares; requests out now still come back to the pool.</summary>
+    public void Clear()
+    {
+        while (_spare.TryDequeue(out _))
+        {
+            Interlocked.Decrement(ref _spareCount);
+        }
+    }
+
     public void Return(BatchRequest request)
     {
         if (Interlocked.Increment(ref _spareCount) <= capacity)

@@ -31,6 +31,21 @@ public sealed class BatchingOptions
     [Range(1, long.MaxValue)]
     public long QueueBytes { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>
+    /// The longest a sample should wait for its batch, judged from how long the model has lately taken a sample: a
+    /// sample that would wait longer behind those already queued is refused at once as busy. The queue's bounds in
+    /// samples and bytes keep memory bounded; this keeps a slow model's queue (ResNet18 on a busy core) from holding
+    /// readings past the patience of the devices that sent them, which would have them time out while still queued.
+    /// </summary>
+    public TimeSpan MaxQueueWait { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long a model's batcher waits with nothing to do before it gives back what its largest batch took: its batch
+    /// buffers, its spare requests and ONNX Runtime's arena. After a surge of camera images that is hundreds of
+    /// megabytes; a batcher that is busy never waits this long, and one that wakes again allocates its first batch afresh.
+    /// </summary>
+    public TimeSpan IdleRelease { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How many requests wait at most for a model whose samples are <paramref name="inputLength"/> floats.</summary>
     public int CapacityFor(int inputLength)
     {

@@ -20,6 +20,13 @@ public sealed class DynamicBatcher : IAsyncDisposable
     private bool _closed;
     private float[] _inputs = [];
     private float[] _scores = [];
+    private CancellationTokenSource _idle = new();
+    private bool _holding;
+
+    // How long a sample has lately taken, in stopwatch ticks (a moving average over batches; 0 before the first), and
+    // the queue wait it is weighed against.
+    private long _ticksPerSample;
+    private readonly long _maxWaitTicks;
 
     /// <summary>Spare requests kept for reuse hold at most this many bytes of samples once the batcher is idle.</summary>
     private const long SpareBytes = 8L * 1024 * 1024;
@@ -30,6 +37,7 @@ public sealed class DynamicBatcher : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         _model = model;
         _options = options;
+        _maxWaitTicks = (long)(options.MaxQueueWait.TotalSeconds * Stopwatch.Frequency);
         Capacity = options.CapacityFor(model.Manifest.InputLength);
         _queue = Channel.CreateBounded<BatchRequest>(new BoundedChannelOptions(Capacity)
         {
@@ -45,6 +53,9 @@ public sealed class DynamicBatcher : IAsyncDisposable
     /// <summary>Raised after every batch with its size and how long the model took; for telemetry.</summary>
     public event Action<int, TimeSpan>? BatchCompleted;
 
+    /// <summary>Raised when the batcher, idle for <see cref="BatchingOptions.IdleRelease"/>, has given back what its batches took.</summary>
+    public event Action? Released;
+
     /// <summary>The most requests that wait for a batch (<see cref="BatchingOptions.CapacityFor"/>).</summary>
     public int Capacity { get; }
 
@@ -53,7 +64,8 @@ public sealed class DynamicBatcher : IAsyncDisposable
 
     /// <summary>
     /// Queues one sample; completes when the batch it joined has run. With <see cref="Capacity"/> requests already
-    /// waiting it throws <see cref="ModelBusyException"/> at once instead.
+    /// waiting, or more than <see cref="BatchingOptions.MaxQueueWait"/> of work at the pace the model has lately kept,
+    /// it throws <see cref="ModelBusyException"/> at once instead.
     /// </summary>
     public ValueTask<Prediction> InferAsync(ReadOnlyMemory<float> features, CancellationToken cancellationToken = default)
     {
@@ -67,15 +79,17 @@ public sealed class DynamicBatcher : IAsyncDisposable
         features.Span.CopyTo(request.Features);
         // The batch that serves this request links to the caller's span, so a trace shows which batch answered it.
         request.Caller = Activity.Current is { Recorded: true } caller ? caller.Context : default;
-        Interlocked.Increment(ref _pending);
-        if (!_queue.Writer.TryWrite(request))
+        var ahead = Interlocked.Increment(ref _pending) - 1;
+        var tooLong = ahead > 0 && ahead * Volatile.Read(ref _ticksPerSample) > _maxWaitTicks;
+        if (tooLong || !_queue.Writer.TryWrite(request))
         {
             Interlocked.Decrement(ref _pending);
             request.Caller = default;
             _requests.Return(request);
             return ValueTask.FromException<Prediction>(Volatile.Read(ref _closed)
                 ? new ChannelClosedException("The model is being unloaded.")
-                : new ModelBusyException(_model.Manifest.Name, _model.Manifest.Version, Capacity));
+                : new ModelBusyException(_model.Manifest.Name, _model.Manifest.Version, ahead,
+                    tooLong ? $"more than {_options.MaxQueueWait.TotalSeconds:0.#} s of work at its recent pace" : $"its queue holds {Capacity}"));
         }
 
         // A caller that may give up waits on a task of its own; the request still runs, and goes back to the
@@ -96,7 +110,7 @@ public sealed class DynamicBatcher : IAsyncDisposable
         var batch = new List<BatchRequest>(_options.MaxBatchSize);
         var reader = _queue.Reader;
         var delay = new CancellationTokenSource();
-        while (await reader.WaitToReadAsync())
+        while (await WaitForRequestsAsync(reader))
         {
             while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var request))
             {
@@ -120,6 +134,55 @@ public sealed class DynamicBatcher : IAsyncDisposable
         }
 
         delay.Dispose();
+        _idle.Dispose();
+    }
+
+    /// <summary>
+    /// Waits for the next request. A batcher holding what its batches took gives it back once it has waited
+    /// <see cref="BatchingOptions.IdleRelease"/> in vain, then waits on.
+    /// </summary>
+    private async ValueTask<bool> WaitForRequestsAsync(ChannelReader<BatchRequest> reader)
+    {
+        if (!_holding || reader.TryPeek(out _))
+        {
+            return await reader.WaitToReadAsync();
+        }
+
+        // A source whose timer has not fired is reused, so a batcher that waits between batches makes no timer of its own each time.
+        if (!_idle.TryReset())
+        {
+            _idle.Dispose();
+            _idle = new CancellationTokenSource();
+        }
+
+        _idle.CancelAfter(_options.IdleRelease);
+        try
+        {
+            return await reader.WaitToReadAsync(_idle.Token);
+        }
+        catch (OperationCanceledException) when (_idle.IsCancellationRequested)
+        {
+            Release();
+            return await reader.WaitToReadAsync();
+        }
+    }
+
+    /// <summary>Lets go of the buffers, spares and arena the batches took; the next batch takes them afresh.</summary>
+    private void Release()
+    {
+        (_inputs, _scores, _holding) = ([], [], false);
+        _requests.Clear();
+        try
+        {
+            _model.ReleaseArena();
+        }
+#pragma warning disable CA1031 // A model that cannot run a zero sample keeps its arena; the batcher must go on serving it.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+
+        Released?.Invoke();
     }
 
     private async Task FillUntilDeadlineAsync(ChannelReader<BatchRequest> reader, List<BatchRequest> batch, CancellationTokenSource delay)
@@ -149,6 +212,7 @@ public sealed class DynamicBatcher : IAsyncDisposable
         // shared pool, an image model's 19 MB batch buffers stayed behind in the pool of every thread that ran a batch.
         var inputs = Grown(ref _inputs, batch.Count * inputLength);
         var scores = Grown(ref _scores, batch.Count * labels);
+        _holding = true;
         Exception? failure = null;
         try
         {
@@ -160,7 +224,9 @@ public sealed class DynamicBatcher : IAsyncDisposable
             using var activity = InferenceTelemetry.Source.HasListeners() && batch.Exists(static r => r.Caller != default) ? BatchActivity(batch) : null;
             var started = Stopwatch.GetTimestamp();
             _model.Run(inputs, batch.Count, scores);
-            BatchCompleted?.Invoke(batch.Count, Stopwatch.GetElapsedTime(started));
+            var ended = Stopwatch.GetTimestamp();
+            Paced((ended - started) / batch.Count);
+            BatchCompleted?.Invoke(batch.Count, Stopwatch.GetElapsedTime(started, ended));
         }
 #pragma warning disable CA1031 // Every waiting caller must hear of the failure, whatever it is.
         catch (Exception ex)
@@ -188,6 +254,13 @@ public sealed class DynamicBatcher : IAsyncDisposable
                 batch[i].SetException(failure);
             }
         }
+    }
+
+    /// <summary>Moves the pace an eighth of the way towards the last batch's; the first batch sets it.</summary>
+    private void Paced(long ticksPerSample)
+    {
+        var pace = _ticksPerSample;
+        Volatile.Write(ref _ticksPerSample, pace == 0 ? ticksPerSample : pace + ((ticksPerSample - pace) / 8));
     }
 
     private static float[] Grown(ref float[] buffer, int length) => buffer.Length >= length ? buffer : buffer = new float[length];

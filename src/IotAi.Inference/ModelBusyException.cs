@@ -1,7 +1,7 @@
 namespace IotAi.Inference;
 
 /// <summary>
-/// A model's queue was full when a sample came: it was not run, and the caller should send it again later. This is the
+/// A model's queue was full when a sample came, or long enough that the sample would wait past its bound: it was not run, and the caller should send it again later. This is the
 /// gateway's back-pressure under a surge; nothing about the sample was wrong.
 /// </summary>
 public sealed class ModelBusyException : Exception
@@ -20,8 +20,8 @@ public sealed class ModelBusyException : Exception
     {
     }
 
-    public ModelBusyException(string model, string version, int capacity)
-        : base($"Model {model} {version} already has {capacity} requests waiting; send the sample again later.")
+    public ModelBusyException(string model, string version, int waiting, string bound)
+        : base($"Model {model} {version} already has {waiting} requests waiting ({bound}); send the sample again later.")
     {
     }
 }

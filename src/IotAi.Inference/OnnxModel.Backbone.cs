@@ -18,7 +18,7 @@ public sealed partial class OnnxModel
     /// Runs the backbone on the batch into a pooled buffer, then the head on that buffer seen as <c>[batch, width]</c>:
     /// the embeddings are written once and read in place.
     /// </summary>
-    private IDisposableReadOnlyCollection<OrtValue> RunHead(BackbonePart part, OrtValue input, int batchSize, IReadOnlyCollection<string>? outputs = null)
+    private IDisposableReadOnlyCollection<OrtValue> RunHead(BackbonePart part, OrtValue input, int batchSize, RunOptions options, IReadOnlyCollection<string>? outputs = null)
     {
         var embeddings = System.Buffers.ArrayPool<float>.Shared.Rent(batchSize * part.Width);
         try
@@ -27,11 +27,11 @@ public sealed partial class OnnxModel
             long[] shape = [batchSize, .. _embeddingShape];
             using (var embedded = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, memory, shape))
             {
-                _entry.Run(_runOptions, _inputNames, [input], [part.Output], [embedded]);
+                _entry.Run(options, _inputNames, [input], [part.Output], [embedded]);
             }
 
             using var head = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, memory, [batchSize, part.Width]);
-            return _session.Run(_runOptions, [part.HeadInput], [head], outputs ?? _outputNames);
+            return _session.Run(options, [part.HeadInput], [head], outputs ?? _outputNames);
         }
         finally
         {

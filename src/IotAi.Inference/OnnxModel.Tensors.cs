@@ -29,7 +29,7 @@ public sealed partial class OnnxModel
             if (Manifest.Backbone is { } part)
             {
                 var batch = (int)arranged[0].Shape[0];
-                using var composed = RunHead(part, values[0], batch, names);
+                using var composed = RunHead(part, values[0], batch, _runOptions, names);
                 return [.. names.Select((name, i) => FromOrtValue(name, composed[i]))];
             }
 

@@ -7,7 +7,7 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 namespace IotAi.Inference;
 
 /// <summary>
-/// One ONNX Runtime session for one model version. <see cref="Run"/> takes a classifier's whole batch laid out row
+/// One ONNX Runtime session for one model version. <see cref="Run(Memory{float}, int, Span{float})"/> takes a classifier's whole batch laid out row
 /// after row in a caller's (pooled) buffer and wraps it in an <see cref="OrtValue"/> without copying;
 /// <see cref="RunTensors"/> calls any model with named tensors. A model on a backbone runs the backbone's session,
 /// shared with every version on the same backbone (<see cref="SharedBackbones"/>), then its own head on the embeddings.
@@ -131,7 +131,28 @@ public sealed partial class OnnxModel : IDisposable
     /// Runs <paramref name="batchSize"/> samples from <paramref name="inputs"/> and writes one probability per
     /// label per sample into <paramref name="scores"/>.
     /// </summary>
-    public void Run(Memory<float> inputs, int batchSize, Span<float> scores)
+    public void Run(Memory<float> inputs, int batchSize, Span<float> scores) => Run(inputs, batchSize, scores, _runOptions);
+
+    /// <summary>
+    /// Gives back what ONNX Runtime's memory arenas hold beyond what a run needs now. The arenas keep the largest
+    /// batch's intermediate tensors for good (a batch of 32 camera frames through ResNet18 takes over 100 MB), and
+    /// shrink only at the end of a run that asks them to: so one run of a single zero sample asks, for the model's
+    /// session and its backbone's. Nothing to give back costs one small run.
+    /// </summary>
+    public void ReleaseArena()
+    {
+        var labels = Manifest.Labels.Count;
+        if (_inputLength == 0 || labels == 0)
+        {
+            return;
+        }
+
+        using var shrink = new RunOptions();
+        shrink.AddRunConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
+        Run(new float[_inputLength], 1, new float[Math.Max(2, labels)], shrink);
+    }
+
+    private void Run(Memory<float> inputs, int batchSize, Span<float> scores, RunOptions options)
     {
         var inputLength = _inputLength;
         var labels = Manifest.Labels.Count;
@@ -146,7 +167,7 @@ public sealed partial class OnnxModel : IDisposable
         }
 
         using var input = Input(inputs[..(batchSize * inputLength)], batchSize);
-        using var outputs = Manifest.Backbone is { } part && !_headOnly ? RunHead(part, input.Value, batchSize) : _session.Run(_runOptions, _inputNames, [input.Value], _outputNames);
+        using var outputs = Manifest.Backbone is { } part && !_headOnly ? RunHead(part, input.Value, batchSize, options) : _session.Run(options, _inputNames, [input.Value], _outputNames);
         var raw = outputs[0].GetTensorDataAsSpan<float>();
         if (Manifest.ScoreForm == ScoreForm.BinaryProbability)
         {

@@ -10,9 +10,7 @@ namespace IotAi.Bench.Tests;
 /// images the model's full queue refuses at once as busy) and nothing fails, its memory stays bounded and comes back
 /// down once the devices are quiet, and the normal load afterwards is answered in full at once.
 /// </summary>
-#pragma warning disable CA1001 // The silo is disposed in IAsyncLifetime.DisposeAsync, which xunit calls.
 public sealed class OverloadTests(ITestOutputHelper output) : IAsyncLifetime
-#pragma warning restore CA1001
 {
     /// <summary>How far the silo's resident memory may rise over its level before the surge, at the surge's height.</summary>
     private const long PeakBound = 512L * 1024 * 1024;
@@ -21,24 +19,19 @@ public sealed class OverloadTests(ITestOutputHelper output) : IAsyncLifetime
         Devices: 400, Window: 1000, Probe: TimeSpan.FromSeconds(5), Normal: TimeSpan.FromSeconds(10), Surge: TimeSpan.FromMinutes(1),
         SettleMargin: 64L * 1024 * 1024, SettlePatience: TimeSpan.FromMinutes(1));
 
-    private readonly DirectoryInfo _data = Directory.CreateTempSubdirectory("iotai-overload-");
-    private SiloNode _silo = null!;
+    private LoneSilo _lone = null!;
     private nint _generatorCores;
+
+    private SiloNode Silo => _lone.Node;
 
     public async Task InitializeAsync()
     {
-        _silo = new SiloNode("overload-silo",
-        [
-            $"--Gateway:DataDirectory={_data.FullName}", $"--Cluster:ClusterId=overload-{Guid.NewGuid():N}", "--Logging:LogLevel:Default=Warning",
-            "--Mqtt:Authentication:Mode=None", "--Mqtt:Tls:Enabled=false", .. OverloadBenchmark.SiloSettings,
-        ], _data.CreateSubdirectory("logs").FullName);
-        _silo.Start();
-        await Eventually.TrueAsync(_silo.IsReadyAsync, "the silo did not become ready", seconds: 120);
+        _lone = await LoneSilo.StartAsync("overload-silo", ["--Mqtt:Authentication:Mode=None", "--Mqtt:Tls:Enabled=false", .. OverloadBenchmark.SiloSettings]);
         // One core for the silo, the other for the devices: on two cores shared, the devices could not offer more than
         // the silo answered.
         if (OperatingSystem.IsLinux() && Environment.ProcessorCount >= 2)
         {
-            _silo.KeepTo(1);
+            Silo.KeepTo(1);
             _generatorCores = System.Diagnostics.Process.GetCurrentProcess().ProcessorAffinity;
             System.Diagnostics.Process.GetCurrentProcess().ProcessorAffinity = 2;
         }
@@ -51,16 +44,15 @@ public sealed class OverloadTests(ITestOutputHelper output) : IAsyncLifetime
             System.Diagnostics.Process.GetCurrentProcess().ProcessorAffinity = _generatorCores;
         }
 
-        await _silo.DisposeAsync();
-        _data.Delete(recursive: true);
+        await _lone.DisposeAsync();
     }
 
     [Fact]
     public async Task Three_times_the_rate_for_a_minute_is_held_back_not_failed_and_leaves_memory_and_answers_as_they_were()
     {
-        var m = await OverloadBenchmark.MeasureAsync(new MeasuredSilo(_silo), Plan, CancellationToken.None);
+        var m = await OverloadBenchmark.MeasureAsync(new MeasuredSilo(Silo), Plan, CancellationToken.None);
         output.WriteLine($"rate {m.Rate:F0}/s; surge: {Plan.Devices / OverloadBenchmark.FlatOut.TotalSeconds:F0} meant/s, {m.Surge.Sent / m.Surge.ElapsedSeconds:F0} sent/s, {m.Surge.ResultsPerSecond:F0} answers/s, {m.Surge.Throttled} ticks held back, {m.Surge.Refused} refused, " +
-            $"{m.Surge.Errors} errors, {m.Surge.Timeouts} timeouts, p99 {m.Surge.Latency.P99Ms:F0} ms; resident {m.ResidentBefore >> 20} MiB before, {m.ResidentPeak >> 20} MiB at most, " +
+            $"{m.Surge.Errors} errors, {m.Surge.Timeouts} timeouts, p99 {m.Surge.Latency.P99Ms:F0} ms; resident {m.ResidentIdle >> 20} MiB idle, {m.ResidentBefore >> 20} MiB before, {m.ResidentPeak >> 20} MiB at most, " +
             $"{m.ResidentSettled >> 20} MiB {m.Settling.TotalSeconds:F0} s after; p99 before {m.Before.Latency.P99Ms:F1} ms, after {m.After.Latency.P99Ms:F1} ms");
 
         // Overload: the devices meant to send three times or more what the silo answered. A device sends on its tick unless
@@ -76,7 +68,9 @@ public sealed class OverloadTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(m.Surge.ResultsPerSecond >= m.Rate / 2, $"under the surge the silo answered {m.Surge.ResultsPerSecond:F0}/s, under half its rate");
         // Bounded: no queue grows with the surge's length.
         Assert.True(m.ResidentPeak - m.ResidentBefore < PeakBound, $"resident memory rose {(m.ResidentPeak - m.ResidentBefore) >> 20} MiB");
-        Assert.True(m.ResidentSettled <= m.ResidentBefore + Plan.SettleMargin, $"resident memory was still {(m.ResidentSettled - m.ResidentBefore) >> 20} MiB above its level before the surge {Plan.SettlePatience.TotalSeconds} s after it");
+        // Given back: once the devices are quiet, the silo returns near its level before any load (the probe's own
+        // flat-out runs included), not just before the surge.
+        Assert.True(m.ResidentSettled <= m.ResidentIdle + Plan.SettleMargin, $"resident memory was still {(m.ResidentSettled - m.ResidentIdle) >> 20} MiB above its level before any load {Plan.SettlePatience.TotalSeconds} s after the surge");
         // Recovered, as soon as memory settled: the normal load after is answered in full, nothing held back. (Its latency
         // is reported, not asserted: timings belong to the benchmark, on a machine the test does not share.)
         Assert.Equal((0L, 0L, 0L, 0L), (m.After.Errors, m.After.Timeouts, m.After.Throttled, m.After.Refused));

@@ -20,16 +20,8 @@ public sealed class DynamicBatcherTests
     public async Task Batched_image_results_equal_one_by_one_results()
     {
         using var model = ShippedModels.Load("shape-classifier");
-        var camera = new SyntheticCamera(seed: 99);
-        var recipe = model.Manifest.Image!;
-        var inputs = Enumerable.Range(0, 64).Select(_ =>
-        {
-            var features = new float[recipe.InputLength];
-            Assert.Null(ImagePreprocessor.TryPreprocess(camera.Next().Encoded, recipe, features));
-            return features;
-        }).ToArray();
 
-        await AssertBatchedEqualsSingleAsync(model, inputs);
+        await AssertBatchedEqualsSingleAsync(model, Frames(model, seed: 99, count: 64));
     }
 
     [Fact]
@@ -64,6 +56,53 @@ public sealed class DynamicBatcherTests
         Assert.Equal(8, batcher.Capacity);
         Assert.True(refusedAtOnce > 0, "no request was refused: the queue never filled, or full it made callers wait");
         Assert.Equal(calls.Count, refusedAtOnce + answered);
+        Assert.Equal(0, batcher.Pending);
+    }
+
+    [Fact]
+    public async Task An_idle_batcher_gives_back_what_its_batches_took_once_and_answers_as_before_when_woken()
+    {
+        using var model = ShippedModels.Load("shape-classifier");
+        var frames = Frames(model, seed: 7, count: 24);
+        await using var batcher = new DynamicBatcher(model, new BatchingOptions { MaxBatchSize = 8, IdleRelease = TimeSpan.FromMilliseconds(200) });
+        var released = new SemaphoreSlim(0);
+        batcher.Released += () => released.Release();
+
+        var before = await Task.WhenAll(frames.Select(f => batcher.InferAsync(f).AsTask()));
+        Assert.True(await released.WaitAsync(TimeSpan.FromSeconds(10)), "the quiet batcher never gave back what its batches took");
+        var after = await Task.WhenAll(frames.Select(f => batcher.InferAsync(f).AsTask()));
+
+        // Woken, it answers as before, holds again what the new batches took, and gives that back too.
+        Assert.Equal(before.Select(static p => p.Scores), after.Select(static p => p.Scores));
+        Assert.True(await released.WaitAsync(TimeSpan.FromSeconds(10)), "the batcher gave back only once");
+    }
+
+    [Fact]
+    public async Task Requests_that_would_wait_past_the_bound_at_the_models_recent_pace_are_refused_at_once()
+    {
+        using var model = ShippedModels.Load("shape-classifier");
+        var frames = Frames(model, seed: 5, count: 8);
+        var bound = TimeSpan.FromMilliseconds(20);
+        await using var batcher = new DynamicBatcher(model, new BatchingOptions { MaxBatchSize = 4, QueueCapacity = 1_000_000, QueueBytes = long.MaxValue, MaxQueueWait = bound });
+        var alone = await Task.WhenAll(frames.Select(f => batcher.InferAsync(f).AsTask()));
+
+        // The batcher has learnt the model's pace from those batches; 5,000 at once are far more than 20 ms of work.
+        var calls = Enumerable.Range(0, 5000).Select(i => batcher.InferAsync(frames[i % frames.Length]).AsTask()).ToList();
+        var refused = 0;
+        for (var i = 0; i < calls.Count; i++)
+        {
+            try
+            {
+                Assert.Equal(alone[i % frames.Length].Scores, (await calls[i]).Scores);
+            }
+            catch (ModelBusyException ex)
+            {
+                Assert.Contains("of work", ex.Message, StringComparison.Ordinal);
+                refused++;
+            }
+        }
+
+        Assert.InRange(refused, 1, calls.Count - 1);
         Assert.Equal(0, batcher.Pending);
     }
 
@@ -167,5 +206,18 @@ public sealed class DynamicBatcherTests
         while (value > (current = Volatile.Read(ref target)) && Interlocked.CompareExchange(ref target, value, current) != current)
         {
         }
+    }
+
+    /// <summary>Frames of the simulated camera, preprocessed as <paramref name="model"/> reads them.</summary>
+    private static float[][] Frames(OnnxModel model, int seed, int count)
+    {
+        var camera = new SyntheticCamera(seed);
+        var recipe = model.Manifest.Image!;
+        return [.. Enumerable.Range(0, count).Select(_ =>
+        {
+            var features = new float[recipe.InputLength];
+            Assert.Null(ImagePreprocessor.TryPreprocess(camera.Next().Encoded, recipe, features));
+            return features;
+        })];
     }
 }

@@ -13,9 +13,7 @@ namespace IotAi.Gateway.Mqtt.Tests.Fuzzing;
 /// spoke properly throughout (its packets not counted) was answered every time, and one that connects afterwards is answered correctly.
 /// Reproduce a run with <c>IOTAI_FUZZ_SEED</c>; make it longer with <c>IOTAI_FUZZ_PACKETS</c>.
 /// </summary>
-#pragma warning disable CA1001 // The silo is disposed in IAsyncLifetime.DisposeAsync, which xunit calls.
 public sealed class IngressFuzzTests(ITestOutputHelper output) : IAsyncLifetime
-#pragma warning restore CA1001
 {
     /// <summary>
     /// The silo's resident memory may grow by at most this over the run: the sessions, grains and twins of 128 fuzzing
@@ -30,27 +28,18 @@ public sealed class IngressFuzzTests(ITestOutputHelper output) : IAsyncLifetime
     private const int Workers = 32;
     private const int ClientIdsPerWorker = 4;
 
-    private readonly DirectoryInfo _data = Directory.CreateTempSubdirectory("iotai-fuzz-");
-    private SiloNode _silo = null!;
+    private LoneSilo _lone = null!;
 
-    public async Task InitializeAsync()
-    {
-        _silo = new SiloNode("fuzz-silo",
-        [
-            $"--Gateway:DataDirectory={_data.FullName}", $"--Cluster:ClusterId=fuzz-{Guid.NewGuid():N}", "--Mqtt:Tls:Enabled=false",
-            "--Mqtt:Authentication:Iterations=1000", "--Learning:Training:CheckInterval=1.00:00:00", "--Logging:LogLevel:Default=Warning",
-            "--Mqtt:Limits:MaxPacketBytes=65536", "--Mqtt:Limits:ByteBurst=1048576", "--Mqtt:Limits:MaxImageBytes=32768", "--Mqtt:Limits:MaxJsonBytes=8192",
-            "--Mqtt:Limits:ConnectsPerSecondPerAddress=1000", "--Mqtt:Limits:ConnectBurstPerAddress=5000",
-        ], _data.CreateSubdirectory("logs").FullName);
-        _silo.Start();
-        await Eventually.TrueAsync(_silo.IsReadyAsync, "the silo did not become ready", seconds: 120);
-    }
+    private SiloNode Silo => _lone.Node;
 
-    public async Task DisposeAsync()
-    {
-        await _silo.DisposeAsync();
-        _data.Delete(recursive: true);
-    }
+    public async Task InitializeAsync() => _lone = await LoneSilo.StartAsync("fuzz-silo",
+    [
+        "--Mqtt:Tls:Enabled=false", "--Mqtt:Authentication:Iterations=1000", "--Learning:Training:CheckInterval=1.00:00:00",
+        "--Mqtt:Limits:MaxPacketBytes=65536", "--Mqtt:Limits:ByteBurst=1048576", "--Mqtt:Limits:MaxImageBytes=32768", "--Mqtt:Limits:MaxJsonBytes=8192",
+        "--Mqtt:Limits:ConnectsPerSecondPerAddress=1000", "--Mqtt:Limits:ConnectBurstPerAddress=5000",
+    ]);
+
+    public async Task DisposeAsync() => await _lone.DisposeAsync();
 
     [Fact]
     public async Task Random_and_mutated_packets_from_enrolled_devices_leave_the_silo_alive_bounded_and_answering()
@@ -58,7 +47,7 @@ public sealed class IngressFuzzTests(ITestOutputHelper output) : IAsyncLifetime
         var seed = int.TryParse(Environment.GetEnvironmentVariable("IOTAI_FUZZ_SEED"), out var s) ? s : 20261128;
         var target = long.TryParse(Environment.GetEnvironmentVariable("IOTAI_FUZZ_PACKETS"), out var c) ? c : 100_000;
         output.WriteLine($"fuzzing seed {seed}, {target} packets (IOTAI_FUZZ_SEED, IOTAI_FUZZ_PACKETS)");
-        using var api = _silo.Api(_data.FullName);
+        using var api = Silo.Api(_lone.Data.FullName);
         var ids = FuzzFleet.ClientIds(Workers, ClientIdsPerWorker).Append("fuzz-honest").ToList();
         var secrets = new Dictionary<string, string>();
         foreach (var id in ids)
@@ -68,9 +57,9 @@ public sealed class IngressFuzzTests(ITestOutputHelper output) : IAsyncLifetime
             secrets[id] = (await enrolled.Content.ReadFromJsonAsync<IssuedSecret>())!.Secret;
         }
 
-        await using var honest = await TestDevice.ConnectAsync(_silo.MqttPort, "fuzz-honest", secret: secrets["fuzz-honest"], from: SourceAddress.Next());
-        var residentBefore = _silo.ResidentBytes();
-        var parsedBefore = await _silo.MetricAsync(PacketsMetric);
+        await using var honest = await TestDevice.ConnectAsync(Silo.MqttPort, "fuzz-honest", secret: secrets["fuzz-honest"], from: SourceAddress.Next());
+        var residentBefore = Silo.ResidentBytes();
+        var parsedBefore = await Silo.MetricAsync(PacketsMetric);
         var watch = System.Diagnostics.Stopwatch.StartNew();
 
         using var done = new CancellationTokenSource();
@@ -83,11 +72,11 @@ public sealed class IngressFuzzTests(ITestOutputHelper output) : IAsyncLifetime
             using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
             while (await tick.WaitForNextTickAsync(done.Token).AsTask().ContinueWith(static t => t.IsCompletedSuccessfully && t.Result, TaskScheduler.Default))
             {
-                Interlocked.Exchange(ref parsed, (long)(await _silo.MetricAsync(PacketsMetric) - parsedBefore) - HonestPackets(Volatile.Read(ref honestReadings)));
-                Interlocked.Exchange(ref residentPeak, Math.Max(Interlocked.Read(ref residentPeak), _silo.ResidentBytes()));
+                Interlocked.Exchange(ref parsed, (long)(await Silo.MetricAsync(PacketsMetric) - parsedBefore) - HonestPackets(Volatile.Read(ref honestReadings)));
+                Interlocked.Exchange(ref residentPeak, Math.Max(Interlocked.Read(ref residentPeak), Silo.ResidentBytes()));
             }
         });
-        var fleet = new FuzzFleet(new FuzzFleetOptions(_silo.MqttPort, seed, secrets, SourceAddress.Next, Workers, ClientIdsPerWorker) { HangBound = HangBound });
+        var fleet = new FuzzFleet(new FuzzFleetOptions(Silo.MqttPort, seed, secrets, SourceAddress.Next, Workers, ClientIdsPerWorker) { HangBound = HangBound });
         // Ten packets go out on each connection; a silo that read fewer than four a connection on average would never reach
         // the target, so the run also ends after a connection for every four packets wanted, and at the first connection
         // that hung; either fails below.
@@ -95,8 +84,8 @@ public sealed class IngressFuzzTests(ITestOutputHelper output) : IAsyncLifetime
         await done.CancelAsync();
         await watching;
         var answered = await honestRun;
-        parsed = (long)(await _silo.MetricAsync(PacketsMetric) - parsedBefore) - HonestPackets(answered);
-        var residentAfter = _silo.ResidentBytes();
+        parsed = (long)(await Silo.MetricAsync(PacketsMetric) - parsedBefore) - HonestPackets(answered);
+        var residentAfter = Silo.ResidentBytes();
         output.WriteLine($"the silo read {parsed} packets over {connections} connections in {watch.Elapsed.TotalSeconds:F1} s ({parsed / watch.Elapsed.TotalSeconds:F0}/s); " +
             $"{hung} hung, {refusedSockets} closed before the fuzzer finished sending; the honest device was answered {answered} times; " +
             $"resident memory {residentBefore / (1024 * 1024)} MiB before, {residentPeak / (1024 * 1024)} MiB at most, {residentAfter / (1024 * 1024)} MiB after");
@@ -105,7 +94,7 @@ public sealed class IngressFuzzTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(parsed >= target, $"the silo read only {parsed} of {target} packets");
         Assert.True(answered > 0, "the honest device was never answered during the run");
         Assert.True(residentPeak - residentBefore < ResidentGrowthBound, $"the silo's resident memory grew {(residentPeak - residentBefore) / (1024 * 1024)} MiB");
-        await using var after = await TestDevice.ConnectAsync(_silo.MqttPort, "fuzz-honest", secret: secrets["fuzz-honest"], from: SourceAddress.Next());
+        await using var after = await TestDevice.ConnectAsync(Silo.MqttPort, "fuzz-honest", secret: secrets["fuzz-honest"], from: SourceAddress.Next());
         Assert.True((await after.SendTelemetryAsync(seq: answered + 1, temperature: 82)).IsSuccess);
         var result = await after.NextResultAsync();
         Assert.Equal((answered + 1, "anomaly"), (result.Seq!.Value, result.Label));
