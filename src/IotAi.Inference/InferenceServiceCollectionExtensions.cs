@@ -15,8 +15,8 @@ public static class InferenceServiceCollectionExtensions
     {
         services.AddOptions<ModelHostOptions>()
             .BindConfiguration(ModelHostOptions.SectionName)
-            .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ModelHostOptions>, ModelHostOptionsAnnotations>());
         services.AddOptions<ModelSigningOptions>().BindConfiguration(ModelSigningOptions.SectionName);
         services.AddMetrics();
         services.TryAddSingleton(sp => ModelKeyring.Load(

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using IotAi.Models;
 using IotAi.Protocol;
+using Microsoft.Extensions.Options;
 
 namespace IotAi.Inference;
 
@@ -30,7 +31,8 @@ public sealed class ModelHostOptions
     [Range(1, 64)]
     public int IntraOpThreads { get; set; } = 1;
 
-    /// <summary>The batching every model gets unless <see cref="ModelBatching"/> names it.</summary>
+    /// <summary>The batching every model gets unless <see cref="ModelBatching"/> names it; its limits are checked on start too.</summary>
+    [ValidateObjectMembers]
     public BatchingOptions Batching { get; set; } = new();
 
     /// <summary>Batching for particular models, by model name (<c>Models:ModelBatching:{name}:MaxBatchSize</c>).</summary>

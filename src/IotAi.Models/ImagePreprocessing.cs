@@ -37,7 +37,7 @@ public sealed record ImagePreprocessing
     /// when false (its <c>channels</c> then reads as gray, the first value). Newer ones say both, consistently.
     /// </summary>
     [JsonConstructor]
-    private ImagePreprocessing(int width, int height, ChannelOrder channels, bool grayscale)
+    internal ImagePreprocessing(int width, int height, ChannelOrder channels, bool grayscale)
         : this(width, height, channels == ChannelOrder.Gray && !grayscale ? ChannelOrder.Rgb : channels)
     {
     }

@@ -91,23 +91,22 @@ public sealed record ModelManifest
         ? (Image ?? throw new InvalidOperationException($"Model {Name} serves images but has no preprocessing.")).InputLength
         : Features.Count;
 
-    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
-    {
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-    };
+    /// <summary>
+    /// <see cref="ManifestJson"/>'s options with reflection behind them, for writing objects that hold a manifest and
+    /// that the context does not know (the API's and the CLI's answers). Manifests themselves go through <see cref="ManifestJson"/>.
+    /// </summary>
+    public static JsonSerializerOptions JsonOptions { get; } = new(ManifestJson.Default.Options) { TypeInfoResolver = null };
 
     public static ModelManifest Load(string path)
     {
         using var stream = File.OpenRead(path);
-        var manifest = JsonSerializer.Deserialize<ModelManifest>(stream, JsonOptions)
+        var manifest = JsonSerializer.Deserialize(stream, ManifestJson.Default.ModelManifest)
             ?? throw new InvalidDataException($"{path} is empty.");
         manifest.Validate(path);
         return manifest;
     }
 
-    public void Save(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, JsonOptions));
+    public void Save(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, ManifestJson.Default.ModelManifest));
 
     public void Validate(string source)
     {

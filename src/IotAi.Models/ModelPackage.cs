@@ -58,7 +58,7 @@ public sealed class ModelPackage
             Backbone = manifest.Backbone is null ? null : manifest.Backbone with { Sha256 = Convert.ToHexStringLower(SHA256.HashData(backbone!)), Bytes = backbone!.LongLength },
         };
         hashed.Validate($"model {manifest.Name} {manifest.Version}");
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(hashed, ModelManifest.JsonOptions);
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(hashed, ManifestJson.Default.ModelManifest);
         return new ModelPackage(bytes, hashed, onnx, signer.Sign(bytes), backbone);
     }
 
@@ -90,7 +90,7 @@ public sealed class ModelPackage
         WriteEntry(zip, ModelManifest.FileName, ManifestBytes);
         if (Signature is not null)
         {
-            WriteEntry(zip, ModelSignature.FileName, JsonSerializer.SerializeToUtf8Bytes(Signature));
+            WriteEntry(zip, ModelSignature.FileName, JsonSerializer.SerializeToUtf8Bytes(Signature, SignatureJson.Default.ModelSignature));
         }
 
         WriteEntry(zip, ModelManifest.OnnxFileName, Onnx);
@@ -132,7 +132,7 @@ public sealed class ModelPackage
     {
         try
         {
-            return JsonSerializer.Deserialize<ModelSignature>(json) ?? throw new ModelVerificationException("signature.json is empty");
+            return JsonSerializer.Deserialize(json, SignatureJson.Default.ModelSignature) ?? throw new ModelVerificationException("signature.json is empty");
         }
         catch (JsonException ex)
         {
@@ -145,7 +145,7 @@ public sealed class ModelPackage
     {
         try
         {
-            var manifest = JsonSerializer.Deserialize<ModelManifest>(bytes, ModelManifest.JsonOptions)
+            var manifest = JsonSerializer.Deserialize(bytes, ManifestJson.Default.ModelManifest)
                 ?? throw new ModelVerificationException("the manifest is empty");
             manifest.Validate("the manifest");
             return manifest;

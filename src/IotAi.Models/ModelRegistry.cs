@@ -44,7 +44,7 @@ public sealed class ModelRegistry(string root, TrustedKeys trusted)
                 StoreBlob(backbone.Sha256, package.Backbone!);
             }
 
-            WriteAtomically(Path.Combine(folder, ModelSignature.FileName), JsonSerializer.SerializeToUtf8Bytes(package.Signature));
+            WriteAtomically(Path.Combine(folder, ModelSignature.FileName), JsonSerializer.SerializeToUtf8Bytes(package.Signature, SignatureJson.Default.ModelSignature));
             WriteAtomically(manifestPath, package.ManifestBytes);
             var state = ReadState(manifest.Name);
             if (state.Active is null)
@@ -232,12 +232,12 @@ public sealed class ModelRegistry(string root, TrustedKeys trusted)
     {
         var path = Path.Combine(Root, "models", name, "state.json");
         return File.Exists(path)
-            ? JsonSerializer.Deserialize<RegistryState>(File.ReadAllBytes(path), ModelManifest.JsonOptions) ?? new RegistryState(null, [])
+            ? JsonSerializer.Deserialize(File.ReadAllBytes(path), ManifestJson.Default.RegistryState) ?? new RegistryState(null, [])
             : new RegistryState(null, []);
     }
 
     private void WriteState(string name, RegistryState state) =>
-        WriteAtomically(Path.Combine(Root, "models", name, "state.json"), JsonSerializer.SerializeToUtf8Bytes(state, ModelManifest.JsonOptions));
+        WriteAtomically(Path.Combine(Root, "models", name, "state.json"), JsonSerializer.SerializeToUtf8Bytes(state, ManifestJson.Default.RegistryState));
 
     private static void WriteAtomically(string path, byte[] content)
     {
@@ -262,6 +262,4 @@ public sealed class ModelRegistry(string root, TrustedKeys trusted)
             throw new ArgumentException($"'{value}' is not a valid model name or version: use 1 to 64 letters, digits, '-', '_' or '.', not starting with '.'.", nameof(value));
         }
     }
-
-    private sealed record RegistryState(string? Active, IReadOnlyList<string> Deprecated, DateTimeOffset? Registered = null);
 }

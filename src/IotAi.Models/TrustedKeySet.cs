@@ -36,7 +36,7 @@ public sealed record TrustedKeySet(
     public SignedKeySet Sign(ModelSigner signer)
     {
         ArgumentNullException.ThrowIfNull(signer);
-        var document = JsonSerializer.SerializeToUtf8Bytes(this);
+        var document = JsonSerializer.SerializeToUtf8Bytes(this, SignatureJson.Default.TrustedKeySet);
         var signature = signer.SignKeySet(document);
         return new SignedKeySet(Convert.ToBase64String(document), signature.KeyId, signature.Algorithm, signature.Value);
     }
@@ -68,7 +68,7 @@ public sealed record TrustedKeySet(
         TrustedKeySet? set;
         try
         {
-            set = JsonSerializer.Deserialize<TrustedKeySet>(document);
+            set = JsonSerializer.Deserialize(document, SignatureJson.Default.TrustedKeySet);
         }
         catch (JsonException ex)
         {

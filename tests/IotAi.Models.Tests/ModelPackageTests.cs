@@ -1,10 +1,24 @@
 using System.IO.Compression;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using IotAi.Protocol;
 
 namespace IotAi.Models.Tests;
 
 public sealed class ModelPackageTests : IDisposable
 {
+    /// <summary>
+    /// The options manifests were first written with, by reflection: the generated code must write the same bytes,
+    /// which are what gets signed and what agents already in the field parse.
+    /// </summary>
+    private static readonly JsonSerializerOptions ReflectionManifestOptions = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
     private readonly ModelSigner _signer = ModelSigner.Generate();
     private readonly TrustedKeys _trusted = new();
 
@@ -45,6 +59,29 @@ public sealed class ModelPackageTests : IDisposable
         Assert.Equal(_signer.KeyId, read.Signature!.KeyId);
         Assert.Equal(64, read.Manifest.Sha256!.Length);
         Assert.Equal("snapshot-3", read.Manifest.Lineage!.DatasetSnapshot);
+    }
+
+    [Fact]
+    public void A_manifest_is_written_as_reflection_wrote_it_with_every_enum_by_its_camel_case_name()
+    {
+        var manifest = Packages.Manifest() with
+        {
+            Kind = PayloadKind.Image,
+            Features = [],
+            Image = new ImagePreprocessing(32, 24, ChannelOrder.Bgr) { Layout = TensorLayout.Nhwc, ElementType = PixelType.UInt8, Resize = ResizeMode.Letterbox, PadValue = 114 },
+            Metrics = new Dictionary<string, double> { ["accuracy"] = 0.98625 },
+            Inputs = [new TensorSpec("Features", "uint8", [-1, 24, 32, 3])],
+            CreatedAt = new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero),
+        };
+
+        var package = ModelPackage.Create(manifest, Packages.Onnx(), _signer);
+
+        Assert.Equal(Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(package.Manifest, ReflectionManifestOptions)), Encoding.UTF8.GetString(package.ManifestBytes));
+        Assert.Contains("\"kind\": \"image\"", Encoding.UTF8.GetString(package.ManifestBytes), StringComparison.Ordinal);
+        var read = ModelPackage.ReadManifest(package.ManifestBytes);
+        Assert.Equal(
+            (PayloadKind.Image, ScoreForm.BinaryProbability, ChannelOrder.Bgr, TensorLayout.Nhwc, PixelType.UInt8, ResizeMode.Letterbox),
+            (read.Kind, read.ScoreForm, read.Image!.Channels, read.Image.Layout, read.Image.ElementType, read.Image.Resize));
     }
 
     [Fact]

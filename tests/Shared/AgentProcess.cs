@@ -7,7 +7,7 @@ namespace IotAi.Tests.Shared;
 /// <summary>
 /// The real <c>iotai-edge</c> program in a process of its own, so a test can kill it as a power cut would. The test
 /// project references the program's project, which puts <c>iotai-edge.dll</c> beside the tests, or, in a project that
-/// also runs silos, copies the program whole into <c>edge-agent/</c>.
+/// also runs silos, copies the program whole into <c>edge-agent/</c>; or it is the native program a publish made.
 /// </summary>
 internal sealed class AgentProcess : IDisposable
 {
@@ -23,17 +23,24 @@ internal sealed class AgentProcess : IDisposable
     /// <summary>The last lines of its standard error (its logs), for a failure to show.</summary>
     public string ErrorTail => string.Join('\n', _errors.TakeLast(40));
 
-    /// <summary>Starts an agent against the broker on <paramref name="port"/>; <paramref name="settings"/> are <c>Edge:</c> keys.</summary>
-    public static AgentProcess Start(int port, string deviceId, string dataDirectory, IReadOnlyDictionary<string, string> settings)
+    /// <summary>
+    /// Starts an agent against the broker on <paramref name="port"/>; <paramref name="settings"/> are <c>Edge:</c> keys.
+    /// <paramref name="nativeProgram"/> runs that executable instead of the program's assembly on <c>dotnet</c>.
+    /// </summary>
+    public static AgentProcess Start(int port, string deviceId, string dataDirectory, IReadOnlyDictionary<string, string> settings, string? nativeProgram = null)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(nativeProgram ?? "dotnet")
         {
             WorkingDirectory = dataDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        var own = Path.Combine(AppContext.BaseDirectory, "edge-agent", "iotai-edge.dll");
-        start.ArgumentList.Add(File.Exists(own) ? own : Path.Combine(AppContext.BaseDirectory, "iotai-edge.dll"));
+        if (nativeProgram is null)
+        {
+            var own = Path.Combine(AppContext.BaseDirectory, "edge-agent", "iotai-edge.dll");
+            start.ArgumentList.Add(File.Exists(own) ? own : Path.Combine(AppContext.BaseDirectory, "iotai-edge.dll"));
+        }
+
         var values = new Dictionary<string, string>(settings)
         {
             ["DeviceId"] = deviceId,
@@ -54,6 +61,18 @@ internal sealed class AgentProcess : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return agent;
+    }
+
+    /// <summary>SIGTERM, as systemd and docker stop a service; returns the exit code once the agent has shut down.</summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout)
+    {
+        using (var kill = Process.Start("kill", ["-s", "TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]) ?? throw new InvalidOperationException("kill did not start."))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        await _process.WaitForExitAsync().WaitAsync(timeout);
+        return _process.ExitCode;
     }
 
     /// <summary>SIGKILL: no shutdown code runs, nothing is flushed that was not already committed.</summary>

@@ -85,7 +85,7 @@ public sealed class EdgeModelStore(string root)
 
         var folder = VersionFolder(package.Manifest.Name, package.Manifest.Version);
         WriteAtomically(Path.Combine(folder, ModelManifest.OnnxFileName), package.Onnx);
-        WriteAtomically(Path.Combine(folder, ModelSignature.FileName), JsonSerializer.SerializeToUtf8Bytes(package.Signature));
+        WriteAtomically(Path.Combine(folder, ModelSignature.FileName), JsonSerializer.SerializeToUtf8Bytes(package.Signature, SignatureJson.Default.ModelSignature));
         WriteAtomically(Path.Combine(folder, ModelManifest.FileName), package.ManifestBytes);
     }
 

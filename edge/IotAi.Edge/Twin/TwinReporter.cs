@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
@@ -106,7 +107,7 @@ public sealed partial class TwinReporter(
 
         try
         {
-            var payload = JsonSerializer.SerializeToUtf8Bytes(Properties().ToDictionary(static p => p.Key, static p => Format(p.Value)));
+            var payload = Report(Properties());
             await control.PublishAsync(DeviceTopics.Reported(_deviceId), payload, cancellationToken);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -125,12 +126,34 @@ public sealed partial class TwinReporter(
 
     public void Dispose() => _oneAtATime.Dispose();
 
-    private static JsonElement Format(object value) => value switch
+    /// <summary>One flat JSON object: strings as they are, numbers to six decimals, whole numbers (and flags, as 0 or 1) as integers.</summary>
+    private static byte[] Report(Dictionary<string, object> properties)
     {
-        string text => JsonSerializer.SerializeToElement(text),
-        double number => JsonSerializer.SerializeToElement(Math.Round(number, 6)),
-        _ => JsonSerializer.SerializeToElement(Convert.ToInt64(value, CultureInfo.InvariantCulture)),
-    };
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var (name, value) in properties)
+            {
+                switch (value)
+                {
+                    case string text:
+                        writer.WriteString(name, text);
+                        break;
+                    case double number:
+                        writer.WriteNumber(name, Math.Round(number, 6));
+                        break;
+                    default:
+                        writer.WriteNumber(name, Convert.ToInt64(value, CultureInfo.InvariantCulture));
+                        break;
+                }
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "A twin report of {DeviceId} was lost: {Reason}")]
     private static partial void LogReportLost(ILogger logger, string deviceId, string reason);
