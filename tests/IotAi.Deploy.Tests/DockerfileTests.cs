@@ -7,7 +7,7 @@ namespace IotAi.Deploy.Tests;
 
 /// <summary>
 /// What can be known of the images without a Docker engine: each is built in one stage and shipped from a
-/// runtime-only one, runs as a non-root user, holds no secret, and needs nothing writable but its volumes.
+/// runtime-only one (or, for the natively compiled edge agent, one with only the runtime's native dependencies), runs as a non-root user, holds no secret, and needs nothing writable but its volumes.
 /// </summary>
 public sealed partial class DockerfileTests
 {
@@ -15,7 +15,8 @@ public sealed partial class DockerfileTests
     {
         { "deploy/silo/Dockerfile", "mcr.microsoft.com/dotnet/aspnet:10.0" },
         { "deploy/trainer/Dockerfile", "mcr.microsoft.com/dotnet/runtime:10.0" },
-        { "deploy/edge/Dockerfile", "mcr.microsoft.com/dotnet/runtime:10.0" },
+        // The edge agent is compiled ahead of time to a native program: it needs the runtime's native dependencies, not .NET.
+        { "deploy/edge/Dockerfile", "mcr.microsoft.com/dotnet/runtime-deps:10.0" },
     };
 
     [Theory]
