@@ -17,7 +17,8 @@ public sealed record ExtrasReport(
     TelemetryFigures? Telemetry = null,
     SteadyLoopFigures? SteadyLoop = null,
     FuzzFigures? Fuzz = null,
-    (OverloadPlan Plan, OverloadMeasurement Measurement)? Overload = null)
+    (OverloadPlan Plan, OverloadMeasurement Measurement)? Overload = null,
+    IReadOnlyList<(GcMode Mode, Suite.IdleMemory Memory)>? GcModes = null)
 {
     public string ToMarkdown()
     {
@@ -89,6 +90,11 @@ public sealed record ExtrasReport(
         }
 
         FaultsReport.Append(text, Fuzz, Overload);
+        if (GcModes is { } gcModes)
+        {
+            GcModesBenchmark.Append(text, gcModes);
+        }
+
         text.AppendLine();
         text.AppendLine("## Reading the figures");
         text.AppendLine();

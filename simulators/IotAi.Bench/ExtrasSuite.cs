@@ -14,6 +14,7 @@ namespace IotAi.Bench;
 /// <param name="Loop">The learning loop: a steady world of this many devices for this long, then drift to recovery.</param>
 /// <param name="TelemetryDevices">What exporting over OTLP costs the gateway, with this many devices.</param>
 /// <param name="FuzzPackets">The ingress fuzzer against a silo with authentication on, until it has read this many packets.</param>
+/// <param name="GcModesDevices">Memory per idle device under each garbage collector setting, with this many devices.</param>
 /// <param name="Overload">A minute flat out from this many devices, between two runs at a third of the silo's rate.</param>
 public sealed record ExtrasSettings(
     TimeSpan Measure,
@@ -23,7 +24,8 @@ public sealed record ExtrasSettings(
     (int Devices, TimeSpan Length)? Loop = null,
     int? TelemetryDevices = null,
     long? FuzzPackets = null,
-    OverloadPlan? Overload = null);
+    OverloadPlan? Overload = null,
+    int? GcModesDevices = null);
 
 /// <summary>The figures beyond the seven measures, each beside its own baseline.</summary>
 public static class ExtrasSuite
@@ -82,6 +84,11 @@ public static class ExtrasSuite
         {
             AnsiConsole.MarkupLineInterpolated($"Overload: {plan.Devices} devices flat out for {plan.Surge.TotalSeconds} s, then quiet, then normal load…");
             report = report with { Overload = (plan, await OverloadBenchmark.RunAsync(plan, cancellationToken)), Command = report.Command + FormattableString.Invariant($" --overload --overload-devices {plan.Devices}") };
+        }
+
+        if (settings.GcModesDevices is int idle)
+        {
+            report = report with { GcModes = await GcModesBenchmark.RunAsync(idle, cancellationToken), Command = report.Command + FormattableString.Invariant($" --gc-modes --gc-modes-devices {idle}") };
         }
 
         return report;

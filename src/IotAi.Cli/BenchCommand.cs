@@ -57,9 +57,11 @@ internal static class BenchCommand
         var fuzzPackets = new Option<long>("--fuzz-packets") { Description = "Packets the silo must read in the fuzz figure", DefaultValueFactory = _ => 1_000_000 };
         var overload = new Option<bool>("--overload") { Description = "A minute flat out, far past the silo's rate: back-pressure, memory during and after, recovery" };
         var overloadDevices = new Option<int>("--overload-devices") { Description = "Devices for the overload figure", DefaultValueFactory = _ => 2000 };
-        var command = new Command("extras", "Measure hot swaps, OTA, the edge agent, the learning loop, telemetry's cost, fuzzing and overload, and write docs/benchmarks-extras.md")
+        var gcModes = new Option<bool>("--gc-modes") { Description = "Memory per idle device on the silo under each garbage collector setting: workstation, conserving memory, server with and without DATAS" };
+        var gcModesDevices = new Option<int>("--gc-modes-devices") { Description = "Idle devices for the garbage collector figure", DefaultValueFactory = _ => 10_000 };
+        var command = new Command("extras", "Measure hot swaps, OTA, the edge agent, the learning loop, telemetry's cost, fuzzing, overload and garbage collector settings, and write docs/benchmarks-extras.md")
         {
-            seconds, output, hotSwap, ota, otaDevices, otaMegabytes, edge, loop, loopDevices, loopMinutes, telemetry, devices, fuzz, fuzzPackets, overload, overloadDevices,
+            seconds, output, hotSwap, ota, otaDevices, otaMegabytes, edge, loop, loopDevices, loopMinutes, telemetry, devices, fuzz, fuzzPackets, overload, overloadDevices, gcModes, gcModesDevices,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -71,7 +73,8 @@ internal static class BenchCommand
                 parse.GetValue(loop) ? (parse.GetValue(loopDevices), TimeSpan.FromMinutes(Positive(parse.GetValue(loopMinutes), "--loop-minutes"))) : null,
                 parse.GetValue(telemetry) ? parse.GetValue(devices) : null,
                 parse.GetValue(fuzz) ? (long)Positive(parse.GetValue(fuzzPackets), "--fuzz-packets") : null,
-                parse.GetValue(overload) ? OverloadPlan.Bench((int)Positive(parse.GetValue(overloadDevices), "--overload-devices")) : null);
+                parse.GetValue(overload) ? OverloadPlan.Bench((int)Positive(parse.GetValue(overloadDevices), "--overload-devices")) : null,
+                parse.GetValue(gcModes) ? (int)Positive(parse.GetValue(gcModesDevices), "--gc-modes-devices") : null);
             var report = await ExtrasSuite.RunAsync(settings, cancellationToken);
             var text = report.ToMarkdown();
             await WriteAsync(parse.GetValue(output)!, text, cancellationToken);

@@ -18,9 +18,7 @@ public static class IdleMemoryMeasure
 
     public static async Task<IdleMemoryComparison> RunAsync(int requested, CancellationToken cancellationToken)
     {
-        // Each connection is a descriptor in the fleet's process and one in the broker's; both inherit this limit.
-        var limit = FileLimit.Raise((ulong)(requested + Headroom));
-        var devices = (int)Math.Min(requested, (long)limit - Headroom);
+        var devices = DevicesWithin(requested);
         AnsiConsole.MarkupLineInterpolated($"6. Memory per idle device: {devices:N0} devices connected to each broker…");
         IdleMemory gateway;
         await using (var silo = await SuiteSilo.StartAsync(cancellationToken))
@@ -32,7 +30,15 @@ public static class IdleMemoryMeasure
         return new IdleMemoryComparison(requested, gateway, await MeasureAsync(mosquitto, devices, cancellationToken));
     }
 
-    private static async Task<IdleMemory> MeasureAsync(IMeasuredServer server, int devices, CancellationToken cancellationToken)
+    /// <summary>As many of <paramref name="requested"/> devices as the open-file limit, raised as far as it goes, lets connect.</summary>
+    public static int DevicesWithin(int requested)
+    {
+        // Each connection is a descriptor in the fleet's process and one in the broker's; both inherit this limit.
+        var limit = FileLimit.Raise((ulong)(requested + Headroom));
+        return (int)Math.Min(requested, (long)limit - Headroom);
+    }
+
+    internal static async Task<IdleMemory> MeasureAsync(IMeasuredServer server, int devices, CancellationToken cancellationToken)
     {
         // A few devices first, so one-off costs (JIT, pools, the first grains) land in the baseline, not in the figure.
         await using (var warm = new Fleet(Idle(server, "idle-warm", 50)))

@@ -18,6 +18,10 @@ public static class SuiteSilo
     public static Task<SiloProcess> StartAsync(CancellationToken cancellationToken, params string[] settings) =>
         SiloProcess.StartAsync([.. LoopbackFleet, .. settings], cancellationToken);
 
+    /// <summary>A silo whose runtime gets <paramref name="environment"/> as well, such as a garbage collector setting.</summary>
+    public static Task<SiloProcess> StartAsync(IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken) =>
+        SiloProcess.StartAsync(LoopbackFleet, cancellationToken, environment: environment);
+
     /// <summary>A silo on a data directory prepared beforehand (deleted afterwards), such as one whose registry holds a particular model.</summary>
     public static Task<SiloProcess> StartAsync(string[] settings, DirectoryInfo data, CancellationToken cancellationToken) =>
         SiloProcess.StartAsync([.. LoopbackFleet, .. settings], cancellationToken, data);
