@@ -53,8 +53,11 @@ public sealed class DynamicBatcher : IAsyncDisposable
     /// <summary>Raised after every batch with its size and how long the model took; for telemetry.</summary>
     public event Action<int, TimeSpan>? BatchCompleted;
 
-    /// <summary>Raised when the batcher, idle for <see cref="BatchingOptions.IdleRelease"/>, has given back what its batches took.</summary>
-    public event Action? Released;
+    /// <summary>
+    /// Raised when the batcher, idle for <see cref="BatchingOptions.IdleRelease"/>, has given back what its batches
+    /// took; with the exception, if ONNX Runtime could not shrink its arenas (the buffers and spares went regardless).
+    /// </summary>
+    public event Action<Exception?>? Released;
 
     /// <summary>The most requests that wait for a batch (<see cref="BatchingOptions.CapacityFor"/>).</summary>
     public int Capacity { get; }
@@ -172,17 +175,19 @@ public sealed class DynamicBatcher : IAsyncDisposable
     {
         (_inputs, _scores, _holding) = ([], [], false);
         _requests.Clear();
+        Exception? arenaKept = null;
         try
         {
             _model.ReleaseArena();
         }
-#pragma warning disable CA1031 // A model that cannot run a zero sample keeps its arena; the batcher must go on serving it.
-        catch (Exception)
+#pragma warning disable CA1031 // A model that cannot run a zero sample keeps its arena; the batcher must go on serving it, and telemetry counts it.
+        catch (Exception ex)
 #pragma warning restore CA1031
         {
+            arenaKept = ex;
         }
 
-        Released?.Invoke();
+        Released?.Invoke(arenaKept);
     }
 
     private async Task FillUntilDeadlineAsync(ChannelReader<BatchRequest> reader, List<BatchRequest> batch, CancellationTokenSource delay)

@@ -15,6 +15,7 @@ public sealed class InferenceTelemetry
 
     private readonly Histogram<int> _batchSize;
     private readonly Histogram<double> _batchDuration;
+    private readonly Counter<long> _idleReleases;
     private readonly ConcurrentDictionary<LoadedModel, byte> _loaded = new();
 
     public InferenceTelemetry(IMeterFactory meterFactory)
@@ -24,6 +25,8 @@ public sealed class InferenceTelemetry
         var meter = meterFactory.Create(MeterName);
         _batchSize = meter.CreateHistogram<int>("iotai.inference.batch.size", "{sample}", "Samples per ONNX Runtime call");
         _batchDuration = meter.CreateHistogram<double>("iotai.inference.batch.duration", "s", "Time one ONNX Runtime call took");
+        _idleReleases = meter.CreateCounter<long>("iotai.inference.idle_releases", "{release}",
+            "Times a quiet model gave back its batch buffers; iotai.outcome says whether ONNX Runtime's arenas shrank too (released) or not (arena_kept)");
         meter.CreateObservableGauge("iotai.inference.queue.depth", () => _loaded.Keys.Select(static m => new Measurement<int>(m.InFlight,
                 new KeyValuePair<string, object?>("iotai.model", m.Manifest.Name), new KeyValuePair<string, object?>("iotai.model.version", m.Manifest.Version))),
             "{request}", "Requests a loaded model version holds: waiting for their batch or in it");
@@ -42,6 +45,7 @@ public sealed class InferenceTelemetry
                 _batchSize.Record(size, tag);
                 _batchDuration.Record(duration.TotalSeconds, tag);
             };
+            batcher.Released += failure => _idleReleases.Add(1, tag, new KeyValuePair<string, object?>("iotai.outcome", failure is null ? "released" : "arena_kept"));
         }
     }
 

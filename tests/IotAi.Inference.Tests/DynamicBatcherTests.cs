@@ -66,7 +66,16 @@ public sealed class DynamicBatcherTests
         var frames = Frames(model, seed: 7, count: 24);
         await using var batcher = new DynamicBatcher(model, new BatchingOptions { MaxBatchSize = 8, IdleRelease = TimeSpan.FromMilliseconds(200) });
         var released = new SemaphoreSlim(0);
-        batcher.Released += () => released.Release();
+        var arenaFailures = 0;
+        batcher.Released += failure =>
+        {
+            if (failure is not null)
+            {
+                Interlocked.Increment(ref arenaFailures);
+            }
+
+            released.Release();
+        };
 
         var before = await Task.WhenAll(frames.Select(f => batcher.InferAsync(f).AsTask()));
         Assert.True(await released.WaitAsync(TimeSpan.FromSeconds(10)), "the quiet batcher never gave back what its batches took");
@@ -75,6 +84,7 @@ public sealed class DynamicBatcherTests
         // Woken, it answers as before, holds again what the new batches took, and gives that back too.
         Assert.Equal(before.Select(static p => p.Scores), after.Select(static p => p.Scores));
         Assert.True(await released.WaitAsync(TimeSpan.FromSeconds(10)), "the batcher gave back only once");
+        Assert.Equal(0, Volatile.Read(ref arenaFailures));
     }
 
     [Fact]
