@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.IO.Hashing;
 using System.Runtime.CompilerServices;
 using Microsoft.Win32.SafeHandles;
 using Orleans.Serialization;
@@ -30,12 +29,7 @@ namespace IotAi.Gateway.Storage;
 /// </remarks>
 internal sealed class FileGrainStorage(FileGrainStorageOptions options, Serializer serializer) : IGrainStorage
 {
-    private const int HeaderLength = sizeof(long) + sizeof(int) + sizeof(uint);
-    private const int MaxKeptBuffer = 64 * 1024;
-
-    [ThreadStatic]
-    private static ArrayBufferWriter<byte>? t_record;
-
+    private const int HeaderLength = SlotFiles.HeaderLength;
     private readonly ConcurrentDictionary<string, bool> _createdDirectories = new(StringComparer.Ordinal);
 
     // What each activation last read or wrote, keyed by its state object, so it goes when the activation goes.
@@ -45,8 +39,7 @@ internal sealed class FileGrainStorage(FileGrainStorageOptions options, Serializ
     {
         ArgumentNullException.ThrowIfNull(grainState);
         var path = PathOf(stateName, grainId);
-        var latest = Latest(ReadSlot(path, 0), ReadSlot(path, 1));
-        if (latest is { } slot)
+        if (SlotFiles.Newest(path) is { } slot)
         {
             grainState.State = serializer.Deserialize<T>(slot.Body);
             grainState.ETag = slot.Version.ToString(CultureInfo.InvariantCulture);
@@ -71,31 +64,18 @@ internal sealed class FileGrainStorage(FileGrainStorageOptions options, Serializ
         }
 
         var version = expected + 1;
-        var buffer = RecordBuffer();
+        var buffer = RecordBuffer.Take();
         buffer.Advance(HeaderLength);
         serializer.Serialize(grainState.State, buffer);
         var record = System.Runtime.InteropServices.MemoryMarshal.AsMemory(buffer.WrittenMemory).Span;
-        var body = record[HeaderLength..];
-        BinaryPrimitives.WriteInt64LittleEndian(record, version);
-        BinaryPrimitives.WriteInt32LittleEndian(record[sizeof(long)..], body.Length);
-        BinaryPrimitives.WriteUInt32LittleEndian(record[(sizeof(long) + sizeof(int))..], Crc32.HashToUInt32(body));
+        SlotFiles.WriteHeader(record, version);
 
-        var slot = known?.Slot((int)(version % 2)) ?? SlotPath(path, (int)(version % 2));
+        var slot = known?.Slot((int)(version % 2)) ?? SlotFiles.SlotPath(path, (int)(version % 2));
         using (var handle = File.OpenHandle(slot, FileMode.OpenOrCreate, known is null ? FileAccess.Write : FileAccess.ReadWrite, FileShare.Read))
         {
             // Read one byte past the new record: the old one's header, and whether the file must be cut to the new length.
             var old = known is null ? 0 : Overwritten(handle, path, expected, grainState.ETag, record.Length + 1);
-            RandomAccess.Write(handle, record, 0);
-            if (known is null || old > record.Length)
-            {
-                RandomAccess.SetLength(handle, record.Length);
-            }
-
-            if (options.Fsync)
-            {
-                using var stream = new FileStream(handle, FileAccess.Write, bufferSize: 0);
-                stream.Flush(flushToDisk: true);
-            }
+            SlotFiles.Overwrite(handle, record, truncate: known is null || old > record.Length, options.Fsync);
         }
 
         Remember(grainState, path, version);
@@ -128,20 +108,6 @@ internal sealed class FileGrainStorage(FileGrainStorageOptions options, Serializ
         }
     }
 
-    /// <summary>One record buffer per thread, reused: writes run synchronously, so none outlives its call.</summary>
-    private static ArrayBufferWriter<byte> RecordBuffer()
-    {
-        var buffer = t_record;
-        if (buffer is null || buffer.Capacity > MaxKeptBuffer)
-        {
-            // A rare large state does not keep its buffer for good.
-            t_record = buffer = new ArrayBufferWriter<byte>(512);
-        }
-
-        buffer.ResetWrittenCount();
-        return buffer;
-    }
-
     private void Remember(object grainState, string path, long version)
     {
         if (!_known.TryGetValue(grainState, out var known))
@@ -158,8 +124,7 @@ internal sealed class FileGrainStorage(FileGrainStorageOptions options, Serializ
         ArgumentNullException.ThrowIfNull(grainState);
         var path = PathOf(stateName, grainId);
         CheckETag(path, grainState.ETag);
-        File.Delete(SlotPath(path, 0));
-        File.Delete(SlotPath(path, 1));
+        SlotFiles.Delete(path);
         _known.Remove(grainState);
         grainState.ETag = null;
         grainState.RecordExists = false;
@@ -170,7 +135,7 @@ internal sealed class FileGrainStorage(FileGrainStorageOptions options, Serializ
     /// <summary>The stored version, after checking that the writer last saw it.</summary>
     private static long CheckETag(string path, string? etag)
     {
-        var stored = Latest(ReadSlot(path, 0), ReadSlot(path, 1))?.Version ?? 0;
+        var stored = SlotFiles.Newest(path)?.Version ?? 0;
         var expected = etag is null ? 0 : long.Parse(etag, CultureInfo.InvariantCulture);
         if (stored != expected)
         {
@@ -179,44 +144,6 @@ internal sealed class FileGrainStorage(FileGrainStorageOptions options, Serializ
 
         return stored;
     }
-
-    private static Slot? Latest(Slot? a, Slot? b) => (a, b) switch
-    {
-        (null, _) => b,
-        (_, null) => a,
-        _ => a.Value.Version >= b.Value.Version ? a : b,
-    };
-
-    /// <summary>A slot's record if it is whole and its checksum holds; null for a missing or torn slot.</summary>
-    private static Slot? ReadSlot(string path, int slot)
-    {
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(SlotPath(path, slot));
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return null;
-        }
-
-        if (bytes.Length < HeaderLength)
-        {
-            return null;
-        }
-
-        var version = BinaryPrimitives.ReadInt64LittleEndian(bytes);
-        var length = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(sizeof(long)));
-        var crc = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(sizeof(long) + sizeof(int)));
-        if (length != bytes.Length - HeaderLength || Crc32.HashToUInt32(bytes.AsSpan(HeaderLength)) != crc)
-        {
-            return null;
-        }
-
-        return new Slot(version, bytes.AsMemory(HeaderLength));
-    }
-
-    private static string SlotPath(string path, int slot) => slot == 0 ? path + ".a" : path + ".b";
 
     private void EnsureDirectory(string path)
     {
@@ -235,12 +162,10 @@ internal sealed class FileGrainStorage(FileGrainStorageOptions options, Serializ
         Uri.EscapeDataString(grainId.Type.ToString()!),
         Uri.EscapeDataString(grainId.Key.ToString()!) + ".state");
 
-    private readonly record struct Slot(long Version, ReadOnlyMemory<byte> Body);
-
     /// <summary>An activation's slot files, and the version it last read or wrote (held in slot <c>Version % 2</c>).</summary>
     private sealed class KnownSlots(string path)
     {
-        private readonly string[] _slots = [SlotPath(path, 0), SlotPath(path, 1)];
+        private readonly string[] _slots = [SlotFiles.SlotPath(path, 0), SlotFiles.SlotPath(path, 1)];
 
         public string Path { get; } = path;
 

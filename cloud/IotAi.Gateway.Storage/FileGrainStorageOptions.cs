@@ -10,4 +10,10 @@ public sealed class FileGrainStorageOptions
     /// (it is in the page cache) but not a power loss; on, it survives both at the cost of an fsync per write.
     /// </summary>
     public bool Fsync { get; set; }
+
+    /// <summary>How often the journal (<see cref="GrainStorageOptions.Journal"/>) is rolled over and what it holds written into the slot files.</summary>
+    public TimeSpan CompactInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The size at which a journal segment is rolled over before <see cref="CompactInterval"/> is up.</summary>
+    public long SegmentBytes { get; set; } = 16 * 1024 * 1024;
 }

@@ -1,3 +1,5 @@
+using IotAi.Gateway.Storage.Journal;
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using AdoNetGrainStorageOptions = Orleans.Configuration.AdoNetGrainStorageOptions;
@@ -17,6 +19,17 @@ public static class GrainStorageExtensions
     {
         ArgumentNullException.ThrowIfNull(storage);
         ArgumentNullException.ThrowIfNull(files);
+        if (storage.Provider == GrainStorageProvider.File && storage.Journal)
+        {
+            // One journal per silo, which its stop compacts whatever wraps the storage; an activation that ends settles
+            // its journal records into its files, so it may wake on any silo.
+            services.AddSingleton(sp => new JournalGrainStorage(name, files, sp.GetRequiredService<Serializer>(), sp.GetRequiredService<ILogger<JournalGrainStorage>>(), sp.GetService<IMeterFactory>()));
+            services.AddKeyedSingleton<IGrainStorage>(name, static (sp, _) => sp.GetRequiredService<JournalGrainStorage>());
+            services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(static sp => sp.GetRequiredService<JournalGrainStorage>());
+            services.AddSingleton<IPersistentStateFactory, SettlingStateFactory>();
+            return services;
+        }
+
         if (storage.Provider == GrainStorageProvider.File)
         {
             return services.AddGrainStorage(name, (sp, _) => new FileGrainStorage(files, sp.GetRequiredService<Serializer>()));

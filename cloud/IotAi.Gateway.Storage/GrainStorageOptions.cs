@@ -29,6 +29,12 @@ public sealed class GrainStorageOptions
     /// <summary>The database's connection string, with <see cref="GrainStorageProvider.AdoNet"/>; keep it in a secret.</summary>
     public string? ConnectionString { get; set; }
 
+    /// <summary>
+    /// With <see cref="GrainStorageProvider.File"/>: write states through a journal per silo, many grains to one write and
+    /// one flush, compacted into each state's files in the background; false writes each state's files at every write.
+    /// </summary>
+    public bool Journal { get; set; } = true;
+
     /// <summary>Create the grain state table and the provider's queries at start when missing (PostgreSQL only); false leaves the schema to the operator.</summary>
     public bool CreateSchema { get; set; } = true;
 }

@@ -79,7 +79,7 @@ public static class SiloHostingExtensions
         ArgumentNullException.ThrowIfNull(gateway);
         services.AddIotAiGrains(gateway);
         services.AddGatewayStorage(DeviceGrain.StorageName, storage ?? new GrainStorageOptions(),
-            new FileGrainStorageOptions { Directory = gateway.StateDirectory, Fsync = gateway.FsyncState });
+            new FileGrainStorageOptions { Directory = gateway.StateDirectory, Fsync = gateway.FsyncState, CompactInterval = gateway.StateCompactInterval });
         services.AddGatewayLearning(gateway.Layout);
         services.AddDeviceIdentity();
         services.AddHostedService<IdleMemoryRelease>();

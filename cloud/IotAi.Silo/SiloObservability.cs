@@ -1,6 +1,7 @@
 using IotAi.Gateway.Http;
 using IotAi.Gateway.Learning;
 using IotAi.Gateway.Mqtt;
+using IotAi.Gateway.Storage.Journal;
 using IotAi.Grains;
 using IotAi.Grains.Rollouts;
 using IotAi.Inference;
@@ -33,7 +34,7 @@ public static class SiloObservability
     public static readonly string[] Meters =
         [
             GatewayTelemetry.MeterName, DeviceTelemetry.MeterName, RolloutTelemetry.MeterName, InferenceTelemetry.MeterName, LearningTelemetry.MeterName,
-            ApiTelemetry.MeterName, "Microsoft.Orleans", RuntimeMeterName,
+            ApiTelemetry.MeterName, JournalTelemetry.MeterName, "Microsoft.Orleans", RuntimeMeterName,
         ];
 
     /// <summary>The share of traces a silo records when no share is configured.</summary>

@@ -18,7 +18,8 @@ public sealed record ExtrasReport(
     SteadyLoopFigures? SteadyLoop = null,
     FuzzFigures? Fuzz = null,
     (OverloadPlan Plan, OverloadMeasurement Measurement)? Overload = null,
-    IReadOnlyList<(GcMode Mode, Suite.IdleMemory Memory)>? GcModes = null)
+    IReadOnlyList<(GcMode Mode, Suite.IdleMemory Memory)>? GcModes = null,
+    StorageFigures? Storage = null)
 {
     public string ToMarkdown()
     {
@@ -90,6 +91,11 @@ public sealed record ExtrasReport(
         }
 
         FaultsReport.Append(text, Fuzz, Overload);
+        if (Storage is { } storage)
+        {
+            StorageBenchmark.Append(text, storage);
+        }
+
         if (GcModes is { } gcModes)
         {
             GcModesBenchmark.Append(text, gcModes);

@@ -15,6 +15,7 @@ namespace IotAi.Bench;
 /// <param name="TelemetryDevices">What exporting over OTLP costs the gateway, with this many devices.</param>
 /// <param name="FuzzPackets">The ingress fuzzer against a silo with authentication on, until it has read this many packets.</param>
 /// <param name="GcModesDevices">Memory per idle device under each garbage collector setting, with this many devices.</param>
+/// <param name="StorageDevices">Sensor telemetry with twins written through the journal and straight to files, with this many devices.</param>
 /// <param name="Overload">A minute flat out from this many devices, between two runs at a third of the silo's rate.</param>
 public sealed record ExtrasSettings(
     TimeSpan Measure,
@@ -25,7 +26,8 @@ public sealed record ExtrasSettings(
     int? TelemetryDevices = null,
     long? FuzzPackets = null,
     OverloadPlan? Overload = null,
-    int? GcModesDevices = null);
+    int? GcModesDevices = null,
+    int? StorageDevices = null);
 
 /// <summary>The figures beyond the seven measures, each beside its own baseline.</summary>
 public static class ExtrasSuite
@@ -89,6 +91,12 @@ public static class ExtrasSuite
         if (settings.GcModesDevices is int idle)
         {
             report = report with { GcModes = await GcModesBenchmark.RunAsync(idle, cancellationToken), Command = report.Command + FormattableString.Invariant($" --gc-modes --gc-modes-devices {idle}") };
+        }
+
+        if (settings.StorageDevices is int writers)
+        {
+            AnsiConsole.MarkupLineInterpolated($"Grain state: the journal against a file write per message, {writers} devices, alternated…");
+            report = report with { Storage = await StorageBenchmark.RunAsync(writers, measure, cancellationToken), Command = report.Command + FormattableString.Invariant($" --storage --storage-devices {writers}") };
         }
 
         return report;

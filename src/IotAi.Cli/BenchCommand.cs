@@ -59,9 +59,12 @@ internal static class BenchCommand
         var overloadDevices = new Option<int>("--overload-devices") { Description = "Devices for the overload figure", DefaultValueFactory = _ => 2000 };
         var gcModes = new Option<bool>("--gc-modes") { Description = "Memory per idle device on the silo under each garbage collector setting: workstation, conserving memory, server with and without DATAS" };
         var gcModesDevices = new Option<int>("--gc-modes-devices") { Description = "Idle devices for the garbage collector figure", DefaultValueFactory = _ => 10_000 };
-        var command = new Command("extras", "Measure hot swaps, OTA, the edge agent, the learning loop, telemetry's cost, fuzzing, overload and garbage collector settings, and write docs/benchmarks-extras.md")
+        var storage = new Option<bool>("--storage") { Description = "Sensor telemetry with twins written through the state journal and straight to files, fsync off and on, alternated" };
+        var storageDevices = new Option<int>("--storage-devices") { Description = "Simulated devices for the storage figure", DefaultValueFactory = _ => 100 };
+        var command = new Command("extras", "Measure hot swaps, OTA, the edge agent, the learning loop, telemetry's cost, fuzzing, overload, garbage collector settings and grain state writes, and write docs/benchmarks-extras.md")
         {
             seconds, output, hotSwap, ota, otaDevices, otaMegabytes, edge, loop, loopDevices, loopMinutes, telemetry, devices, fuzz, fuzzPackets, overload, overloadDevices, gcModes, gcModesDevices,
+            storage, storageDevices,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -74,7 +77,8 @@ internal static class BenchCommand
                 parse.GetValue(telemetry) ? parse.GetValue(devices) : null,
                 parse.GetValue(fuzz) ? (long)Positive(parse.GetValue(fuzzPackets), "--fuzz-packets") : null,
                 parse.GetValue(overload) ? OverloadPlan.Bench((int)Positive(parse.GetValue(overloadDevices), "--overload-devices")) : null,
-                parse.GetValue(gcModes) ? (int)Positive(parse.GetValue(gcModesDevices), "--gc-modes-devices") : null);
+                parse.GetValue(gcModes) ? (int)Positive(parse.GetValue(gcModesDevices), "--gc-modes-devices") : null,
+                parse.GetValue(storage) ? (int)Positive(parse.GetValue(storageDevices), "--storage-devices") : null);
             var report = await ExtrasSuite.RunAsync(settings, cancellationToken);
             var text = report.ToMarkdown();
             await WriteAsync(parse.GetValue(output)!, text, cancellationToken);

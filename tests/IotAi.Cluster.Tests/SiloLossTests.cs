@@ -97,7 +97,7 @@ public sealed class SiloLossTests(ITestOutputHelper output) : IAsyncLifetime
     /// No refusal, no error reply, no publish left unacknowledged past the device's patience; and what the devices'
     /// clients threw is within what losing a connection costs, counted per device.
     /// </summary>
-    private static void AssertNothingFailed(ClusterFleet fleet)
+    internal static void AssertNothingFailed(ClusterFleet fleet)
     {
         Assert.All(fleet.Devices, static d => Assert.Equal((0, 0, 0), (d.Refusals, d.Errors.Count, d.Timeouts)));
         Assert.All(fleet.Devices, static d =>
@@ -111,7 +111,7 @@ public sealed class SiloLossTests(ITestOutputHelper output) : IAsyncLifetime
         });
     }
 
-    private static string Describe(ClusterDevice d) =>
+    internal static string Describe(ClusterDevice d) =>
         $"{d.Id} on :{d.Port}: {d.Acknowledged} acknowledged, {d.Refusals} refused, {d.Errors.Count} error replies, {d.Timeouts} timeouts, " +
         $"publishes threw [{string.Join(", ", d.PublishExceptions)}], connects failed [{string.Join(", ", d.ConnectFailures)}], goodbyes [{string.Join("; ", d.Goodbyes)}]";
 

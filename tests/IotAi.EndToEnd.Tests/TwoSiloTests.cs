@@ -20,7 +20,8 @@ public sealed class TwoSiloTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _cluster = InProcessSilos.Build(2, _data.FullName);
+        // The journal is compacted only by a grain's activation ending (or its silo stopping), so the test sees that alone.
+        _cluster = InProcessSilos.Build(2, _data.FullName, gateway: static g => g.StateCompactInterval = TimeSpan.FromHours(1));
         await _cluster.DeployAsync();
     }
 
@@ -55,6 +56,28 @@ public sealed class TwoSiloTests : IAsyncLifetime
         await grain.SetDesiredAsync(new Dictionary<string, string> { ["samplingMs"] = "250" });
         var desired = await device.NextDesiredAsync();
         Assert.Equal(("250", 1L), (desired.Desired["samplingMs"], desired.Version));
+    }
+
+    [Fact]
+    public async Task A_device_grain_put_away_leaves_its_twin_in_its_files_for_whichever_silo_wakes_it()
+    {
+        var silo = _cluster.Silos[0];
+        var deviceId = $"moving-{Guid.NewGuid():N}";
+        var grain = _cluster.Client.GetGrain<IDeviceGrain>(deviceId);
+        RequestContext.Set(IPlacementDirector.PlacementHintKey, silo.SiloAddress);
+        await grain.SetTagsAsync(new Dictionary<string, string> { ["site"] = "north-of-the-river" });
+        RequestContext.Remove(IPlacementDirector.PlacementHintKey);
+        var files = Path.Combine(_data.FullName, "state", "device", "device");
+        Assert.False(Directory.Exists(files) && Directory.EnumerateFiles(files, $"{deviceId}.state.*").Any());
+
+        // The twin is in the silo's journal alone until the activation ends; its end writes it into the device's files,
+        // where the next activation reads it on any silo (the journal is compacted hourly here, so nothing else does).
+        await _cluster.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection([silo.SiloAddress], TimeSpan.Zero);
+        await Eventually.TrueAsync(async () => await ActivationSiloAsync(grain) is null, "the grain was not put away", 30);
+
+        var snapshot = Directory.EnumerateFiles(files, $"{deviceId}.state.*").Single();
+        Assert.Contains("north-of-the-river", System.Text.Encoding.UTF8.GetString(File.ReadAllBytes(snapshot)), StringComparison.Ordinal);
+        Assert.Equal("north-of-the-river", (await grain.GetTwinAsync()).Tags["site"]);
     }
 
     private async Task<SiloAddress?> ActivationSiloAsync(IDeviceGrain grain) =>

@@ -1,20 +1,12 @@
-using Microsoft.Extensions.DependencyInjection;
-using Orleans.Serialization;
 using Orleans.Storage;
 
 namespace IotAi.Gateway.Storage.Tests;
 
 public sealed class FileGrainStorageTests : IDisposable
 {
-    // State is written with Orleans' own serializer, as a silo writes it.
-    private static readonly Serializer Serializer = new ServiceCollection()
-        .AddSerializer(static s => s.AddAssembly(typeof(TwinLikeState).Assembly))
-        .BuildServiceProvider()
-        .GetRequiredService<Serializer>();
-
     private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("iotai-storage-");
 
-    private FileGrainStorage Storage() => new(new FileGrainStorageOptions { Directory = _directory.FullName }, Serializer);
+    private FileGrainStorage Storage() => new(new FileGrainStorageOptions { Directory = _directory.FullName }, StateSerializer.Instance);
 
     [Fact]
     public async Task A_write_with_a_stale_etag_is_refused_and_the_newer_state_kept()

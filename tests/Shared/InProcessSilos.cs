@@ -16,14 +16,17 @@ namespace IotAi.Tests.Shared;
 internal static class InProcessSilos
 {
     /// <param name="more">Further settings for every silo's services.</param>
-    public static InProcessTestCluster Build(int silos, string dataDirectory, Action<IServiceCollection>? more = null)
+    /// <param name="gateway">Settings of every silo's <see cref="GatewayOptions"/> beyond the data directory.</param>
+    public static InProcessTestCluster Build(int silos, string dataDirectory, Action<IServiceCollection>? more = null, Action<GatewayOptions>? gateway = null)
     {
         var builder = new InProcessTestClusterBuilder((short)silos);
         builder.ConfigureSiloHost((_, host) => host.Logging.SetMinimumLevel(LogLevel.Warning));
         builder.ConfigureSilo((_, silo) =>
         {
             var port = FreePort.Next();
-            silo.Services.AddIotAiSiloServices(new GatewayOptions { DataDirectory = dataDirectory });
+            var options = new GatewayOptions { DataDirectory = dataDirectory };
+            gateway?.Invoke(options);
+            silo.Services.AddIotAiSiloServices(options);
             silo.Services.PostConfigure<ModelHostOptions>(static m => m.ShippedImageModel = IotAi.Models.ShippedImageModel.Pixels);
             silo.Services.AddGatewayMqtt();
             silo.Services.Configure<MqttTlsOptions>(static o => o.Enabled = false);

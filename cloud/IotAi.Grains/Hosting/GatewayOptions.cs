@@ -24,6 +24,13 @@ public sealed class GatewayOptions
     public bool FsyncState { get; set; }
 
     /// <summary>
+    /// How often the silo's state journal is written into each state's files (with <c>Storage:Journal</c>, the default):
+    /// longer means fewer file writes for devices that report often, and more for a crashed silo's successor to read.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan StateCompactInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// A port of its own for Prometheus' <c>/metrics</c>, so network policies can let scrapers in without letting them
     /// at the management API; empty serves <c>/metrics</c> on <see cref="HttpPort"/>.
     /// </summary>
