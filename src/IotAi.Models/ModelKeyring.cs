@@ -58,10 +58,15 @@ public sealed class ModelKeyring : IDisposable
             return (ModelSigner.FromPem(File.ReadAllText(generated)), generated);
         }
 
+        // Silos starting together on one data directory take turns, so exactly one makes the key and the others read it.
+        using var turn = FileLock.Take(Path.Combine(keysDirectory, ".generate.lock"), TimeSpan.FromSeconds(30));
+        if (File.Exists(generated))
+        {
+            return (ModelSigner.FromPem(File.ReadAllText(generated)), generated);
+        }
+
         var signer = ModelSigner.Generate();
-        Directory.CreateDirectory(keysDirectory);
-        // Written whole to a file readable by the owner only, then moved into place: a silo starting beside
-        // this one on the same data directory either sees the whole key or none, and then keeps the winner's.
+        // Written whole to a file readable by the owner only, then moved into place: a reader sees the whole key or none.
         var temporary = Path.Combine(keysDirectory, $"{GeneratedKeyFileName}.{Guid.NewGuid():N}.tmp");
         var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
@@ -75,17 +80,7 @@ public sealed class ModelKeyring : IDisposable
             writer.Write(signer.ExportPrivateKeyPem());
         }
 
-        try
-        {
-            File.Move(temporary, generated, overwrite: false);
-        }
-        catch (IOException) when (File.Exists(generated))
-        {
-            File.Delete(temporary);
-            signer.Dispose();
-            return (ModelSigner.FromPem(File.ReadAllText(generated)), generated);
-        }
-
+        File.Move(temporary, generated, overwrite: false);
         File.WriteAllText(Path.Combine(keysDirectory, $"{signer.KeyId}.pub.pem"), signer.ExportPublicKeyPem());
         return (signer, generated + " (generated)");
     }

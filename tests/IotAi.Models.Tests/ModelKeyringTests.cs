@@ -30,11 +30,36 @@ public sealed class ModelKeyringTests : IDisposable
     [Fact]
     public void Silos_starting_together_on_one_directory_end_with_one_key()
     {
-        var keyrings = Enumerable.Range(0, 8).AsParallel().Select(_ => ModelKeyring.Load(new ModelSigningOptions(), _keys.FullName)).ToList();
+        // Many rounds of 8 silos released at once onto an empty directory: a check-then-move let two of them each
+        // keep a key of their own now and then, and then one refused the models the other signed.
+        for (var round = 0; round < 40; round++)
+        {
+            var directory = _keys.CreateSubdirectory($"round-{round}").FullName;
+            using var start = new Barrier(8);
+            var keyrings = new ModelKeyring[8];
+            var failures = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+            var threads = Enumerable.Range(0, 8).Select(i => new Thread(() =>
+            {
+                start.SignalAndWait();
+                try
+                {
+                    keyrings[i] = ModelKeyring.Load(new ModelSigningOptions(), directory);
+                }
+                catch (Exception ex)
+                {
+                    failures.Enqueue(ex);
+                }
+            })).ToList();
+            threads.ForEach(static t => t.Start());
+            threads.ForEach(static t => t.Join());
+            Assert.Empty(failures);
 
-        Assert.Single(keyrings.Select(k => k.Signer.KeyId).Distinct());
-        Assert.Empty(Directory.EnumerateFiles(_keys.FullName, "*.tmp"));
-        keyrings.ForEach(k => k.Dispose());
+            var onDisk = ModelSigner.FromPem(File.ReadAllText(Path.Combine(directory, ModelKeyring.GeneratedKeyFileName)));
+            Assert.All(keyrings, k => Assert.Equal(onDisk.KeyId, k.Signer.KeyId));
+            Assert.Single(Directory.EnumerateFiles(directory, "*.pub.pem"));
+            onDisk.Dispose();
+            Array.ForEach(keyrings, static k => k.Dispose());
+        }
     }
 
     [Fact]

@@ -1,9 +1,11 @@
+using IotAi.Models;
+
 namespace IotAi.Gateway.Http.Security;
 
 /// <summary>Files only their owner may read, written whole: a reader, or a silo starting beside this one, sees all of one or nothing.</summary>
 internal static class SecretFile
 {
-    /// <summary>The file's text; when there is none, <paramref name="make"/>'s, written first. Of two silos racing, both keep the winner's.</summary>
+    /// <summary>The file's text; when there is none, <paramref name="make"/>'s, written first. Silos starting together take turns, so one makes it and the others read it.</summary>
     public static string ReadOrCreate(string path, Func<string> make, out bool created)
     {
         created = false;
@@ -12,19 +14,16 @@ internal static class SecretFile
             return File.ReadAllText(path).Trim();
         }
 
-        var text = make();
-        var temporary = WriteTemporary(path, text);
-        try
+        using var turn = FileLock.Take(path + ".lock", TimeSpan.FromSeconds(30));
+        if (File.Exists(path))
         {
-            File.Move(temporary, path, overwrite: false);
-            created = true;
-            return text;
-        }
-        catch (IOException) when (File.Exists(path))
-        {
-            File.Delete(temporary);
             return File.ReadAllText(path).Trim();
         }
+
+        var text = make();
+        File.Move(WriteTemporary(path, text), path, overwrite: false);
+        created = true;
+        return text;
     }
 
     public static void Replace(string path, string text) => File.Move(WriteTemporary(path, text), path, overwrite: true);

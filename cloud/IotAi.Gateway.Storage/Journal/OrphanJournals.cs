@@ -1,3 +1,4 @@
+using IotAi.Models;
 using Microsoft.Extensions.Logging;
 
 namespace IotAi.Gateway.Storage.Journal;
@@ -27,7 +28,7 @@ internal sealed partial class OrphanJournals(FileGrainStorageOptions options, IL
     public StateJournal Start()
     {
         Directory.CreateDirectory(_directory);
-        using var recovery = TakeRecoveryLock();
+        using var recovery = FileLock.Take(Path.Combine(_directory, "recovery.lock"), RecoveryLockWait);
         RecoverUnderLock();
         var name = Guid.NewGuid().ToString("N");
         var alive = new FileStream(AlivePath(name), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
@@ -43,7 +44,7 @@ internal sealed partial class OrphanJournals(FileGrainStorageOptions options, IL
             return;
         }
 
-        using var recovery = TakeRecoveryLock();
+        using var recovery = FileLock.Take(Path.Combine(_directory, "recovery.lock"), RecoveryLockWait);
         RecoverUnderLock();
     }
 
@@ -134,24 +135,6 @@ internal sealed partial class OrphanJournals(FileGrainStorageOptions options, IL
         catch (IOException)
         {
             return true;
-        }
-    }
-
-    private FileStream TakeRecoveryLock()
-    {
-        var path = Path.Combine(_directory, "recovery.lock");
-        var deadline = DateTime.UtcNow + RecoveryLockWait;
-        while (true)
-        {
-            try
-            {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (DateTime.UtcNow < deadline)
-            {
-                // Another silo is recovering a journal; its states are not all in their snapshots until it is done.
-                Thread.Sleep(5);
-            }
         }
     }
 
