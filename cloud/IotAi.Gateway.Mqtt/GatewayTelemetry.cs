@@ -1,6 +1,8 @@
 using System.Diagnostics.Metrics;
 using IotAi.Grains;
 using IotAi.Protocol;
+using IotAi.ServiceDefaults;
+using Microsoft.Extensions.Options;
 
 namespace IotAi.Gateway.Mqtt;
 
@@ -24,9 +26,12 @@ public sealed class GatewayTelemetry
     private readonly Counter<long> _modelChunks;
     private long _packetsIn;
 
-    public GatewayTelemetry(IMeterFactory meterFactory)
+    private readonly TraceSamplingOptions _sampling;
+
+    public GatewayTelemetry(IMeterFactory meterFactory, IOptions<TraceSamplingOptions>? sampling = null)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
+        _sampling = sampling?.Value ?? new TraceSamplingOptions();
         // The meter factory owns the meter: it is disposed with the host.
         var meter = meterFactory.Create(MeterName);
         _messagesIn = meter.CreateCounter<long>("iotai.mqtt.messages.in", "{message}", "Device uplinks received");
@@ -40,6 +45,9 @@ public sealed class GatewayTelemetry
         // Observed rather than added to per packet: one increment of a field is all a packet costs.
         meter.CreateObservableCounter("iotai.mqtt.packets.in", () => Volatile.Read(ref _packetsIn), "{packet}", "MQTT packets read whole from clients, before MQTTnet decodes them");
     }
+
+    /// <summary>Whether an uplink that carries no trace of its device's starts one that is recorded.</summary>
+    public bool StartsTrace() => _sampling.StartsTrace();
 
     /// <summary>MQTT packets read whole from clients so far.</summary>
     public long PacketsIn => Volatile.Read(ref _packetsIn);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using IotAi.Grains;
 using IotAi.Protocol;
+using IotAi.ServiceDefaults;
 using MQTTnet;
 using MQTTnet.Server;
 
@@ -13,12 +14,22 @@ namespace IotAi.Gateway.Mqtt;
 /// </summary>
 public sealed partial class MqttIngress
 {
-    private static Activity? StartIngress(MqttApplicationMessage message, string deviceId, PayloadKind kind, long? seq)
+    /// <summary>
+    /// The uplink's span, or null for a trace that is not recorded: one its device left unsampled, or one starting here
+    /// that the sampling ratio leaves out. The decision comes before any span is made: OpenTelemetry would otherwise make
+    /// an activity for every message its sampler drops, and tracing would cost the untraced traffic.
+    /// </summary>
+    private Activity? StartIngress(MqttApplicationMessage message, string deviceId, PayloadKind kind, long? seq)
     {
         var parent = UserProperty(message, UserProperties.TraceParent);
-        var state = UserProperty(message, UserProperties.TraceState);
-        var activity = GatewayTelemetry.Source.StartActivity($"ingress {kind}", ActivityKind.Consumer, ActivityContext.TryParse(parent, state, out var context) ? context : default);
-        // A trace the sampler left out still gets an activity (it carries the trace's context on), but nothing to record.
+        var continues = ActivityContext.TryParse(parent, UserProperty(message, UserProperties.TraceState), out var context);
+        if (continues ? (context.TraceFlags & ActivityTraceFlags.Recorded) == 0 : !telemetry.StartsTrace())
+        {
+            return null;
+        }
+
+        // A trace starting here was chosen above, so the sampler is told to keep it rather than decide again.
+        var activity = GatewayTelemetry.Source.StartActivity(ActivityKind.Consumer, context, continues ? null : TraceSampling.Keep(), name: $"ingress {kind}");
         if (activity is { IsAllDataRequested: true })
         {
             activity.SetTag("iotai.device.id", deviceId);

@@ -53,7 +53,8 @@ public static class SiloObservability
         // A share of traces, decided where each trace starts (the device, or the ingress when it sent none), so a busy
         // silo does not spend on tracing what it spends on answering. Telemetry:TraceSampleRatio sets it. Training runs
         // and model offers are rare and always kept.
-        var ratio = builder.Configuration.GetValue("Telemetry:TraceSampleRatio", DefaultTraceSampleRatio);
+        var ratio = builder.Configuration.GetValue($"{TraceSamplingOptions.SectionName}:{nameof(TraceSamplingOptions.TraceSampleRatio)}", DefaultTraceSampleRatio);
+        builder.Services.AddOptions<TraceSamplingOptions>().BindConfiguration(TraceSamplingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.AddServiceDefaults(new ServiceTelemetry
         {
             ServiceName = ServiceName,

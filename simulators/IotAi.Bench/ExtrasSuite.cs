@@ -72,7 +72,7 @@ public static class ExtrasSuite
 
         if (settings.TelemetryDevices is int devices)
         {
-            AnsiConsole.MarkupLineInterpolated($"Telemetry's cost: sensor telemetry with and without OTLP export, {devices} devices, twice each…");
+            AnsiConsole.MarkupLineInterpolated($"Telemetry's cost: sensor telemetry with and without OTLP export, {devices} devices, three times each, alternated…");
             report = report with { Telemetry = await TelemetryBenchmark.RunAsync(devices, measure, cancellationToken), Command = report.Command + FormattableString.Invariant($" --telemetry --devices {devices}") };
         }
 

@@ -18,7 +18,7 @@ public static class TelemetryBenchmark
     {
         await using var collector = await Collector.StartAsync();
         var runs = new List<(bool Traced, RateMeasurement Rate)>();
-        foreach (var traced in (bool[])[false, true, false, true])
+        foreach (var traced in (bool[])[false, true, false, true, false, true])
         {
             var environment = traced
                 ? new Dictionary<string, string> { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.Url, ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf" }
@@ -28,7 +28,7 @@ public static class TelemetryBenchmark
             runs.Add((traced, await GatewayBenchmark.RunAsync(silo, fleet, TimeSpan.FromSeconds(3), measure, cancellationToken)));
         }
 
-        return new TelemetryFigures(Sum(runs, traced: false), Sum(runs, traced: true), collector.Requests, collector.Bytes);
+        return new TelemetryFigures(Sum(runs, traced: false), Sum(runs, traced: true), collector.Requests, collector.Bytes, runs);
     }
 
     private static RateMeasurement Sum(List<(bool Traced, RateMeasurement Rate)> runs, bool traced)
@@ -81,8 +81,17 @@ public static class TelemetryBenchmark
 }
 
 /// <summary>The gateway's sensor figures without and with telemetry exported, and what reached the collector.</summary>
-public sealed record TelemetryFigures(RateMeasurement Off, RateMeasurement On, long Exports, long ExportedBytes)
+/// <param name="Off">The runs without export, added up.</param>
+/// <param name="On">The runs exporting over OTLP, added up.</param>
+/// <param name="Exports">Exports the collector took.</param>
+/// <param name="ExportedBytes">Their bytes.</param>
+/// <param name="Runs">Each run in the order it ran, off and on alternated.</param>
+public sealed record TelemetryFigures(RateMeasurement Off, RateMeasurement On, long Exports, long ExportedBytes, IReadOnlyList<(bool Traced, RateMeasurement Rate)> Runs)
 {
+    /// <summary>On ÷ off for each pair of runs side by side (an off run and the on run after it): rate and CPU per message.</summary>
+    public IReadOnlyList<(double Rate, double Cpu)> PairRatios => [.. Runs.Chunk(2).Where(static p => p.Length == 2)
+        .Select(static p => (p[1].Rate.PerSecond / p[0].Rate.PerSecond, p[1].Rate.CpuMicrosPerItem / p[0].Rate.CpuMicrosPerItem))];
+
     public double RateRatio => On.PerSecond / Off.PerSecond;
 
     public double CpuRatio => On.CpuMicrosPerItem / Off.CpuMicrosPerItem;

@@ -16,13 +16,26 @@ public static class TelemetryReport
         text.AppendLine("traces it samples, at its default `Telemetry:TraceSampleRatio`, 1 %: ingress, device grain, inference request");
         text.AppendLine("and batch, result publish; its logs and metrics), against the same silo exporting nothing (the Prometheus");
         text.AppendLine("meters stay on in both).");
-        text.AppendLine("Four runs alternated, off, on, off, on; the figures add up each pair.");
+        text.AppendLine(c, $"{figures.Runs.Count} runs alternated, off first; the totals add up the runs of each kind.");
         text.AppendLine();
-        text.AppendLine("| telemetry | answered msg/s | silo CPU µs/msg |");
-        text.AppendLine("|---|---:|---:|");
-        text.AppendLine(c, $"| off | {figures.Off.PerSecond:N0} | {figures.Off.CpuMicrosPerItem:N0} |");
-        text.AppendLine(c, $"| on (OTLP: spans, logs, metrics) | {figures.On.PerSecond:N0} | {figures.On.CpuMicrosPerItem:N0} |");
+        text.AppendLine("| run | telemetry | answered msg/s | silo CPU µs/msg |");
+        text.AppendLine("|---:|---|---:|---:|");
+        var n = 0;
+        foreach (var (traced, rate) in figures.Runs)
+        {
+            text.AppendLine(c, $"| {++n} | {(traced ? "on" : "off")} | {rate.PerSecond:N0} | {rate.CpuMicrosPerItem:N0} |");
+        }
+
+        text.AppendLine(c, $"| all | off | {figures.Off.PerSecond:N0} | {figures.Off.CpuMicrosPerItem:N0} |");
+        text.AppendLine(c, $"| all | on (OTLP: spans, logs, metrics) | {figures.On.PerSecond:N0} | {figures.On.CpuMicrosPerItem:N0} |");
         text.AppendLine();
+        var pairs = figures.PairRatios;
+        if (pairs.Count > 0)
+        {
+            text.AppendLine(c, $"Each pair side by side, on ÷ off: rate {pairs.Min(static p => p.Rate):F2}× to {pairs.Max(static p => p.Rate):F2}×, CPU per message {pairs.Min(static p => p.Cpu):F2}× to {pairs.Max(static p => p.Cpu):F2}×.");
+            text.AppendLine();
+        }
+
         text.AppendLine(c, $"On ÷ off: **{figures.RateRatio:F2}×** the rate, **{figures.CpuRatio:F2}×** the CPU per message; the collector took {figures.Exports:N0} exports, {figures.ExportedBytes / 1048576.0:F1} MiB.");
     }
 }
