@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Diagnostics;
-using System.Text.Json;
 using IotAi.Inference;
 using IotAi.Models;
 using IotAi.Protocol;
@@ -100,16 +99,19 @@ internal sealed partial class PayloadAnswerer(
             Handled(uplink.Kind, seq);
             State.Counters.Results++;
             fleet.Answered(uplink.Kind, model.Manifest);
-            var result = ToResult(uplink.Kind, seq, model.Manifest, prediction, Stopwatch.GetElapsedTime(started));
+            var manifest = model.Manifest;
+            var result = InferenceResultJson.Write(seq, PayloadKinds.Name(uplink.Kind), manifest.Name, manifest.Version, manifest.Labels, prediction.Scores,
+                prediction.LabelIndex, Math.Round(Stopwatch.GetElapsedTime(started).TotalMilliseconds, 3));
+            var label = manifest.Labels[prediction.LabelIndex];
             var said = DeviceAnswers.Of(uplink);
-            GradeCloud(model.Manifest, result.Label, said.Truth);
+            GradeCloud(manifest, label, said.Truth);
             if (trial is not null)
             {
-                await trials.CountAsync(trial, features.AsMemory(0, length), result.Label, said.Truth);
+                await trials.CountAsync(trial, features.AsMemory(0, length), label, said.Truth);
             }
 
-            samples.Capture(uplink, model.Manifest, model.Manifest.Version, seq, result.Label, prediction.Scores, said);
-            return new UplinkReply(UplinkOutcome.Accepted, new DownlinkMessage(DownlinkKind.Result, JsonSerializer.SerializeToUtf8Bytes(result, ProtocolJson.Wire.InferenceResult)));
+            samples.Capture(uplink, manifest, manifest.Version, seq, label, prediction.Scores, said);
+            return new UplinkReply(UplinkOutcome.Accepted, new DownlinkMessage(DownlinkKind.Result, result));
         }
         finally
         {
@@ -140,18 +142,6 @@ internal sealed partial class PayloadAnswerer(
         {
             telemetry.Graded(manifest.Name, manifest.Version, InferenceSites.Cloud, label == truth);
         }
-    }
-
-    private static InferenceResult ToResult(PayloadKind kind, long? seq, ModelManifest manifest, Prediction prediction, TimeSpan elapsed)
-    {
-        var scores = new Dictionary<string, float>(manifest.Labels.Count);
-        for (var i = 0; i < manifest.Labels.Count; i++)
-        {
-            scores[manifest.Labels[i]] = prediction.Scores[i];
-        }
-
-        return new InferenceResult(seq, PayloadKinds.Name(kind), manifest.Name, manifest.Version, manifest.Labels[prediction.LabelIndex],
-            prediction.Confidence, scores, Math.Round(elapsed.TotalMilliseconds, 3));
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Model {Model} failed on an uplink from {DeviceId}")]
