@@ -93,7 +93,9 @@ internal sealed partial class OrphanJournals(FileGrainStorageOptions options, IL
             while (JournalRecord.TryRead(bytes.AsSpan(at), out var record))
             {
                 var key = System.Text.Encoding.UTF8.GetString(bytes, at + record.KeyStart, record.KeyLength);
-                if (!newest.TryGetValue(key, out var known) || known.Version < record.Version)
+                // The later of two records of one version wins: the earlier was a write that failed after reaching the disk,
+                // and its grain wrote that version again.
+                if (!newest.TryGetValue(key, out var known) || known.Version <= record.Version)
                 {
                     newest[key] = (record.Version, bytes, at + record.StateStart, record.Length - record.StateStart);
                 }
