@@ -211,9 +211,15 @@ public sealed partial class ClusterBroker(
                 Apply(await directory.ReportAsync(_silo, _self!, Local.Members(_silo), ExternalClientId));
             }
 #pragma warning disable CA1031 // The directory may be moving with a silo that left; the next round reports again.
-            catch (Exception ex) when (!stopping.IsCancellationRequested)
+            catch (Exception ex)
 #pragma warning restore CA1031
             {
+                if (stopping.IsCancellationRequested)
+                {
+                    // A report in flight when this silo stops may fail with the silo it went to; the stop goes on.
+                    return;
+                }
+
                 LogReportFailed(ex);
             }
 
