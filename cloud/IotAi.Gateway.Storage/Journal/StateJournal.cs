@@ -1,7 +1,5 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using System.Diagnostics;
-using Microsoft.Win32.SafeHandles;
 
 namespace IotAi.Gateway.Storage.Journal;
 
@@ -21,14 +19,14 @@ internal sealed class StateJournal : IDisposable
     private readonly string _directory;
     private readonly FileGrainStorageOptions _options;
     private readonly Lock _gate = new();
-    private readonly ConcurrentDictionary<long, Segment> _segments = new();
+    private readonly ConcurrentDictionary<long, JournalSegment> _segments = new();
     private readonly ConcurrentDictionary<string, JournalEntry> _dirty = new(StringComparer.Ordinal);
     private readonly FileStream _alive;
-    private Batch _open = new();
-    private Batch? _spare;
+    private JournalBatch _open = new();
+    private JournalBatch? _spare;
     private bool _writing;
     private bool _rollWanted;
-    private Segment _segment;
+    private JournalSegment _segment;
     private long _records;
     private long _writes;
 
@@ -59,7 +57,7 @@ internal sealed class StateJournal : IDisposable
     /// </summary>
     public Task AppendAsync(ReadOnlySpan<byte> record, JournalEntry entry)
     {
-        Batch mine;
+        JournalBatch mine;
         lock (_gate)
         {
             mine = _open;
@@ -70,7 +68,7 @@ internal sealed class StateJournal : IDisposable
             }
 
             _writing = true;
-            _open = _spare ?? new Batch();
+            _open = _spare ?? new JournalBatch();
             _spare = null;
         }
 
@@ -99,14 +97,14 @@ internal sealed class StateJournal : IDisposable
             _rollWanted = true;
         }
 
-        Lead(new Batch());
+        Lead(new JournalBatch());
     }
 
     /// <summary>
     /// Writes batches, this caller's first and then any that gathered meanwhile, until none is left; returns the first
     /// batch's failure, and hands the others' to their callers.
     /// </summary>
-    private Exception? Lead(Batch batch)
+    private Exception? Lead(JournalBatch batch)
     {
         Exception? first = null;
         var isFirst = true;
@@ -145,7 +143,7 @@ internal sealed class StateJournal : IDisposable
         }
     }
 
-    private void Write(Batch batch)
+    private void Write(JournalBatch batch)
     {
         if ((Volatile.Read(ref _rollWanted) && _segment.Length > 0) || _segment.Length >= _options.SegmentBytes)
         {
@@ -168,8 +166,13 @@ internal sealed class StateJournal : IDisposable
         {
             lock (entry)
             {
+                // A dirty entry is in the map already: only one the snapshot had caught up with goes back in.
+                var clean = !entry.Dirty;
                 entry.Locate(segment.Number, segment.Length + offset, length);
-                _dirty[entry.Path] = entry;
+                if (clean)
+                {
+                    _dirty[entry.Path] = entry;
+                }
             }
         }
 
@@ -184,11 +187,11 @@ internal sealed class StateJournal : IDisposable
         Volatile.Write(ref _segment, Open(_segment.Number + 1));
     }
 
-    private Segment Open(long number)
+    private JournalSegment Open(long number)
     {
         var path = Path.Combine(_directory, $"{Name}-{number:D8}.log");
         var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read);
-        var segment = new Segment(number, path, handle);
+        var segment = new JournalSegment(number, path, handle);
         _segments[number] = segment;
         return segment;
     }
@@ -304,86 +307,5 @@ internal sealed class StateJournal : IDisposable
         }
 
         _alive.Dispose();
-    }
-
-    private sealed class Segment(long number, string path, SafeFileHandle handle) : IDisposable
-    {
-        private FileStream? _flusher;
-
-        public long Number { get; } = number;
-
-        public string Path { get; } = path;
-
-        public SafeFileHandle Handle { get; } = handle;
-
-        /// <summary>Bytes written; only the writing caller moves it.</summary>
-        public long Length { get; set; }
-
-        public void Flush() => (_flusher ??= new FileStream(Handle, FileAccess.ReadWrite, bufferSize: 0)).Flush(flushToDisk: true);
-
-        public void Dispose()
-        {
-            _flusher?.Dispose();
-            Handle.Dispose();
-        }
-    }
-
-    /// <summary>
-    /// Records gathered for one write, and the task their callers wait on: made only when a caller waits, since a write
-    /// that found no other under way is done by its own caller. Reused once written, so writing allocates nothing.
-    /// </summary>
-    private sealed class Batch
-    {
-        private const int MaxKeptBuffer = 256 * 1024;
-        private ArrayBufferWriter<byte> _bytes = new(4096);
-        private TaskCompletionSource? _done;
-
-        public List<(JournalEntry Entry, int Offset, int Length)> Records { get; } = [];
-
-        public ReadOnlySpan<byte> Bytes => _bytes.WrittenSpan;
-
-        public bool IsEmpty => Records.Count == 0;
-
-        /// <summary>The task a caller waiting on another's write awaits; the journal's lock is held.</summary>
-        public Task Done => (_done ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
-
-        public void Add(ReadOnlySpan<byte> record, JournalEntry entry)
-        {
-            Records.Add((entry, _bytes.WrittenCount, record.Length));
-            _bytes.Write(record);
-        }
-
-        public void Complete(Exception? failure)
-        {
-            if (_done is null)
-            {
-                return;
-            }
-
-            Debug.Assert(!_done.Task.IsCompleted, "A batch is written once.");
-            if (failure is null)
-            {
-                _done.SetResult();
-            }
-            else
-            {
-                _done.SetException(failure);
-            }
-        }
-
-        public void Reset()
-        {
-            _done = null;
-            Records.Clear();
-            if (_bytes.Capacity > MaxKeptBuffer)
-            {
-                // A burst of large states does not keep its buffer for good.
-                _bytes = new ArrayBufferWriter<byte>(4096);
-            }
-            else
-            {
-                _bytes.ResetWrittenCount();
-            }
-        }
     }
 }
