@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
+using IotAi.Protocol;
 
 namespace IotAi.Edge;
 
@@ -118,6 +119,12 @@ public sealed class EdgeAgentOptions
     /// <summary>How many model chunks one fetch asks for; the next fetch goes when they have all arrived.</summary>
     [Range(1, 64)]
     public int FetchWindow { get; set; } = 16;
+
+    /// <summary>
+    /// How long model chunks asked for may go unanswered before they are asked for again. A fetch or a chunk can be
+    /// lost with the connection up; too short a wait on a slow link fetches chunks twice.
+    /// </summary>
+    public TimeSpan FetchRetryAfter { get; set; } = ModelTransfer.DefaultStaleAfter;
 
     /// <summary>Which samples the cloud's model answers besides the device's own; see <see cref="JointInferenceMode"/>.</summary>
     public JointInferenceMode JointInference { get; set; } = JointInferenceMode.Threshold;

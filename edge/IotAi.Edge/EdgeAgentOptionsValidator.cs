@@ -23,6 +23,7 @@ public sealed class EdgeAgentOptionsValidator : IValidateOptions<EdgeAgentOption
         RequirePositive(failures, nameof(options.QualityReportInterval), options.QualityReportInterval);
         RequirePositive(failures, nameof(options.TwinReportInterval), options.TwinReportInterval);
         RequirePositive(failures, nameof(options.CircuitBreakDuration), options.CircuitBreakDuration);
+        RequirePositive(failures, nameof(options.FetchRetryAfter), options.FetchRetryAfter);
         if (options.MaxReconnectDelay < options.ReconnectDelay)
         {
             failures.Add("Edge:MaxReconnectDelay must not be shorter than Edge:ReconnectDelay.");

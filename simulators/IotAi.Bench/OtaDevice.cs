@@ -125,7 +125,7 @@ public sealed class OtaDevice(string id, int port, int window) : IAsyncDisposabl
     /// <summary>As the edge agent does: chunks asked for and not come within a few seconds are asked for again.</summary>
     private async Task WatchAsync()
     {
-        using var timer = new PeriodicTimer(ModelTransfer.StaleAfter);
+        using var timer = new PeriodicTimer(ModelTransfer.DefaultStaleAfter);
         while (!Done.Task.IsCompleted && await timer.WaitForNextTickAsync())
         {
             ModelFetch? again;

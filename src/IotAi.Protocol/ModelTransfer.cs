@@ -8,8 +8,8 @@ namespace IotAi.Protocol;
 /// </summary>
 public sealed class ModelTransfer
 {
-    /// <summary>How long chunks asked for may go unanswered before they are asked for again.</summary>
-    public static readonly TimeSpan StaleAfter = TimeSpan.FromSeconds(5);
+    /// <summary>How long chunks asked for may go unanswered before they are asked for again, unless told otherwise.</summary>
+    public static readonly TimeSpan DefaultStaleAfter = TimeSpan.FromSeconds(5);
 
     private readonly SortedSet<int> _missing;
     private readonly HashSet<int> _requested = [];
@@ -21,7 +21,8 @@ public sealed class ModelTransfer
     /// <param name="missing">The chunks the device lacks: all of them, or fewer when it kept some from an earlier try.</param>
     /// <param name="window">Chunks asked for at once, 1 to <see cref="ModelFetch.MaxIndexes"/>.</param>
     /// <param name="clock">The clock that says when requests go stale.</param>
-    public ModelTransfer(ModelOffer offer, IEnumerable<int> missing, int window, TimeProvider? clock = null)
+    /// <param name="staleAfter">How long chunks asked for may go unanswered before they are asked for again; <see cref="DefaultStaleAfter"/> when null.</param>
+    public ModelTransfer(ModelOffer offer, IEnumerable<int> missing, int window, TimeProvider? clock = null, TimeSpan? staleAfter = null)
     {
         ArgumentNullException.ThrowIfNull(offer);
         ArgumentOutOfRangeException.ThrowIfLessThan(window, 1);
@@ -30,6 +31,8 @@ public sealed class ModelTransfer
         _missing = [.. missing];
         _window = window;
         _clock = clock ?? TimeProvider.System;
+        StaleAfter = staleAfter ?? DefaultStaleAfter;
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(StaleAfter, TimeSpan.Zero, nameof(staleAfter));
     }
 
     /// <summary>A transfer of every chunk of <paramref name="offer"/>.</summary>
@@ -40,6 +43,9 @@ public sealed class ModelTransfer
     }
 
     public ModelOffer Offer { get; }
+
+    /// <summary>How long chunks asked for may go unanswered before they are asked for again.</summary>
+    public TimeSpan StaleAfter { get; }
 
     /// <summary>Every chunk has been taken.</summary>
     public bool IsComplete => _missing.Count == 0;

@@ -65,12 +65,26 @@ public sealed class ModelTransferTests
         transfer.Next();
         transfer.Arrived(Sha, 1, 100);
 
-        _clock.Advance(ModelTransfer.StaleAfter - TimeSpan.FromMilliseconds(1));
+        _clock.Advance(ModelTransfer.DefaultStaleAfter - TimeSpan.FromMilliseconds(1));
         Assert.Null(transfer.Stale());
         _clock.Advance(TimeSpan.FromMilliseconds(1));
         Assert.Equal([0, 2], transfer.Stale()!.Indexes);
         // Asking again starts the wait afresh.
         Assert.Null(transfer.Stale());
+    }
+
+    [Fact]
+    public void Waits_as_long_as_it_is_told_before_asking_again()
+    {
+        var patience = TimeSpan.FromSeconds(30);
+        var transfer = new ModelTransfer(Offer, [0, 1], window: 2, _clock, patience);
+        transfer.Next();
+
+        _clock.Advance(patience - TimeSpan.FromMilliseconds(1));
+        Assert.Null(transfer.Stale());
+        _clock.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal([0, 1], transfer.Stale()!.Indexes);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ModelTransfer(Offer, [0], window: 1, _clock, TimeSpan.Zero));
     }
 
     [Theory]

@@ -26,6 +26,7 @@ public sealed partial class ModelUpdater(
 {
     private readonly string _deviceId = options.Value.DeviceId;
     private readonly int _window = options.Value.FetchWindow;
+    private readonly TimeSpan _retryAfter = options.Value.FetchRetryAfter;
     private readonly Channel<Func<CancellationToken, Task>> _work = Channel.CreateBounded<Func<CancellationToken, Task>>(
         new BoundedChannelOptions(256) { SingleReader = true, FullMode = BoundedChannelFullMode.DropOldest });
 
@@ -60,7 +61,7 @@ public sealed partial class ModelUpdater(
     /// </summary>
     private async Task WatchAsync(CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(ModelTransfer.StaleAfter);
+        using var timer = new PeriodicTimer(_retryAfter);
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
@@ -171,7 +172,7 @@ public sealed partial class ModelUpdater(
         EndTransfer();
         // The model file first, then each part the device does not hold; parts it holds are verified again when the model is put together.
         var files = new Queue<ModelOffer>([offer, .. (offer.Parts ?? []).Where(p => !store.HasPart(p.Sha256)).Select(offer.ForPart)]);
-        _transfer = new Transfer(offer, files, manifestBytes, signature, file => new ModelTransfer(file, store.MissingChunks(file.Sha256, file.Chunks), _window)) { Activity = activity };
+        _transfer = new Transfer(offer, files, manifestBytes, signature, file => new ModelTransfer(file, store.MissingChunks(file.Sha256, file.Chunks), _window, staleAfter: _retryAfter)) { Activity = activity };
         await ReportAsync(offer, ModelUpdateStates.Downloading, null, cancellationToken);
         await AdvanceAsync(cancellationToken);
         return true;
