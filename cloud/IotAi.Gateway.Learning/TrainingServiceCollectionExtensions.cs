@@ -4,6 +4,7 @@ using IotAi.Models;
 using IotAi.ServiceDefaults;
 using IotAi.Training;
 using k8s;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -24,7 +25,8 @@ public static class TrainingServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<CaptureSettings>().BindConfiguration(CaptureSettings.SectionName);
-        services.TryAddSingleton(new FileSampleStore(layout.Samples));
+        // Kept samples are flushed to disk as grain state is, when the silo is told to (Gateway:FsyncState).
+        services.TryAddSingleton(sp => new FileSampleStore(layout.Samples, sp.GetRequiredService<IConfiguration>().GetValue<bool>("Gateway:FsyncState")));
         services.TryAddSingleton(new ConfidenceDrift());
         services.TryAddSingleton(static sp => new LiveAccuracy(sp.GetRequiredService<IOptions<TrainingOptions>>().Value.AccuracyWindow));
         services.TryAddSingleton<LearningMetrics>();

@@ -67,7 +67,16 @@ public sealed class DeviceGrain : Grain, IDeviceGrain
         var reply = await _answerer.AnswerAsync(uplink);
         activity?.SetTag("iotai.outcome", reply.Outcome.ToString());
         _telemetry.Uplink(uplink.Kind, reply.Outcome);
-        await _device.WriteAsync();
+        // The twin's write and the kept sample's, if any, are on their way together; the reading is acknowledged after both.
+        try
+        {
+            await _device.WriteAsync();
+        }
+        finally
+        {
+            await _samples.KeptAsync();
+        }
+
         await _twin.RegisterOnceAsync();
         return reply;
     }

@@ -8,3 +8,8 @@ namespace IotAi.Learning;
 [JsonSerializable(typeof(CapturedSample))]
 [JsonSerializable(typeof(DatasetSnapshot))]
 internal sealed partial class LearningJson : JsonSerializerContext;
+
+/// <summary>Sample metadata inside a segment's records: as <see cref="LearningJson"/> writes it, without the indentation.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(CapturedSample))]
+internal sealed partial class SampleRecordJson : JsonSerializerContext;

@@ -12,6 +12,7 @@ namespace IotAi.Learning;
 /// </summary>
 public sealed class SampleCapture(IOptions<CaptureSettings> settings, FileSampleStore store, ConfidenceDrift drift, LiveAccuracy accuracy, LearningMetrics metrics, TimeProvider clock)
 {
+    private static readonly Task<CapturedSample?> NotKept = Task.FromResult<CapturedSample?>(null);
     private readonly Lock _lock = new();
     private readonly Dictionary<string, int> _perDevice = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _perModel = new(StringComparer.Ordinal);
@@ -42,8 +43,11 @@ public sealed class SampleCapture(IOptions<CaptureSettings> settings, FileSample
         return labelled;
     }
 
-    /// <summary>Keeps <paramref name="sample"/> if its model's policy and quotas allow; returns what was kept, or null.</summary>
-    public CapturedSample? Consider(AnsweredSample sample, ReadOnlySpan<byte> payload)
+    /// <summary>
+    /// Keeps <paramref name="sample"/> if its model's policy and quotas allow: the decision is made at once and the payload
+    /// copied, and the task completes with what was kept once it is written, or with null when nothing is kept.
+    /// </summary>
+    public Task<CapturedSample?> ConsiderAsync(AnsweredSample sample, ReadOnlySpan<byte> payload)
     {
         ArgumentNullException.ThrowIfNull(sample);
         var options = settings.Value.For(sample.Model);
@@ -61,14 +65,22 @@ public sealed class SampleCapture(IOptions<CaptureSettings> settings, FileSample
         var now = clock.GetUtcNow();
         if (reasons == CaptureReasons.None || (reasons = TryCount(sample.DeviceId, sample.Model, reasons, options, now)) == CaptureReasons.None)
         {
-            return null;
+            return NotKept;
         }
 
         var id = sample.Seq is long seq ? CapturedSample.IdFor(sample.DeviceId, seq) : $"{sample.DeviceId}.t{now.UtcTicks}";
         var confidence = sample.Scores.Count > 0 ? sample.Scores.Max() : sample.Edge?.Confidence ?? 0;
         var kept = new CapturedSample(id, sample.DeviceId, sample.Seq, sample.Model, sample.Version, sample.Kind, now, sample.Label, confidence,
             sample.Edge, reasons, sample.ContentType, sample.Truth is { } truth ? [new SampleLabel(truth, LabelSources.Device, now)] : []);
-        store.Save(kept, payload);
+        return KeptAsync(kept, store.SaveAsync(kept, payload));
+    }
+
+    /// <summary>Keeps <paramref name="sample"/> as <see cref="ConsiderAsync"/> does, and returns once it is written.</summary>
+    public CapturedSample? Consider(AnsweredSample sample, ReadOnlySpan<byte> payload) => ConsiderAsync(sample, payload).GetAwaiter().GetResult();
+
+    private async Task<CapturedSample?> KeptAsync(CapturedSample kept, Task written)
+    {
+        await written.ConfigureAwait(false);
         metrics.Kept(kept.Model, kept.Reasons);
         return kept;
     }

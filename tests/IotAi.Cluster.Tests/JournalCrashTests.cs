@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using IotAi.Learning;
 using IotAi.Tests.Shared;
 using Xunit.Abstractions;
 
@@ -8,7 +9,8 @@ namespace IotAi.Cluster.Tests;
 /// Two silos keeping grain state in files through their journals (the embedded default), sharing one data directory as
 /// silos on one machine or one volume do. One is killed outright while devices send: whatever it acknowledged was in its
 /// journal alone (compaction is set to minutes here), and the silo its devices' grains move to must recover the journal
-/// the dead silo left before reading their twins.
+/// the dead silo left before reading their twins. Every reading is kept for learning as well, so the samples the dead silo
+/// had written, whose readings it acknowledged, must all be there too.
 /// </summary>
 [Collection(ClusterGroup.Name)]
 public sealed class JournalCrashTests(ITestOutputHelper output) : IAsyncLifetime
@@ -16,12 +18,16 @@ public sealed class JournalCrashTests(ITestOutputHelper output) : IAsyncLifetime
     private const int Devices = 10;
     private SiloCluster _cluster = null!;
 
-    public async Task InitializeAsync() => _cluster = await SiloCluster.StartAsync(2, static _ => ["--Storage:Provider=File", "--Gateway:StateCompactInterval=00:10:00"]);
+    public async Task InitializeAsync() => _cluster = await SiloCluster.StartAsync(2, static _ =>
+    [
+        "--Storage:Provider=File", "--Gateway:StateCompactInterval=00:10:00",
+        "--Learning:Capture:Default:RandomFraction=1", "--Learning:Capture:Default:PerDevicePerHour=1000000", "--Learning:Capture:Default:PerModelPerHour=1000000",
+    ]);
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
     [Fact]
-    public async Task A_silo_killed_between_journal_writes_loses_no_acknowledged_reading()
+    public async Task A_silo_killed_between_journal_writes_loses_no_acknowledged_reading_or_kept_sample()
     {
         await using var fleet = await ClusterFleet.StartAsync(_cluster, $"journal-{Guid.NewGuid():N}"[..14], Devices);
         await fleet.WaitForProgressAsync(10, "the fleet did not get going", seconds: 60);
@@ -43,11 +49,23 @@ public sealed class JournalCrashTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine($"{stranded.Count} devices moved; {fleet.Devices.Sum(d => d.Acknowledged)} readings acknowledged in all");
         SiloLossTests.AssertNothingFailed(fleet);
         await fleet.AssertNothingAcknowledgedWasLostAsync(_cluster.Silos[0], _cluster.Data.FullName);
+        AssertEveryAcknowledgedReadingWasKept(fleet);
         // The survivor recovered the dead silo's journal when the first of its grains woke there.
         Assert.Single(Directory.GetFiles(journal, "*.alive"));
 
         // The killed silo comes back under a journal of its own, beside the survivor's.
         await _cluster.StartAsync(1);
         Assert.Equal(2, Directory.GetFiles(journal, "*.alive").Length);
+    }
+
+    private void AssertEveryAcknowledgedReadingWasKept(ClusterFleet fleet)
+    {
+        var root = Path.Combine(_cluster.Data.FullName, "samples");
+        using var samples = new FileSampleStore(root);
+        var kept = Directory.GetDirectories(root).SelectMany(m => samples.List(Path.GetFileName(m))).Select(static s => s.Id).ToHashSet(StringComparer.Ordinal);
+        var acknowledged = fleet.Devices.SelectMany(static d => Enumerable.Range(1, (int)d.Acknowledged).Select(seq => CapturedSample.IdFor(d.Id, seq))).ToList();
+        var missing = acknowledged.Where(id => !kept.Contains(id)).ToList();
+        output.WriteLine($"{kept.Count} samples kept for {acknowledged.Count} acknowledged readings");
+        Assert.True(missing.Count == 0, $"{missing.Count} acknowledged readings have no kept sample: {string.Join(", ", missing.Take(20))}");
     }
 }

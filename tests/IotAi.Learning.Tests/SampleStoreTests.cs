@@ -109,6 +109,84 @@ public sealed class SampleStoreTests : IDisposable
         Assert.Equal(new AccuracyWindow(9, 10), _accuracy.All().Single().Last);
     }
 
+    [Fact]
+    public async Task Stores_sharing_a_folder_read_each_others_samples_and_labels_and_samples_kept_at_once_share_writes()
+    {
+        await using var first = new FileSampleStore(_data.FullName);
+        await using var second = new FileSampleStore(_data.FullName);
+
+        // Samples queued together are written together; each store writes segments of its own.
+        await Task.WhenAll(Enumerable.Range(1, 200).Select(seq => first.SaveAsync(Sample("many", seq), Reading(seq))));
+        await second.SaveAsync(Sample("other", 1), Reading(1));
+        second.Label("many.7", new SampleLabel("anomaly", LabelSources.Operator, _clock.GetUtcNow()));
+
+        Assert.Equal(2, Directory.GetFiles(Path.Combine(_data.FullName, "sensor-anomaly"), "*.samples").Length);
+        Assert.Equal(201, first.List("sensor-anomaly").Count);
+        Assert.Equal("anomaly", first.Find("many.7")!.Label);
+        Assert.Equal(["many.7"], first.List("sensor-anomaly", labelled: true).Select(static s => s.Id));
+        Assert.Equal(Reading(7), first.Payload(first.Find("many.7")!));
+        Assert.Equal(Reading(1), second.Payload(second.Find("other.1")!));
+    }
+
+    [Fact]
+    public async Task A_record_torn_by_a_crash_is_skipped_and_everything_written_before_it_reads_back()
+    {
+        await using (var crashed = new FileSampleStore(_data.FullName))
+        {
+            await crashed.SaveAsync(Sample("d", 1), Reading(1));
+            await crashed.SaveAsync(Sample("d", 2), Reading(2));
+        }
+
+        // The crash cut the second record short, and left bytes of a third that never reached the disk.
+        var segment = Directory.GetFiles(Path.Combine(_data.FullName, "sensor-anomaly"), "*.samples").Single();
+        var whole = await File.ReadAllBytesAsync(segment);
+        await File.WriteAllBytesAsync(segment, [.. whole[..^5], .. new byte[40]]);
+        await using var restarted = new FileSampleStore(_data.FullName);
+        await restarted.SaveAsync(Sample("d", 3), Reading(3));
+
+        Assert.Equal(["d.1", "d.3"], restarted.List("sensor-anomaly").Select(static s => s.Id).Order());
+        Assert.Null(restarted.Find("d.2"));
+    }
+
+    [Fact]
+    public async Task A_sample_that_cannot_be_written_is_not_counted_as_kept_and_the_next_one_is()
+    {
+        await using var store = new FileSampleStore(_data.FullName);
+        var capture = new SampleCapture(Options.Create(new CaptureSettings { Default = new CaptureOptions { RandomFraction = 1, EvaluationFraction = 0 } }), store,
+            new ConfidenceDrift(), _accuracy, new LearningMetrics(new PlainMeters()), _clock);
+        // A file where the model's folder should be: its segment cannot be made.
+        await File.WriteAllTextAsync(Path.Combine(_data.FullName, "blocked"), "");
+
+        var failed = capture.ConsiderAsync(Answered("d", 1, 0.9f) with { Model = "blocked" }, Reading(1));
+        var kept = await capture.ConsiderAsync(Answered("d", 2, 0.9f), Reading(2));
+
+        await Assert.ThrowsAsync<IOException>(() => failed);
+        Assert.Equal("d.2", kept!.Id);
+        Assert.Equal(["d.2"], store.List("sensor-anomaly").Select(static s => s.Id));
+    }
+
+    [Fact]
+    public void Samples_kept_as_loose_files_by_an_earlier_store_move_into_segments()
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(_data.FullName, "sensor-anomaly")).FullName;
+        File.WriteAllText(Path.Combine(folder, "old.4.sample.json"), $$"""
+            {"id":"old.4","deviceId":"old","seq":4,"model":"sensor-anomaly","version":"1","kind":"Telemetry","capturedAt":"2026-11-01T00:00:00+00:00",
+             "prediction":"normal","confidence":0.5,"reasons":"HardExample","contentType":"{{ContentTypes.Json}}","labels":[{"label":"anomaly","source":"operator","at":"2026-11-02T00:00:00+00:00"}]}
+            """);
+        File.WriteAllBytes(Path.Combine(folder, "old.4.payload.json"), Reading(4));
+
+        using var store = new FileSampleStore(_data.FullName);
+
+        var sample = store.Find("old.4")!;
+        Assert.Equal(("anomaly", CaptureReasons.HardExample), (sample.Label, sample.Reasons));
+        Assert.Equal(Reading(4), store.Payload(sample));
+        Assert.Empty(Directory.GetFiles(folder, "old.4.*"));
+    }
+
+    private CapturedSample Sample(string device, long seq) =>
+        new(CapturedSample.IdFor(device, seq), device, seq, "sensor-anomaly", "2", PayloadKind.Telemetry, _clock.GetUtcNow(), "normal", 0.5f, null,
+            CaptureReasons.HardExample, ContentTypes.Json, []);
+
     public void Dispose() => _data.Delete(recursive: true);
 
     /// <summary>Meters made as they are asked for, with no host around them.</summary>
