@@ -242,7 +242,8 @@ public sealed class ModelRegistry(string root, TrustedKeys trusted)
     private static void WriteAtomically(string path, byte[] content)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temporary = $"{path}.{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}.tmp";
+        // A name of its own per write: silos sharing the folder (or one process hosting two) may write the same file at once.
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
         File.WriteAllBytes(temporary, content);
         File.Move(temporary, path, overwrite: true);
     }

@@ -69,8 +69,8 @@ public sealed class EmbeddingCache(string directory)
 
             embeddings[i] = embedding;
             var path = Path.Combine(folder, Convert.ToHexStringLower(SHA256.HashData(images[i])) + ".f32");
-            // Written aside and moved in, so a reader never finds half an embedding.
-            var aside = $"{path}.{Environment.ProcessId}.tmp";
+            // Written aside, under a name no other writer uses, and moved in, so a reader never finds half an embedding.
+            var aside = $"{path}.{Guid.NewGuid():N}.tmp";
             File.WriteAllBytes(aside, MemoryMarshal.AsBytes(embedding.AsSpan()).ToArray());
             File.Move(aside, path, overwrite: true);
             _computed++;

@@ -16,6 +16,39 @@ public sealed class ModelRegistryTests : IDisposable
     private ModelPackage Package(string version, byte seed = 1) => ModelPackage.Create(Packages.Manifest(version: version), Packages.Onnx(seed), _signer);
 
     [Fact]
+    public void Registries_in_one_process_sharing_a_folder_import_the_same_package_at_once()
+    {
+        // Two silos hosted in one process (a test cluster) install the shipped models into one folder as they start.
+        const int Rounds = 200;
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var packages = Enumerable.Range(0, Rounds).Select(r => ModelPackage.Create(Packages.Manifest(name: $"shared-{r}", version: "1"), Packages.Onnx(1), _signer)).ToList();
+        using var together = new Barrier(4);
+        var silos = Enumerable.Range(0, 4).Select(_ => new Thread(() =>
+        {
+            var registry = new ModelRegistry(_root.FullName, _trusted);
+            foreach (var package in packages)
+            {
+                together.SignalAndWait();
+                try
+                {
+                    registry.Import(package);
+                }
+#pragma warning disable CA1031 // Whatever an import throws is a failure, counted and shown.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    failures.Enqueue($"{package.Manifest.Name}: {ex.GetType().Name}: {ex.Message}");
+                }
+            }
+        })).ToList();
+        silos.ForEach(static t => t.Start());
+        silos.ForEach(static t => t.Join());
+
+        Assert.True(failures.IsEmpty, $"{failures.Count} imports failed: {string.Join("; ", failures.Take(5))}");
+        Assert.Equal("1", _registry.Active($"shared-{Rounds - 1}")!.Version);
+    }
+
+    [Fact]
     public void The_first_version_is_active_and_later_ones_wait_for_promotion()
     {
         _registry.Import(Package("1"));
