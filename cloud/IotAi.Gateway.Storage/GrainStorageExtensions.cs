@@ -1,7 +1,10 @@
 using IotAi.Gateway.Storage.Journal;
+using IotAi.Gateway.Storage.Postgres;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using AdoNetGrainStorageOptions = Orleans.Configuration.AdoNetGrainStorageOptions;
 using Orleans.Runtime.Hosting;
 using Orleans.Storage;
@@ -43,6 +46,21 @@ public static class GrainStorageExtensions
         if (storage.CreateSchema && storage.Invariant == GrainStorageOptions.Npgsql)
         {
             services.AddHostedService(sp => new PostgresGrainStateSchema(storage.ConnectionString, sp.GetRequiredService<ILogger<PostgresGrainStateSchema>>()));
+        }
+
+        if (storage.Invariant == GrainStorageOptions.Npgsql && storage.BatchWrites)
+        {
+            // The same rows Orleans' provider keeps, written in batches: the grains writing at once share a round trip and a commit.
+            return services.AddGrainStorage(name, (sp, _) =>
+            {
+                var postgres = new PostgresGrainStorage(storage.ConnectionString, sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId, sp.GetRequiredService<Serializer>());
+                if (sp.GetService<IMeterFactory>() is { } meters)
+                {
+                    PostgresTelemetry.Observe(meters, postgres.Batcher);
+                }
+
+                return postgres;
+            });
         }
 
         services.AddAdoNetGrainStorage(name, o => (o.Invariant, o.ConnectionString) = (storage.Invariant, storage.ConnectionString));

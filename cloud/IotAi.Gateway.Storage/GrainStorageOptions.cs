@@ -35,6 +35,13 @@ public sealed class GrainStorageOptions
     /// </summary>
     public bool Journal { get; set; } = true;
 
+    /// <summary>
+    /// With PostgreSQL: write states in batches, the writes queued while one batch is on its way going together in the
+    /// next (one round trip, one commit); false writes each state on its own through Orleans' ADO.NET provider. Both keep
+    /// the same rows.
+    /// </summary>
+    public bool BatchWrites { get; set; } = true;
+
     /// <summary>Create the grain state table and the provider's queries at start when missing (PostgreSQL only); false leaves the schema to the operator.</summary>
     public bool CreateSchema { get; set; } = true;
 }

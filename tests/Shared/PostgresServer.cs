@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using IotAi.Tests.Shared;
 using Npgsql;
 
-namespace IotAi.Cluster.Tests.Servers;
+namespace IotAi.Tests.Shared;
 
 /// <summary>
 /// A real PostgreSQL on a free loopback port, in a fresh data directory: the silos' grain state. PostgreSQL will not run
