@@ -32,6 +32,9 @@ public sealed class ModelRegistry(string root, TrustedKeys trusted)
             {
                 if (File.ReadAllBytes(manifestPath).AsSpan().SequenceEqual(package.ManifestBytes))
                 {
+                    // Another silo sharing the folder may have written the files and not yet made its first version
+                    // active: whichever finishes the import does it, so neither starts with the model not serving.
+                    ActivateIfFirst(manifest);
                     return Find(manifest.Name, manifest.Version)!;
                 }
 
@@ -46,13 +49,7 @@ public sealed class ModelRegistry(string root, TrustedKeys trusted)
 
             WriteAtomically(Path.Combine(folder, ModelSignature.FileName), JsonSerializer.SerializeToUtf8Bytes(package.Signature, SignatureJson.Default.ModelSignature));
             WriteAtomically(manifestPath, package.ManifestBytes);
-            var state = ReadState(manifest.Name);
-            if (state.Active is null)
-            {
-                // The first version of a model serves at once; later ones wait to be promoted.
-                WriteState(manifest.Name, state with { Active = manifest.Version, Registered = state.Registered ?? DateTimeOffset.UtcNow });
-            }
-
+            ActivateIfFirst(manifest);
             return Find(manifest.Name, manifest.Version)!;
         }
     }
@@ -234,6 +231,16 @@ public sealed class ModelRegistry(string root, TrustedKeys trusted)
         return File.Exists(path)
             ? JsonSerializer.Deserialize(File.ReadAllBytes(path), ManifestJson.Default.RegistryState) ?? new RegistryState(null, [])
             : new RegistryState(null, []);
+    }
+
+    /// <summary>The first version of a model serves at once; later ones wait to be promoted.</summary>
+    private void ActivateIfFirst(ModelManifest manifest)
+    {
+        var state = ReadState(manifest.Name);
+        if (state.Active is null)
+        {
+            WriteState(manifest.Name, state with { Active = manifest.Version, Registered = state.Registered ?? DateTimeOffset.UtcNow });
+        }
     }
 
     private void WriteState(string name, RegistryState state) =>

@@ -49,6 +49,19 @@ public sealed class ModelRegistryTests : IDisposable
     }
 
     [Fact]
+    public void An_import_that_finds_another_silos_files_before_its_first_version_was_made_active_makes_it_active()
+    {
+        _registry.Import(Package("1"));
+        // The other silo has written the version's files and not yet its model's state, which makes it serve.
+        File.Delete(Path.Combine(_root.FullName, "models", "sensor", "state.json"));
+        Assert.Null(_registry.Active("sensor"));
+
+        new ModelRegistry(_root.FullName, _trusted).Import(Package("1"));
+
+        Assert.Equal("1", _registry.Active("sensor")!.Version);
+    }
+
+    [Fact]
     public void The_first_version_is_active_and_later_ones_wait_for_promotion()
     {
         _registry.Import(Package("1"));

@@ -130,7 +130,7 @@ internal sealed class TestDevice : IAsyncDisposable
     private async Task<MqttApplicationMessage> ExpectAsync(string topic)
     {
         var message = await NextAsync();
-        Assert.Equal(topic, message.Topic);
+        Assert.True(topic == message.Topic, $"expected a message on {topic}, got {message.Topic}: {message.ConvertPayloadToString()}");
         return message;
     }
 
