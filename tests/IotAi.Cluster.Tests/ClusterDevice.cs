@@ -160,7 +160,7 @@ internal sealed class ClusterDevice : IAsyncDisposable
             // The connection went while the reading was on its way; the reconnection sends it again. Not before the client
             // reports the loss, however late a busy machine has it do so: one lost connection costs one failed publish.
             PublishExceptions.Enqueue(ex.GetType().Name);
-            await Task.WhenAny(lost.Task, Task.Delay(Patience, stop));
+            await lost.Task.WaitAsync(Patience, stop).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         return false;
