@@ -13,4 +13,6 @@ public sealed class ExternalModeServer(SiloProcess silo, MosquittoProcess mosqui
     public TimeSpan Cpu => silo.Cpu + mosquitto.Cpu;
 
     public long ResidentBytes => silo.ResidentBytes + mosquitto.ResidentBytes;
+
+    public Task<TimeSpan?> CompilationTimeAsync(CancellationToken cancellationToken) => silo.CompilationTimeAsync(cancellationToken);
 }

@@ -14,4 +14,11 @@ public interface IMeasuredServer
 
     /// <summary>Resident memory (RSS), as the OS counts it.</summary>
     long ResidentBytes { get; }
+
+    /// <summary>
+    /// The time its runtime has spent compiling code since it started, or null for a server that compiles nothing
+    /// while it runs (Mosquitto). A warm-up goes on until this stops growing, so a measure sees the code a long-running
+    /// server runs rather than its just-in-time compiler at work.
+    /// </summary>
+    Task<TimeSpan?> CompilationTimeAsync(CancellationToken cancellationToken) => Task.FromResult<TimeSpan?>(null);
 }

@@ -18,6 +18,9 @@ public sealed class SiloProcess : IMeasuredServer, IAsyncDisposable
 
     internal const string ShippedGen0Size = "0x4000000";
 
+    /// <summary>.NET's own <c>System.Runtime</c> counter of the time its just-in-time compiler has run.</summary>
+    private const string CompilationTimeMetric = "dotnet_jit_compilation_time_seconds_total";
+
     private static readonly HttpClient Scraper = new();
 
     private readonly Process _process;
@@ -53,6 +56,9 @@ public sealed class SiloProcess : IMeasuredServer, IAsyncDisposable
     /// <summary>The silo's Prometheus exposition, which needs no credentials.</summary>
     public Task<string> ScrapeMetricsAsync(CancellationToken cancellationToken) =>
         Scraper.GetStringAsync(new Uri($"http://127.0.0.1:{HttpPort}/metrics"), cancellationToken);
+
+    public async Task<TimeSpan?> CompilationTimeAsync(CancellationToken cancellationToken) =>
+        TimeSpan.FromSeconds(PrometheusText.Sum(await ScrapeMetricsAsync(cancellationToken), CompilationTimeMetric));
 
     /// <summary>A client for the silo's HTTP API, as the admin whose key it generated on start.</summary>
     public IotAiClient Connect() => IotAiClient.Create(new Uri($"http://127.0.0.1:{HttpPort}"), File.ReadAllText(new DataLayout(_data.FullName).AdminApiKey).Trim());
