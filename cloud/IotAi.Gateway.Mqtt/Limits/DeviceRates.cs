@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using System.Threading.RateLimiting;
+using System.Diagnostics;
 using MQTTnet.Protocol;
 
 namespace IotAi.Gateway.Mqtt.Limits;
@@ -25,46 +25,47 @@ internal sealed class DeviceRates(MqttLimitsOptions options) : IDisposable
     }
 
     /// <summary>Forgets a client that disconnected; its next connection starts with a full budget.</summary>
-    public void Release(string clientId)
-    {
-        if (_budgets.TryRemove(clientId, out var budget))
-        {
-            budget.Dispose();
-        }
-    }
+    public void Release(string clientId) => _budgets.TryRemove(clientId, out _);
 
-    public void Dispose()
-    {
-        foreach (var clientId in _budgets.Keys)
-        {
-            Release(clientId);
-        }
-    }
+    public void Dispose() => _budgets.Clear();
 
-    private sealed class Budget(MqttLimitsOptions options) : IDisposable
+    /// <summary>
+    /// Two token buckets, of messages and of payload bytes, kept as two counts and the time they were last filled, and
+    /// refilled from the time elapsed just before each use. The runtime's rate limiters took about 600 bytes a client
+    /// with their options, queues and locks, which a connected device kept for as long as it stayed connected; this
+    /// takes about 50.
+    /// </summary>
+    private sealed class Budget(MqttLimitsOptions options)
     {
-        private readonly TokenBucketRateLimiter _messages = TokenBuckets.PerSecond(options.MessagesPerSecond, options.MessageBurst);
-        private readonly TokenBucketRateLimiter _bytes = TokenBuckets.PerSecond(options.BytesPerSecond, options.ByteBurst);
+        private double _messages = options.MessageBurst;
+        private double _bytes = options.ByteBurst;
+        private long _filled = Stopwatch.GetTimestamp();
 
         public LimitRefusal<MqttPubAckReasonCode>? TrySpend(long bytes, MqttLimitsOptions limits)
         {
-            _messages.TryReplenish();
-            _bytes.TryReplenish();
-            using var message = _messages.AttemptAcquire();
-            if (!message.IsAcquired)
+            // One connection's packets are read one at a time; the lock is for a takeover's overlap.
+            lock (this)
             {
-                return LimitRefusals.MessageRate(limits.MessagesPerSecond);
+                var now = Stopwatch.GetTimestamp();
+                var seconds = Stopwatch.GetElapsedTime(_filled, now).TotalSeconds;
+                _filled = now;
+                _messages = Math.Min(limits.MessageBurst, _messages + (seconds * limits.MessagesPerSecond));
+                _bytes = Math.Min(limits.ByteBurst, _bytes + (seconds * limits.BytesPerSecond));
+                if (_messages < 1)
+                {
+                    return LimitRefusals.MessageRate(limits.MessagesPerSecond);
+                }
+
+                _messages--;
+                // A packet larger than the whole bucket could never pass; the packet limit keeps it from coming to that.
+                if (bytes > _bytes)
+                {
+                    return LimitRefusals.ByteRate(limits.BytesPerSecond);
+                }
+
+                _bytes -= bytes;
+                return null;
             }
-
-            // A packet larger than the whole bucket could never pass; the packet limit keeps it from coming to that.
-            using var payload = bytes <= limits.ByteBurst ? _bytes.AttemptAcquire((int)bytes) : null;
-            return payload?.IsAcquired == true ? null : LimitRefusals.ByteRate(limits.BytesPerSecond);
-        }
-
-        public void Dispose()
-        {
-            _messages.Dispose();
-            _bytes.Dispose();
         }
     }
 }

@@ -121,12 +121,9 @@ internal sealed partial class GuardedTcpServerAdapter(
             return;
         }
 
-        using var pending = new PendingConnect(clock, limits.ConnectTimeout, () =>
-        {
-            telemetry.Refused("connect_timeout");
-            LogConnectTimedOut(remote.Address, limits.ConnectTimeout.TotalSeconds);
-            socket.Dispose();
-        });
+        var connection = new Connection(this, remote.Address, socket);
+        using var pending = new PendingConnect(clock, limits.ConnectTimeout, connection.TimedOut);
+        connection.Pending = pending;
         try
         {
             socket.NoDelay = options.DefaultEndpointOptions.NoDelay;
@@ -134,33 +131,15 @@ internal sealed partial class GuardedTcpServerAdapter(
             await using var ssl = tls is null ? null : await HandshakeAsync(network, tls);
             Stream stream = ssl is null ? network : ssl;
             var clientCertificate = ssl?.RemoteCertificate is { } presented ? presented as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(presented.GetRawCertData()) : null;
-            var guard = new PacketSizeGuard(new MqttTcpChannel(stream, socket.LocalEndPoint, remote, clientCertificate), limits.MaxPacketBytes, declared =>
+            var guard = new PacketSizeGuard(new MqttTcpChannel(stream, socket.LocalEndPoint, remote, clientCertificate), limits.MaxPacketBytes, connection)
             {
-                telemetry.Refused("packet_too_large");
-                LogPacketTooLarge(remote.Address, declared, limits.MaxPacketBytes);
-            })
-            {
-                ConnectRead = () =>
-                {
-                    if (pending.Arrive())
-                    {
-                        addresses.ConnectReceived(remote.Address);
-                    }
-                },
-                PacketRead = telemetry.PacketRead,
                 Aliases = new TopicAliasProbe(topicAliasMaximum),
-                AliasRefused = alias =>
-                {
-                    telemetry.Refused("topic_alias");
-                    LogAliasRefused(remote.Address, alias, topicAliasMaximum);
-                },
-                ExpiryRefused = () => telemetry.Refused("protocol_error"),
             };
             var adapter = new MqttChannelAdapter(guard, new MqttPacketFormatterAdapter(new MqttBufferWriter(options.WriterBufferSize, options.WriterBufferSizeMax)), mqttLogger)
             {
                 AllowPacketFragmentation = options.DefaultEndpointOptions.AllowPacketFragmentation,
             };
-            guard.ProtocolVersion = () => adapter.PacketFormatterAdapter.ProtocolVersion;
+            connection.Adapter = adapter;
             using var held = hold(adapter, guard);
             if (ClientHandler is { } handler)
             {
@@ -201,6 +180,60 @@ internal sealed partial class GuardedTcpServerAdapter(
             await ssl.DisposeAsync();
             throw;
         }
+    }
+
+    private void PacketTooLarge(IPAddress address, long declared)
+    {
+        telemetry.Refused("packet_too_large");
+        LogPacketTooLarge(address, declared, limits.MaxPacketBytes);
+    }
+
+    private void AliasRefused(IPAddress address, int alias)
+    {
+        telemetry.Refused("topic_alias");
+        LogAliasRefused(address, alias, topicAliasMaximum);
+    }
+
+    private void ExpiryRefused() => telemetry.Refused("protocol_error");
+
+    private void ConnectArrived(IPAddress address) => addresses.ConnectReceived(address);
+
+    private void PacketRead() => telemetry.PacketRead();
+
+    private void ConnectTimedOut(IPAddress address, Socket socket)
+    {
+        telemetry.Refused("connect_timeout");
+        LogConnectTimedOut(address, limits.ConnectTimeout.TotalSeconds);
+        socket.Dispose();
+    }
+
+    /// <summary>One accepted socket as its guard sees it: what the guard reports goes to the listener's counters, limits and log.</summary>
+    private sealed class Connection(GuardedTcpServerAdapter listener, IPAddress address, Socket socket) : IGuardWatcher
+    {
+        public PendingConnect? Pending { private get; set; }
+
+        public MqttChannelAdapter? Adapter { private get; set; }
+
+        public MqttProtocolVersion ProtocolVersion => Adapter?.PacketFormatterAdapter.ProtocolVersion ?? MqttProtocolVersion.Unknown;
+
+        public void PacketTooLarge(long declared) => listener.PacketTooLarge(address, declared);
+
+        public void AliasRefused(int alias) => listener.AliasRefused(address, alias);
+
+        public void ExpiryRefused() => listener.ExpiryRefused();
+
+        public void ConnectRead()
+        {
+            if (Pending?.Arrive() == true)
+            {
+                listener.ConnectArrived(address);
+            }
+        }
+
+        public void PacketRead() => listener.PacketRead();
+
+        /// <summary>The socket sent no whole CONNECT in time: it is closed, so it cannot hold a slot.</summary>
+        public void TimedOut() => listener.ConnectTimedOut(address, socket);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Accepting an MQTT connection failed: {Error}")]

@@ -15,7 +15,7 @@ namespace IotAi.Gateway.Mqtt.Limits;
 /// carrying Packet too large (0x95); an MQTT 3.1.1 client, which has no server DISCONNECT, is just closed. It also
 /// follows the topic alias of each MQTT 5 PUBLISH (<see cref="TopicAliasProbe"/>), since MQTTnet takes an alias of 0 for none.
 /// </summary>
-internal sealed class PacketSizeGuard(IMqttChannel inner, int maxPacketBytes, Action<long> refused) : IMqttChannel, IConnectionWire
+internal sealed class PacketSizeGuard(IMqttChannel inner, int maxPacketBytes, IGuardWatcher watcher) : IMqttChannel, IConnectionWire
 {
     private enum Expecting
     {
@@ -39,23 +39,8 @@ internal sealed class PacketSizeGuard(IMqttChannel inner, int maxPacketBytes, Ac
     private bool _sharing;
     private long _packets;
 
-    /// <summary>The protocol version the connection speaks, once its CONNECT is read; set by the listener.</summary>
-    public Func<MqttProtocolVersion> ProtocolVersion { get; set; } = static () => MqttProtocolVersion.Unknown;
-
     /// <summary>Follows the topic alias of each MQTT 5 PUBLISH, when set; an alias out of bounds ends the connection with Topic Alias invalid.</summary>
     public TopicAliasProbe? Aliases { get; init; }
-
-    /// <summary>Told of an alias out of bounds, before the connection ends.</summary>
-    public Action<int>? AliasRefused { get; init; }
-
-    /// <summary>Told once, when the connection's first packet (its CONNECT) has been read whole.</summary>
-    public Action? ConnectRead { get; init; }
-
-    /// <summary>Told of every packet read whole, the CONNECT included.</summary>
-    public Action? PacketRead { get; init; }
-
-    /// <summary>Told of a DISCONNECT that set a session expiry the CONNECT did not allow, before the connection ends.</summary>
-    public Action? ExpiryRefused { get; init; }
 
     public uint? DisconnectSessionExpiry { get; private set; }
 
@@ -93,7 +78,7 @@ internal sealed class PacketSizeGuard(IMqttChannel inner, int maxPacketBytes, Ac
         {
             // MQTTnet never sees the header: to it the client simply hung up.
             _expecting = Expecting.Nothing;
-            refused(declared);
+            watcher.PacketTooLarge(declared);
             await TellMqtt5ClientAsync(MqttDisconnectReasonCode.PacketTooLarge, $"packets are limited to {maxPacketBytes} bytes", cancellationToken);
             return 0;
         }
@@ -102,7 +87,7 @@ internal sealed class PacketSizeGuard(IMqttChannel inner, int maxPacketBytes, Ac
         {
             // MQTTnet never sees the PUBLISH (MQTT-3.3.2-8, -9).
             _expecting = Expecting.Nothing;
-            AliasRefused?.Invoke(alias);
+            watcher.AliasRefused(alias);
             await TellMqtt5ClientAsync(MqttDisconnectReasonCode.TopicAliasInvalid, $"topic aliases run from 1 to the maximum in CONNACK; {alias} is not one", cancellationToken);
             return 0;
         }
@@ -111,7 +96,7 @@ internal sealed class PacketSizeGuard(IMqttChannel inner, int maxPacketBytes, Ac
         {
             // MQTTnet never sees the DISCONNECT: to it the client hung up, so its will is published, as after any protocol error.
             _expecting = Expecting.Nothing;
-            ExpiryRefused?.Invoke();
+            watcher.ExpiryRefused();
             await TellMqtt5ClientAsync(MqttDisconnectReasonCode.ProtocolError, "a session that connected with no expiry interval cannot set one on DISCONNECT", cancellationToken);
             return 0;
         }
@@ -151,7 +136,7 @@ internal sealed class PacketSizeGuard(IMqttChannel inner, int maxPacketBytes, Ac
                     }
 
                     (_expecting, _bodyLeft) = _length == 0 ? (Expecting.Type, 0L) : (Expecting.Body, _length);
-                    _probing = _length > 0 && (_type & 0xF0) == 0x30 && Aliases is not null && ProtocolVersion() == MqttProtocolVersion.V500;
+                    _probing = _length > 0 && (_type & 0xF0) == 0x30 && Aliases is not null && watcher.ProtocolVersion == MqttProtocolVersion.V500;
                     if (_probing)
                     {
                         Aliases!.Start(_type);
@@ -161,10 +146,10 @@ internal sealed class PacketSizeGuard(IMqttChannel inner, int maxPacketBytes, Ac
                     _sharing = _length > 2 && (_type & 0xF0) is 0x80 or 0xA0;
                     if (_sharing)
                     {
-                        (_shares ??= new()).Start(_type, ProtocolVersion() == MqttProtocolVersion.V500);
+                        (_shares ??= new()).Start(_type, watcher.ProtocolVersion == MqttProtocolVersion.V500);
                     }
 
-                    _disconnect = (_type & 0xF0) == 0xE0 && _length is > 0 and <= DisconnectProbe.MaxBody && ProtocolVersion() == MqttProtocolVersion.V500 ? new byte[_length] : null;
+                    _disconnect = (_type & 0xF0) == 0xE0 && _length is > 0 and <= DisconnectProbe.MaxBody && watcher.ProtocolVersion == MqttProtocolVersion.V500 ? new byte[_length] : null;
                     _disconnectRead = 0;
                     if (_length == 0)
                     {
@@ -211,10 +196,10 @@ internal sealed class PacketSizeGuard(IMqttChannel inner, int maxPacketBytes, Ac
     {
         if (_packets++ == 0)
         {
-            ConnectRead?.Invoke();
+            watcher.ConnectRead();
         }
 
-        PacketRead?.Invoke();
+        watcher.PacketRead();
     }
 
     /// <summary>Keeps the bytes of a DISCONNECT's body; once all came, reads its session expiry. True when it breaks the CONNECT's terms.</summary>
@@ -235,7 +220,7 @@ internal sealed class PacketSizeGuard(IMqttChannel inner, int maxPacketBytes, Ac
 
     private async Task TellMqtt5ClientAsync(MqttDisconnectReasonCode code, string reason, CancellationToken cancellationToken)
     {
-        if (ProtocolVersion() != MqttProtocolVersion.V500)
+        if (watcher.ProtocolVersion != MqttProtocolVersion.V500)
         {
             return;
         }

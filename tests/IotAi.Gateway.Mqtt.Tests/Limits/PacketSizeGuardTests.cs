@@ -14,11 +14,14 @@ public sealed class PacketSizeGuardTests
     {
         // A PINGREQ, then a PUBLISH of 4 body bytes: 6 bytes in all against a limit of 6.
         var client = new ScriptedClient([0xC0, 0x00], [0x30, 0x04, 0x00, 0x01, (byte)'t', (byte)'x']);
-        var guard = new PacketSizeGuard(client, maxPacketBytes: 6, refused: _ => Assert.Fail("nothing was over the limit"));
+        var watcher = new RecordingWatcher(MqttProtocolVersion.V311);
+        var guard = new PacketSizeGuard(client, maxPacketBytes: 6, watcher);
 
         var read = await ReadAllAsync(guard);
 
         Assert.Equal(8, read);
+        Assert.Null(watcher.Declared);
+        Assert.Equal((1, 2), (watcher.Connects, watcher.Packets));
     }
 
     [Fact]
@@ -26,13 +29,13 @@ public sealed class PacketSizeGuardTests
     {
         // 0x80 0x80 0x01: a remaining length of 16384, split across reads the way MQTTnet asks for it.
         var client = new ScriptedClient([0x30, 0x80], [0x80], [0x01], [0x00]);
-        long? declared = null;
-        var guard = new PacketSizeGuard(client, maxPacketBytes: 1024, refused: d => declared = d) { ProtocolVersion = static () => MqttProtocolVersion.V500 };
+        var watcher = new RecordingWatcher(MqttProtocolVersion.V500);
+        var guard = new PacketSizeGuard(client, maxPacketBytes: 1024, watcher);
 
         var read = await ReadAllAsync(guard);
 
         Assert.Equal(3, read);
-        Assert.Equal(1 + 3 + 16384, declared);
+        Assert.Equal(1 + 3 + 16384, watcher.Declared);
         Assert.Equal((byte)0xE0, client.Written[0]);
         Assert.Equal((byte)0x95, client.Written[2]);
     }
@@ -41,10 +44,12 @@ public sealed class PacketSizeGuardTests
     public async Task An_mqtt311_client_over_the_limit_is_closed_without_a_word()
     {
         var client = new ScriptedClient([0x30, 0xFF, 0xFF, 0xFF, 0x7F]);
-        var guard = new PacketSizeGuard(client, maxPacketBytes: 1024, refused: _ => { }) { ProtocolVersion = static () => MqttProtocolVersion.V311 };
+        var watcher = new RecordingWatcher(MqttProtocolVersion.V311);
+        var guard = new PacketSizeGuard(client, maxPacketBytes: 1024, watcher);
 
         Assert.Equal(0, await ReadAllAsync(guard));
         Assert.Empty(client.Written);
+        Assert.Equal(1 + 4 + 268_435_455, watcher.Declared);
     }
 
     private static async Task<int> ReadAllAsync(PacketSizeGuard guard)
@@ -58,6 +63,28 @@ public sealed class PacketSizeGuardTests
         }
 
         return total;
+    }
+
+    /// <summary>What the guard reports of its connection, recorded.</summary>
+    private sealed class RecordingWatcher(MqttProtocolVersion version) : IGuardWatcher
+    {
+        public long? Declared { get; private set; }
+
+        public int Connects { get; private set; }
+
+        public int Packets { get; private set; }
+
+        public MqttProtocolVersion ProtocolVersion => version;
+
+        public void PacketTooLarge(long declared) => Declared = declared;
+
+        public void AliasRefused(int alias) => Assert.Fail($"no alias was sent, yet {alias} was refused");
+
+        public void ExpiryRefused() => Assert.Fail("no DISCONNECT was sent, yet one was refused");
+
+        public void ConnectRead() => Connects++;
+
+        public void PacketRead() => Packets++;
     }
 
     /// <summary>A client whose bytes arrive in the reads given, and which records what the broker writes to it.</summary>
