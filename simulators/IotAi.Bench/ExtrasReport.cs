@@ -19,7 +19,8 @@ public sealed record ExtrasReport(
     FuzzFigures? Fuzz = null,
     (OverloadPlan Plan, OverloadMeasurement Measurement)? Overload = null,
     IReadOnlyList<(GcMode Mode, Suite.IdleMemory Memory)>? GcModes = null,
-    StorageFigures? Storage = null)
+    StorageFigures? Storage = null,
+    IReadOnlyList<Transports.TransportFigures>? Transports = null)
 {
     public string ToMarkdown()
     {
@@ -99,6 +100,11 @@ public sealed record ExtrasReport(
         if (GcModes is { } gcModes)
         {
             GcModesBenchmark.Append(text, gcModes);
+        }
+
+        if (Transports is { } transports)
+        {
+            Bench.Transports.TransportBenchmark.Append(text, transports);
         }
 
         text.AppendLine();

@@ -17,6 +17,7 @@ namespace IotAi.Bench;
 /// <param name="GcModesDevices">Memory per idle device under each garbage collector setting, with this many devices.</param>
 /// <param name="StorageDevices">Sensor telemetry with twins written through the journal and straight to files, with this many devices.</param>
 /// <param name="Overload">A minute flat out from this many devices, between two runs at a third of the silo's rate.</param>
+/// <param name="TransportDevices">MQTTnet on Kestrel against the silo's listener on bare brokers, with this many idle connections.</param>
 public sealed record ExtrasSettings(
     TimeSpan Measure,
     bool HotSwap = false,
@@ -27,7 +28,8 @@ public sealed record ExtrasSettings(
     long? FuzzPackets = null,
     OverloadPlan? Overload = null,
     int? GcModesDevices = null,
-    int? StorageDevices = null);
+    int? StorageDevices = null,
+    int? TransportDevices = null);
 
 /// <summary>The figures beyond the seven measures, each beside its own baseline.</summary>
 public static class ExtrasSuite
@@ -97,6 +99,12 @@ public static class ExtrasSuite
         {
             AnsiConsole.MarkupLineInterpolated($"Grain state: the journal against a file write per message, {writers} devices, alternated…");
             report = report with { Storage = await StorageBenchmark.RunAsync(writers, measure, cancellationToken), Command = report.Command + FormattableString.Invariant($" --storage --storage-devices {writers}") };
+        }
+
+        if (settings.TransportDevices is int connections)
+        {
+            AnsiConsole.MarkupLine("MQTTnet's transports: the silo's listener against Kestrel, on bare brokers…");
+            report = report with { Transports = await Transports.TransportBenchmark.RunAsync(connections, measure, cancellationToken), Command = report.Command + FormattableString.Invariant($" --transports --transports-devices {connections}") };
         }
 
         return report;

@@ -61,10 +61,12 @@ internal static class BenchCommand
         var gcModesDevices = new Option<int>("--gc-modes-devices") { Description = "Idle devices for the garbage collector figure", DefaultValueFactory = _ => 10_000 };
         var storage = new Option<bool>("--storage") { Description = "Sensor telemetry with twins written through the state journal and straight to files, fsync off and on, alternated" };
         var storageDevices = new Option<int>("--storage-devices") { Description = "Simulated devices for the storage figure", DefaultValueFactory = _ => 100 };
+        var transports = new Option<bool>("--transports") { Description = "MQTTnet on Kestrel (MQTTnet.AspNetCore) against the silo's listener, on bare brokers: rate, CPU and allocations per message, memory per idle connection" };
+        var transportDevices = new Option<int>("--transports-devices") { Description = "Idle connections for the transport figure", DefaultValueFactory = _ => 10_000 };
         var command = new Command("extras", "Measure hot swaps, OTA, the edge agent, the learning loop, telemetry's cost, fuzzing, overload, garbage collector settings and grain state writes, and write docs/benchmarks-extras.md")
         {
             seconds, output, hotSwap, ota, otaDevices, otaMegabytes, edge, loop, loopDevices, loopMinutes, telemetry, devices, fuzz, fuzzPackets, overload, overloadDevices, gcModes, gcModesDevices,
-            storage, storageDevices,
+            storage, storageDevices, transports, transportDevices, BrokerCommand(),
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -78,11 +80,27 @@ internal static class BenchCommand
                 parse.GetValue(fuzz) ? (long)Positive(parse.GetValue(fuzzPackets), "--fuzz-packets") : null,
                 parse.GetValue(overload) ? OverloadPlan.Bench((int)Positive(parse.GetValue(overloadDevices), "--overload-devices")) : null,
                 parse.GetValue(gcModes) ? (int)Positive(parse.GetValue(gcModesDevices), "--gc-modes-devices") : null,
-                parse.GetValue(storage) ? (int)Positive(parse.GetValue(storageDevices), "--storage-devices") : null);
+                parse.GetValue(storage) ? (int)Positive(parse.GetValue(storageDevices), "--storage-devices") : null,
+                parse.GetValue(transports) ? (int)Positive(parse.GetValue(transportDevices), "--transports-devices") : null);
             var report = await ExtrasSuite.RunAsync(settings, cancellationToken);
             var text = report.ToMarkdown();
             await WriteAsync(parse.GetValue(output)!, text, cancellationToken);
             Console.WriteLine(text);
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>The bare broker the transport figure runs in a process of its own; not for users, hence hidden.</summary>
+    private static Command BrokerCommand()
+    {
+        var transport = new Option<Bench.Transports.BrokerTransport>("--transport") { Description = "Which listener carries the connections", Required = true };
+        var port = new Option<int>("--port") { Description = "The loopback port to listen on", Required = true };
+        var command = new Command("broker", "A bare MQTTnet broker on one transport, for the transport figure") { transport, port };
+        command.Hidden = true;
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            await Bench.Transports.BareBroker.RunAsync(parse.GetValue(transport), parse.GetValue(port), cancellationToken);
             return 0;
         });
         return command;
