@@ -28,7 +28,7 @@ public static class SuiteReport
         text.AppendLine();
         text.AppendLine(c, $"Measured {f.Measured:yyyy-MM-dd HH:mm} UTC on {f.Machine}.");
         text.AppendLine();
-        text.AppendLine("Reproduce with (about 17 minutes on 2 cores; the same figures as JSON are in `docs/benchmarks.json`):");
+        text.AppendLine("Reproduce with (12 to 17 minutes on 2 cores; the same figures as JSON are in `docs/benchmarks.json`):");
         text.AppendLine();
         text.AppendLine("```sh");
         text.AppendLine(f.Command);
