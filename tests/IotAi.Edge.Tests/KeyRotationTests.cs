@@ -41,8 +41,9 @@ public sealed class KeyRotationTests : IDisposable
         var keys = restarted.Services.GetRequiredService<TrustedKeyStore>();
         Assert.Equal(1, keys.Version);
         package.Verify(restarted.Services.GetRequiredService<TrustedKeys>());
-        await restarted.StartAsync();
+        // Counted before the start: the restarted agent may connect and report before StartAsync returns.
         var before = Reports(broker, deviceId);
+        await restarted.StartAsync();
         await Eventually.TrueAsync(() => Task.FromResult(Reports(broker, deviceId) > before), "the restarted agent did not report the set it holds", seconds: 30);
     }
 

@@ -33,7 +33,7 @@ public static class BareBroker
 
     public static async Task RunAsync(BrokerTransport transport, int port, CancellationToken cancellationToken)
     {
-        await using var running = transport == BrokerTransport.Tcp ? await StartTcpAsync(port) : await StartKestrelAsync(port, cancellationToken);
+        await using var running = await StartAsync(transport, port, cancellationToken);
         while (await Console.In.ReadLineAsync(cancellationToken) is { } line)
         {
             if (line == StatsRequest)
@@ -42,6 +42,10 @@ public static class BareBroker
             }
         }
     }
+
+    /// <summary>Starts the broker on a loopback port; disposing it stops it.</summary>
+    internal static async Task<IAsyncDisposable> StartAsync(BrokerTransport transport, int port, CancellationToken cancellationToken) =>
+        transport == BrokerTransport.Tcp ? await StartTcpAsync(port) : await StartKestrelAsync(port, cancellationToken);
 
     private static async Task<IAsyncDisposable> StartTcpAsync(int port)
     {
