@@ -1,3 +1,4 @@
+using System.Globalization;
 using IotAi.Client;
 using System.Diagnostics;
 using System.Net.Http.Json;
@@ -57,13 +58,33 @@ public static class OtaBenchmark
                 stages = new[] { new { name = "all", percent = 100 } },
                 maxConcurrentDownloads = devices,
             }, cancellationToken);
-            var sizes = await Task.WhenAll(fleet.Select(d => d.Done.Task)).WaitAsync(TimeSpan.FromMinutes(10), cancellationToken);
+            long[] sizes;
+            try
+            {
+                sizes = await Task.WhenAll(fleet.Select(d => d.Done.Task)).WaitAsync(TimeSpan.FromMinutes(10), cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                throw new TimeoutException(Unfinished(fleet));
+            }
+
             return new RateMeasurement(sizes.Sum() / ChunkSize, Stopwatch.GetElapsedTime(started), silo.Cpu - cpu);
         }
         finally
         {
             await Task.WhenAll(fleet.Select(d => d.DisposeAsync().AsTask()));
         }
+    }
+
+    /// <summary>What a run that did not finish left undone, so its failure says where the transfer stalled.</summary>
+    private static string Unfinished(List<OtaDevice> fleet)
+    {
+        var left = fleet.Where(static d => !d.Done.Task.IsCompleted).Select(static d => d.Progress).ToList();
+        var offered = left.Where(static p => p.Offered).ToList();
+        return string.Create(CultureInfo.InvariantCulture,
+            $"The rollout did not finish in 10 minutes: {fleet.Count - left.Count} of {fleet.Count} devices done; of the rest, {left.Count - offered.Count} never offered the version, "
+            + $"{offered.Count(static p => p.Hashed == p.Chunks)} holding every chunk (their reports unanswered), the others {(offered.Count == 0 ? 0 : offered.Average(static p => p.Hashed)):F1} chunks in order on average of {(offered.Count == 0 ? 0 : offered.Max(static p => p.Chunks))}; "
+            + $"{fleet.Sum(static d => d.ReportsRetried)} status reports sent again.");
     }
 
     private static async Task<RateMeasurement?> MosquittoAsync(int devices, byte[] blob, CancellationToken cancellationToken)

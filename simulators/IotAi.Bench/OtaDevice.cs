@@ -27,6 +27,18 @@ public sealed class OtaDevice(string id, int port, int window) : IAsyncDisposabl
 
     public string Id => id;
 
+    /// <summary>Where the device stands, for a run that does not finish: offered or not, and how many chunks it has hashed of how many.</summary>
+    public (bool Offered, int Hashed, int Chunks) Progress
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return (_transfer is not null, _nextToHash, _transfer?.Offer.Chunks ?? 0);
+            }
+        }
+    }
+
     public async Task ConnectAsync(CancellationToken cancellationToken)
     {
         _client.ApplicationMessageReceivedAsync += e =>
@@ -103,6 +115,9 @@ public sealed class OtaDevice(string id, int port, int window) : IAsyncDisposabl
         }
     }
 
+    /// <summary>Status reports sent again because the silo did not acknowledge them in time.</summary>
+    public int ReportsRetried { get; private set; }
+
     private async Task FetchAsync(ModelFetch? fetch)
     {
         if (fetch is null)
@@ -143,9 +158,24 @@ public sealed class OtaDevice(string id, int port, int window) : IAsyncDisposabl
         var offer = _transfer!.Offer;
         var hash = Convert.ToHexStringLower(_hash.GetHashAndReset());
         var state = hash == offer.Sha256 ? ModelUpdateStates.Active : ModelUpdateStates.Failed;
-        await _client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(DeviceTopics.ModelStatus(id))
+        var report = new MqttApplicationMessageBuilder().WithTopic(DeviceTopics.ModelStatus(id))
             .WithPayload(JsonSerializer.SerializeToUtf8Bytes(new ModelStatusReport(offer.Name, offer.Version, state), ProtocolJson.Wire.ModelStatusReport))
-            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
+        // As the edge agent does, a report that was not acknowledged in time is sent again: given up, the device would
+        // never count as done and the run would wait out its deadline.
+        while (true)
+        {
+            try
+            {
+                await _client.PublishAsync(report);
+                break;
+            }
+            catch (MQTTnet.Exceptions.MqttCommunicationException)
+            {
+                ReportsRetried++;
+            }
+        }
+
         if (state == ModelUpdateStates.Active)
         {
             Done.TrySetResult(offer.Size);
