@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using MQTTnet.Protocol;
 
 namespace IotAi.Gateway.Mqtt.Limits;
@@ -10,7 +9,7 @@ namespace IotAi.Gateway.Mqtt.Limits;
 /// delayed: MQTTnet reads a connection's packets one at a time, so holding a PUBACK would stall the client's
 /// whole connection, keep-alives included, and tie up the broker while it waited.
 /// </summary>
-internal sealed class DeviceRates(MqttLimitsOptions options) : IDisposable
+internal sealed class DeviceRates(MqttLimitsOptions options, TimeProvider clock) : IDisposable
 {
     private readonly ConcurrentDictionary<string, Budget> _budgets = new(StringComparer.Ordinal);
 
@@ -20,8 +19,8 @@ internal sealed class DeviceRates(MqttLimitsOptions options) : IDisposable
     /// <summary>Spends one message and <paramref name="bytes"/> of the client's budget, or says why it cannot.</summary>
     public LimitRefusal<MqttPubAckReasonCode>? TrySpend(string clientId, long bytes)
     {
-        var budget = _budgets.GetOrAdd(clientId, static (_, o) => new Budget(o), options);
-        return budget.TrySpend(bytes, options);
+        var budget = _budgets.GetOrAdd(clientId, static (_, rates) => new Budget(rates.options, rates.clock.GetTimestamp()), (options, clock));
+        return budget.TrySpend(bytes, options, clock);
     }
 
     /// <summary>Forgets a client that disconnected; its next connection starts with a full budget.</summary>
@@ -35,19 +34,19 @@ internal sealed class DeviceRates(MqttLimitsOptions options) : IDisposable
     /// with their options, queues and locks, which a connected device kept for as long as it stayed connected; this
     /// takes about 50.
     /// </summary>
-    private sealed class Budget(MqttLimitsOptions options)
+    private sealed class Budget(MqttLimitsOptions options, long filled)
     {
         private double _messages = options.MessageBurst;
         private double _bytes = options.ByteBurst;
-        private long _filled = Stopwatch.GetTimestamp();
+        private long _filled = filled;
 
-        public LimitRefusal<MqttPubAckReasonCode>? TrySpend(long bytes, MqttLimitsOptions limits)
+        public LimitRefusal<MqttPubAckReasonCode>? TrySpend(long bytes, MqttLimitsOptions limits, TimeProvider clock)
         {
             // One connection's packets are read one at a time; the lock is for a takeover's overlap.
             lock (this)
             {
-                var now = Stopwatch.GetTimestamp();
-                var seconds = Stopwatch.GetElapsedTime(_filled, now).TotalSeconds;
+                var now = clock.GetTimestamp();
+                var seconds = clock.GetElapsedTime(_filled, now).TotalSeconds;
                 _filled = now;
                 _messages = Math.Min(limits.MessageBurst, _messages + (seconds * limits.MessagesPerSecond));
                 _bytes = Math.Min(limits.ByteBurst, _bytes + (seconds * limits.BytesPerSecond));

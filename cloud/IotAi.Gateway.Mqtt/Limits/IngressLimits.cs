@@ -28,7 +28,7 @@ public sealed class IngressLimits : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
         _addresses = new AddressLimits(_options, clock);
-        _rates = new DeviceRates(_options);
+        _rates = new DeviceRates(_options, clock);
         _telemetry = telemetry;
         _logger = logger;
         _clock = clock;
