@@ -4,7 +4,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Reflection;
 
 namespace IotAi.Bench;
 
@@ -83,31 +82,16 @@ public sealed class SiloProcess : IMeasuredServer, IAsyncDisposable
         data ??= Directory.CreateTempSubdirectory("iotai-bench-");
         var mqttPort = FreePort();
         var httpPort = FreePort();
-        var start = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true };
-        // The garbage collector's settings the silo image ships with (deploy/silo/Dockerfile), so figures hold for it.
-        start.Environment[Gen0SizeVariable] = ShippedGen0Size;
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
-        {
-            start.Environment[name] = value;
-        }
-
-        // Run this same program again: through the apphost when there is one, else through dotnet.
-        var self = Environment.ProcessPath!;
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
-        {
-            start.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);
-        }
-
-        start.FileName = self;
-        foreach (var argument in (string[])["silo",
+        var start = ThisProgram.With(["silo",
             $"--Mqtt:Port={mqttPort}", "--Mqtt:BindAddress=127.0.0.1",
             $"--Gateway:HttpPort={httpPort}", "--Gateway:HttpBindAddress=127.0.0.1",
             $"--Cluster:SiloPort={FreePort()}", $"--Cluster:GatewayPort={FreePort()}",
             $"--Gateway:DataDirectory={data.FullName}", "--Logging:LogLevel:Default=Warning",
             // Devices connect without enrolling, as they do to the Mosquitto baseline; a secret is checked once per connection anyway.
-            "--Mqtt:Authentication:Mode=None", "--Mqtt:Tls:Enabled=false", .. arguments])
+            "--Mqtt:Authentication:Mode=None", "--Mqtt:Tls:Enabled=false", .. arguments]);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
-            start.ArgumentList.Add(argument);
+            start.Environment[name] = value;
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("The silo process did not start.");
@@ -118,7 +102,7 @@ public sealed class SiloProcess : IMeasuredServer, IAsyncDisposable
         var silo = new SiloProcess(process, data, mqttPort, httpPort);
         // A silo attached to the user's broker listens for no devices: only its HTTP side is waited for.
         var attached = arguments.Any(static s => s.StartsWith("--Mqtt:External:Host=", StringComparison.Ordinal));
-        await silo.WaitUntilListeningAsync(attached ? [httpPort] : [mqttPort, httpPort], cancellationToken);
+        await ThisProgram.WaitUntilListeningAsync(process, "silo", attached ? [httpPort] : [mqttPort, httpPort], cancellationToken);
         return silo;
     }
 
@@ -132,34 +116,6 @@ public sealed class SiloProcess : IMeasuredServer, IAsyncDisposable
 
         _process.Dispose();
         _data.Delete(recursive: true);
-    }
-
-    private async Task WaitUntilListeningAsync(int[] ports, CancellationToken cancellationToken)
-    {
-        var deadline = Stopwatch.GetTimestamp() + (60 * Stopwatch.Frequency);
-        while (true)
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"The silo process exited with code {_process.ExitCode} before it listened.");
-            }
-
-            try
-            {
-                // The benchmarks publish over MQTT and read the silo's counters over HTTP.
-                foreach (var port in ports)
-                {
-                    using var client = new TcpClient();
-                    await client.ConnectAsync(IPAddress.Loopback, port, cancellationToken);
-                }
-
-                return;
-            }
-            catch (SocketException) when (Stopwatch.GetTimestamp() < deadline)
-            {
-                await Task.Delay(200, cancellationToken);
-            }
-        }
     }
 
     internal static int FreePort()

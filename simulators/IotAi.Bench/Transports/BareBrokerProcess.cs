@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using System.Reflection;
 
 namespace IotAi.Bench.Transports;
 
@@ -45,26 +42,13 @@ public sealed class BareBrokerProcess : IMeasuredServer, IAsyncDisposable
     public static async Task<BareBrokerProcess> StartAsync(BrokerTransport transport, CancellationToken cancellationToken)
     {
         var port = SiloProcess.FreePort();
-        var start = new ProcessStartInfo { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        // The same garbage collector settings as a silo in the benchmarks, so the transports are compared as the silo would run them.
-        start.Environment[SiloProcess.Gen0SizeVariable] = SiloProcess.ShippedGen0Size;
-        var self = Environment.ProcessPath!;
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
-        {
-            start.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);
-        }
-
-        start.FileName = self;
-        foreach (var argument in (string[])["bench", "extras", "broker", "--transport", transport.ToString(), "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)])
-        {
-            start.ArgumentList.Add(argument);
-        }
-
+        var start = ThisProgram.With(["bench", "extras", "broker", "--transport", transport.ToString(), "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        start.RedirectStandardInput = true;
         var process = Process.Start(start) ?? throw new InvalidOperationException("The broker process did not start.");
         process.ErrorDataReceived += static (_, e) => { if (e.Data is not null) { Console.Error.WriteLine($"broker: {e.Data}"); } };
         process.BeginErrorReadLine();
         var broker = new BareBrokerProcess(process, transport, port);
-        await broker.WaitUntilListeningAsync(cancellationToken);
+        await ThisProgram.WaitUntilListeningAsync(process, "broker", [port], cancellationToken);
         return broker;
     }
 
@@ -98,28 +82,5 @@ public sealed class BareBrokerProcess : IMeasuredServer, IAsyncDisposable
 
         _process.Dispose();
         _asking.Dispose();
-    }
-
-    private async Task WaitUntilListeningAsync(CancellationToken cancellationToken)
-    {
-        var deadline = Stopwatch.GetTimestamp() + (30 * Stopwatch.Frequency);
-        while (true)
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"The broker process exited with code {_process.ExitCode} before it listened.");
-            }
-
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, MqttPort, cancellationToken);
-                return;
-            }
-            catch (SocketException) when (Stopwatch.GetTimestamp() < deadline)
-            {
-                await Task.Delay(200, cancellationToken);
-            }
-        }
     }
 }
