@@ -115,6 +115,9 @@ public sealed class OtaDevice(string id, int port, int window) : IAsyncDisposabl
         }
     }
 
+    /// <summary>How often a device sends its report again before it gives up (each try waits the client's 30 s).</summary>
+    private const int MaxReportRetries = 5;
+
     /// <summary>Status reports sent again because the silo did not acknowledge them in time.</summary>
     public int ReportsRetried { get; private set; }
 
@@ -163,14 +166,15 @@ public sealed class OtaDevice(string id, int port, int window) : IAsyncDisposabl
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
         // As the edge agent does, a report that was not acknowledged in time is sent again: given up, the device would
         // never count as done and the run would wait out its deadline.
-        while (true)
+        // A device whose connection is gone stays undone, and the run's failure says so; it does not spin on sending.
+        for (var sent = false; !sent;)
         {
             try
             {
                 await _client.PublishAsync(report);
-                break;
+                sent = true;
             }
-            catch (MQTTnet.Exceptions.MqttCommunicationException)
+            catch (MQTTnet.Exceptions.MqttCommunicationException) when (_client.IsConnected && ReportsRetried < MaxReportRetries)
             {
                 ReportsRetried++;
             }
