@@ -5,7 +5,11 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace IotAi.Edge.Tests;
 
-public sealed class EdgeModelRuntimeTests : IAsyncDisposable
+// IAsyncLifetime, not IAsyncDisposable: xunit 2 disposes a test class only through IDisposable or IAsyncLifetime,
+// and the temporary model folder must go after each test.
+#pragma warning disable CA1001 // xunit disposes the runtime, keys and folder in DisposeAsync.
+public sealed class EdgeModelRuntimeTests : IAsyncLifetime
+#pragma warning restore CA1001
 {
     private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("iotai-edge-runtime-");
     private readonly ModelSigner _signer = ModelSigner.Generate();
@@ -127,7 +131,9 @@ public sealed class EdgeModelRuntimeTests : IAsyncDisposable
         Assert.Equal("1", restarted.Active("sensor-anomaly")!.Manifest.Version);
     }
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
     {
         await _runtime.DisposeAsync();
         _signer.Dispose();
