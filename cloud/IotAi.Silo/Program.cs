@@ -2,7 +2,7 @@ using IotAi.Gateway.Http;
 using IotAi.Silo;
 using Microsoft.AspNetCore.Builder;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = SiloHostingExtensions.CreateBuilder(args);
 builder.AddIotAiSilo();
 var app = builder.Build();
 app.UseGatewayHttp();

@@ -26,6 +26,17 @@ namespace IotAi.Silo;
 public static class SiloHostingExtensions
 {
     /// <summary>
+    /// A web application builder for a silo, as <see cref="WebApplication.CreateBuilder(string[])"/> makes one, except that
+    /// its settings files are read at start and not watched. Watching them watches the whole content root, subfolders
+    /// included, and the default data directory (<c>.iotai</c>) lies inside it: every journal and sample write then woke
+    /// the file watcher, which built strings for each event (4 % of a busy silo's allocations). Settings that must change
+    /// at run time are changed by restarting the pod, as a ConfigMap's are anyway. <c>--hostBuilder:reloadConfigOnChange=true</c>
+    /// turns watching back on.
+    /// </summary>
+    public static WebApplicationBuilder CreateBuilder(string[] args) =>
+        WebApplication.CreateBuilder(["--hostBuilder:reloadConfigOnChange=false", .. args]);
+
+    /// <summary>
     /// Makes this host one IotAi silo: clustering (localhost by default, or Redis membership, with Kubernetes hosting in a
     /// pod), grain state (files under the data directory, or a database), the grains and their model host, the learning
     /// service, the embedded MQTT broker; on a web application also HTTP on <c>Gateway:HttpPort</c> (unless

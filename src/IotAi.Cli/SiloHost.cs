@@ -17,7 +17,7 @@ internal static class SiloHost
     /// <param name="quiet">Logs only warnings, for commands that draw their own console view.</param>
     public static IHost Build(string[] configuration, int? mqttPort, bool quiet)
     {
-        var builder = WebApplication.CreateBuilder(configuration);
+        var builder = SiloHostingExtensions.CreateBuilder(configuration);
         if (mqttPort is int port)
         {
             builder.Configuration.AddInMemoryCollection([new("Mqtt:Port", port.ToString(CultureInfo.InvariantCulture))]);
