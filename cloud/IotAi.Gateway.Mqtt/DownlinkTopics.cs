@@ -21,4 +21,15 @@ internal static class DownlinkTopics
     /// and key sets wait, as a device may need them to settle what it sent or to trust what comes next.
     /// </summary>
     public static uint ExpiryOf(DownlinkKind kind) => kind is DownlinkKind.Desired or DownlinkKind.ModelOffer ? 3600u : 0u;
+
+    /// <summary>The kind's name for the sent-messages counter, without boxing the enum as its <c>ToString</c> does for every answer.</summary>
+    public static string NameOf(DownlinkKind kind) => kind switch
+    {
+        DownlinkKind.Result => nameof(DownlinkKind.Result),
+        DownlinkKind.Error => nameof(DownlinkKind.Error),
+        DownlinkKind.Desired => nameof(DownlinkKind.Desired),
+        DownlinkKind.ModelOffer => nameof(DownlinkKind.ModelOffer),
+        DownlinkKind.KeySet => nameof(DownlinkKind.KeySet),
+        _ => kind.ToString(),
+    };
 }

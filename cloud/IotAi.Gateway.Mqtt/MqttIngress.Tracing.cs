@@ -50,6 +50,6 @@ public sealed partial class MqttIngress
             : null;
         var topic = reply.Kind == DownlinkKind.Result ? device.ResultTopic : DownlinkTopics.For(device.DeviceId, reply.Kind);
         activity?.SetTag("messaging.destination.name", topic);
-        await DeliverAsync(device, Message(topic, reply.Payload, ContentTypes.Json, activity?.Id), reply.Kind.ToString());
+        await DeliverAsync(device, Message(topic, reply.Payload, ContentTypes.Json, activity?.Id), DownlinkTopics.NameOf(reply.Kind));
     }
 }

@@ -266,7 +266,7 @@ public sealed partial class MqttIngress(
             return;
         }
 
-        var uplink = new Uplink(topic.Kind, message.Payload.ToArray(), seq, message.Topic, !IsAnsweredAtEdge(message), UserProperty(message, UserProperties.Edge), UserProperty(message, UserProperties.Label),
+        var uplink = new Uplink(topic.Kind, UplinkPayload.Take(message.Payload), seq, message.Topic, !IsAnsweredAtEdge(message), UserProperty(message, UserProperties.Edge), UserProperty(message, UserProperties.Label),
             topic.Kind == PayloadKind.Tensor ? TensorCall(message, topic.Model) : null);
         using var activity = GatewayTelemetry.Source.HasListeners() ? StartIngress(message, topic.DeviceId!, uplink.Kind, seq) : null;
         var started = Stopwatch.GetTimestamp();
@@ -320,7 +320,7 @@ public sealed partial class MqttIngress(
     }
 
     private Task PublishAsync(string deviceId, DownlinkMessage downlink) =>
-        PublishAsync(DownlinkTopics.For(deviceId, downlink.Kind), downlink.Payload, ContentTypes.Json, downlink.Kind.ToString(), downlink.TraceParent, DownlinkTopics.ExpiryOf(downlink.Kind));
+        PublishAsync(DownlinkTopics.For(deviceId, downlink.Kind), downlink.Payload, ContentTypes.Json, DownlinkTopics.NameOf(downlink.Kind), downlink.TraceParent, DownlinkTopics.ExpiryOf(downlink.Kind));
 
     private async Task PublishAsync(string topic, byte[] payload, string contentType, string kind, string? traceParent = null, uint expirySeconds = 0)
     {

@@ -24,13 +24,54 @@ internal readonly record struct DeviceAnswers(EdgeAnswer? Edge, string? Truth)
                 return default;
             }
 
-            var telemetry = JsonSerializer.Deserialize(uplink.Payload, ProtocolJson.Wire.Telemetry);
-            return new DeviceAnswers(telemetry?.Edge, telemetry?.Label);
+            return OfTelemetry(payload);
         }
         catch (JsonException)
         {
             // What the device garbled is no reason to refuse its reading.
             return default;
         }
+    }
+
+    /// <summary>
+    /// Reads only the reading's top-level <c>edge</c> and <c>label</c>, skipping the rest: the whole reading as a
+    /// <see cref="Telemetry"/> would build its values' dictionary and the serializer's state for every reading a
+    /// simulator or test rig labels (a ninth of what such a silo allocated per reading). A malformed reading still
+    /// throws, as the serializer would.
+    /// </summary>
+    private static DeviceAnswers OfTelemetry(ReadOnlySpan<byte> payload)
+    {
+        var reader = new Utf8JsonReader(payload);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return default;
+        }
+
+        EdgeAnswer? edge = null;
+        string? label = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var property = reader.ValueTextEquals("edge"u8) ? 1 : reader.ValueTextEquals("label"u8) ? 2 : 0;
+            reader.Read();
+            switch (property)
+            {
+                case 1:
+                    edge = reader.TokenType == JsonTokenType.Null ? null : JsonSerializer.Deserialize(ref reader, ProtocolJson.Wire.EdgeAnswer);
+                    break;
+                case 2:
+                    label = reader.TokenType switch
+                    {
+                        JsonTokenType.Null => null,
+                        JsonTokenType.String => reader.GetString(),
+                        _ => throw new JsonException("A reading's label is a string."),
+                    };
+                    break;
+                default:
+                    reader.Skip();
+                    break;
+            }
+        }
+
+        return new DeviceAnswers(edge, label);
     }
 }
