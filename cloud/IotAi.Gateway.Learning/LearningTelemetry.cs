@@ -1,3 +1,4 @@
+using IotAi.ServiceDefaults;
 using System.Diagnostics.Metrics;
 using IotAi.Learning;
 
@@ -32,7 +33,7 @@ public sealed class LearningTelemetry
             description: "Population stability index of the model's answer confidence against its first answers");
         _teacherLabels = meter.CreateCounter<long>("iotai.learning.teacher.labels", unit: "{sample}", description: "Kept samples a teacher model labelled");
         _trainingRuns = meter.CreateCounter<long>("iotai.learning.training.runs", unit: "{run}", description: "Training runs ended, by their state: registered, refused or failed");
-        _trainingDuration = meter.CreateHistogram<double>("iotai.learning.training.duration", unit: "s", description: "How long a training run took, start to verdict");
+        _trainingDuration = meter.CreateHistogram<double>("iotai.learning.training.duration", unit: "s", description: "How long a training run took, start to verdict", advice: HistogramBuckets.LongDuration);
     }
 
     public void TrainingEnded(string model, string state, TimeSpan took)

@@ -39,7 +39,7 @@ public sealed class GatewayTelemetry
         _refusals = meter.CreateCounter<long>("iotai.mqtt.refusals", "{message}", "Connects, publishes and subscribes refused");
         _dropped = meter.CreateCounter<long>("iotai.mqtt.messages.dropped", "{message}", "Downlinks not queued because the device's queue was full");
         _connections = meter.CreateUpDownCounter<long>("iotai.mqtt.connections", "{connection}", "Open MQTT connections");
-        _uplinkDuration = meter.CreateHistogram<double>("iotai.mqtt.uplink.duration", "s", "From an uplink's arrival to its answer");
+        _uplinkDuration = meter.CreateHistogram<double>("iotai.mqtt.uplink.duration", "s", "From an uplink's arrival to its answer", advice: HistogramBuckets.Latency);
         _modelBytes = meter.CreateCounter<long>("iotai.ota.sent", "By", "Bytes of model files sent to devices in chunks");
         _modelChunks = meter.CreateCounter<long>("iotai.ota.chunks", "{chunk}", "Model-file chunks sent to devices");
         // Observed rather than added to per packet: one increment of a field is all a packet costs.

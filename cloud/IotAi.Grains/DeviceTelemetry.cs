@@ -1,3 +1,4 @@
+using IotAi.ServiceDefaults;
 using System.Diagnostics.Metrics;
 using IotAi.Protocol;
 
@@ -27,10 +28,10 @@ public sealed class DeviceTelemetry
         // The meter factory owns the meter: it is disposed with the host.
         var meter = meterFactory.Create(MeterName);
         _uplinks = meter.CreateCounter<long>("iotai.device.uplinks", "{message}", "Uplinks handled by device grains");
-        _queueDepth = meter.CreateHistogram<double>("iotai.edge.queue.depth", "{sample}", "Samples waiting in an edge agent's queue, as its twin reports");
-        _queueBytes = meter.CreateHistogram<double>("iotai.edge.queue.size", "By", "Bytes an edge agent's queue holds, as its twin reports");
-        _diskBytes = meter.CreateHistogram<double>("iotai.edge.disk.size", "By", "Bytes of disk an edge agent's queue file takes, as its twin reports");
-        _offline = meter.CreateHistogram<double>("iotai.edge.offline.duration", "s", "How long an edge agent had been offline, as its twin reports");
+        _queueDepth = meter.CreateHistogram<double>("iotai.edge.queue.depth", "{sample}", "Samples waiting in an edge agent's queue, as its twin reports", advice: HistogramBuckets.Count);
+        _queueBytes = meter.CreateHistogram<double>("iotai.edge.queue.size", "By", "Bytes an edge agent's queue holds, as its twin reports", advice: HistogramBuckets.Bytes);
+        _diskBytes = meter.CreateHistogram<double>("iotai.edge.disk.size", "By", "Bytes of disk an edge agent's queue file takes, as its twin reports", advice: HistogramBuckets.Bytes);
+        _offline = meter.CreateHistogram<double>("iotai.edge.offline.duration", "s", "How long an edge agent had been offline, as its twin reports", advice: HistogramBuckets.LongDuration);
         _fleet = meter.CreateUpDownCounter<long>("iotai.fleet.devices", "{device}",
             "Devices active on this silo, by the model version that answers them and where it runs; summed over silos, the fleet's share per version");
         _graded = meter.CreateCounter<long>("iotai.model.answers.graded", "{answer}",

@@ -1,3 +1,4 @@
+using IotAi.ServiceDefaults;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using IotAi.Edge.Queue;
@@ -40,8 +41,8 @@ public sealed class EdgeTelemetry
         var meter = meterFactory.Create(MeterName);
         _uplinks = meter.CreateCounter<long>("iotai.agent.uplinks", "{message}", "Samples the agent published, by kind and outcome: acknowledged, refused, requeued (no answer from the broker; it goes again) or skipped (unreadable)");
         _reconnects = meter.CreateCounter<long>("iotai.agent.reconnects", "{connection}", "Times the agent connected again after losing its connection");
-        _inferenceDuration = meter.CreateHistogram<double>("iotai.agent.inference.duration", "s", "From a sample to the local model's answer, reading the sample included");
-        _resultDuration = meter.CreateHistogram<double>("iotai.agent.result.duration", "s", "From an uplink's publish to the cloud's answer");
+        _inferenceDuration = meter.CreateHistogram<double>("iotai.agent.inference.duration", "s", "From a sample to the local model's answer, reading the sample included", advice: HistogramBuckets.Latency);
+        _resultDuration = meter.CreateHistogram<double>("iotai.agent.result.duration", "s", "From an uplink's publish to the cloud's answer", advice: HistogramBuckets.Latency);
         meter.CreateObservableGauge("iotai.agent.queue.depth", () => outbox.Statistics.Depth, "{sample}", "Samples in the queue, waiting or in flight");
         meter.CreateObservableGauge("iotai.agent.queue.size", () => outbox.Statistics.Bytes, "By", "Payload bytes the queue holds");
         meter.CreateObservableGauge("iotai.agent.disk.size", () => outbox.Statistics.DiskBytes, "By", "Bytes the queue's files take on disk");

@@ -24,7 +24,8 @@ public sealed class InferenceTelemetry
         // The meter factory owns the meter: it is disposed with the host.
         var meter = meterFactory.Create(MeterName);
         _batchSize = meter.CreateHistogram<int>("iotai.inference.batch.size", "{sample}", "Samples per ONNX Runtime call");
-        _batchDuration = meter.CreateHistogram<double>("iotai.inference.batch.duration", "s", "Time one ONNX Runtime call took");
+        _batchDuration = meter.CreateHistogram<double>("iotai.inference.batch.duration", "s", "Time one ONNX Runtime call took",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
         _idleReleases = meter.CreateCounter<long>("iotai.inference.idle_releases", "{release}",
             "Times a quiet model gave back its batch buffers; iotai.outcome says whether ONNX Runtime's arenas shrank too (released) or not (arena_kept)");
         meter.CreateObservableGauge("iotai.inference.queue.depth", () => _loaded.Keys.Select(static m => new Measurement<int>(m.InFlight,
