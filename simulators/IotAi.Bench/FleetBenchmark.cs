@@ -68,7 +68,7 @@ public static class FleetBenchmark
     }
 
     /// <summary>Waits out <paramref name="least"/>, then until the server's compiler settles, the warm-up run ends, or <see cref="MaxWarmUp"/> passes.</summary>
-    private static async Task WaitUntilSettledAsync(IMeasuredServer server, TimeSpan least, Task run, CancellationToken cancellationToken)
+    internal static async Task WaitUntilSettledAsync(IMeasuredServer server, TimeSpan least, Task run, CancellationToken cancellationToken)
     {
         await Task.WhenAny(run, Task.Delay(least, cancellationToken));
         if (await server.CompilationTimeAsync(cancellationToken) is not { } before)
