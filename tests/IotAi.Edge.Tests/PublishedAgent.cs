@@ -29,6 +29,9 @@ internal static class PublishedAgent
         }
 
         using var publish = Process.Start(start) ?? throw new InvalidOperationException("dotnet publish did not start.");
+        // The ahead-of-time compiler takes every core for a minute or more; below normal priority (inherited by the
+        // compiler it starts) it does not starve the agents that tests beside it run against their timeouts.
+        publish.PriorityClass = ProcessPriorityClass.BelowNormal;
         var log = publish.StandardOutput.ReadToEndAsync();
         var errors = publish.StandardError.ReadToEndAsync();
         await publish.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(10));

@@ -19,9 +19,10 @@ public sealed class TwinTests
             ["Sources:0"] = "sensor",
             ["SensorInterval"] = "01:00:00",
         });
-        // One reading at start, then nothing for an hour; and a first report on connect.
-        await broker.WaitForAsync(p => p.Topic == DeviceTopics.Reported(deviceId));
-        await broker.WaitForAsync(p => p.Topic == DeviceTopics.Telemetry(deviceId));
+        // One reading at start, then nothing for an hour; and a first report on connect. A fresh agent's first
+        // reading is its first trip through the queue and the publisher, which a busy machine may hold up a while.
+        await broker.WaitForAsync(p => p.Topic == DeviceTopics.Reported(deviceId), TimeSpan.FromSeconds(60));
+        await broker.WaitForAsync(p => p.Topic == DeviceTopics.Telemetry(deviceId), TimeSpan.FromSeconds(60));
 
         var desired = new DesiredProperties(1, new Dictionary<string, string>
         {
