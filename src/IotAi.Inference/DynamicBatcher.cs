@@ -23,9 +23,8 @@ public sealed class DynamicBatcher : IAsyncDisposable
     private CancellationTokenSource _idle = new();
     private bool _holding;
 
-    // How long a sample has lately taken, in stopwatch ticks (a moving average over batches; 0 before the first), and
-    // the queue wait it is weighed against.
-    private long _ticksPerSample;
+    // How long a sample has lately taken, and the queue wait it is weighed against, in stopwatch ticks.
+    private readonly ModelPace _pace = new();
     private readonly long _maxWaitTicks;
 
     /// <summary>Spare requests kept for reuse hold at most this many bytes of samples once the batcher is idle.</summary>
@@ -83,7 +82,7 @@ public sealed class DynamicBatcher : IAsyncDisposable
         // The batch that serves this request links to the caller's span, so a trace shows which batch answered it.
         request.Caller = Activity.Current is { Recorded: true } caller ? caller.Context : default;
         var ahead = Interlocked.Increment(ref _pending) - 1;
-        var tooLong = ahead > 0 && ahead * Volatile.Read(ref _ticksPerSample) > _maxWaitTicks;
+        var tooLong = _pace.TooLong(ahead, _maxWaitTicks);
         if (tooLong || !_queue.Writer.TryWrite(request))
         {
             Interlocked.Decrement(ref _pending);
@@ -230,7 +229,7 @@ public sealed class DynamicBatcher : IAsyncDisposable
             var started = Stopwatch.GetTimestamp();
             _model.Run(inputs, batch.Count, scores);
             var ended = Stopwatch.GetTimestamp();
-            Paced((ended - started) / batch.Count);
+            _pace.Record(ended - started, batch.Count);
             BatchCompleted?.Invoke(batch.Count, Stopwatch.GetElapsedTime(started, ended));
         }
 #pragma warning disable CA1031 // Every waiting caller must hear of the failure, whatever it is.
@@ -259,13 +258,6 @@ public sealed class DynamicBatcher : IAsyncDisposable
                 batch[i].SetException(failure);
             }
         }
-    }
-
-    /// <summary>Moves the pace an eighth of the way towards the last batch's; the first batch sets it.</summary>
-    private void Paced(long ticksPerSample)
-    {
-        var pace = _ticksPerSample;
-        Volatile.Write(ref _ticksPerSample, pace == 0 ? ticksPerSample : pace + ((ticksPerSample - pace) / 8));
     }
 
     private static float[] Grown(ref float[] buffer, int length) => buffer.Length >= length ? buffer : buffer = new float[length];
