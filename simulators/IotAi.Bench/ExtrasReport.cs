@@ -18,7 +18,7 @@ public sealed record ExtrasReport(
     SteadyLoopFigures? SteadyLoop = null,
     FuzzFigures? Fuzz = null,
     (OverloadPlan Plan, OverloadMeasurement Measurement)? Overload = null,
-    IReadOnlyList<(GcMode Mode, Suite.IdleMemory Memory)>? GcModes = null,
+    IReadOnlyList<GcModeFigures>? GcModes = null,
     StorageFigures? Storage = null,
     IReadOnlyList<Transports.TransportFigures>? Transports = null)
 {

@@ -92,7 +92,7 @@ public static class ExtrasSuite
 
         if (settings.GcModesDevices is int idle)
         {
-            report = report with { GcModes = await GcModesBenchmark.RunAsync(idle, cancellationToken), Command = report.Command + FormattableString.Invariant($" --gc-modes --gc-modes-devices {idle}") };
+            report = report with { GcModes = await GcModesBenchmark.RunAsync(idle, measure, cancellationToken), Command = report.Command + FormattableString.Invariant($" --gc-modes --gc-modes-devices {idle}") };
         }
 
         if (settings.StorageDevices is int writers)

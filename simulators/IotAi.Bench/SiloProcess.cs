@@ -12,10 +12,16 @@ namespace IotAi.Bench;
 /// </summary>
 public sealed class SiloProcess : IMeasuredServer, IAsyncDisposable
 {
-    /// <summary>The gen0 budget deploy/silo/Dockerfile sets; the runtime reads it from the environment only.</summary>
-    internal const string Gen0SizeVariable = "DOTNET_GCgen0size";
-
-    internal const string ShippedGen0Size = "0x4000000";
+    /// <summary>
+    /// The garbage collector's settings deploy/silo/Dockerfile sets, as the runtime's environment variables: the server
+    /// collector without DATAS, and a 64 MiB gen0 budget (which the runtime reads from the environment only).
+    /// </summary>
+    internal static IReadOnlyDictionary<string, string> ShippedGcSettings { get; } = new Dictionary<string, string>
+    {
+        ["DOTNET_gcServer"] = "1",
+        ["DOTNET_GCDynamicAdaptationMode"] = "0",
+        ["DOTNET_GCgen0size"] = "0x4000000",
+    };
 
     /// <summary>.NET's own <c>System.Runtime</c> counter of the time its just-in-time compiler has run.</summary>
     private const string CompilationTimeMetric = "dotnet_jit_compilation_time_seconds_total";

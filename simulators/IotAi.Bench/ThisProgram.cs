@@ -21,7 +21,11 @@ internal static class ThisProgram
     public static ProcessStartInfo With(IEnumerable<string> arguments)
     {
         var start = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.Environment[SiloProcess.Gen0SizeVariable] = SiloProcess.ShippedGen0Size;
+        foreach (var (name, value) in SiloProcess.ShippedGcSettings)
+        {
+            start.Environment[name] = value;
+        }
+
         var self = Environment.ProcessPath!;
         if (Path.GetFileNameWithoutExtension(self) == "dotnet")
         {

@@ -57,7 +57,7 @@ internal static class BenchCommand
         var fuzzPackets = new Option<long>("--fuzz-packets") { Description = "Packets the silo must read in the fuzz figure", DefaultValueFactory = _ => 1_000_000 };
         var overload = new Option<bool>("--overload") { Description = "A minute flat out, far past the silo's rate: back-pressure, memory during and after, recovery" };
         var overloadDevices = new Option<int>("--overload-devices") { Description = "Devices for the overload figure", DefaultValueFactory = _ => 2000 };
-        var gcModes = new Option<bool>("--gc-modes") { Description = "Memory per idle device on the silo under each garbage collector setting: workstation, conserving memory, server with and without DATAS" };
+        var gcModes = new Option<bool>("--gc-modes") { Description = "Latency at half load and memory per idle device on the silo under each garbage collector setting: server without DATAS (shipped) and with it, workstation, conserving memory" };
         var gcModesDevices = new Option<int>("--gc-modes-devices") { Description = "Idle devices for the garbage collector figure", DefaultValueFactory = _ => 10_000 };
         var storage = new Option<bool>("--storage") { Description = "Sensor telemetry with twins written through the state journal and straight to files, fsync off and on, alternated" };
         var storageDevices = new Option<int>("--storage-devices") { Description = "Simulated devices for the storage figure", DefaultValueFactory = _ => 100 };
