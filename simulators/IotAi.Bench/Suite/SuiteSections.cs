@@ -32,7 +32,9 @@ public static class SuiteSections
                 "to it takes the readings from `$share/iotai/devices/+/up/#` and publishes each result back through it. CPU is the silo's and",
                 "Mosquitto's together. The baseline is measure 2's Mosquitto alone.");
             Brokers(text, external.Gateway, external.Mosquitto);
-            text.AppendLine(C, $"Silo behind Mosquitto ÷ Mosquitto alone: **{external.RateRatio:F2}×** the rate, **{external.CpuRatio:F2}×** the CPU per message.");
+            text.AppendLine(external.Gateway.Rate.Items > 0
+                ? string.Create(C, $"Silo behind Mosquitto ÷ Mosquitto alone: **{external.RateRatio:F2}×** the rate, **{external.CpuRatio:F2}×** the CPU per message.")
+                : string.Create(C, $"Silo behind Mosquitto ÷ Mosquitto alone: **0×** the rate: nothing was answered in the window ({external.Gateway.Timeouts:N0} readings timed out)."));
         }
 
         Section(text, "3. The image model end to end", "This is the small image model on raw 32×32 pixels (`Models:ShippedImageModel=Pixels`). The shipped default, a",
@@ -103,7 +105,9 @@ public static class SuiteSections
         text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var m in new[] { gateway, mosquitto })
         {
-            text.AppendLine(C, $"| {m.Server} | {m.Devices:N0} | {m.Rate.PerSecond:N0} | {m.Rate.CpuMicrosPerItem:F0} | {m.Latency.P50Ms:F2} ms | {m.Latency.P99Ms:F2} ms | {m.Timeouts:N0} | {m.WarmedFor.TotalSeconds:F0} s |");
+            // A broker that answered nothing in the window has no CPU per message and no latency to show.
+            var answered = m.Rate.Items > 0;
+            text.AppendLine(C, $"| {m.Server} | {m.Devices:N0} | {m.Rate.PerSecond:N0} | {(answered ? m.Rate.CpuMicrosPerItem.ToString("F0", C) : "–")} | {(answered ? $"{m.Latency.P50Ms.ToString("F2", C)} ms" : "–")} | {(answered ? $"{m.Latency.P99Ms.ToString("F2", C)} ms" : "–")} | {m.Timeouts:N0} | {m.WarmedFor.TotalSeconds:F0} s |");
         }
 
         text.AppendLine();
