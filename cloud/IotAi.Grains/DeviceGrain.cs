@@ -67,15 +67,11 @@ public sealed class DeviceGrain : Grain, IDeviceGrain
         var reply = await _answerer.AnswerAsync(uplink);
         activity?.SetTag("iotai.outcome", reply.Outcome.ToString());
         _telemetry.Uplink(uplink.Kind, reply.Outcome);
-        // The twin's write and the kept sample's, if any, are on their way together; the reading is acknowledged after both.
-        try
-        {
-            await _device.WriteAsync();
-        }
-        finally
-        {
-            await _samples.KeptAsync();
-        }
+        // The kept sample, if any, is written before the twin that records the reading as handled: were the twin first, a
+        // silo killed between the two would leave a reading whose resend counts as a repeat and is acknowledged, its
+        // sample never kept. The reading is acknowledged after both.
+        await _samples.KeptAsync();
+        await _device.WriteAsync();
 
         await _twin.RegisterOnceAsync();
         return reply;
