@@ -8,10 +8,10 @@ namespace IotAi.Tests.Shared;
 /// </summary>
 internal static class PublishedHistograms
 {
-    /// <summary>The boundaries of each histogram published so far by a meter whose name starts with <paramref name="meterPrefix"/>, by name.</summary>
-    public static Dictionary<string, IReadOnlyList<double>?> Of(string meterPrefix)
+    /// <summary>Each histogram in seconds or bytes, or of a queue's depth, published so far by a meter whose name starts with <paramref name="meterPrefix"/>, by name.</summary>
+    public static Dictionary<string, PublishedHistogram> Of(string meterPrefix)
     {
-        var found = new Dictionary<string, IReadOnlyList<double>?>();
+        var found = new Dictionary<string, PublishedHistogram>();
         using (var listener = new MeterListener())
         {
             listener.InstrumentPublished = (instrument, _) =>
@@ -19,7 +19,7 @@ internal static class PublishedHistograms
                 if (instrument.Meter.Name.StartsWith(meterPrefix, StringComparison.Ordinal) && instrument is Histogram<double> histogram
                     && (histogram.Unit is "s" or "By" || histogram.Name.EndsWith(".depth", StringComparison.Ordinal)))
                 {
-                    found[histogram.Name] = histogram.Advice?.HistogramBucketBoundaries;
+                    found[histogram.Name] = new PublishedHistogram(histogram.Unit, histogram.Advice?.HistogramBucketBoundaries);
                 }
             };
             listener.Start();
@@ -28,12 +28,19 @@ internal static class PublishedHistograms
         return found;
     }
 
-    /// <summary>Asserts that every histogram in seconds or bytes, and every queue depth, has buckets of its own.</summary>
-    public static void AssertEachHasItsOwnBuckets(Dictionary<string, IReadOnlyList<double>?> histograms)
+    /// <summary>
+    /// Asserts that each histogram has buckets of its own, and that each in seconds is a duration whose buckets start at a
+    /// second or less.
+    /// </summary>
+    public static void AssertEachHasItsOwnBuckets(Dictionary<string, PublishedHistogram> histograms)
     {
-        foreach (var (name, boundaries) in histograms)
+        foreach (var (name, (unit, boundaries)) in histograms)
         {
             Assert.True(boundaries is { Count: > 5 }, $"{name} has OpenTelemetry's default buckets");
+            Assert.True(unit != "s" || (name.EndsWith(".duration", StringComparison.Ordinal) && boundaries[0] <= 1), $"{name} starts at {boundaries[0]} s");
         }
     }
 }
+
+/// <summary>A histogram's unit and the bucket boundaries it advises, if any.</summary>
+internal sealed record PublishedHistogram(string? Unit, IReadOnlyList<double>? Boundaries);
