@@ -17,6 +17,9 @@ namespace IotAi.Edge;
 /// </summary>
 public sealed partial class EdgeConnection : IDisposable
 {
+    /// <summary>The connection's socket buffers: room for a few model chunks in flight (the kernel doubles it).</summary>
+    private const int SocketBufferBytes = 256 * 1024;
+
     private readonly IMqttClient _client;
     private readonly MqttClientOptions _clientOptions;
     private readonly MqttClientSubscribeOptions _subscribeOptions;
@@ -44,19 +47,7 @@ public sealed partial class EdgeConnection : IDisposable
         _pipeline = pipeline;
         _logger = logger;
 
-        // No clean start and an hour's session: QoS 1 results sent while the device was away wait for it.
-        _clientOptions = new MqttClientOptionsBuilder()
-            .WithTcpServer(options.Host, options.Port)
-            .WithClientId(options.DeviceId)
-            .WithCredentials(options.SecretFile is null ? null : options.DeviceId, Secret(options.SecretFile))
-            .WithProtocolVersion(MqttProtocolVersion.V500)
-            .WithCleanStart(false)
-            .WithSessionExpiryInterval(3600)
-            .WithKeepAlivePeriod(options.KeepAlive)
-            .WithTimeout(options.ConnectTimeout)
-            .WithMaximumPacketSize((uint)options.MaximumPacketSize)
-            .WithReceiveMaximum((ushort)options.ReceiveMaximum)
-            .Build();
+        _clientOptions = ClientOptions(options);
         _subscribeOptions = new MqttClientSubscribeOptionsBuilder()
             .WithTopicFilter(f => f
                 .WithTopic(DeviceTopics.DownlinkFilter(options.DeviceId))
@@ -73,6 +64,29 @@ public sealed partial class EdgeConnection : IDisposable
 
             return Task.CompletedTask;
         };
+    }
+
+    /// <summary>How the agent connects to the gateway as its device.</summary>
+    internal static MqttClientOptions ClientOptions(EdgeAgentOptions options)
+    {
+        // No clean start and an hour's session: QoS 1 results sent while the device was away wait for it.
+        var built = new MqttClientOptionsBuilder()
+            .WithTcpServer(options.Host, options.Port)
+            .WithClientId(options.DeviceId)
+            .WithCredentials(options.SecretFile is null ? null : options.DeviceId, Secret(options.SecretFile))
+            .WithProtocolVersion(MqttProtocolVersion.V500)
+            .WithCleanStart(false)
+            .WithSessionExpiryInterval(3600)
+            .WithKeepAlivePeriod(options.KeepAlive)
+            .WithTimeout(options.ConnectTimeout)
+            .WithMaximumPacketSize((uint)options.MaximumPacketSize)
+            .WithReceiveMaximum((ushort)options.ReceiveMaximum)
+            .Build();
+        // MQTTnet fixes both socket buffers at 8 KiB unless told otherwise, which turns off the kernel's sizing of them:
+        // a 64 KiB model chunk then crosses in eight windows, each a round trip, which on a slow or distant link is most
+        // of a download's time.
+        ((MqttClientTcpOptions)built.ChannelOptions).BufferSize = SocketBufferBytes;
+        return built;
     }
 
     /// <summary>A message arrived on a downlink topic the connection subscribes to.</summary>

@@ -146,12 +146,12 @@ public static class OtaBenchmark
 
             await Parallel.ForEachAsync(subscribers.Select((c, i) => (c, i)), new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (s, ct) =>
             {
-                await s.c.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", broker.Port).WithClientId($"sub-{s.i:D5}").WithTimeout(TimeSpan.FromSeconds(30)).Build(), ct);
+                await s.c.ConnectAsync(BenchClientOptions.For(broker.Port, $"sub-{s.i:D5}"), ct);
                 await s.c.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(f => f.WithTopic("ota/chunks/#").WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)).Build(), ct);
             });
 
             using var publisher = factory.CreateMqttClient();
-            await publisher.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", broker.Port).WithClientId("publisher").Build(), cancellationToken);
+            await publisher.ConnectAsync(BenchClientOptions.For(broker.Port, "publisher"), cancellationToken);
             var cpu = broker.Cpu;
             var started = Stopwatch.GetTimestamp();
             for (var i = 0; i < chunks; i++)

@@ -46,7 +46,7 @@ public sealed class OtaDevice(string id, int port, int window) : IAsyncDisposabl
             OnMessage(e.ApplicationMessage);
             return Task.CompletedTask;
         };
-        await _client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithClientId(id).WithTimeout(TimeSpan.FromSeconds(30)).Build(), cancellationToken);
+        await _client.ConnectAsync(BenchClientOptions.For(port, id), cancellationToken);
         await _client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
             .WithTopicFilter(f => f.WithTopic(DeviceTopics.DownlinkFilter(id)).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)).Build(), cancellationToken);
     }

@@ -64,4 +64,14 @@ public sealed class OptionsTests
         await using var host = AgentHost.Create(1, "dev-1", settings);
         return host.Services.GetRequiredService<IOptions<EdgeAgentOptions>>().Value;
     }
+
+    [Fact]
+    public void The_connection_lets_a_whole_model_chunk_into_its_socket_at_once()
+    {
+        // MQTTnet's own default is 8 KiB a buffer, which fixes the socket there: a 64 KiB chunk then needs eight round trips.
+        var options = EdgeConnection.ClientOptions(new EdgeAgentOptions { DeviceId = "dev-1" });
+
+        var tcp = Assert.IsType<MQTTnet.MqttClientTcpOptions>(options.ChannelOptions);
+        Assert.True(tcp.BufferSize >= 2 * 64 * 1024, $"socket buffers of {tcp.BufferSize} B");
+    }
 }

@@ -16,6 +16,9 @@ internal sealed partial class UplinkSession(ExternalBrokerOptions options, strin
     /// <summary>How quiet the broker must fall before a session that stops taking uplinks counts as worked off.</summary>
     private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(1);
 
+    /// <summary>The connection's socket buffers: room for a full window of uplinks and their answers (the kernel doubles it).</summary>
+    private const int SocketBufferBytes = 1 << 20;
+
     private Task _lastAcknowledged = Task.CompletedTask;
     private int _connection;
     private long _lastReceived;
@@ -45,6 +48,26 @@ internal sealed partial class UplinkSession(ExternalBrokerOptions options, strin
             };
         }
 
+        var password = options.PasswordFile is null ? null : (await File.ReadAllTextAsync(options.PasswordFile, cancellationToken)).Trim();
+        (_lastAcknowledged, _lost) = (Task.CompletedTask, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        Interlocked.Increment(ref _connection);
+        var connected = await Client.ConnectAsync(ClientOptions(options, clientId, password), cancellationToken);
+        if (subscribe)
+        {
+            var granted = await Client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
+                .WithTopicFilter(options.UplinkFilter, MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancellationToken);
+            if (granted.Items.Single().ResultCode > MqttClientSubscribeResultCode.GrantedQoS2)
+            {
+                throw new InvalidOperationException($"the broker refused the subscription to {options.UplinkFilter}: {granted.Items.Single().ResultCode}");
+            }
+        }
+
+        return connected.IsSessionPresent;
+    }
+
+    /// <summary>How a session connects to the broker as <paramref name="clientId"/>, with the password read from its file.</summary>
+    internal static MqttClientOptions ClientOptions(ExternalBrokerOptions options, string clientId, string? password)
+    {
         var builder = new MqttClientOptionsBuilder()
             .WithTcpServer(options.Host, options.Port)
             .WithClientId(clientId)
@@ -57,7 +80,7 @@ internal sealed partial class UplinkSession(ExternalBrokerOptions options, strin
             .WithTimeout(TimeSpan.FromSeconds(10));
         if (options.Username is not null)
         {
-            builder.WithCredentials(options.Username, options.PasswordFile is null ? null : (await File.ReadAllTextAsync(options.PasswordFile, cancellationToken)).Trim());
+            builder.WithCredentials(options.Username, password);
         }
 
         if (options.Tls)
@@ -65,20 +88,12 @@ internal sealed partial class UplinkSession(ExternalBrokerOptions options, strin
             builder.WithTlsOptions(static o => o.UseTls());
         }
 
-        (_lastAcknowledged, _lost) = (Task.CompletedTask, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-        Interlocked.Increment(ref _connection);
-        var connected = await Client.ConnectAsync(builder.Build(), cancellationToken);
-        if (subscribe)
-        {
-            var granted = await Client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
-                .WithTopicFilter(options.UplinkFilter, MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancellationToken);
-            if (granted.Items.Single().ResultCode > MqttClientSubscribeResultCode.GrantedQoS2)
-            {
-                throw new InvalidOperationException($"the broker refused the subscription to {options.UplinkFilter}: {granted.Items.Single().ResultCode}");
-            }
-        }
-
-        return connected.IsSessionPresent;
+        var built = builder.Build();
+        // MQTTnet fixes both socket buffers at 8 KiB unless told otherwise, which turns off the kernel's sizing of them:
+        // this one connection carries every device's uplinks, and under load the broker filled a 16 KiB receive window
+        // faster than it drained, so the connection sat in zero-window probes for seconds at a time.
+        ((MqttClientTcpOptions)built.ChannelOptions).BufferSize = SocketBufferBytes;
+        return built;
     }
 
     /// <summary>
