@@ -8,6 +8,14 @@ internal sealed class RecordingDownlink : IDeviceDownlink
 {
     private readonly Channel<(string DeviceId, DownlinkMessage Message)> _delivered = Channel.CreateUnbounded<(string, DownlinkMessage)>();
 
+    /// <summary>Connects device <paramref name="deviceId"/> with a new recording downlink, and returns the downlink.</summary>
+    public static async Task<RecordingDownlink> ConnectAsync(IGrainFactory grains, string deviceId)
+    {
+        var downlink = new RecordingDownlink();
+        await grains.GetGrain<IDeviceGrain>(deviceId).ConnectedAsync(grains.CreateObjectReference<IDeviceDownlink>(downlink), 0);
+        return downlink;
+    }
+
     public Task DeliverAsync(string deviceId, DownlinkMessage message)
     {
         _delivered.Writer.TryWrite((deviceId, message));

@@ -19,9 +19,7 @@ public sealed class RolloutCatchUpTests(FakeClockClusterFixture fixture)
         var links = new List<RecordingDownlink>();
         foreach (var id in devices)
         {
-            var downlink = new RecordingDownlink();
-            await fixture.Grains.GetGrain<IDeviceGrain>(id).ConnectedAsync(fixture.Grains.CreateObjectReference<IDeviceDownlink>(downlink), 0);
-            links.Add(downlink);
+            links.Add(await RecordingDownlink.ConnectAsync(fixture.Grains, id));
         }
 
         var rollout = fixture.Grains.GetGrain<IRolloutGrain>(prefix);

@@ -51,10 +51,5 @@ public sealed class RolloutReofferTests(FakeClockClusterFixture fixture)
         Assert.Equal(0, answeringLink.Pending);
     }
 
-    private async Task<(string Id, RecordingDownlink Downlink)> ConnectAsync(string id)
-    {
-        var downlink = new RecordingDownlink();
-        await fixture.Grains.GetGrain<IDeviceGrain>(id).ConnectedAsync(fixture.Grains.CreateObjectReference<IDeviceDownlink>(downlink), 0);
-        return (id, downlink);
-    }
+    private async Task<(string Id, RecordingDownlink Downlink)> ConnectAsync(string id) => (id, await RecordingDownlink.ConnectAsync(fixture.Grains, id));
 }
