@@ -69,10 +69,14 @@ internal sealed class DeviceSession
         }
     }
 
+    /// <summary>The session's device if the session has met it (at an uplink or a subscription), else null.</summary>
+    public static DeviceSession? Known(IDictionary sessionItems, string deviceId) =>
+        sessionItems[Key] is DeviceSession known && known.DeviceId == deviceId ? known : null;
+
     /// <summary>The session's device, made at its first uplink; a topic naming another device gets one of its own.</summary>
     public static DeviceSession Of(IDictionary sessionItems, string deviceId, IGrainFactory grains)
     {
-        if (sessionItems[Key] is DeviceSession known && known.DeviceId == deviceId)
+        if (Known(sessionItems, deviceId) is { } known)
         {
             return known;
         }
