@@ -319,25 +319,6 @@ public sealed partial class MqttIngress(
         LogPublishRefused(e.ClientId, e.ApplicationMessage.Topic, reason);
     }
 
-    /// <summary>
-    /// Publishes what a grain (or the ingress itself) sends a device: into the device's session when this silo holds it,
-    /// as answers go, else through the broker's routing. Routing matches the message against every session's
-    /// subscriptions, so with thousands of devices connected an offer or a twin push cost far more than sending it (a
-    /// sixteenth of a silo's CPU in a rollout to 1,000 devices).
-    /// </summary>
-    private async Task PublishAsync(string deviceId, DownlinkMessage downlink)
-    {
-        var (topic, kind) = (DownlinkTopics.For(deviceId, downlink.Kind), DownlinkTopics.NameOf(downlink.Kind));
-        if (!external.Enabled && !_watchers.Any && await SessionOfAsync(deviceId) is { } session && DeviceSession.Known(session.Items, deviceId) is { } device)
-        {
-            device.BrokerSession ??= session;
-            await DeliverAsync(device, Message(topic, downlink.Payload, ContentTypes.Json, downlink.TraceParent, DownlinkTopics.ExpiryOf(downlink.Kind)), kind);
-            return;
-        }
-
-        await PublishAsync(topic, downlink.Payload, ContentTypes.Json, kind, downlink.TraceParent, DownlinkTopics.ExpiryOf(downlink.Kind));
-    }
-
     private async Task PublishAsync(string topic, byte[] payload, string contentType, string kind, string? traceParent = null, uint expirySeconds = 0)
     {
         await _server!.InjectApplicationMessage(new InjectedMqttApplicationMessage(Message(topic, payload, contentType, traceParent, expirySeconds)) { SenderClientId = GatewayClientId });

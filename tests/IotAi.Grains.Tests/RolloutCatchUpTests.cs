@@ -34,12 +34,13 @@ public sealed class RolloutCatchUpTests(FakeClockClusterFixture fixture)
         await ReportAsync(devices[0], ModelUpdateStates.Active);
         await ReportAsync(devices[1], ModelUpdateStates.Active);
         await ReportAsync(devices[2], ModelUpdateStates.Downloading);
-        await WaitForAsync(rollout, s => s.Devices.GetValueOrDefault(ModelUpdateStates.Active) == 2 && s.Devices.GetValueOrDefault(ModelUpdateStates.Downloading) == 1);
+        var heard = await RolloutStatusWaits.UntilAsync(rollout, s => s.Devices.GetValueOrDefault(ModelUpdateStates.Active) == 2 && s.Devices.GetValueOrDefault(ModelUpdateStates.Downloading) == 1);
+        Assert.Equal(2, heard.Devices.GetValueOrDefault(ModelUpdateStates.Active));
 
         // Its state on disk still says all three were offered: as if the silo had gone before the next tick.
         await fixture.Cluster.DeactivateAsync(rollout);
 
-        var status = await WaitForAsync(rollout, s => s.Devices.GetValueOrDefault(ModelUpdateStates.Offered) == 0);
+        var status = await RolloutStatusWaits.UntilAsync(rollout, s => s.Devices.GetValueOrDefault(ModelUpdateStates.Offered) == 0);
         Assert.Equal(2, status.Devices.GetValueOrDefault(ModelUpdateStates.Active));
         Assert.Equal(1, status.Devices.GetValueOrDefault(ModelUpdateStates.Downloading));
         Assert.Equal(RolloutPhase.Running, status.Phase);
@@ -51,20 +52,5 @@ public sealed class RolloutCatchUpTests(FakeClockClusterFixture fixture)
             JsonSerializer.SerializeToUtf8Bytes(new ModelStatusReport("sensor-anomaly", "1", state), ProtocolJson.Wire.ModelStatusReport),
             DeviceTopics.ModelStatus(deviceId));
         Assert.Equal(UplinkOutcome.Accepted, reply.Outcome);
-    }
-
-    /// <summary>Polls the rollout's status until <paramref name="done"/> holds, for up to 10 s; returns the last status seen.</summary>
-    private static async Task<RolloutStatus> WaitForAsync(IRolloutGrain rollout, Func<RolloutStatus, bool> done)
-    {
-        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
-        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var status = (await rollout.GetStatusAsync())!;
-        while (!done(status) && !patience.IsCancellationRequested)
-        {
-            await poll.WaitForNextTickAsync(CancellationToken.None);
-            status = (await rollout.GetStatusAsync())!;
-        }
-
-        return status;
     }
 }

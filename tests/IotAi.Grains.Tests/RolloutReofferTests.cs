@@ -25,14 +25,8 @@ public sealed class RolloutReofferTests(FakeClockClusterFixture fixture)
         await fixture.Grains.GetGrain<IDeviceGrain>(answering).ReportModelStatusAsync(downloading, DeviceTopics.ModelStatus(answering));
         // The device grain tells the rollout one-way: the clock moves only once the rollout has heard, or its next tick
         // could still count the answering device as silent.
-        using (var heard = new PeriodicTimer(TimeSpan.FromMilliseconds(20)))
-        using (var patience = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
-        {
-            while ((await rollout.GetStatusAsync())!.Devices.GetValueOrDefault(ModelUpdateStates.Downloading) != 1)
-            {
-                await heard.WaitForNextTickAsync(patience.Token);
-            }
-        }
+        var heard = await RolloutStatusWaits.UntilAsync(rollout, static s => s.Devices.GetValueOrDefault(ModelUpdateStates.Downloading) == 1);
+        Assert.Equal(1, heard.Devices.GetValueOrDefault(ModelUpdateStates.Downloading));
 
         // The rollout's timer runs on the silo's clock too, and re-arms once a tick has finished, which may be
         // just after the jump: so the clock keeps moving a second at a time until the second offer comes.
